@@ -1,0 +1,101 @@
+/**
+ * Typed configuration from the environment. A service declares a zod object of its
+ * settings; a missing or bad value stops it at start with every offending variable
+ * named, instead of failing later on first use.
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    // An empty variable means "not set", as in most shells' `VAR= cmd`.
+    input[key] = value === '' ? undefined : value;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const shown = input[name] === undefined ? 'not set' : `got ${JSON.stringify(input[name])}`;
+        return `${name}: ${issue.message} (${shown})`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+/** Environment field builders with the coercions every service needs. */
+export const env = {
+  port: (fallback?: number) => {
+    const s = z.coerce.number().int().min(1).max(65535);
+    return fallback === undefined ? s : s.default(fallback);
+  },
+  int: (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback),
+  bool: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  string: (fallback?: string) => (fallback === undefined ? z.string().min(1) : z.string().min(1).default(fallback)),
+  optionalString: () => z.string().min(1).optional(),
+  url: (protocols: string[], fallback?: string) => {
+    const s = z
+      .string()
+      .url()
+      .refine((v) => protocols.includes(new URL(v).protocol.replace(/:$/, '')), {
+        message: `must be a ${protocols.join(' or ')} URL`,
+      });
+    return fallback === undefined ? s : s.default(fallback);
+  },
+  optionalUrl: (protocols: string[]) =>
+    z
+      .string()
+      .url()
+      .refine((v) => protocols.includes(new URL(v).protocol.replace(/:$/, '')), {
+        message: `must be a ${protocols.join(' or ')} URL`,
+      })
+      .optional(),
+  logLevel: () => z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  /** Byte sizes such as `64kb` or `1mb`, kept as the string the body parser understands. */
+  size: (fallback: string) =>
+    z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb')
+      .default(fallback),
+};
+
+/** Settings every service shares: ports, Dapr tokens, logging. */
+export const baseConfigShape = {
+  PORT: env.port(),
+  DAPR_HTTP_PORT: env.port(3500),
+  DAPR_GRPC_PORT: env.port(50001),
+  DAPR_API_TOKEN: env.optionalString(),
+  APP_API_TOKEN: env.optionalString(),
+  REQUIRE_DAPR_TOKENS: env.bool(false),
+  LOG_LEVEL: env.logLevel(),
+  SHUTDOWN_GRACE_MS: env.int(10_000, 0, 120_000),
+};
+
+/**
+ * A service's settings: the shared ones plus its own. Dapr tokens become mandatory when
+ * REQUIRE_DAPR_TOKENS is on, so a deployment cannot silently run with an open sidecar hop.
+ */
+export function serviceConfig<T extends z.ZodRawShape>(shape: T) {
+  return z.object({ ...baseConfigShape, ...shape }).superRefine((parsed, ctx) => {
+    const c = parsed as Record<string, unknown>;
+    if (!c.REQUIRE_DAPR_TOKENS) return;
+    for (const key of ['DAPR_API_TOKEN', 'APP_API_TOKEN'] as const) {
+      if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when REQUIRE_DAPR_TOKENS=true' });
+    }
+  });
+}
+
+export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;

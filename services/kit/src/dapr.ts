@@ -1,0 +1,231 @@
+/**
+ * Calls from an app to its own Dapr sidecar. Service invocation goes over the sidecar's
+ * HTTP port with the `dapr-app-id` header, so the response status and problem+json body
+ * of the callee pass through untouched; state uses the Dapr SDK client. Every call sends
+ * DAPR_API_TOKEN and is measured.
+ */
+import { CommunicationProtocolEnum, DaprClient } from '@dapr/dapr';
+import { isProblemBody, Problem, problemFromBody, problems } from './errors.ts';
+import { daprClientMetrics } from './metrics.ts';
+
+export interface SidecarOptions {
+  daprHttpPort: number;
+  daprApiToken?: string | undefined;
+  /** Default time a call through the sidecar may take. */
+  timeoutMs?: number;
+}
+
+export interface InvokeRequest {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface InvokeResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** Headers of the caller's request that the callee should see. */
+const FORWARDED = ['x-request-id', 'authorization', 'user-agent', 'accept-language'];
+
+export function forwardedHeaders(incoming: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of FORWARDED) {
+    const value = incoming[name];
+    if (typeof value === 'string') out[name] = value;
+  }
+  return out;
+}
+
+function isConnectionFailure(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } }).cause?.code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
+}
+
+export class Sidecar {
+  readonly base: string;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+  private sdk: DaprClient | undefined;
+
+  constructor(private readonly options: SidecarOptions) {
+    this.base = `http://127.0.0.1:${options.daprHttpPort}`;
+    this.token = options.daprApiToken;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...extra, ...(this.token && { 'dapr-api-token': this.token }) };
+  }
+
+  /**
+   * Invokes `path` on `appId`. Upstream problem+json errors are rethrown as the same
+   * Problem; an unreachable sidecar or callee becomes 503, a slow one 504, so a caller
+   * never hangs on a dead hop.
+   */
+  async invoke(appId: string, path: string, request: InvokeRequest = {}): Promise<InvokeResponse> {
+    const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
+    const started = process.hrtime.bigint();
+    let outcome = 'error';
+    try {
+      const response = await fetch(`${this.base}/${path.replace(/^\//, '')}`, {
+        method,
+        headers: this.headers({
+          'dapr-app-id': appId,
+          ...(request.body !== undefined && { 'content-type': 'application/json' }),
+          ...request.headers,
+        }),
+        ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
+        signal: AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs),
+      });
+      const text = await response.text();
+      let body: unknown = text;
+      if ((response.headers.get('content-type') ?? '').includes('json') && text !== '') body = JSON.parse(text);
+      outcome = String(response.status);
+      if (response.ok) return { status: response.status, headers: response.headers, body };
+      if (isProblemBody(body)) {
+        const passOn: Record<string, string> = {};
+        for (const name of ['retry-after', 'www-authenticate']) {
+          const v = response.headers.get(name);
+          if (v) passOn[name] = v;
+        }
+        throw problemFromBody(body, passOn);
+      }
+      // Anything else is the sidecar speaking (e.g. ERR_DIRECT_INVOKE when the callee's
+      // sidecar is gone), not the callee.
+      throw problems.unavailable(`${appId} is unavailable (${response.status} from the Dapr sidecar)`, body);
+    } catch (err) {
+      if (err instanceof Problem) throw err;
+      if ((err as Error).name === 'TimeoutError') {
+        outcome = 'timeout';
+        throw problems.timeout(`${appId} did not answer within ${request.timeoutMs ?? this.timeoutMs} ms`, err);
+      }
+      if (isConnectionFailure(err) || (err as Error).name === 'TypeError') {
+        outcome = 'unreachable';
+        throw problems.unavailable(`${appId} is unavailable: the Dapr sidecar cannot be reached`, err);
+      }
+      throw err;
+    } finally {
+      const labels = { target: appId, operation: 'invoke', outcome };
+      daprClientMetrics().requests.inc(labels);
+      daprClientMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /**
+   * Publishes through the sidecar's HTTP API. `traceparent` continues the trace that
+   * produced the event, even when an outbox relay publishes it later.
+   */
+  async publish(
+    pubsub: string,
+    topic: string,
+    data: unknown,
+    options: { traceparent?: string; tracestate?: string; metadata?: Record<string, string> } = {},
+  ): Promise<void> {
+    const query = new URLSearchParams(
+      Object.entries(options.metadata ?? {}).map(([k, v]): [string, string] => [`metadata.${k}`, v]),
+    ).toString();
+    const started = process.hrtime.bigint();
+    let outcome = 'error';
+    try {
+      const response = await fetch(
+        `${this.base}/v1.0/publish/${pubsub}/${encodeURIComponent(topic)}${query ? `?${query}` : ''}`,
+        {
+          method: 'POST',
+          headers: this.headers({
+            'content-type': 'application/json',
+            ...(options.traceparent && { traceparent: options.traceparent }),
+            ...(options.tracestate && { tracestate: options.tracestate }),
+          }),
+          body: JSON.stringify(data),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        },
+      );
+      outcome = String(response.status);
+      if (!response.ok) throw new Error(`publish to ${topic} failed: ${response.status} ${await response.text()}`);
+    } finally {
+      const labels = { target: pubsub, operation: 'publish', outcome };
+      daprClientMetrics().requests.inc(labels);
+      daprClientMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /** Reads a state entry with its ETag (the SDK's get drops the ETag). */
+  async getState<T>(store: string, key: string): Promise<{ value: T | undefined; etag: string | undefined }> {
+    const response = await this.stateCall(`${store}/${encodeURIComponent(key)}`, { method: 'GET' });
+    if (response.status === 204) return { value: undefined, etag: undefined };
+    return { value: (await response.json()) as T, etag: response.headers.get('etag') ?? undefined };
+  }
+
+  /**
+   * Writes one entry. With an ETag the write succeeds only if nobody wrote since the read
+   * (returns false on conflict); with `firstWrite` and no ETag it succeeds only if the key
+   * does not exist yet.
+   */
+  async saveState(
+    store: string,
+    entry: { key: string; value: unknown; etag?: string | undefined; firstWrite?: boolean; ttlSeconds?: number },
+  ): Promise<boolean> {
+    const item = {
+      key: entry.key,
+      value: entry.value,
+      ...(entry.etag !== undefined && { etag: entry.etag }),
+      ...((entry.etag !== undefined || entry.firstWrite) && { options: { concurrency: 'first-write' } }),
+      ...(entry.ttlSeconds !== undefined && { metadata: { ttlInSeconds: String(entry.ttlSeconds) } }),
+    };
+    const response = await this.stateCall(store, { method: 'POST', body: JSON.stringify([item]) }, [409]);
+    return response.status !== 409;
+  }
+
+  async deleteState(store: string, key: string): Promise<void> {
+    await this.stateCall(`${store}/${encodeURIComponent(key)}`, { method: 'DELETE' });
+  }
+
+  private async stateCall(path: string, init: RequestInit, expectedFailures: number[] = []): Promise<Response> {
+    const started = process.hrtime.bigint();
+    let outcome = 'error';
+    try {
+      const response = await fetch(`${this.base}/v1.0/state/${path}`, {
+        ...init,
+        headers: this.headers({ 'content-type': 'application/json' }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      outcome = String(response.status);
+      if (!response.ok && !expectedFailures.includes(response.status)) {
+        throw new Error(`state ${init.method} ${path} failed: ${response.status} ${await response.text()}`);
+      }
+      return response;
+    } catch (err) {
+      if (isConnectionFailure(err)) throw problems.unavailable('the Dapr sidecar cannot be reached', err);
+      throw err;
+    } finally {
+      const labels = {
+        target: path.split('/')[0] ?? 'state',
+        operation: `state_${(init.method ?? 'GET').toLowerCase()}`,
+        outcome,
+      };
+      daprClientMetrics().requests.inc(labels);
+      daprClientMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /** Dapr SDK client for state and other building blocks. */
+  client(): DaprClient {
+    this.sdk ??= new DaprClient({
+      daprHost: '127.0.0.1',
+      daprPort: String(this.options.daprHttpPort),
+      communicationProtocol: CommunicationProtocolEnum.HTTP,
+      ...(this.token && { daprApiToken: this.token }),
+    });
+    return this.sdk;
+  }
+
+  /** Sidecar health, for readiness checks. */
+  async healthy(): Promise<void> {
+    const response = await fetch(`${this.base}/v1.0/healthz`, { signal: AbortSignal.timeout(1000) });
+    if (response.status !== 204 && !response.ok) throw new Error(`sidecar health ${response.status}`);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * RFC 9457 problem details. Every HTTP error leaves a service as
+ * `application/problem+json`; handlers throw a Problem and the app factory renders it.
+ */
+
+export interface FieldError {
+  /** Dotted path of the offending field, e.g. `addresses.0.postalCode`. */
+  field: string;
+  message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+const TYPE_BASE = 'https://meshmart.dev/problems/';
+
+export class Problem extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly type: string;
+  readonly detail: string | undefined;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(
+    status: number,
+    slug: string,
+    title: string,
+    options: {
+      detail?: string;
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      extensions?: Record<string, unknown>;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(options.detail ?? title, { cause: options.cause });
+    this.name = 'Problem';
+    this.status = status;
+    this.type = TYPE_BASE + slug;
+    this.title = title;
+    this.detail = options.detail;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
+  }
+
+  toBody(instance?: string): ProblemBody {
+    return {
+      ...this.extensions,
+      type: this.type,
+      title: this.title,
+      status: this.status,
+      ...(this.detail !== undefined && { detail: this.detail }),
+      ...(instance !== undefined && { instance }),
+      ...(this.errors !== undefined && { errors: this.errors }),
+    };
+  }
+}
+
+export const problems = {
+  badRequest: (detail: string, errors?: FieldError[]) =>
+    new Problem(400, 'bad-request', 'Bad request', { detail, ...(errors && { errors }) }),
+  validation: (errors: FieldError[]) =>
+    new Problem(400, 'validation', 'Request failed validation', {
+      detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+      errors,
+    }),
+  unauthorized: (detail: string) =>
+    new Problem(401, 'unauthorized', 'Unauthorized', { detail, headers: { 'www-authenticate': 'Bearer' } }),
+  forbidden: (detail: string) => new Problem(403, 'forbidden', 'Forbidden', { detail }),
+  notFound: (detail: string) => new Problem(404, 'not-found', 'Not found', { detail }),
+  conflict: (detail: string) => new Problem(409, 'conflict', 'Conflict', { detail }),
+  gone: (detail: string) => new Problem(410, 'gone', 'Gone', { detail }),
+  payloadTooLarge: (limit: string) =>
+    new Problem(413, 'payload-too-large', 'Payload too large', { detail: `request body exceeds ${limit}` }),
+  unsupportedMediaType: (detail: string) => new Problem(415, 'unsupported-media-type', 'Unsupported media type', { detail }),
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new Problem(429, 'rate-limited', 'Too many requests', {
+      detail: `rate limit exceeded; retry in ${retryAfterSeconds}s`,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+  internal: (cause?: unknown) =>
+    new Problem(500, 'internal', 'Internal error', { detail: 'an unexpected error occurred', cause }),
+  badGateway: (detail: string, cause?: unknown) => new Problem(502, 'bad-gateway', 'Bad gateway', { detail, cause }),
+  unavailable: (detail: string, cause?: unknown, retryAfterSeconds = 1) =>
+    new Problem(503, 'unavailable', 'Service unavailable', {
+      detail,
+      cause,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+  timeout: (detail: string, cause?: unknown) => new Problem(504, 'timeout', 'Upstream timeout', { detail, cause }),
+};
+
+/** Recreates a Problem from a problem+json body received from another service. */
+export function problemFromBody(body: ProblemBody, headers: Record<string, string> = {}): Problem {
+  const slug = body.type.startsWith(TYPE_BASE) ? body.type.slice(TYPE_BASE.length) : 'upstream';
+  const { type: _t, title, status, detail, errors, instance: _i, ...extensions } = body;
+  return new Problem(status, slug, title, {
+    ...(detail !== undefined && { detail }),
+    ...(errors !== undefined && { errors }),
+    headers,
+    extensions,
+  });
+}
+
+export function isProblemBody(value: unknown): value is ProblemBody {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.type === 'string' && typeof v.title === 'string' && typeof v.status === 'number';
+}

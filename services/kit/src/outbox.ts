@@ -1,0 +1,205 @@
+/**
+ * Transactional outbox for PostgreSQL services. An event is written in the same
+ * transaction as the state change it announces; a relay publishes it through the
+ * sidecar afterwards and retries with backoff while the broker or sidecar is down, so
+ * a committed change is never left unannounced and an outage loses nothing.
+ * Delivery is at least once; consumers deduplicate on eventId.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Migration } from './db.ts';
+import { checkEventData, cloudEventType, type EventData, type EventEnvelope, type EventTopic, eventSchemas } from './events.ts';
+import type { Logger } from './logging.ts';
+import { eventMetrics } from './metrics.ts';
+import { currentTraceContext } from './tracing.ts';
+
+export const outboxMigration: Migration = {
+  version: 1000,
+  name: 'outbox',
+  sql: `
+    CREATE TABLE IF NOT EXISTS outbox (
+      id uuid PRIMARY KEY,
+      topic text NOT NULL,
+      envelope jsonb NOT NULL,
+      trace_context jsonb NOT NULL DEFAULT '{}',
+      created_at timestamptz NOT NULL DEFAULT now(),
+      published_at timestamptz,
+      attempts integer NOT NULL DEFAULT 0,
+      last_error text
+    );
+    CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (created_at) WHERE published_at IS NULL;
+  `,
+};
+
+/** Adds an event to the outbox inside the caller's transaction. */
+export async function enqueueEvent<T extends EventTopic>(client: pg.ClientBase, topic: T, data: EventData<T>): Promise<string> {
+  const envelope: EventEnvelope<T> = {
+    eventId: randomUUID(),
+    topic,
+    version: eventSchemas[topic].version,
+    occurredAt: new Date().toISOString(),
+    data: checkEventData(topic, data),
+  };
+  await client.query('INSERT INTO outbox (id, topic, envelope, trace_context) VALUES ($1, $2, $3, $4)', [
+    envelope.eventId,
+    topic,
+    envelope,
+    currentTraceContext(),
+  ]);
+  await client.query("SELECT pg_notify('outbox', $1)", [topic]);
+  return envelope.eventId;
+}
+
+export interface Publisher {
+  publish(
+    pubsub: string,
+    topic: string,
+    data: unknown,
+    options: { traceparent?: string; tracestate?: string; metadata?: Record<string, string> },
+  ): Promise<void>;
+}
+
+export interface OutboxRelayOptions {
+  pool: pg.Pool;
+  publisher: Publisher;
+  logger: Logger;
+  pubsub?: string;
+  batchSize?: number;
+  /** Poll interval when no notification arrives. */
+  pollMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface OutboxRelay {
+  /** Publishes everything pending now; resolves with the number published. */
+  flush(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+interface Row {
+  id: string;
+  topic: string;
+  envelope: EventEnvelope;
+  trace_context: Record<string, string>;
+}
+
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { pool, publisher, logger, pubsub = 'pubsub', batchSize = 100, pollMs = 1000, maxBackoffMs = 30_000 } = options;
+  let stopped = false;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let listener: pg.PoolClient | undefined;
+
+  async function publishBatch(): Promise<number> {
+    const client = await pool.connect();
+    let published = 0;
+    try {
+      await client.query('BEGIN');
+      // SKIP LOCKED lets several replicas relay in parallel without publishing a row twice.
+      const { rows } = await client.query<Row>(
+        'SELECT id, topic, envelope, trace_context FROM outbox WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED',
+        [batchSize],
+      );
+      for (const row of rows) {
+        try {
+          await publisher.publish(pubsub, row.topic, row.envelope, {
+            ...(row.trace_context.traceparent && { traceparent: row.trace_context.traceparent }),
+            ...(row.trace_context.tracestate && { tracestate: row.trace_context.tracestate }),
+            metadata: {
+              'cloudevent.id': row.id,
+              'cloudevent.type': cloudEventType(row.topic as EventTopic),
+            },
+          });
+          await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = $1', [row.id]);
+          eventMetrics().published.inc({ topic: row.topic });
+          published++;
+        } catch (err) {
+          await client.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [
+            row.id,
+            (err as Error).message,
+          ]);
+          throw err;
+        }
+      }
+      await client.query('COMMIT');
+      return published;
+    } catch (err) {
+      // Rows published before the failure are kept as published.
+      await client.query('COMMIT').catch(() => client.query('ROLLBACK'));
+      throw Object.assign(err as Error, { published });
+    } finally {
+      client.release();
+    }
+  }
+
+  async function drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await publishBatch();
+      total += n;
+      if (n < batchSize) break;
+    }
+    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
+    eventMetrics().outboxPending.set(Number(rows[0]?.n ?? 0));
+    return total;
+  }
+
+  function schedule(delay: number): void {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(tick, delay);
+    timer.unref();
+  }
+
+  function tick(): void {
+    if (stopped || running) return;
+    running = drain();
+    running.then(
+      () => {
+        failures = 0;
+        running = undefined;
+        schedule(pollMs);
+      },
+      (err: unknown) => {
+        failures++;
+        running = undefined;
+        const delay = Math.min(maxBackoffMs, 250 * 2 ** Math.min(failures, 10));
+        logger.warn('outbox publish failed; will retry', { err: (err as Error).message, retry_in_ms: delay });
+        schedule(delay);
+      },
+    );
+  }
+
+  pool.connect().then(
+    async (client) => {
+      if (stopped) {
+        client.release();
+        return;
+      }
+      listener = client;
+      client.on('notification', () => {
+        if (failures === 0) schedule(0);
+      });
+      await client.query('LISTEN outbox');
+    },
+    (err: unknown) => logger.warn('outbox LISTEN unavailable; polling only', { err: (err as Error).message }),
+  );
+  schedule(0);
+
+  return {
+    async flush() {
+      while (running) await running.catch(() => {});
+      return drain();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running?.catch(() => {});
+      if (listener) {
+        await listener.query('UNLISTEN outbox').catch(() => {});
+        listener.release();
+      }
+    },
+  };
+}

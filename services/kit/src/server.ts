@@ -1,0 +1,161 @@
+/**
+ * Listens on the app port and serves HTTP/1.1 (Koa) and, when given, gRPC over h2c on
+ * the same port. Dapr's sidecar uses one app port per app: with app-protocol http it
+ * calls REST routes over HTTP/1.1, while its gRPC proxy (`dapr-app-id` metadata) dials
+ * the same port with HTTP/2. The first bytes of each connection tell them apart.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { Duplex } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
+import type Koa from 'koa';
+import type { Logger } from './logging.ts';
+
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0');
+
+/**
+ * Node's HTTP/2 session reads a net.Socket's handle directly and would miss bytes already
+ * read for sniffing, so gRPC gets a stream that replays them and then relays the socket.
+ */
+function replaying(socket: net.Socket, head: Buffer): Duplex {
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(err, callback) {
+      socket.destroy(err ?? undefined);
+      callback(err);
+    },
+  });
+  stream.push(head);
+  socket.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.once('end', () => stream.push(null));
+  socket.once('close', () => stream.destroy());
+  socket.once('error', (err) => stream.destroy(err));
+  return stream;
+}
+
+export interface ServeOptions {
+  port: number;
+  host?: string;
+  logger: Logger;
+  grpcServer?: grpc.Server;
+  /** Time allowed for in-flight work after SIGTERM before connections are cut. */
+  graceMs?: number;
+  /** Called once the listener stopped accepting, in order: close pools, flush traces. */
+  onShutdown?: Array<() => Promise<void> | void>;
+  /** Flip readiness to "draining" first. */
+  onDrain?: () => void;
+  /** Install SIGTERM/SIGINT handlers (off in tests that start several servers). */
+  handleSignals?: boolean;
+}
+
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function serve(app: Koa, options: ServeOptions): Promise<RunningServer> {
+  const { logger, grpcServer, graceMs = 10_000, onShutdown = [], handleSignals = true } = options;
+  const httpServer = http.createServer(app.callback());
+  httpServer.keepAliveTimeout = 65_000;
+  const injector = grpcServer?.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+
+  const sockets = new Set<net.Socket>();
+  const listener = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    route(socket);
+  });
+
+  function route(socket: net.Socket, seen: Buffer = Buffer.alloc(0)): void {
+    socket.once('data', (chunk: Buffer) => {
+      const head = Buffer.concat([seen, chunk]);
+      const probe = Math.min(head.length, HTTP2_PREFACE.length);
+      if (probe < 3 && head.equals(HTTP2_PREFACE.subarray(0, probe))) {
+        route(socket, head);
+        return;
+      }
+      if (injector && head.subarray(0, probe).equals(HTTP2_PREFACE.subarray(0, probe))) {
+        injector.injectConnection(replaying(socket, head));
+        return;
+      }
+      socket.pause();
+      socket.unshift(head);
+      httpServer.emit('connection', socket);
+      socket.resume();
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const address = listener.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  logger.info('listening', { port, grpc: Boolean(grpcServer) });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      options.onDrain?.();
+      listener.close();
+      httpServer.closeIdleConnections();
+      const drained = Promise.all([
+        new Promise<void>((resolve) => httpServer.close(() => resolve())),
+        grpcServer ? new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())) : Promise.resolve(),
+      ]);
+      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
+      if ((await Promise.race([drained, timer])) === 'timeout') {
+        logger.warn('grace period over; closing remaining connections', { open: sockets.size });
+        grpcServer?.forceShutdown();
+        httpServer.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      }
+      for (const step of onShutdown) {
+        try {
+          await step();
+        } catch (err) {
+          logger.error('shutdown step failed', { err: (err as Error).message });
+        }
+      }
+      injector?.destroy();
+    })();
+    return closing;
+  };
+
+  if (handleSignals) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        logger.info('shutting down', { signal });
+        close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
+    }
+  }
+  return { port, close };
+}
+
+/**
+ * Entry-point wrapper: a configuration error is printed plainly (no stack) with the
+ * variables it names, and any start-up failure exits non-zero instead of hanging.
+ */
+export async function runService(name: string, start: () => Promise<RunningServer>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    const message = err instanceof Error && err.name === 'ConfigError' ? err.message : ((err as Error).stack ?? String(err));
+    process.stderr.write(`${name}: failed to start: ${message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The one description of the system. cdk8s manifests, the local stack, Dapr component
+ * scopes, Istio AuthorizationPolicies and the call-graph tests all read it, so adding a
+ * service means adding an entry here and a folder under services/.
+ */
+
+/** How the sidecar talks to the app on its app port. */
+export type AppProtocol = 'http' | 'grpc';
+
+/** What a caller uses on one edge of the call graph. */
+export type CallKind = 'http' | 'grpc';
+
+export interface Call {
+  /** Dapr app id of the callee. */
+  to: ServiceName;
+  kind: CallKind;
+  /** Why the edge exists; shown in generated docs and policy comments. */
+  purpose: string;
+}
+
+export interface ServiceSpec {
+  name: ServiceName;
+  description: string;
+  /** Protocol Dapr uses on the app port. HTTP apps may also accept gRPC on that port. */
+  appProtocol: AppProtocol;
+  /** In-cluster app port (the sidecar's --app-port). */
+  port: number;
+  /** gRPC services (fully qualified) served on the app port. */
+  grpcServices: string[];
+  /**
+   * Port of the plain-HTTP admin server (/healthz, /readyz, /metrics) for apps whose app
+   * port speaks only gRPC. HTTP apps serve these on the app port.
+   */
+  adminPort?: number;
+  /** Reached from outside the mesh through the ingress. */
+  public: boolean;
+  calls: Call[];
+  publishes: Topic[];
+  subscribes: Topic[];
+  /** Dapr components the app needs; used to scope component access. */
+  components: ComponentName[];
+  /** Owned PostgreSQL database, if any. */
+  postgresDatabase?: string;
+  /** Owned MongoDB database, if any. */
+  mongoDatabase?: string;
+  /** Hot path that scales horizontally (gets an HPA in the cluster). */
+  scalesOut: boolean;
+}
+
+export const componentNames = ['statestore', 'pubsub', 'secretstore', 'configstore', 'smtp', 'blobstore'] as const;
+export type ComponentName = (typeof componentNames)[number];
+
+export const topics = [
+  'user.registered',
+  'product.created',
+  'product.updated',
+  'product.deleted',
+  'inventory.low_stock',
+  'order.created',
+  'order.paid',
+  'order.cancelled',
+  'order.failed',
+  'payment.succeeded',
+  'payment.failed',
+  'payment.refunded',
+  'link.created',
+  'link.clicked',
+  'qr.generated',
+] as const;
+export type Topic = (typeof topics)[number];
+
+export const serviceNames = ['gateway', 'users'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+export const services: readonly ServiceSpec[] = [
+  {
+    name: 'gateway',
+    description: 'Single entry: REST API, JWT verification, rate limits, REST to gRPC translation',
+    appProtocol: 'http',
+    port: 3000,
+    grpcServices: [],
+    public: true,
+    calls: [{ to: 'users', kind: 'http', purpose: 'auth, profile and address routes; JWKS' }],
+    publishes: [],
+    subscribes: [],
+    components: ['statestore'],
+    scalesOut: true,
+  },
+  {
+    name: 'users',
+    description: 'Accounts, login, JWT issue with JWKS, refresh sessions, profiles, addresses, roles',
+    appProtocol: 'http',
+    port: 8080,
+    grpcServices: ['meshmart.users.v1.UsersInternalService'],
+    public: false,
+    calls: [],
+    publishes: ['user.registered'],
+    subscribes: [],
+    components: ['statestore', 'pubsub', 'secretstore'],
+    postgresDatabase: 'users',
+    scalesOut: false,
+  },
+];
+
+export function service(name: ServiceName): ServiceSpec {
+  const spec = services.find((s) => s.name === name);
+  if (!spec) throw new Error(`unknown service ${name}`);
+  return spec;
+}
+
+/** Every caller → callee edge, for policies and call-graph tests. */
+export function edges(): Array<{ from: ServiceName; to: ServiceName; kind: CallKind }> {
+  return services.flatMap((s) => s.calls.map((c) => ({ from: s.name, to: c.to, kind: c.kind })));
+}
+
+/** Apps subscribed to a topic; pub/sub deliveries are calls from the callee's sidecar. */
+export function subscribersOf(topic: Topic): ServiceName[] {
+  return services.filter((s) => s.subscribes.includes(topic)).map((s) => s.name);
+}
+
+export function appsUsing(component: ComponentName): ServiceName[] {
+  return services.filter((s) => s.components.includes(component)).map((s) => s.name);
+}

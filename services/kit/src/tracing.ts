@@ -1,0 +1,61 @@
+/**
+ * OpenTelemetry start-up. It must run before the instrumented libraries are imported,
+ * so a service's main.ts calls startTracing() first and then imports the rest of the
+ * service dynamically. The ESM hook is registered here because koa, pg and grpc-js are
+ * imported from ES modules, which require-hooks alone do not see.
+ */
+import { register } from 'node:module';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
+import { MongooseInstrumentation } from '@opentelemetry/instrumentation-mongoose';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+let sdk: NodeSDK | undefined;
+
+/** Paths the probes and Prometheus hit every few seconds; tracing them is noise. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+export function startTracing(service: string, endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT): void {
+  if (sdk) return;
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  const exporter = endpoint ? new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }) : undefined;
+  sdk = new NodeSDK({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }),
+    // Without an endpoint spans are not exported, but W3C context still propagates so
+    // that traces stay joined across services that do export.
+    spanProcessors: exporter ? [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 500 })] : [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+      }),
+      new KoaInstrumentation(),
+      new GrpcInstrumentation(),
+      new PgInstrumentation({ enhancedDatabaseReporting: false }),
+      new MongooseInstrumentation(),
+    ],
+  });
+  sdk.start();
+}
+
+export async function stopTracing(): Promise<void> {
+  await sdk?.shutdown();
+  sdk = undefined;
+}
+
+/** W3C trace context of the active span, for carriers the instrumentations miss. */
+export function currentTraceContext(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
+}
+
+export function currentTraceId(): string | undefined {
+  return trace.getActiveSpan()?.spanContext().traceId;
+}
