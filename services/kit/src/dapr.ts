@@ -162,8 +162,9 @@ export class Sidecar {
 
   /**
    * Writes one entry. With an ETag the write succeeds only if nobody wrote since the read
-   * (returns false on conflict); with `firstWrite` and no ETag it succeeds only if the key
-   * does not exist yet.
+   * and returns false on that conflict. `firstWrite` without an ETag is for keys that are
+   * new by construction (random ids): stores such as Redis answer an existing key with a
+   * 500, not a 409, so it is no way to test for existence.
    */
   async saveState(
     store: string,

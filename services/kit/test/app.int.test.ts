@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { UsersInternalServiceClient, UsersInternalServiceService } from '@meshmart/proto/users/v1/users';
 import { createApp, finishApp } from '../src/app.ts';
-import { GrpcError, createGrpcServer, unary } from '../src/grpc.ts';
+import { createGrpcServer, GrpcError, unary } from '../src/grpc.ts';
 import { createLogger } from '../src/logging.ts';
 import { type RunningServer, serve } from '../src/server.ts';
 
@@ -28,14 +28,24 @@ describe('app factory and shared port (real servers)', () => {
         return { user: { id: call.request.userId, email: 'a@b.co', displayName: 'A', roles: [], createdAt: '' } };
       },
     });
-    server = await serve(finishApp(service), { port: 0, host: '127.0.0.1', logger, grpcServer: grpcServer.server, handleSignals: false });
+    server = await serve(finishApp(service), {
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      grpcServer: grpcServer.server,
+      handleSignals: false,
+    });
     base = `http://127.0.0.1:${server.port}`;
   });
 
   after(() => server.close());
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(base + path, { method: 'POST', body, headers: { 'content-type': 'application/json', 'dapr-api-token': TOKEN, ...headers } });
+    fetch(base + path, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'dapr-api-token': TOKEN, ...headers },
+    });
 
   it('answers the probes and metrics without a token', async () => {
     assert.equal((await fetch(`${base}/healthz`)).status, 200);

@@ -1,0 +1,41 @@
+/**
+ * Authentication and authorization at the edge, in two steps around rate limiting:
+ * `identify` verifies the bearer token but only records the outcome, so that the rate
+ * limiter can key on the user when there is one; `authorize` then refuses the request.
+ * Callers with bad tokens are thereby limited by address instead of hammering the
+ * verifier for free.
+ */
+import { type AppState, Problem, problems } from '@meshmart/kit';
+import type { Context, Next } from 'koa';
+import type { AccessTokenVerifier, Principal } from './access-tokens.ts';
+import type { Access } from './routes.ts';
+
+export interface GatewayState extends AppState {
+  user?: Principal;
+  /** Why the credentials were refused, kept until `authorize` runs. */
+  credentialsProblem?: Problem;
+}
+
+export type GatewayContext = Context & { state: GatewayState };
+
+export function identify(verifier: AccessTokenVerifier) {
+  return async (ctx: GatewayContext, next: Next) => {
+    try {
+      ctx.state.user = await verifier.verify(ctx.get('authorization'));
+    } catch (err) {
+      if (!(err instanceof Problem)) throw err;
+      ctx.state.credentialsProblem = err;
+    }
+    await next();
+  };
+}
+
+export function authorize(access: Exclude<Access, 'public'>) {
+  return async (ctx: GatewayContext, next: Next) => {
+    const { user, credentialsProblem } = ctx.state;
+    if (credentialsProblem) throw credentialsProblem;
+    if (!user) throw problems.unauthorized('a bearer access token is required');
+    if (access === 'admin' && !user.roles.includes('admin')) throw problems.forbidden('the admin role is required');
+    await next();
+  };
+}

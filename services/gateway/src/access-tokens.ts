@@ -1,0 +1,118 @@
+/**
+ * Verifies users' access tokens at the edge. Keys come from users' JWKS, fetched through
+ * the gateway's own Dapr sidecar, cached, and refetched when a token names a key the
+ * cache does not hold (key rotation), at most once per cooldown so forged `kid`s cannot
+ * turn into a flood of fetches. Failing to get the keys is the gateway's problem, not
+ * the caller's: it answers 503, never 401.
+ */
+import { type Problem, problems } from '@meshmart/kit';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type FetchImplementation,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
+import { z } from 'zod';
+import { tokenRejections } from './metrics.ts';
+
+export interface Principal {
+  id: string;
+  roles: string[];
+}
+
+export interface AccessTokenVerifierOptions {
+  jwksUrl: URL;
+  /** Sent with every key-set fetch; carries the `dapr-api-token` for the sidecar. */
+  headers?: Record<string, string>;
+  issuer: string;
+  audience: string;
+  /** How long fetched keys are trusted before they are fetched again. */
+  cacheMaxAgeMs: number;
+  /** Least time between fetches triggered by an unknown `kid`. */
+  cooldownMs: number;
+  timeoutMs: number;
+  /** Replaces `fetch` for key-set requests (tests). */
+  fetch?: FetchImplementation;
+}
+
+export interface AccessTokenVerifier {
+  /** Resolves the principal of an `Authorization` header value or throws a Problem. */
+  verify(authorization: string): Promise<Principal>;
+}
+
+/** Thrown by the key resolver when the key set could not be obtained at all. */
+class KeySetUnavailable extends Error {
+  override name = 'KeySetUnavailable';
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9_.~+/-]+=*)$/i;
+const rolesClaim = z.array(z.string()).default([]);
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
+  const remote = createRemoteJWKSet(options.jwksUrl, {
+    cacheMaxAge: options.cacheMaxAgeMs,
+    cooldownDuration: options.cooldownMs,
+    timeoutDuration: options.timeoutMs,
+    ...(options.headers && { headers: options.headers }),
+    ...(options.fetch && { [customFetch]: options.fetch }),
+  });
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (err) {
+      // These two mean the token names no (or no single) published key: the token's fault.
+      if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) throw err;
+      throw new KeySetUnavailable('the signing keys could not be fetched from users', { cause: err });
+    }
+  };
+
+  return {
+    async verify(authorization) {
+      if (authorization === '') throw rejected('missing', 'a bearer access token is required');
+      const token = BEARER.exec(authorization)?.[1];
+      if (!token) throw rejected('malformed', 'the Authorization header must be `Bearer <access token>`');
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, getKey, {
+          algorithms: ['ES256'],
+          issuer: options.issuer,
+          audience: options.audience,
+          requiredClaims: ['exp', 'sub'],
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        }));
+      } catch (err) {
+        throw problemFor(err);
+      }
+      const roles = rolesClaim.safeParse(payload.roles);
+      if (typeof payload.sub !== 'string' || payload.sub === '' || !roles.success) {
+        throw rejected('claims', 'the access token carries malformed claims');
+      }
+      return { id: payload.sub, roles: roles.data };
+    },
+  };
+}
+
+function rejected(reason: string, detail: string): Problem {
+  tokenRejections.inc({ reason });
+  return problems.unauthorized(detail);
+}
+
+function problemFor(err: unknown): Problem {
+  if (err instanceof KeySetUnavailable) {
+    tokenRejections.inc({ reason: 'keys_unavailable' });
+    return problems.unavailable('cannot verify access tokens: the signing keys are unavailable', err);
+  }
+  if (err instanceof errors.JWTExpired) return rejected('expired', 'the access token has expired');
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return rejected('claims', `the access token's "${err.claim}" claim is not acceptable`);
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return rejected('algorithm', 'access tokens must be signed with ES256');
+  if (err instanceof errors.JWKSNoMatchingKey) return rejected('unknown_key', 'the access token was signed by an unknown key');
+  if (err instanceof errors.JWSSignatureVerificationFailed) return rejected('signature', 'the access token signature is invalid');
+  // Everything else jose raises is a token that is not a well-formed JWS/JWT.
+  return rejected('malformed', 'the access token is malformed');
+}

@@ -1,0 +1,71 @@
+/**
+ * The gateway's Koa app, mounted from the route table. Ingress traffic does not come
+ * through Dapr, so the app-token check of the kit is off here; the gateway's own routes
+ * are guarded by access tokens instead.
+ */
+import type { RouterMiddleware } from '@koa/router';
+import { createApp, finishApp, type Logger, type Sidecar } from '@meshmart/kit';
+import type Koa from 'koa';
+import packageJson from '../package.json' with { type: 'json' };
+import { authorize, type GatewayState, identify } from './access-control.ts';
+import type { AccessTokenVerifier } from './access-tokens.ts';
+import { forwardToUsers } from './forward.ts';
+import { buildOpenApi } from './openapi.ts';
+import type { FixedWindowLimiter } from './rate-limit.ts';
+import { createRateLimiting } from './rate-limit-middleware.ts';
+import { type GatewayRoute, routes } from './routes.ts';
+
+export interface GatewayDeps {
+  logger: Logger;
+  sidecar: Sidecar;
+  verifier: AccessTokenVerifier;
+  limiter: FixedWindowLimiter;
+  bodyLimit: string;
+  trustedProxyHops: number;
+}
+
+type Step = RouterMiddleware<GatewayState>;
+
+export interface GatewayApp {
+  app: Koa;
+  setDraining(): void;
+}
+
+export function createGatewayApp(deps: GatewayDeps): GatewayApp {
+  const { logger, sidecar, verifier, limiter, bodyLimit, trustedProxyHops } = deps;
+  const service = createApp({
+    service: 'gateway',
+    logger,
+    bodyLimit,
+    appToken: undefined,
+    readiness: [{ name: 'dapr-sidecar', check: () => sidecar.healthy() }],
+  });
+  const limit = createRateLimiting({ limiter, logger, trustedProxyHops });
+  const openApi = buildOpenApi(routes, packageJson.version);
+
+  function handler(route: GatewayRoute): Step | undefined {
+    switch (route.target.kind) {
+      case 'users':
+        return forwardToUsers(sidecar, route, route.target.path);
+      case 'openapi':
+        return (ctx) => {
+          ctx.body = openApi;
+        };
+      case 'kit':
+        return undefined;
+    }
+  }
+
+  for (const route of routes) {
+    const handle = handler(route);
+    if (!handle) continue;
+    const chain: Step[] = [];
+    if (route.access !== 'public') chain.push(identify(verifier));
+    if (route.limit) chain.push(limit(route.limit, route.path));
+    if (route.access !== 'public') chain.push(authorize(route.access));
+    chain.push(handle);
+    service.router.register(route.path, [route.method], chain);
+  }
+
+  return { app: finishApp(service), setDraining: service.setDraining };
+}

@@ -1,0 +1,55 @@
+/** Wires the gateway together from its configuration and serves it. */
+import { createLogger, type RunningServer, Sidecar, serve } from '@meshmart/kit';
+import { stopTracing } from '@meshmart/kit/tracing';
+import { createAccessTokenVerifier } from './access-tokens.ts';
+import { createGatewayApp } from './app.ts';
+import type { GatewayConfig } from './config.ts';
+import { FixedWindowLimiter } from './rate-limit.ts';
+
+export async function startGateway(config: GatewayConfig, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
+  const logger = createLogger('gateway', config.LOG_LEVEL);
+  const daprApiToken = config.DAPR_API_TOKEN;
+  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+  // A separate client so that rate-limit state calls get their own, much shorter timeout.
+  const counterStore = new Sidecar({
+    daprHttpPort: config.DAPR_HTTP_PORT,
+    daprApiToken,
+    timeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS,
+  });
+
+  const verifier = createAccessTokenVerifier({
+    jwksUrl: new URL(`${sidecar.base}/v1.0/invoke/users/method/.well-known/jwks.json`),
+    ...(daprApiToken && { headers: { 'dapr-api-token': daprApiToken } }),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
+    cooldownMs: config.JWKS_COOLDOWN_MS,
+    timeoutMs: config.JWKS_TIMEOUT_MS,
+  });
+  const window = { windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS };
+  const limiter = new FixedWindowLimiter({
+    store: counterStore,
+    storeName: config.STATE_STORE,
+    policies: {
+      auth: { ...window, max: config.RATE_LIMIT_AUTH_MAX },
+      api: { ...window, max: config.RATE_LIMIT_API_MAX },
+    },
+  });
+
+  const gateway = createGatewayApp({
+    logger,
+    sidecar,
+    verifier,
+    limiter,
+    bodyLimit: config.BODY_LIMIT,
+    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+  });
+  return serve(gateway.app, {
+    port: config.PORT,
+    logger,
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    handleSignals: options.handleSignals ?? true,
+    onDrain: gateway.setDraining,
+    onShutdown: [() => stopTracing()],
+  });
+}

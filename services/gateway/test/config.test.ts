@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { ConfigError } from '@meshmart/kit';
+import { loadGatewayConfig } from '../src/config.ts';
+
+describe('gateway configuration', () => {
+  it('starts from the shared variables alone, with cluster defaults', () => {
+    const config = loadGatewayConfig({ DAPR_HTTP_PORT: '3510' });
+    assert.equal(config.PORT, 3000);
+    assert.equal(config.DAPR_HTTP_PORT, 3510);
+    assert.equal(config.JWT_ISSUER, 'meshmart-users');
+    assert.equal(config.JWT_AUDIENCE, 'meshmart');
+    assert.equal(config.STATE_STORE, 'statestore');
+    assert.equal(config.RATE_LIMIT_AUTH_MAX, 20);
+    assert.equal(config.RATE_LIMIT_API_MAX, 300);
+    assert.equal(config.TRUSTED_PROXY_HOPS, 0);
+  });
+
+  it('refuses to start naming each bad variable', () => {
+    assert.throws(
+      () => loadGatewayConfig({ RATE_LIMIT_AUTH_MAX: 'lots', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318', BODY_LIMIT: '1gb' }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        ['RATE_LIMIT_AUTH_MAX', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'BODY_LIMIT'].every((name) => err.message.includes(name)),
+    );
+  });
+
+  it('demands the Dapr tokens when REQUIRE_DAPR_TOKENS is on', () => {
+    assert.throws(() => loadGatewayConfig({ REQUIRE_DAPR_TOKENS: 'true' }), /DAPR_API_TOKEN/);
+  });
+});

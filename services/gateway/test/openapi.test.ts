@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { buildOpenApi, openApiPath } from '../src/openapi.ts';
+import { routes } from '../src/routes.ts';
+
+type Operation = {
+  operationId: string;
+  security?: unknown[];
+  parameters?: Array<{ name: string; in: string; required: boolean }>;
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+};
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
+
+const doc = buildOpenApi(routes, '1.2.3') as unknown as Doc;
+const op = (method: string, path: string): Operation => {
+  const found = doc.paths[path]?.[method];
+  assert.ok(found, `${method} ${path} is documented`);
+  return found;
+};
+
+describe('OpenAPI document from the route table', () => {
+  it('is OpenAPI 3.1 with a bearer security scheme', () => {
+    assert.equal(doc.openapi, '3.1.0');
+    assert.deepEqual(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  });
+
+  it('documents every route of the table, and nothing else', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    const declared = routes.map((r) => `${r.method.toLowerCase()} ${openApiPath(r.path)}`);
+    assert.deepEqual(documented.sort(), declared.sort());
+    assert.ok(declared.includes('get /api/users/me/addresses/{id}'));
+  });
+
+  it('gives every operation a unique id', () => {
+    const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
+    assert.equal(new Set(ids).size, ids.length);
+  });
+
+  it('describes request bodies from the validation schemas', () => {
+    assert.deepEqual(op('post', '/api/auth/register').requestBody?.content['application/json']?.schema, {
+      $ref: '#/components/schemas/RegisterRequest',
+    });
+    const register = doc.components.schemas.RegisterRequest as {
+      required: string[];
+      additionalProperties: boolean;
+      properties: Record<string, { minLength?: number }>;
+    };
+    assert.deepEqual(register.required.sort(), ['displayName', 'email', 'password']);
+    assert.equal(register.additionalProperties, false);
+    assert.equal(register.properties.password?.minLength, 8);
+  });
+
+  it('documents problem+json errors, including those implied by validation, auth and limits', () => {
+    const putAddress = op('put', '/api/users/me/addresses/{id}');
+    for (const status of ['400', '401', '404', '413', '429', '503', '504']) {
+      assert.deepEqual(putAddress.responses[status]?.content?.['application/problem+json']?.schema, {
+        $ref: '#/components/schemas/Problem',
+      });
+    }
+    assert.ok(op('get', '/api/admin/users').responses['403'], 'admin routes document 403');
+    assert.equal(op('get', '/api/users/me').responses['403'], undefined);
+    assert.ok(op('post', '/api/auth/register').responses['409']);
+  });
+
+  it('marks protected routes with bearer security and leaves public ones open', () => {
+    assert.deepEqual(op('get', '/api/users/me').security, [{ bearerAuth: [] }]);
+    assert.equal(op('post', '/api/auth/login').security, undefined);
+  });
+
+  it('describes path and query parameters', () => {
+    assert.deepEqual(
+      op('delete', '/api/users/me/addresses/{id}').parameters?.map(({ name, in: where, required }) => ({
+        name,
+        where,
+        required,
+      })),
+      [{ name: 'id', where: 'path', required: true }],
+    );
+    assert.deepEqual(
+      op('get', '/api/admin/users').parameters?.map(({ name, in: where, required }) => ({ name, where, required })),
+      [
+        { name: 'limit', where: 'query', required: false },
+        { name: 'offset', where: 'query', required: false },
+      ],
+    );
+  });
+
+  it('resolves every $ref within the document', () => {
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1] ?? '');
+    assert.ok(refs.length > 10);
+    for (const name of refs) assert.ok(doc.components.schemas[name], `component ${name} exists`);
+    assert.doesNotMatch(JSON.stringify(doc), /"\$schema"|"\$id"/);
+  });
+});

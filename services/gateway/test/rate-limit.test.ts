@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { FixedWindowLimiter } from '../src/rate-limit.ts';
+import { MemoryStateStore } from './support.ts';
+
+describe('fixed-window rate limiter', () => {
+  let store: MemoryStateStore;
+  let now: number;
+
+  function limiter(max = 3, windowSeconds = 60): FixedWindowLimiter {
+    return new FixedWindowLimiter({
+      store,
+      storeName: 'statestore',
+      policies: { auth: { max, windowSeconds }, api: { max: 100, windowSeconds } },
+      now: () => now,
+    });
+  }
+
+  beforeEach(() => {
+    store = new MemoryStateStore();
+    now = Date.UTC(2026, 0, 1, 12, 0, 15); // 15 s into a minute window
+  });
+
+  it('allows up to the limit in a window, then refuses until the window ends', async () => {
+    const l = limiter(3);
+    const remaining = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await l.hit('auth', 'ip:10.0.0.1');
+      assert.ok(d.allowed);
+      remaining.push(d.remaining);
+    }
+    assert.deepEqual(remaining, [2, 1, 0]);
+    const refused = await l.hit('auth', 'ip:10.0.0.1');
+    assert.deepEqual(refused, { allowed: false, limit: 3, retryAfterSeconds: 45 });
+    assert.equal(store.writes, 3, 'a refused request does not write');
+
+    now += 45_000;
+    assert.ok((await l.hit('auth', 'ip:10.0.0.1')).allowed, 'a new window starts a new budget');
+  });
+
+  it('keeps separate budgets per client and per route group', async () => {
+    const l = limiter(1);
+    assert.ok((await l.hit('auth', 'ip:10.0.0.1')).allowed);
+    assert.ok(!(await l.hit('auth', 'ip:10.0.0.1')).allowed);
+    assert.ok((await l.hit('auth', 'ip:10.0.0.2')).allowed);
+    assert.ok((await l.hit('auth', 'user:u1')).allowed);
+    assert.ok((await l.hit('api', 'ip:10.0.0.1')).allowed);
+  });
+
+  it('gives counters a time to live so old windows leave the store', async () => {
+    const saved: Array<number | undefined> = [];
+    const save = store.saveState.bind(store);
+    store.saveState = (name, entry) => {
+      saved.push(entry.ttlSeconds);
+      return save(name, entry);
+    };
+    await limiter(3, 60).hit('auth', 'ip:10.0.0.1');
+    assert.deepEqual(saved, [120]);
+  });
+
+  it('never lets more than the limit through under concurrent requests (ETag conflicts retried)', async () => {
+    const l = limiter(10);
+    const decisions = await Promise.all(Array.from({ length: 25 }, () => l.hit('auth', 'ip:10.0.0.9')));
+    const allowed = decisions.filter((d) => d.allowed).length;
+    assert.ok(allowed <= 10, `${allowed} allowed`);
+    assert.ok(allowed >= 5, `retries should win most races, only ${allowed} allowed`);
+    const [entry] = [...store.entries.values()];
+    assert.equal(entry?.value, allowed, 'every allowed request was counted exactly once');
+  });
+
+  it('treats a lost first-write race as a conflict and retries', async () => {
+    const l = limiter(5);
+    const [a, b] = await Promise.all([l.hit('auth', 'ip:10.0.0.3'), l.hit('auth', 'ip:10.0.0.3')]);
+    assert.ok(a.allowed && b.allowed);
+    assert.equal([...store.entries.values()][0]?.value, 2);
+  });
+
+  it('throws when the store fails, so that the caller can fail open', async () => {
+    store.down = true;
+    await assert.rejects(limiter().hit('auth', 'ip:10.0.0.1'), /connection refused/);
+  });
+});

@@ -1,0 +1,24 @@
+import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { z } from 'zod';
+
+export const usersConfigSchema = serviceConfig({
+  PORT: env.port(8080),
+  DATABASE_URL: env.url(['postgres', 'postgresql']),
+  STATE_STORE: env.string('statestore'),
+  BODY_LIMIT: env.size('16kb'),
+  JWT_ISSUER: env.string('meshmart-users'),
+  JWT_AUDIENCE: env.string('meshmart'),
+  ACCESS_TOKEN_TTL_SECONDS: env.int(900, 30, 86_400),
+  REFRESH_TOKEN_TTL_SECONDS: env.int(30 * 86_400, 60, 365 * 86_400),
+  /** A signing key older than this is replaced; retired keys stay in the JWKS until their tokens expire. */
+  SIGNING_KEY_MAX_AGE_DAYS: env.int(30, 1, 365),
+  /** The first account with this e-mail gets the admin role (created at start if a password is given). */
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+});
+
+export type UsersConfig = z.infer<typeof usersConfigSchema>;
+
+export function loadUsersConfig(source: NodeJS.ProcessEnv = process.env): UsersConfig {
+  return loadConfig(usersConfigSchema, source);
+}

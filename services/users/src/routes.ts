@@ -1,0 +1,120 @@
+/** REST routes, reached only through the sidecar (the app token is checked by the kit). */
+import type Router from '@koa/router';
+import { type AppContext, parse, problems } from '@meshmart/kit';
+import type { Context } from 'koa';
+import type { Accounts } from './accounts.ts';
+import { addressBody, listQuery, loginBody, refreshBody, registerBody, updateMeBody, uuidParam } from './schemas.ts';
+import type { SigningKeys } from './signing-keys.ts';
+import { type AccessClaims, type TokenSettings, verifyAccessToken } from './tokens.ts';
+import type { UsersRepo } from './users-repo.ts';
+
+export interface RouteDeps {
+  accounts: Accounts;
+  repo: UsersRepo;
+  keys: SigningKeys;
+  tokens: TokenSettings;
+}
+
+export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: RouteDeps): void {
+  // The gateway verifies tokens too; checking again here keeps users safe from any
+  // caller that reaches it without passing the edge.
+  async function claims(ctx: Context): Promise<AccessClaims> {
+    const header = ctx.get('authorization');
+    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);
+    if (!match?.[1]) throw problems.unauthorized('a bearer access token is required');
+    try {
+      return await verifyAccessToken(keys, tokens, match[1]);
+    } catch (err) {
+      throw problems.unauthorized(`access token rejected: ${(err as Error).message}`);
+    }
+  }
+
+  async function me(ctx: Context) {
+    const { sub } = await claims(ctx);
+    const user = await repo.byId(sub);
+    if (!user) throw problems.unauthorized('the account of this token no longer exists');
+    return user;
+  }
+
+  const body = (ctx: Context) => (ctx as AppContext).state.body;
+
+  router.get('/.well-known/jwks.json', async (ctx) => {
+    ctx.set('cache-control', 'public, max-age=300');
+    ctx.body = await keys.jwks();
+  });
+
+  router.post('/auth/register', async (ctx) => {
+    const input = parse(registerBody, body(ctx));
+    ctx.status = 201;
+    ctx.body = await accounts.register(input);
+  });
+
+  router.post('/auth/login', async (ctx) => {
+    const { email, password } = parse(loginBody, body(ctx));
+    ctx.body = await accounts.login(email, password);
+  });
+
+  router.post('/auth/refresh', async (ctx) => {
+    const { refreshToken } = parse(refreshBody, body(ctx));
+    ctx.body = await accounts.refresh(refreshToken);
+  });
+
+  router.post('/auth/logout', async (ctx) => {
+    const { refreshToken } = parse(refreshBody, body(ctx));
+    await accounts.logout(refreshToken);
+    ctx.status = 204;
+  });
+
+  router.get('/me', async (ctx) => {
+    ctx.body = await me(ctx);
+  });
+
+  router.put('/me', async (ctx) => {
+    const { displayName } = parse(updateMeBody, body(ctx));
+    const { id } = await me(ctx);
+    ctx.body = await repo.updateDisplayName(id, displayName);
+  });
+
+  router.get('/me/addresses', async (ctx) => {
+    const { id } = await me(ctx);
+    ctx.body = { items: await repo.addresses(id) };
+  });
+
+  router.post('/me/addresses', async (ctx) => {
+    const input = parse(addressBody, body(ctx));
+    const { id } = await me(ctx);
+    ctx.status = 201;
+    ctx.body = await repo.addAddress(id, input);
+  });
+
+  router.get('/me/addresses/:id', async (ctx) => {
+    const addressId = parse(uuidParam, ctx.params.id);
+    const { id } = await me(ctx);
+    const address = await repo.address(id, addressId);
+    if (!address) throw problems.notFound(`no address ${addressId}`);
+    ctx.body = address;
+  });
+
+  router.put('/me/addresses/:id', async (ctx) => {
+    const addressId = parse(uuidParam, ctx.params.id);
+    const input = parse(addressBody, body(ctx));
+    const { id } = await me(ctx);
+    const address = await repo.replaceAddress(id, addressId, input);
+    if (!address) throw problems.notFound(`no address ${addressId}`);
+    ctx.body = address;
+  });
+
+  router.delete('/me/addresses/:id', async (ctx) => {
+    const addressId = parse(uuidParam, ctx.params.id);
+    const { id } = await me(ctx);
+    if (!(await repo.deleteAddress(id, addressId))) throw problems.notFound(`no address ${addressId}`);
+    ctx.status = 204;
+  });
+
+  router.get('/admin/users', async (ctx) => {
+    const { roles } = await claims(ctx);
+    if (!roles.includes('admin')) throw problems.forbidden('the admin role is required');
+    const { limit, offset } = parse(listQuery, ctx.query);
+    ctx.body = { ...(await repo.list(limit, offset)), limit, offset };
+  });
+}

@@ -1,0 +1,75 @@
+/** Wires users together: config, database, sidecar, REST and gRPC on one port. */
+import {
+  createApp,
+  createGrpcServer,
+  createLogger,
+  createPool,
+  finishApp,
+  initMetrics,
+  migrate,
+  mountSubscriptions,
+  type RunningServer,
+  Sidecar,
+  serve,
+  startOutboxRelay,
+} from '@meshmart/kit';
+import { stopTracing } from '@meshmart/kit/tracing';
+import { UsersInternalServiceService } from '@meshmart/proto/users/v1/users';
+import { Accounts } from './accounts.ts';
+import type { UsersConfig } from './config.ts';
+import { usersInternalHandlers } from './internal-grpc.ts';
+import { migrations } from './migrations.ts';
+import { mountRoutes } from './routes.ts';
+import { Sessions } from './sessions.ts';
+import { SigningKeys } from './signing-keys.ts';
+import { UsersRepo } from './users-repo.ts';
+
+export async function startUsers(config: UsersConfig, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
+  const logger = createLogger('users', config.LOG_LEVEL);
+  initMetrics('users');
+  const pool = createPool(config.DATABASE_URL);
+  const applied = await migrate(pool, migrations);
+  if (applied.length) logger.info('migrations applied', { versions: applied });
+
+  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
+  const tokens = {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  };
+  const repo = new UsersRepo(pool);
+  const keys = new SigningKeys(pool, config.SIGNING_KEY_MAX_AGE_DAYS, config.ACCESS_TOKEN_TTL_SECONDS);
+  const sessions = new Sessions(sidecar, config.STATE_STORE, config.REFRESH_TOKEN_TTL_SECONDS);
+  const accounts = new Accounts(repo, keys, sessions, tokens);
+  await keys.signingKey();
+  if (config.ADMIN_EMAIL) {
+    const outcome = await accounts.bootstrapAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+    if (outcome === 'absent') logger.warn('ADMIN_EMAIL has no account and no ADMIN_PASSWORD was given; no admin exists');
+  }
+
+  const service = createApp({
+    service: 'users',
+    logger,
+    bodyLimit: config.BODY_LIMIT,
+    appToken: config.APP_API_TOKEN,
+    readiness: [
+      { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
+      { name: 'sidecar', check: () => sidecar.healthy() },
+    ],
+  });
+  mountRoutes(service.router, { accounts, repo, keys, tokens });
+  mountSubscriptions(service.router, [], logger);
+  const grpc = createGrpcServer({ logger, appToken: config.APP_API_TOKEN });
+  grpc.addService(UsersInternalServiceService, usersInternalHandlers(repo));
+
+  const relay = startOutboxRelay({ pool, publisher: sidecar, logger });
+  return serve(finishApp(service), {
+    port: config.PORT,
+    logger,
+    grpcServer: grpc.server,
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    handleSignals: options.handleSignals ?? true,
+    onDrain: service.setDraining,
+    onShutdown: [() => relay.stop(), () => pool.end(), () => stopTracing()],
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * ES256 signing keys kept in PostgreSQL so every replica signs with the same key and
+ * tokens survive restarts. The newest key signs; older keys stay published in the JWKS
+ * until every token they signed has expired, which is what lets verifiers rotate.
+ * Private keys are stored unencrypted: dev-grade, as the README says.
+ */
+import { randomUUID } from 'node:crypto';
+import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import type pg from 'pg';
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+}
+
+export class SigningKeys {
+  private current: { key: SigningKey; loadedAt: number } | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly maxAgeDays: number,
+    private readonly accessTokenTtlSeconds: number,
+  ) {}
+
+  /** Returns the signing key, creating or rotating it under a lock when due. */
+  async signingKey(): Promise<SigningKey> {
+    if (this.current && Date.now() - this.current.loadedAt < 60_000) return this.current.key;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(727274002)');
+      const { rows } = await client.query<{ kid: string; private_jwk: JWK }>(
+        `SELECT kid, private_jwk FROM signing_keys
+          WHERE retired_at IS NULL AND created_at > now() - make_interval(days => $1)
+          ORDER BY created_at DESC LIMIT 1`,
+        [this.maxAgeDays],
+      );
+      let row = rows[0];
+      if (!row) {
+        await client.query('UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL');
+        const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+        const kid = randomUUID();
+        const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' };
+        const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+        await client.query('INSERT INTO signing_keys (kid, private_jwk, public_jwk) VALUES ($1, $2, $3)', [
+          kid,
+          privateJwk,
+          publicJwk,
+        ]);
+        row = { kid, private_jwk: privateJwk };
+      }
+      await client.query('COMMIT');
+      const key = { kid: row.kid, privateKey: (await importJWK(row.private_jwk, 'ES256')) as CryptoKey };
+      this.current = { key, loadedAt: Date.now() };
+      return key;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Public keys that may still verify unexpired tokens. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    await this.signingKey();
+    const { rows } = await this.pool.query<{ public_jwk: JWK }>(
+      `SELECT public_jwk FROM signing_keys
+        WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1)
+        ORDER BY created_at DESC`,
+      [this.accessTokenTtlSeconds],
+    );
+    return { keys: rows.map((r) => r.public_jwk) };
+  }
+
+  /** Retires the current key now, for operators rotating after a suspected leak. */
+  async rotate(): Promise<void> {
+    await this.pool.query('UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL');
+    this.current = undefined;
+  }
+}
