@@ -12,6 +12,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
 import { MongooseInstrumentation } from '@opentelemetry/instrumentation-mongoose';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
@@ -35,6 +36,9 @@ export function startTracing(service: string, endpoint = process.env.OTEL_EXPORT
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
       }),
+      // Node's fetch (undici) carries every call to the sidecar; without this, Dapr would
+      // start a new trace at each hop.
+      new UndiciInstrumentation(),
       new KoaInstrumentation(),
       new GrpcInstrumentation(),
       new PgInstrumentation({ enhancedDatabaseReporting: false }),

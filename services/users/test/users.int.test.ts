@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import { createPool, migrate, type RunningServer } from '@meshmart/kit';
+import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
+import { createScratchDatabase, type ScratchDatabase, startInfra } from '@meshmart/stack';
+import { loadUsersConfig } from '../src/config.ts';
+import { migrations } from '../src/migrations.ts';
+import { startUsers } from '../src/service.ts';
+import { SigningKeys } from '../src/signing-keys.ts';
+
+const TOKEN = 'users-int-test-token';
+
+describe('users on the real PostgreSQL', () => {
+  let db: ScratchDatabase;
+  let server: RunningServer;
+  let base: string;
+
+  before(async function () {
+    this.timeout(180_000);
+    await startInfra({ only: ['postgres'], quiet: true });
+    db = await createScratchDatabase('users_it');
+    const config = loadUsersConfig({
+      PORT: '1',
+      DATABASE_URL: db.url,
+      // No sidecar runs here: calls that need one answer 503, which these tests do not use.
+      DAPR_HTTP_PORT: '9',
+      APP_API_TOKEN: TOKEN,
+      LOG_LEVEL: 'error',
+      ADMIN_EMAIL: 'root@meshmart.test',
+      ADMIN_PASSWORD: 'a-long-admin-password',
+    });
+    // Port 0 (any free port) is no valid setting, but lets tests run side by side.
+    server = await startUsers({ ...config, PORT: 0 }, { handleSignals: false });
+    base = `http://127.0.0.1:${server.port}`;
+  });
+
+  after(async () => {
+    await server?.close();
+    await db?.drop();
+  });
+
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(base + path, {
+      ...init,
+      headers: { 'content-type': 'application/json', 'dapr-api-token': TOKEN, ...(init.headers as Record<string, string>) },
+    });
+
+  const register = (email: string) =>
+    call('/auth/register', { method: 'POST', body: JSON.stringify({ email, password: 'correct horse', displayName: 'Ann' }) });
+
+  it('creates an account once per e-mail, whatever its case', async () => {
+    const created = await register('ann@example.com');
+    assert.equal(created.status, 201);
+    const user = (await created.json()) as { id: string; email: string; roles: string[] };
+    assert.equal(user.email, 'ann@example.com');
+    assert.deepEqual(user.roles, ['customer']);
+    const again = await register('ANN@example.com');
+    assert.equal(again.status, 409);
+    assert.match(again.headers.get('content-type') ?? '', /problem\+json/);
+  });
+
+  it('writes user.registered to the outbox in the same transaction, never the password', async () => {
+    const pool = createPool(db.url, 1);
+    try {
+      const { rows } = await pool.query("SELECT envelope FROM outbox WHERE topic = 'user.registered'");
+      const emails = rows.map((r) => r.envelope.data.email);
+      assert.ok(emails.includes('ann@example.com'));
+      assert.doesNotMatch(JSON.stringify(rows), /correct horse|argon2/);
+      const { rows: users } = await pool.query("SELECT password_hash FROM users WHERE email = 'ann@example.com'");
+      assert.match(users[0].password_hash, /^\$argon2id\$/);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('bootstraps the configured admin', async () => {
+    const pool = createPool(db.url, 1);
+    try {
+      const { rows } = await pool.query("SELECT roles FROM users WHERE email = 'root@meshmart.test'");
+      assert.deepEqual(rows[0]?.roles, ['customer', 'admin']);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('publishes ES256 keys and keeps a retired key until its tokens expire', async () => {
+    const before = (await (await call('/.well-known/jwks.json')).json()) as { keys: Array<{ kid: string; alg: string; d?: string }> };
+    assert.equal(before.keys.length, 1);
+    assert.equal(before.keys[0]?.alg, 'ES256');
+    assert.equal(before.keys[0]?.d, undefined, 'private part must never be published');
+    const pool = createPool(db.url, 2);
+    try {
+      const keys = new SigningKeys(pool, 30, 900);
+      await keys.rotate();
+      const next = await keys.signingKey();
+      const { keys: published } = await keys.jwks();
+      assert.notEqual(next.kid, before.keys[0]?.kid);
+      assert.deepEqual(published.map((k) => k.kid).sort(), [next.kid, before.keys[0]?.kid].sort());
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('applies migrations once however often it starts', async () => {
+    const pool = createPool(db.url, 1);
+    try {
+      assert.deepEqual(await migrate(pool, migrations), []);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('answers GetUser over gRPC on the REST port, with proper status codes', async () => {
+    const created = (await (await register('grpc@example.com')).json()) as { id: string };
+    const client = new UsersInternalServiceClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const md = new grpc.Metadata();
+    md.set('dapr-api-token', TOKEN);
+    const getUser = (userId: string) =>
+      new Promise<{ user?: { email: string } }>((resolve, reject) =>
+        client.getUser({ userId, addressId: '' }, md, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+    try {
+      assert.equal((await getUser(created.id)).user?.email, 'grpc@example.com');
+      await assert.rejects(getUser('00000000-0000-4000-8000-000000000000'), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND);
+      await assert.rejects(getUser('not-a-uuid'), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('refuses wrong types, unknown fields and operator objects without writing', async () => {
+    const res = await call('/auth/register', {
+      method: 'POST',
+      body: JSON.stringify({ email: { $gt: '' }, password: 12345678, displayName: 'x', role: 'admin' }),
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { errors: Array<{ field: string }> };
+    assert.deepEqual(body.errors.map((e) => e.field).sort(), ['email', 'password', 'role']);
+  });
+});
