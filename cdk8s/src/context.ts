@@ -1,0 +1,29 @@
+/** What every chart is built from; tests pass other topologies through the same door. */
+import type { ComponentName, ServiceName, ServiceSpec } from '@meshmart/kit/topology';
+import type { SecretValues } from './secret-values.ts';
+import type { Sizing } from './settings.ts';
+
+export interface SynthContext {
+  services: readonly ServiceSpec[];
+  sizing: Sizing;
+  secrets: SecretValues;
+  /** Grafana dashboards to provision: file name → dashboard JSON. */
+  dashboards: ReadonlyMap<string, string>;
+}
+
+export function callersOf(services: readonly ServiceSpec[], callee: ServiceName): ServiceName[] {
+  return services.filter((s) => s.calls.some((c) => c.to === callee)).map((s) => s.name);
+}
+
+export function usersOf(services: readonly ServiceSpec[], component: ComponentName): ServiceName[] {
+  return services.filter((s) => s.components.includes(component)).map((s) => s.name);
+}
+
+/** Port serving /healthz, /readyz and /metrics: the app port unless it speaks only gRPC. */
+export function adminPortOf(spec: ServiceSpec): number {
+  if (spec.appProtocol === 'http') return spec.port;
+  if (spec.adminPort === undefined) {
+    throw new Error(`${spec.name} speaks only gRPC on its app port and needs an adminPort in the topology`);
+  }
+  return spec.adminPort;
+}

@@ -1,0 +1,498 @@
+/**
+ * The Grafana dashboards, as data: every panel's PromQL lives here and nowhere else.
+ * Queries use only names from metric-catalog.ts and labels the exporters set themselves
+ * (not the cluster's relabelled `namespace`/`pod`/`app`), so the same dashboards work
+ * against the local stack's Prometheus.
+ */
+
+export interface Query {
+  expr: string;
+  legend: string;
+}
+
+export interface Panel {
+  title: string;
+  description: string;
+  unit: string;
+  queries: Query[];
+  /** Grid width out of 24. */
+  width?: number;
+  kind?: 'timeseries' | 'stat';
+}
+
+export interface Variable {
+  name: string;
+  label: string;
+  /** A label_values() query. */
+  query: string;
+}
+
+export interface Dashboard {
+  uid: string;
+  file: string;
+  title: string;
+  description: string;
+  variables: Variable[];
+  rows: Array<{ title: string; panels: Panel[] }>;
+}
+
+const rate = (selector: string) => `rate(${selector}[$__rate_interval])`;
+const p95 = (bucket: string, by: string) => `histogram_quantile(0.95, sum by (le, ${by}) (${rate(bucket)}))`;
+
+const svc = 'service=~"$service"';
+
+const serviceOverview: Dashboard = {
+  uid: 'meshmart-services',
+  file: 'service-overview.json',
+  title: 'meshmart / Services (RED)',
+  description: 'Rate, errors and duration per service and route, as each service measures itself.',
+  variables: [{ name: 'service', label: 'Service', query: 'label_values(http_server_requests_total, service)' }],
+  rows: [
+    {
+      title: 'HTTP',
+      panels: [
+        {
+          title: 'Requests by route',
+          description: 'HTTP requests per second, by service, method and route template.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (service, method, route) (${rate(`http_server_requests_total{${svc}}`)})`,
+              legend: '{{service}} {{method}} {{route}}',
+            },
+          ],
+        },
+        {
+          title: 'Error ratio by route (5xx)',
+          description: 'Share of requests answered with a 5xx status.',
+          unit: 'percentunit',
+          queries: [
+            {
+              expr: `sum by (service, route) (${rate(`http_server_requests_total{${svc},status=~"5.."}`)}) / sum by (service, route) (${rate(`http_server_requests_total{${svc}}`)})`,
+              legend: '{{service}} {{route}}',
+            },
+          ],
+        },
+        {
+          title: 'Client errors by status (4xx)',
+          description: 'Rejected input, missing auth, rate limits: 4xx per second by status.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (service, status) (${rate(`http_server_requests_total{${svc},status=~"4.."}`)})`,
+              legend: '{{service}} {{status}}',
+            },
+          ],
+        },
+        {
+          title: 'p95 latency by route',
+          description: '95th percentile of HTTP request duration.',
+          unit: 's',
+          queries: [
+            {
+              expr: p95(`http_server_request_duration_seconds_bucket{${svc}}`, 'service, route'),
+              legend: '{{service}} {{route}}',
+            },
+          ],
+        },
+      ],
+    },
+    {
+      title: 'gRPC',
+      panels: [
+        {
+          title: 'gRPC calls by method and code',
+          description: 'Handled gRPC calls per second.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (service, grpc_method, grpc_code) (${rate(`grpc_server_handled_total{${svc}}`)})`,
+              legend: '{{service}} {{grpc_method}} {{grpc_code}}',
+            },
+          ],
+        },
+        {
+          title: 'gRPC p95 latency by method',
+          description: '95th percentile of gRPC handling time.',
+          unit: 's',
+          queries: [
+            {
+              expr: p95(`grpc_server_handling_seconds_bucket{${svc}}`, 'service, grpc_method'),
+              legend: '{{service}} {{grpc_method}}',
+            },
+          ],
+        },
+      ],
+    },
+    {
+      title: 'Through the sidecar',
+      panels: [
+        {
+          title: 'Outbound calls by target and outcome',
+          description: 'Calls the app makes through its Dapr sidecar (invocation, state, publish, bindings).',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (service, target, operation, outcome) (${rate(`dapr_client_requests_total{${svc}}`)})`,
+              legend: '{{service}} → {{target}} {{operation}} {{outcome}}',
+            },
+          ],
+        },
+        {
+          title: 'Outbound p95 latency by target',
+          description: '95th percentile duration of calls through the sidecar, as the app sees them.',
+          unit: 's',
+          queries: [
+            {
+              expr: p95(`dapr_client_request_duration_seconds_bucket{${svc}}`, 'service, target, operation'),
+              legend: '{{service}} → {{target}} {{operation}}',
+            },
+          ],
+        },
+        {
+          title: 'Events received by topic and outcome',
+          description: 'Pub/sub deliveries handled: SUCCESS, RETRY (redelivered by Dapr) or DROP.',
+          unit: 'ops',
+          queries: [
+            {
+              expr: `sum by (service, topic, outcome) (${rate(`events_received_total{${svc}}`)})`,
+              legend: '{{service}} {{topic}} {{outcome}}',
+            },
+          ],
+        },
+        {
+          title: 'Events published and outbox backlog',
+          description: 'Events handed to the sidecar per second, and rows still waiting in the outbox.',
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum by (service, topic) (${rate(`events_published_total{${svc}}`)})`,
+              legend: 'published {{service}} {{topic}}',
+            },
+            { expr: `max by (service) (outbox_pending{${svc}})`, legend: 'pending {{service}}' },
+          ],
+        },
+        {
+          title: 'Resident memory',
+          description: 'Process RSS of each service.',
+          unit: 'bytes',
+          queries: [{ expr: `max by (service) (meshmart_process_resident_memory_bytes{${svc}})`, legend: '{{service}}' }],
+        },
+      ],
+    },
+  ],
+};
+
+const businessKpis: Dashboard = {
+  uid: 'meshmart-business',
+  file: 'business-kpis.json',
+  title: 'meshmart / Business KPIs',
+  description: 'What the store does, from the business metrics the services export.',
+  variables: [],
+  rows: [
+    {
+      title: 'Accounts',
+      panels: [
+        {
+          title: 'Sign-ups in range',
+          description: 'Accounts registered over the selected time range.',
+          unit: 'short',
+          kind: 'stat',
+          width: 6,
+          queries: [{ expr: 'sum(increase(users_registered_total[$__range]))', legend: 'sign-ups' }],
+        },
+        {
+          title: 'Failed logins in range',
+          description: 'Login attempts that did not succeed over the selected range.',
+          unit: 'short',
+          kind: 'stat',
+          width: 6,
+          queries: [{ expr: 'sum(increase(users_logins_total{outcome="rejected"}[$__range]))', legend: 'failed' }],
+        },
+        {
+          title: 'Sign-ups',
+          description: 'Registrations per second.',
+          unit: 'ops',
+          width: 12,
+          queries: [{ expr: `sum(${rate('users_registered_total')})`, legend: 'sign-ups' }],
+        },
+        {
+          title: 'Logins by outcome',
+          description: 'Login attempts per second by outcome.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (outcome) (${rate('users_logins_total')})`, legend: '{{outcome}}' }],
+        },
+        {
+          title: 'Rate-limited requests by route',
+          description: 'Requests the gateway turned away with 429.',
+          unit: 'reqps',
+          queries: [{ expr: `sum by (route) (${rate('gateway_rate_limited_total')})`, legend: '{{route}}' }],
+        },
+      ],
+    },
+  ],
+};
+
+const app = 'app_id=~"$app"';
+
+const daprSidecars: Dashboard = {
+  uid: 'meshmart-dapr',
+  file: 'dapr-sidecars.json',
+  title: 'meshmart / Dapr sidecars',
+  description: 'Service invocation, pub/sub and state as the daprd sidecars measure them.',
+  variables: [{ name: 'app', label: 'App', query: 'label_values(dapr_runtime_component_loaded, app_id)' }],
+  rows: [
+    {
+      title: 'Service invocation',
+      panels: [
+        {
+          title: 'Invocations sent, caller → callee',
+          description: 'Requests a sidecar sent to another app.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (app_id, dst_app_id) (${rate(`dapr_runtime_service_invocation_req_sent_total{${app}}`)})`,
+              legend: '{{app_id}} → {{dst_app_id}}',
+            },
+          ],
+        },
+        {
+          title: 'Invocation responses by status',
+          description: 'Responses received by the calling sidecar, by gRPC status code (0 is OK).',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (app_id, src_app_id, status) (${rate(`dapr_runtime_service_invocation_res_recv_total{${app}}`)})`,
+              legend: '{{app_id}} ← {{src_app_id}} {{status}}',
+            },
+          ],
+        },
+        {
+          title: 'Invocation p95 latency',
+          description: 'Round trip seen by the calling sidecar, in milliseconds.',
+          unit: 'ms',
+          queries: [
+            {
+              expr: p95(`dapr_runtime_service_invocation_res_recv_latency_ms_bucket{${app}}`, 'app_id, src_app_id'),
+              legend: '{{app_id}} ← {{src_app_id}}',
+            },
+          ],
+        },
+        {
+          title: 'Sidecar API calls from the app',
+          description: 'Requests the app made to its sidecar over HTTP and gRPC, by status.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (app_id, status) (${rate(`dapr_http_server_request_count{${app}}`)})`,
+              legend: 'http {{app_id}} {{status}}',
+            },
+            {
+              expr: `sum by (app_id, grpc_server_status) (${rate(`dapr_grpc_io_server_completed_rpcs{${app}}`)})`,
+              legend: 'grpc {{app_id}} {{grpc_server_status}}',
+            },
+          ],
+        },
+      ],
+    },
+    {
+      title: 'Pub/sub',
+      panels: [
+        {
+          title: 'Published by topic',
+          description: 'Publishes to the broker, by success.',
+          unit: 'ops',
+          queries: [
+            {
+              expr: `sum by (app_id, topic, success) (${rate(`dapr_component_pubsub_egress_count{${app}}`)})`,
+              legend: '{{app_id}} {{topic}} {{success}}',
+            },
+          ],
+        },
+        {
+          title: 'Delivered by topic and app status',
+          description: 'Deliveries to subscribers, by the status the app returned.',
+          unit: 'ops',
+          queries: [
+            {
+              expr: `sum by (app_id, topic, process_status) (${rate(`dapr_component_pubsub_ingress_count{${app}}`)})`,
+              legend: '{{app_id}} {{topic}} {{process_status}}',
+            },
+          ],
+        },
+        {
+          title: 'Delivery p95 latency',
+          description: 'Time the subscriber took to handle a delivery, in milliseconds.',
+          unit: 'ms',
+          queries: [
+            {
+              expr: p95(`dapr_component_pubsub_ingress_latencies_bucket{${app}}`, 'app_id, topic'),
+              legend: '{{app_id}} {{topic}}',
+            },
+          ],
+        },
+      ],
+    },
+    {
+      title: 'State, bindings and resiliency',
+      panels: [
+        {
+          title: 'State operations',
+          description: 'State store calls by operation and success.',
+          unit: 'ops',
+          queries: [
+            {
+              expr: `sum by (app_id, component, operation, success) (${rate(`dapr_component_state_count{${app}}`)})`,
+              legend: '{{app_id}} {{component}} {{operation}} {{success}}',
+            },
+          ],
+        },
+        {
+          title: 'State p95 latency',
+          description: 'State store call duration, in milliseconds.',
+          unit: 'ms',
+          queries: [
+            {
+              expr: p95(`dapr_component_state_latencies_bucket{${app}}`, 'app_id, operation'),
+              legend: '{{app_id}} {{operation}}',
+            },
+          ],
+        },
+        {
+          title: 'Output bindings',
+          description: 'Binding invocations (SMTP, blob storage) by success.',
+          unit: 'ops',
+          queries: [
+            {
+              expr: `sum by (app_id, component, success) (${rate(`dapr_component_output_binding_count{${app}}`)})`,
+              legend: '{{app_id}} {{component}} {{success}}',
+            },
+          ],
+        },
+        {
+          title: 'Resiliency policy activations',
+          description: 'Retries, timeouts and open circuit breakers of Dapr resiliency policies.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (app_id) (${rate(`dapr_resiliency_activations_total{${app}}`)})`, legend: '{{app_id}}' }],
+        },
+      ],
+    },
+  ],
+};
+
+const mesh: Dashboard = {
+  uid: 'meshmart-mesh',
+  file: 'mesh.json',
+  title: 'meshmart / Mesh (Istio)',
+  description: 'Traffic between workloads as the Envoy sidecars report it.',
+  variables: [],
+  rows: [
+    {
+      title: 'Requests',
+      panels: [
+        {
+          title: 'Requests, source → destination',
+          description: 'Requests per second reported by the receiving proxy.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (source_workload, destination_workload) (${rate('istio_requests_total{reporter="destination"}')})`,
+              legend: '{{source_workload}} → {{destination_workload}}',
+            },
+          ],
+        },
+        {
+          title: 'Error ratio by destination (5xx)',
+          description: 'Share of requests to each workload that ended in a 5xx.',
+          unit: 'percentunit',
+          queries: [
+            {
+              expr: `sum by (destination_workload) (${rate('istio_requests_total{reporter="destination",response_code=~"5.."}')}) / sum by (destination_workload) (${rate('istio_requests_total{reporter="destination"}')})`,
+              legend: '{{destination_workload}}',
+            },
+          ],
+        },
+        {
+          title: 'p95 latency by destination',
+          description: 'Request duration at the receiving proxy, in milliseconds.',
+          unit: 'ms',
+          queries: [
+            {
+              expr: p95('istio_request_duration_milliseconds_bucket{reporter="destination"}', 'destination_workload'),
+              legend: '{{destination_workload}}',
+            },
+          ],
+        },
+        {
+          title: 'Requests by mTLS policy',
+          description: 'mutual_tls everywhere is what STRICT PeerAuthentication should show.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (destination_workload, connection_security_policy) (${rate('istio_requests_total{reporter="destination"}')})`,
+              legend: '{{destination_workload}} {{connection_security_policy}}',
+            },
+          ],
+        },
+      ],
+    },
+    {
+      title: 'Resilience at the proxy',
+      panels: [
+        {
+          title: 'Responses with Envoy flags',
+          description: 'Calls Envoy failed or cut short: UO overflow, UH no healthy host, URX retries exhausted, UT timeout.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: `sum by (source_workload, destination_workload, response_flags) (${rate('istio_requests_total{reporter="source",response_flags!="-"}')})`,
+              legend: '{{source_workload}} → {{destination_workload}} {{response_flags}}',
+            },
+          ],
+        },
+        {
+          title: 'Hosts ejected by outlier detection',
+          description: 'Endpoints currently ejected from each upstream cluster (circuit breaking).',
+          unit: 'short',
+          queries: [
+            { expr: 'sum by (cluster_name) (envoy_cluster_outlier_detection_ejections_active)', legend: '{{cluster_name}}' },
+          ],
+        },
+        {
+          title: 'Retries and overflows',
+          description: 'Retries Envoy made, and requests refused because a connection pool or retry budget was full.',
+          unit: 'ops',
+          queries: [
+            { expr: `sum by (cluster_name) (${rate('envoy_cluster_upstream_rq_retry')})`, legend: 'retry {{cluster_name}}' },
+            {
+              expr: `sum by (cluster_name) (${rate('envoy_cluster_upstream_rq_pending_overflow')})`,
+              legend: 'overflow {{cluster_name}}',
+            },
+          ],
+        },
+        {
+          title: 'TCP traffic to data stores',
+          description: 'Bytes sent to the stores by each client, as the store-side proxy sees it.',
+          unit: 'Bps',
+          queries: [
+            {
+              expr: `sum by (source_workload, destination_workload) (${rate('istio_tcp_received_bytes_total{reporter="destination",destination_workload_namespace="meshmart-data"}')})`,
+              legend: '{{source_workload}} → {{destination_workload}}',
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+export const dashboards: readonly Dashboard[] = [serviceOverview, businessKpis, daprSidecars, mesh];
+
+/** Every query of every dashboard, with where it sits. */
+export function allQueries(): Array<{ dashboard: string; panel: string; expr: string }> {
+  return dashboards.flatMap((d) =>
+    d.rows.flatMap((row) =>
+      row.panels.flatMap((panel) => panel.queries.map((q) => ({ dashboard: d.file, panel: panel.title, expr: q.expr }))),
+    ),
+  );
+}

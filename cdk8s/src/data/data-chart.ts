@@ -1,0 +1,271 @@
+/**
+ * PostgreSQL, MongoDB, Redis, RabbitMQ and an SMTP sink, each deployed only when the
+ * topology gives it a client. Credentials are derived secrets (secret-values.ts); the
+ * copies the Dapr components read live in the apps namespace.
+ */
+import type { ServiceSpec } from '@meshmart/kit/topology';
+import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { istioAnnotations } from '../apps/pod-annotations.ts';
+import { addRuntimeDefaultSeccomp, containerResources, restrictedSecurityContext } from '../apps/service-workload.ts';
+import type { SynthContext } from '../context.ts';
+import { images, namespaces } from '../settings.ts';
+import { assertDatabaseName, mongoProvisionScript, postgresProvisionScript } from './provisioning.ts';
+import { statefulStore } from './stateful-store.ts';
+import {
+  credentials,
+  mongoOwners,
+  ports,
+  postgresOwners,
+  rabbitmqUser,
+  type StoreName,
+  secretPurpose,
+  storeAccess,
+  storeHost,
+} from './stores.ts';
+
+function secretEnv(name: string, secret: string, key: string): k8s.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
+}
+
+function secret(scope: Construct, name: string, namespace: string, stringData: Record<string, string>): void {
+  new k8s.KubeSecret(scope, `${namespace}-${name}`, { metadata: { name, namespace }, type: 'Opaque', stringData });
+}
+
+const emptyDir = (name: string): k8s.Volume => ({ name, emptyDir: {} });
+
+function postgres(scope: Construct, services: readonly ServiceSpec[], ctx: SynthContext): void {
+  const owners = postgresOwners(services);
+  for (const o of owners) assertDatabaseName(o.database);
+  const roleKey = (db: string) => `role-${db}`;
+  secret(scope, credentials.postgres, namespaces.data, {
+    superuser: ctx.secrets.value(secretPurpose.postgresSuperuser),
+    ...Object.fromEntries(owners.map((o) => [roleKey(o.database), ctx.secrets.value(secretPurpose.postgresRole(o.database))])),
+  });
+  new k8s.KubeConfigMap(scope, 'postgres-provision', {
+    metadata: { name: 'postgres-provision', namespace: namespaces.data },
+    data: { 'provision.sh': postgresProvisionScript },
+  });
+  const socket = { name: 'socket', mountPath: '/var/run/postgresql' };
+  const tmp = { name: 'tmp', mountPath: '/tmp' };
+  statefulStore(scope, {
+    name: 'postgres',
+    namespace: namespaces.data,
+    user: 70, // postgres in the alpine image
+    dataPath: '/var/lib/postgresql/data',
+    volumeSize: ctx.sizing.dataVolume,
+    servicePorts: [{ name: 'tcp-postgres', port: ports.postgres }],
+    podAnnotations: istioAnnotations(ctx.sizing),
+    volumes: [emptyDir('socket'), emptyDir('tmp'), { name: 'provision', configMap: { name: 'postgres-provision' } }],
+    containers: [
+      {
+        name: 'postgres',
+        image: images.postgres,
+        env: [
+          secretEnv('POSTGRES_PASSWORD', credentials.postgres, 'superuser'),
+          { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+        ],
+        ports: [{ name: 'postgres', containerPort: ports.postgres }],
+        volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }, socket, tmp],
+        probe: ['pg_isready', '-q', '-h', '/var/run/postgresql', '-U', 'postgres'],
+        resources: ctx.sizing.postgres,
+        readOnlyRootFilesystem: true,
+      },
+      {
+        name: 'provision',
+        image: images.postgres,
+        command: ['sh', '/provision/provision.sh'],
+        env: [
+          { name: 'DATABASES', value: owners.map((o) => o.database).join(' ') },
+          ...owners.map((o) => secretEnv(`ROLE_PASSWORD_${o.database}`, credentials.postgres, roleKey(o.database))),
+        ],
+        volumeMounts: [socket, tmp, { name: 'provision', mountPath: '/provision', readOnly: true }],
+        resources: ctx.sizing.small,
+        readOnlyRootFilesystem: true,
+      },
+    ],
+  });
+}
+
+function mongo(scope: Construct, services: readonly ServiceSpec[], ctx: SynthContext): void {
+  const owners = mongoOwners(services);
+  for (const o of owners) assertDatabaseName(o.database);
+  const userKey = (db: string) => `user-${db}`;
+  secret(scope, credentials.mongo, namespaces.data, {
+    root: ctx.secrets.value(secretPurpose.mongoRoot),
+    ...Object.fromEntries(owners.map((o) => [userKey(o.database), ctx.secrets.value(secretPurpose.mongoUser(o.database))])),
+  });
+  new k8s.KubeConfigMap(scope, 'mongo-provision', {
+    metadata: { name: 'mongo-provision', namespace: namespaces.data },
+    data: { 'provision.sh': mongoProvisionScript },
+  });
+  const rootEnv = [
+    { name: 'MONGO_INITDB_ROOT_USERNAME', value: 'root' },
+    secretEnv('MONGO_INITDB_ROOT_PASSWORD', credentials.mongo, 'root'),
+  ];
+  const tmp = { name: 'tmp', mountPath: '/tmp' };
+  statefulStore(scope, {
+    name: 'mongo',
+    namespace: namespaces.data,
+    user: 999, // mongodb in the official image
+    dataPath: '/data/db',
+    volumeSize: ctx.sizing.dataVolume,
+    servicePorts: [{ name: 'tcp-mongo', port: ports.mongo }],
+    podAnnotations: istioAnnotations(ctx.sizing),
+    volumes: [emptyDir('tmp'), emptyDir('config'), { name: 'provision', configMap: { name: 'mongo-provision' } }],
+    containers: [
+      {
+        name: 'mongo',
+        image: images.mongo,
+        env: rootEnv,
+        ports: [{ name: 'mongo', containerPort: ports.mongo }],
+        volumeMounts: [{ name: 'data', mountPath: '/data/db' }, { name: 'config', mountPath: '/data/configdb' }, tmp],
+        probe: ['mongosh', '--quiet', '--eval', 'db.adminCommand("ping").ok'],
+        resources: ctx.sizing.mongo,
+        // The entrypoint writes helper files outside the mounted paths while initialising.
+        readOnlyRootFilesystem: false,
+      },
+      {
+        name: 'provision',
+        image: images.mongo,
+        command: ['sh', '/provision/provision.sh'],
+        env: [
+          ...rootEnv,
+          { name: 'DATABASES', value: owners.map((o) => o.database).join(' ') },
+          ...owners.map((o) => secretEnv(`USER_PASSWORD_${o.database}`, credentials.mongo, userKey(o.database))),
+          { name: 'HOME', value: '/tmp' },
+        ],
+        volumeMounts: [tmp, { name: 'provision', mountPath: '/provision', readOnly: true }],
+        resources: ctx.sizing.small,
+        readOnlyRootFilesystem: true,
+      },
+    ],
+  });
+}
+
+function redis(scope: Construct, ctx: SynthContext): void {
+  const password = ctx.secrets.value(secretPurpose.redis);
+  secret(scope, credentials.redis, namespaces.data, { password });
+  secret(scope, credentials.redis, namespaces.apps, { password });
+  statefulStore(scope, {
+    name: 'redis',
+    namespace: namespaces.data,
+    user: 999, // redis in the alpine image
+    dataPath: '/data',
+    volumeSize: ctx.sizing.dataVolume,
+    servicePorts: [{ name: 'tcp-redis', port: ports.redis }],
+    podAnnotations: istioAnnotations(ctx.sizing),
+    containers: [
+      {
+        name: 'redis',
+        image: images.redis,
+        env: [secretEnv('REDIS_PASSWORD', credentials.redis, 'password')],
+        // Keyspace notifications are what Dapr's configuration.redis subscribes through.
+        args: [
+          'redis-server',
+          '--requirepass',
+          '$(REDIS_PASSWORD)',
+          '--appendonly',
+          'yes',
+          '--dir',
+          '/data',
+          '--notify-keyspace-events',
+          'KEA',
+        ],
+        ports: [{ name: 'redis', containerPort: ports.redis }],
+        volumeMounts: [{ name: 'data', mountPath: '/data' }],
+        probe: ['sh', '-c', 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'],
+        resources: ctx.sizing.redis,
+        readOnlyRootFilesystem: true,
+      },
+    ],
+  });
+}
+
+function rabbitmq(scope: Construct, ctx: SynthContext): void {
+  const password = ctx.secrets.value(secretPurpose.rabbitmq);
+  secret(scope, credentials.rabbitmq, namespaces.data, { username: rabbitmqUser, password });
+  secret(scope, credentials.rabbitmq, namespaces.apps, {
+    'connection-string': `amqp://${rabbitmqUser}:${password}@${storeHost('rabbitmq')}:${ports.amqp}`,
+  });
+  statefulStore(scope, {
+    name: 'rabbitmq',
+    namespace: namespaces.data,
+    user: 999, // rabbitmq in the Debian-based image
+    dataPath: '/var/lib/rabbitmq',
+    volumeSize: ctx.sizing.dataVolume,
+    servicePorts: [
+      { name: 'tcp-amqp', port: ports.amqp },
+      { name: 'http-management', port: ports.rabbitmqManagement },
+    ],
+    podAnnotations: istioAnnotations(ctx.sizing),
+    containers: [
+      {
+        name: 'rabbitmq',
+        image: images.rabbitmq,
+        env: [
+          { name: 'RABBITMQ_DEFAULT_USER', value: rabbitmqUser },
+          secretEnv('RABBITMQ_DEFAULT_PASS', credentials.rabbitmq, 'password'),
+        ],
+        ports: [
+          { name: 'amqp', containerPort: ports.amqp },
+          { name: 'management', containerPort: ports.rabbitmqManagement },
+        ],
+        volumeMounts: [{ name: 'data', mountPath: '/var/lib/rabbitmq' }],
+        probe: ['rabbitmq-diagnostics', '-q', 'ping'],
+        resources: ctx.sizing.rabbitmq,
+        // The image's entrypoint and Erlang write outside the data volume at start.
+        readOnlyRootFilesystem: false,
+      },
+    ],
+  });
+}
+
+/** A stateless SMTP sink with a web UI, so sent mail can be read during development. */
+function mailpit(scope: Construct, ctx: SynthContext): void {
+  const labels = { app: 'mailpit', 'app.kubernetes.io/part-of': 'meshmart' };
+  const deployment = new kplus.Deployment(scope, 'mailpit', {
+    metadata: { name: 'mailpit', namespace: namespaces.data, labels },
+    select: false,
+    replicas: 1,
+    automountServiceAccountToken: false,
+    podMetadata: { labels, annotations: istioAnnotations(ctx.sizing) },
+    securityContext: { ensureNonRoot: true, user: 1000, group: 1000 },
+  });
+  deployment.select(kplus.LabelSelector.of({ labels: { app: 'mailpit' } }));
+  addRuntimeDefaultSeccomp(deployment);
+  const container = deployment.addContainer({
+    name: 'mailpit',
+    image: images.mailpit,
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    ports: [
+      { number: ports.smtp, name: 'smtp' },
+      { number: ports.mailpitUi, name: 'http' },
+    ],
+    readiness: kplus.Probe.fromHttpGet('/livez', { port: ports.mailpitUi }),
+    liveness: kplus.Probe.fromHttpGet('/livez', { port: ports.mailpitUi }),
+    startup: kplus.Probe.fromHttpGet('/livez', { port: ports.mailpitUi }),
+    resources: containerResources(ctx.sizing.small),
+    securityContext: restrictedSecurityContext(1000),
+  });
+  container.mount('/tmp', kplus.Volume.fromEmptyDir(scope, 'mailpit-tmp', 'tmp'));
+  new kplus.Service(scope, 'mailpit-service', {
+    metadata: { name: 'mailpit', namespace: namespaces.data, labels },
+    ports: [
+      { port: ports.smtp, targetPort: ports.smtp, name: 'tcp-smtp' },
+      { port: ports.mailpitUi, targetPort: ports.mailpitUi, name: 'http-ui' },
+    ],
+  }).selectLabel('app', 'mailpit');
+}
+
+export function dataStores(scope: Construct, ctx: SynthContext): void {
+  const deploy: Record<StoreName, () => void> = {
+    postgres: () => postgres(scope, ctx.services, ctx),
+    mongo: () => mongo(scope, ctx.services, ctx),
+    redis: () => redis(scope, ctx),
+    rabbitmq: () => rabbitmq(scope, ctx),
+    mailpit: () => mailpit(scope, ctx),
+  };
+  for (const access of storeAccess(ctx.services)) deploy[access.store]();
+}

@@ -1,0 +1,35 @@
+/**
+ * `npm run synth -w @meshmart/cdk8s [-- --size=small]`: writes cdk8s/dist/*.yaml for
+ * skaffold to deploy. The output directory is emptied first so a chart that no longer
+ * exists cannot leave stale manifests behind.
+ */
+import { rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { services } from '@meshmart/kit/topology';
+import { buildApp } from './app.ts';
+import { readDashboards } from './dashboards/dashboard-files.ts';
+import { defaultSecretSeedFile, distDir } from './repo-paths.ts';
+import { SecretValues } from './secret-values.ts';
+import { sizing } from './settings.ts';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: 'default' },
+    // The cdk8s CLI (`cdk8s synth`, see cdk8s.yaml) passes its output directory this way.
+    out: { type: 'string', default: process.env.CDK8S_OUTDIR ?? distDir },
+    'secret-seed': { type: 'string', default: process.env.MESHMART_SECRET_SEED_FILE ?? defaultSecretSeedFile },
+  },
+});
+
+rmSync(values.out, { recursive: true, force: true });
+const app = buildApp(
+  {
+    services,
+    sizing: sizing(values.size),
+    secrets: SecretValues.fromSeedFile(values['secret-seed']),
+    dashboards: readDashboards(),
+  },
+  values.out,
+);
+app.synth();
+console.log(`synthesized ${values.size}-size manifests into ${values.out}`);

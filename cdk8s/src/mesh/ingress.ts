@@ -1,0 +1,101 @@
+/**
+ * The edge: one Istio Gateway on the ingress gateway, one VirtualService sending the REST
+ * API (`/api`), short links (`/s/:code`) and the web UI (`/`) to the public service, and
+ * JWT validation of any bearer token before a request enters the mesh.
+ */
+import type { ServiceSpec } from '@meshmart/kit/topology';
+import type { Construct } from 'constructs';
+import { fqdn, ingressGateway } from '../naming.ts';
+import { accessTokens } from '../service-settings.ts';
+import { namespaces } from '../settings.ts';
+import { istioObject } from './istio-object.ts';
+import { trafficSettings } from './traffic.ts';
+
+export const edgeGatewayName = 'edge';
+
+/** The one service the ingress forwards to; the topology marks it `public`. */
+export function edgeService(services: readonly ServiceSpec[]): ServiceSpec {
+  const publicServices = services.filter((s) => s.public);
+  const [only] = publicServices;
+  if (publicServices.length !== 1 || !only) {
+    throw new Error(`the ingress needs exactly one public service, topology has ${publicServices.length}`);
+  }
+  return only;
+}
+
+export const edgeRoutes = {
+  /** Server-sent events stay open for as long as the browser watches. */
+  eventStreamAccept: '.*text/event-stream.*',
+  api: { prefix: '/api', timeout: '15s' },
+  shortLinks: { prefix: '/s/', timeout: '5s' },
+  web: { prefix: '/', timeout: '15s' },
+} as const;
+
+export function jwksUri(services: readonly ServiceSpec[]): string {
+  const edge = edgeService(services);
+  return `http://${fqdn(edge.name, namespaces.apps)}:${edge.port}/.well-known/jwks.json`;
+}
+
+export function ingress(scope: Construct, services: readonly ServiceSpec[]): void {
+  const edge = edgeService(services);
+  const destination = { host: fqdn(edge.name, namespaces.apps), port: { number: edge.port } };
+  const retries = { attempts: trafficSettings.attempts, perTryTimeout: '5s', retryOn: trafficSettings.ingressRetryOn };
+
+  istioObject(
+    scope,
+    'Gateway',
+    { name: edgeGatewayName, namespace: namespaces.apps },
+    {
+      selector: { ...ingressGateway.selector },
+      servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }],
+    },
+  );
+
+  istioObject(
+    scope,
+    'VirtualService',
+    { name: edgeGatewayName, namespace: namespaces.apps },
+    {
+      hosts: ['*'],
+      gateways: [`${namespaces.apps}/${edgeGatewayName}`],
+      http: [
+        {
+          name: 'event-streams',
+          match: [{ headers: { accept: { regex: edgeRoutes.eventStreamAccept } } }],
+          route: [{ destination }],
+          timeout: '0s',
+          retries: { attempts: 0 },
+        },
+        ...(['api', 'shortLinks', 'web'] as const).map((key) => ({
+          name: key,
+          match: [{ uri: { prefix: edgeRoutes[key].prefix } }],
+          route: [{ destination }],
+          timeout: edgeRoutes[key].timeout,
+          retries,
+        })),
+      ],
+    },
+  );
+
+  // Tokens are optional at the edge (register, login, /s/:code and the web UI have
+  // none) but a token that is present must verify, so forged or expired ones stop here.
+  // The gateway still verifies claims itself and needs the header, hence forwardOriginalToken.
+  // Envoy fetches the JWKS over the mesh (PILOT_JWT_ENABLE_REMOTE_JWKS=envoy in istio/):
+  // istiod has no sidecar and could not pass STRICT mTLS to reach it.
+  istioObject(
+    scope,
+    'RequestAuthentication',
+    { name: 'edge-jwt', namespace: ingressGateway.namespace },
+    {
+      selector: { matchLabels: { ...ingressGateway.selector } },
+      jwtRules: [
+        {
+          issuer: accessTokens.issuer,
+          audiences: [accessTokens.audience],
+          jwksUri: jwksUri(services),
+          forwardOriginalToken: true,
+        },
+      ],
+    },
+  );
+}
