@@ -68,6 +68,12 @@ export const address = z.object({
   country: z.string(),
 });
 
+export const jwks = z.object({
+  keys: z.array(
+    z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string(), crv: z.string(), x: z.string(), y: z.string() }),
+  ),
+});
+
 export const addressList = z.object({ items: z.array(address) });
 
 export const userPage = z.object({
