@@ -8,8 +8,12 @@
  * is let through, logged and counted in `gateway_rate_limit_errors_total`. The limiter
  * protects the API; an outage of the limiter must not become an outage of the API.
  * Store calls get a short timeout of their own so a hanging store adds little latency.
- * Persistent contention on one counter (many concurrent requests from one client)
- * is answered with 429: letting those through would let a burst bypass the limit.
+ *
+ * Concurrent requests for one counter in one replica are batched: while a write is in
+ * flight, later requests queue and the next write adds them all at once. Conflicts then
+ * only come from other replicas, so a client's parallel requests are not refused for
+ * contention while under its limit. Persistent contention across replicas is answered
+ * with 429: letting those through would let a burst bypass the limit.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sidecar } from '@meshmart/kit';
@@ -36,6 +40,13 @@ export interface FixedWindowLimiterOptions {
   now?: () => number;
 }
 
+interface Batch {
+  max: number;
+  resetSeconds: number;
+  ttlSeconds: number;
+  waiters: Array<{ resolve: (d: Decision) => void; reject: (err: unknown) => void }>;
+}
+
 export class FixedWindowLimiter {
   private readonly maxAttempts: number;
   private readonly now: () => number;
@@ -46,31 +57,67 @@ export class FixedWindowLimiter {
   }
 
   /**
-   * Counts one request of `client` against `group`. Throws when the store fails; the
+   * Counts one request of `client` against `group`. Rejects when the store fails; the
    * caller decides to fail open.
    */
-  async hit(group: LimitGroup, client: string): Promise<Decision> {
+  hit(group: LimitGroup, client: string): Promise<Decision> {
     const { max, windowSeconds } = this.options.policies[group];
     const now = this.now();
     const windowMs = windowSeconds * 1000;
     const windowStart = Math.floor(now / windowMs) * windowMs;
     const resetSeconds = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
     const key = `ratelimit:${group}:${encodeURIComponent(client)}:${windowStart / 1000}`;
-    // The counter outlives its window a little so that replicas with slightly skewed
-    // clocks still find it; after that the store drops it.
-    const ttlSeconds = windowSeconds * 2;
+    return new Promise((resolve, reject) => {
+      let batch = this.queued.get(key);
+      if (!batch) {
+        // The counter outlives its window a little so that replicas with slightly skewed
+        // clocks still find it; after that the store drops it.
+        batch = { max, resetSeconds, ttlSeconds: windowSeconds * 2, waiters: [] };
+        this.queued.set(key, batch);
+      }
+      batch.waiters.push({ resolve, reject });
+      if (!this.writing.has(key)) void this.drain(key);
+    });
+  }
 
+  private readonly queued = new Map<string, Batch>();
+  private readonly writing = new Set<string>();
+
+  private async drain(key: string): Promise<void> {
+    this.writing.add(key);
+    try {
+      for (let batch = this.queued.get(key); batch; batch = this.queued.get(key)) {
+        this.queued.delete(key);
+        try {
+          const decisions = await this.apply(key, batch);
+          batch.waiters.forEach((w, i) => w.resolve(decisions[i] as Decision));
+        } catch (err) {
+          for (const w of batch.waiters) w.reject(err);
+        }
+      }
+    } finally {
+      this.writing.delete(key);
+    }
+  }
+
+  /** Adds a batch to the counter in one write; the first requests up to the limit pass. */
+  private async apply(key: string, batch: Batch): Promise<Decision[]> {
+    const { max, resetSeconds, ttlSeconds, waiters } = batch;
+    const denied = (retryAfterSeconds: number): Decision => ({ allowed: false, limit: max, retryAfterSeconds });
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const { value, etag } = await this.options.store.getState<number>(this.options.storeName, key);
       const used = typeof value === 'number' ? value : 0;
-      if (used >= max) return { allowed: false, limit: max, retryAfterSeconds: resetSeconds };
-      if (await this.write(key, used + 1, etag, ttlSeconds)) {
-        return { allowed: true, limit: max, remaining: max - used - 1, resetSeconds };
+      const granted = Math.max(0, Math.min(waiters.length, max - used));
+      if (granted === 0) return waiters.map(() => denied(resetSeconds));
+      if (await this.write(key, used + granted, etag, ttlSeconds)) {
+        return waiters.map((_, i) =>
+          i < granted ? { allowed: true, limit: max, remaining: max - used - i - 1, resetSeconds } : denied(resetSeconds),
+        );
       }
-      // Jitter spreads the writers that lost the same race.
+      // Jitter spreads the replicas that lost the same race.
       await sleep(Math.random() * 4 * attempt);
     }
-    return { allowed: false, limit: max, retryAfterSeconds: 1 };
+    return waiters.map(() => denied(1));
   }
 
   /** Writes the counter; false when another writer got there first. */
