@@ -46,6 +46,7 @@ export async function startGateway(config: GatewayConfig, options: { handleSigna
   });
   return serve(gateway.app, {
     port: config.PORT,
+    host: config.BIND_HOST,
     logger,
     graceMs: config.SHUTDOWN_GRACE_MS,
     handleSignals: options.handleSignals ?? true,

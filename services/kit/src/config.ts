@@ -75,6 +75,8 @@ export const env = {
 /** Settings every service shares: ports, Dapr tokens, logging. */
 export const baseConfigShape = {
   PORT: env.port(),
+  /** Interface to listen on: all of them in a pod, loopback on a laptop. */
+  BIND_HOST: env.string('0.0.0.0'),
   DAPR_HTTP_PORT: env.port(3500),
   DAPR_GRPC_PORT: env.port(50001),
   DAPR_API_TOKEN: env.optionalString(),

@@ -65,6 +65,7 @@ export async function startUsers(config: UsersConfig, options: { handleSignals?:
   const relay = startOutboxRelay({ pool, publisher: sidecar, logger });
   return serve(finishApp(service), {
     port: config.PORT,
+    host: config.BIND_HOST,
     logger,
     grpcServer: grpc.server,
     graceMs: config.SHUTDOWN_GRACE_MS,

@@ -1,0 +1,34 @@
+/** The environment a service starts with, as docs/CONTRACTS.md lists it. */
+import { type ServiceName, service } from '@meshmart/kit/topology';
+import { mongoUrl } from './infra/ferretdb.ts';
+import { postgresUrl } from './infra/postgres.ts';
+import { infraPorts, servicePorts } from './ports.ts';
+import type { Tokens } from './sidecar.ts';
+
+export const otlpHttpEndpoint = `http://127.0.0.1:${infraPorts.jaegerOtlpHttp}`;
+
+/** Variables that differ per service; tokens excluded, as dapr.yaml carries none. */
+export function serviceVariables(name: ServiceName): Record<string, string> {
+  const spec = service(name);
+  const ports = servicePorts(name);
+  return {
+    PORT: String(ports.app),
+    BIND_HOST: '127.0.0.1',
+    ...(ports.admin === undefined ? {} : { ADMIN_PORT: String(ports.admin) }),
+    DAPR_HTTP_PORT: String(ports.daprHttp),
+    DAPR_GRPC_PORT: String(ports.daprGrpc),
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpHttpEndpoint,
+    ...(spec.postgresDatabase ? { DATABASE_URL: postgresUrl(spec.postgresDatabase) } : {}),
+    ...(spec.mongoDatabase ? { MONGO_URL: mongoUrl(spec.mongoDatabase) } : {}),
+  };
+}
+
+export function serviceEnv(name: ServiceName, tokens: Tokens): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...serviceVariables(name),
+    DAPR_API_TOKEN: tokens.daprApiToken,
+    APP_API_TOKEN: tokens.appApiToken,
+    REQUIRE_DAPR_TOKENS: 'true',
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench`: figures from one run of the real local stack. Each scenario is
+ * measured through gateway → daprd → daprd → users and against the same users handler
+ * called directly, so the cost of the sidecar hops shows as a ratio; then the idle
+ * resident memory of every service and sidecar. Load goes to loopback only, for a
+ * fixed time per scenario (BENCH_SECONDS, default 5) at fixed concurrency
+ * (BENCH_CONCURRENCY, default 8).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { startStack } from './stack.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
+interface Result {
+  requests: number;
+  errors: number;
+  /** Status (or 'network') of failed requests, so an error count can be explained. */
+  failures: Record<string, number>;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Closed-loop load: `concurrency` workers, each sending its next request when the last answered. */
+async function load(label: string, send: () => Promise<Response>): Promise<Result> {
+  process.stderr.write(`  measuring ${label} for ${seconds}s … `);
+  const latencies: number[] = [];
+  let errors = 0;
+  const failures: Record<string, number> = {};
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        const res = await send().catch(() => undefined);
+        if (!res?.ok) {
+          errors++;
+          const key = res ? String(res.status) : 'network';
+          failures[key] = (failures[key] ?? 0) + 1;
+        }
+        await res?.arrayBuffer();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  process.stderr.write(`${latencies.length} requests\n`);
+  return {
+    requests: latencies.length,
+    errors,
+    failures,
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+async function main(): Promise<void> {
+  process.stderr.write('starting the local stack (quiet; logs in .data/logs) …\n');
+  const stack = await startStack({
+    quiet: true,
+    // The benchmark is one client hammering on purpose; the limiter would only measure itself.
+    env: {
+      gateway: { RATE_LIMIT_AUTH_MAX: '100000000', RATE_LIMIT_API_MAX: '100000000', LOG_LEVEL: 'warn' },
+      users: { LOG_LEVEL: 'warn' },
+    },
+  });
+  try {
+    // Idle first: nothing has been sent yet but the readiness probes.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const memory = await Promise.all(stack.processes().map(async (p) => ({ ...p, rss: await rssMiB(p.pid) })));
+
+    const gateway = stack.urls.gateway;
+    const users = stack.urls.services.users?.app as string;
+    const appToken = { 'dapr-api-token': stack.tokens.appApiToken };
+    const json = { 'content-type': 'application/json' };
+    const email = `bench-${randomBytes(4).toString('hex')}@meshmart.test`;
+    const password = 'benchmark password';
+    const registered = await fetch(`${gateway}/api/auth/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email, password, displayName: 'Bench' }),
+    });
+    if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
+    const login = JSON.stringify({ email, password });
+    const { accessToken } = (await (
+      await fetch(`${gateway}/api/auth/login`, { method: 'POST', headers: json, body: login })
+    ).json()) as {
+      accessToken: string;
+    };
+    const bearer = { authorization: `Bearer ${accessToken}` };
+
+    const rows: Array<[string, string, Result]> = [];
+    rows.push([
+      'login',
+      'gateway → daprd → daprd → users',
+      await load('login via gateway', () => fetch(`${gateway}/api/auth/login`, { method: 'POST', headers: json, body: login })),
+    ]);
+    rows.push([
+      'login',
+      'users directly',
+      await load('login direct', () =>
+        fetch(`${users}/auth/login`, { method: 'POST', headers: { ...json, ...appToken }, body: login }),
+      ),
+    ]);
+    rows.push([
+      'GET me',
+      'gateway → daprd → daprd → users',
+      await load('me via gateway', () => fetch(`${gateway}/api/users/me`, { headers: bearer })),
+    ]);
+    rows.push([
+      'GET me',
+      'users directly',
+      await load('me direct', () => fetch(`${users}/me`, { headers: { ...bearer, ...appToken } })),
+    ]);
+
+    const out: string[] = [];
+    out.push(`\nmeshmart bench — ${seconds}s per scenario, ${concurrency} concurrent clients, loopback, one machine`);
+    out.push('');
+    out.push(
+      `${'scenario'.padEnd(8)} ${'path'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
+    );
+    for (const [scenario, path, r] of rows) {
+      out.push(
+        `${scenario.padEnd(8)} ${path.padEnd(34)} ${fmt(r.perSecond).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.errors).padStart(7)}`,
+      );
+    }
+    for (const [scenario, path, r] of rows) {
+      if (r.errors > 0) out.push(`  ${scenario} via ${path}: failed with ${JSON.stringify(r.failures)}`);
+    }
+    out.push('');
+    for (let i = 0; i < rows.length; i += 2) {
+      const [scenario, , viaMesh] = rows[i] as [string, string, Result];
+      const direct = (rows[i + 1] as [string, string, Result])[2];
+      out.push(
+        `${scenario}: sidecar path / direct = ${fmt(direct.perSecond / viaMesh.perSecond, 2)}× fewer req/s, p50 ${fmt(viaMesh.p50 / direct.p50, 2)}×, p99 ${fmt(viaMesh.p99 / direct.p99, 2)}×`,
+      );
+    }
+    out.push('');
+    out.push('idle resident memory (VmRSS)');
+    for (const p of memory) out.push(`  ${p.name.padEnd(16)} ${fmt(p.rss).padStart(7)} MiB`);
+    out.push(`  ${'total'.padEnd(16)} ${fmt(memory.reduce((s, p) => s + p.rss, 0)).padStart(7)} MiB`);
+    process.stdout.write(`${out.join('\n')}\n`);
+    if (rows.some(([, , r]) => r.errors > 0)) process.exitCode = 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,9 @@
+/**
+ * Credentials of the private, loopback-only infrastructure. They are fixed rather than
+ * random because the committed dapr/ files for `dapr run -f .` must carry them too;
+ * nothing outside this machine can reach these servers.
+ */
+export const localCredentials = {
+  postgres: { user: 'meshmart', password: 'meshmart-local' },
+  rabbitmq: { user: 'meshmart', password: 'meshmart-local' },
+} as const;

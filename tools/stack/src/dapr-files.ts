@@ -1,0 +1,181 @@
+/**
+ * Dapr components and Configuration for the local stack, generated from the topology so
+ * scopes always match `ServiceSpec.components`. The stack runner writes them under
+ * .data/ with absolute paths each run; `stack write-dapr-files` writes the same documents
+ * with repo-relative paths to dapr/ for people who run `dapr run -f .` instead.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { appsUsing, type ComponentName, componentNames } from '@meshmart/kit/topology';
+import { stringify } from 'yaml';
+import { localCredentials } from './credentials.ts';
+import { paths, repoRoot } from './paths.ts';
+import { infraPorts } from './ports.ts';
+
+/** Files the components point at; absolute for the runner, repo-relative for dapr/. */
+export interface DaprFileLocations {
+  /** The folder config.yaml, secrets.json and components/ are written to. */
+  dir: string;
+  secretsFile: string;
+  blobDir: string;
+  nameResolutionDb: string;
+}
+
+/**
+ * `run`: what the stack runner writes under .data/dapr each start. `static`: the committed
+ * dapr/ folder, whose paths are relative to the repository root, where dapr.yaml runs
+ * every daprd.
+ */
+export function daprFileLocations(kind: 'run' | 'static'): DaprFileLocations {
+  const at = (p: string) => (kind === 'run' ? path.join(repoRoot, p) : p);
+  const dir = kind === 'run' ? path.relative(repoRoot, paths.dapr) : 'dapr';
+  return {
+    dir: at(dir),
+    secretsFile: at(path.join(dir, 'secrets.json')),
+    blobDir: at(path.relative(repoRoot, paths.blobs)),
+    nameResolutionDb: at(path.relative(repoRoot, paths.nameResolutionDb)),
+  };
+}
+
+interface MetadataItem {
+  name: string;
+  value: string;
+}
+
+export interface DaprComponent {
+  apiVersion: 'dapr.io/v1alpha1';
+  kind: 'Component';
+  metadata: { name: ComponentName };
+  spec: { type: string; version: 'v1'; metadata: MetadataItem[] };
+  scopes: string[];
+}
+
+export interface DaprConfiguration {
+  apiVersion: 'dapr.io/v1alpha1';
+  kind: 'Configuration';
+  metadata: { name: string };
+  spec: Record<string, unknown>;
+}
+
+const DAPR_CONFIGURATION_NAME = 'meshmart';
+
+const loopback = '127.0.0.1';
+const redisHost = `${loopback}:${infraPorts.redis}`;
+
+function meta(values: Record<string, string>): MetadataItem[] {
+  return Object.entries(values).map(([name, value]) => ({ name, value }));
+}
+
+const componentSpecs: Record<ComponentName, (at: DaprFileLocations) => DaprComponent['spec']> = {
+  statestore: () => ({ type: 'state.redis', version: 'v1', metadata: meta({ redisHost, redisPassword: '' }) }),
+  pubsub: () => {
+    const { user, password } = localCredentials.rabbitmq;
+    return {
+      type: 'pubsub.rabbitmq',
+      version: 'v1',
+      metadata: meta({
+        connectionString: `amqp://${user}:${password}@${loopback}:${infraPorts.rabbitmq}`,
+        durable: 'true',
+        deletedWhenUnused: 'false',
+        // Persistent messages with publisher confirms: the outbox only marks an event sent
+        // once the broker has it.
+        deliveryMode: '2',
+        publisherConfirm: 'true',
+        // A handler's RETRY nacks the delivery and RabbitMQ redelivers it; DROP acks it.
+        requeueInFailure: 'true',
+        prefetchCount: '20',
+      }),
+    };
+  },
+  secretstore: (at) => ({
+    type: 'secretstores.local.file',
+    version: 'v1',
+    metadata: meta({ secretsFile: at.secretsFile, nestedSeparator: ':' }),
+  }),
+  configstore: () => ({ type: 'configuration.redis', version: 'v1', metadata: meta({ redisHost, redisPassword: '' }) }),
+  smtp: () => ({
+    type: 'bindings.smtp',
+    version: 'v1',
+    metadata: meta({
+      host: loopback,
+      port: String(infraPorts.smtp),
+      skipTLSVerify: 'true',
+      emailFrom: 'meshmart@localhost',
+    }),
+  }),
+  blobstore: (at) => ({ type: 'bindings.localstorage', version: 'v1', metadata: meta({ rootPath: at.blobDir }) }),
+};
+
+export function daprComponent(name: ComponentName, scopes: readonly string[], at: DaprFileLocations): DaprComponent {
+  return {
+    apiVersion: 'dapr.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name },
+    spec: componentSpecs[name](at),
+    scopes: [...scopes],
+  };
+}
+
+/**
+ * Components some service uses, each scoped to exactly those services. A component no
+ * service uses is left out: Dapr gives an unscoped component to every app.
+ */
+export function daprComponents(at: DaprFileLocations): DaprComponent[] {
+  return componentNames
+    .map((name) => ({ name, scopes: appsUsing(name) }))
+    .filter(({ scopes }) => scopes.length > 0)
+    .map(({ name, scopes }) => daprComponent(name, scopes, at));
+}
+
+export function daprConfiguration(at: DaprFileLocations): DaprConfiguration {
+  return {
+    apiVersion: 'dapr.io/v1alpha1',
+    kind: 'Configuration',
+    metadata: { name: DAPR_CONFIGURATION_NAME },
+    spec: {
+      tracing: {
+        samplingRate: '1',
+        otel: { endpointAddress: `${loopback}:${infraPorts.jaegerOtlpGrpc}`, isSecure: false, protocol: 'grpc' },
+      },
+      // Path-level HTTP metrics stay off (Dapr's default from 1.15 on): one series per URL
+      // would follow every id in the API's paths.
+      metrics: { enabled: true, http: { increasedCardinality: false } },
+      // SQLite resolves app ids through a shared file, which works without multicast
+      // (mDNS, the self-hosted default, does not on many laptops and CI runners).
+      nameResolution: {
+        component: 'sqlite',
+        version: 'v1',
+        configuration: { connectionString: at.nameResolutionDb },
+      },
+    },
+  };
+}
+
+/** Secrets the local.file secret store serves; the same names the cluster's Secrets carry. */
+export function localSecrets(): Record<string, string> {
+  return {
+    'postgres-password': localCredentials.postgres.password,
+    'rabbitmq-password': localCredentials.rabbitmq.password,
+  };
+}
+
+const header = '# Generated from services/kit/src/topology.ts by tools/stack; do not edit.\n';
+
+/** File name relative to `at.dir` → content. */
+export function renderDaprFiles(at: DaprFileLocations): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const component of daprComponents(at)) {
+    files.set(path.join('components', `${component.metadata.name}.yaml`), header + stringify(component));
+  }
+  files.set('config.yaml', header + stringify(daprConfiguration(at)));
+  files.set('secrets.json', `${JSON.stringify(localSecrets(), null, 2)}\n`);
+  return files;
+}
+
+/** Replaces the generated files, so a component dropped from the topology disappears. */
+export async function writeDaprFiles(at: DaprFileLocations): Promise<void> {
+  const dir = path.resolve(repoRoot, at.dir);
+  await rm(path.join(dir, 'components'), { recursive: true, force: true });
+  await mkdir(path.join(dir, 'components'), { recursive: true });
+  for (const [name, content] of renderDaprFiles(at)) await writeFile(path.join(dir, name), content);
+}

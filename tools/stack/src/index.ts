@@ -1,0 +1,8 @@
+/** Programmatic API of the local stack, for end-to-end and integration tests. */
+export { dataStores, fullInfra, type Infra, type InfraName, type InfraOptions, startInfra } from './infra/index.ts';
+export { mailDir } from './infra/smtp-sink.ts';
+export { allPorts, infraPorts, probePort, type ServicePorts, servicePorts } from './ports.ts';
+export type { Tokens } from './sidecar.ts';
+export { runnableServices, type StackHandle, type StackOptions, startStack } from './stack.ts';
+export { createScratchDatabase, infraUrls, type ScratchDatabase, scratchMongoUrl } from './test-infra.ts';
+export type { ServiceUrls, StackUrls } from './urls.ts';

@@ -1,0 +1,95 @@
+/**
+ * Private infrastructure for the stack and for integration tests. Each component is
+ * started only when its port is closed, so a second caller (another test run, `stack up`
+ * while tests ran) reuses what is up; stop() stops only what this call started.
+ */
+import { appsUsing } from '@meshmart/kit/topology';
+import { bold } from '../console.ts';
+import { type Child, logFileOf, reportUnexpectedExit } from '../processes.ts';
+import { type Awaited, isPortOpen, waitForAll } from '../readiness.ts';
+import type { InfraComponent, InfraName } from './component.ts';
+import { ferretdb } from './ferretdb.ts';
+import { jaeger } from './jaeger.ts';
+import { postgres } from './postgres.ts';
+import { prometheus } from './prometheus.ts';
+import { rabbitmq } from './rabbitmq.ts';
+import { redis } from './redis.ts';
+import { smtpSink } from './smtp-sink.ts';
+
+export type { InfraName } from './component.ts';
+
+const components: Record<InfraName, InfraComponent> = {
+  postgres,
+  redis,
+  rabbitmq,
+  ferretdb,
+  jaeger,
+  prometheus,
+  smtp: smtpSink,
+};
+
+export function infraPort(name: InfraName): number {
+  return components[name].port;
+}
+
+/** What services keep their data in; integration tests need only these. */
+export const dataStores: InfraName[] = ['postgres', 'redis', 'rabbitmq', 'ferretdb'];
+
+/** Everything `stack up` runs; the SMTP sink only once a service sends mail. */
+export function fullInfra(): InfraName[] {
+  return [...dataStores, 'jaeger', 'prometheus', ...(appsUsing('smtp').length > 0 ? (['smtp'] as const) : [])];
+}
+
+export interface InfraOptions {
+  only?: InfraName[];
+  quiet?: boolean;
+  timeoutMs?: number;
+}
+
+export interface Infra {
+  /** Components this call started (the rest were already up). */
+  started: InfraName[];
+  reused: InfraName[];
+  /** Stops what this call started, newest first. */
+  stop(): Promise<void>;
+}
+
+export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
+  const names = options.only ?? dataStores;
+  const started: InfraName[] = [];
+  const reused: InfraName[] = [];
+  const children: Child[] = [];
+  const awaited: Awaited[] = [];
+  const stop = async () => {
+    for (const child of [...children].reverse()) await child.stop();
+  };
+  try {
+    // allSettled: a failure must not leave siblings starting after we stopped the rest.
+    const results = await Promise.allSettled(
+      names.map(async (name) => {
+        const component = components[name];
+        const ready = async () => (await isPortOpen(component.port)) && (component.ready ? await component.ready() : true);
+        if (await isPortOpen(component.port)) {
+          reused.push(name);
+          awaited.push({ label: name, ready, logFile: logFileOf(name) });
+          return;
+        }
+        const own = await component.start();
+        for (const child of own) reportUnexpectedExit(child);
+        children.push(...own);
+        started.push(name);
+        awaited.push({ label: name, ready, child: own.at(-1) });
+      }),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (!options.quiet && reused.length > 0) process.stdout.write(`  reusing running ${reused.join(', ')}\n`);
+    await waitForAll(awaited, { title: 'infrastructure', timeoutMs: options.timeoutMs ?? 90_000, quiet: options.quiet });
+    for (const name of names) await components[name].afterReady?.();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  if (!options.quiet && started.length > 0) process.stdout.write(`  ${bold('infrastructure')} up: ${started.join(', ')}\n`);
+  return { started, reused, stop };
+}

@@ -1,0 +1,49 @@
+/** Connection details and scratch databases for integration tests (`startInfra()` first). */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { otlpHttpEndpoint } from './app-env.ts';
+import { mongoUrl } from './infra/ferretdb.ts';
+import { jaegerUrl } from './infra/jaeger.ts';
+import { postgresUrl, withAdminClient } from './infra/postgres.ts';
+import { prometheusUrl } from './infra/prometheus.ts';
+import { rabbitmqUrl } from './infra/rabbitmq.ts';
+import { redisUrl } from './infra/redis.ts';
+
+export const infraUrls = {
+  postgres: postgresUrl,
+  mongo: mongoUrl,
+  redis: redisUrl,
+  rabbitmq: rabbitmqUrl(),
+  otlpHttp: otlpHttpEndpoint,
+  jaeger: jaegerUrl,
+  prometheus: prometheusUrl,
+};
+
+export interface ScratchDatabase {
+  name: string;
+  url: string;
+  /** Drops it, closing any connection a test left open. */
+  drop(): Promise<void>;
+}
+
+const uniqueName = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+
+/** A new, empty PostgreSQL database with a unique name. */
+export async function createScratchDatabase(prefix = 'scratch'): Promise<ScratchDatabase> {
+  if (!/^[a-z][a-z0-9_]{0,30}$/.test(prefix)) throw new Error(`bad database prefix ${prefix}`);
+  const name = uniqueName(prefix);
+  await withAdminClient((client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
+  return {
+    name,
+    url: postgresUrl(name),
+    drop: () =>
+      withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
+  };
+}
+
+/** A MongoDB URL for a database nobody has used; FerretDB creates it on first write. */
+export function scratchMongoUrl(prefix = 'scratch'): string {
+  return mongoUrl(uniqueName(prefix));
+}

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import amqp from 'amqplib';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import pg from 'pg';
+import { type Infra, startInfra } from '../src/infra/index.ts';
+import { infraPorts } from '../src/ports.ts';
+import { isPortOpen } from '../src/readiness.ts';
+import { createScratchDatabase, infraUrls, scratchMongoUrl } from '../src/test-infra.ts';
+
+describe('startInfra()', function () {
+  this.timeout(120_000);
+  let infra: Infra;
+
+  before(async () => {
+    infra = await startInfra({ quiet: true });
+  });
+
+  after(async () => {
+    await infra?.stop();
+  });
+
+  it("brings up PostgreSQL with the services' databases", async () => {
+    const client = new pg.Client({ connectionString: infraUrls.postgres('users') });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ db: string }>('SELECT current_database() AS db');
+      assert.equal(rows[0]?.db, 'users');
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('creates and drops a scratch database', async () => {
+    const scratch = await createScratchDatabase('infra_test');
+    const client = new pg.Client({ connectionString: scratch.url });
+    await client.connect();
+    await client.query('CREATE TABLE t (id int)');
+    await client.end();
+    await scratch.drop();
+    const admin = new pg.Client({ connectionString: infraUrls.postgres('postgres') });
+    await admin.connect();
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [scratch.name]);
+    await admin.end();
+    assert.equal(rowCount, 0);
+  });
+
+  it('brings up Redis', async () => {
+    const redis = new Redis(infraUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    try {
+      await redis.set('stack-infra-test', 'ok', 'EX', 10);
+      assert.equal(await redis.get('stack-infra-test'), 'ok');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("brings up RabbitMQ with the services' credentials", async () => {
+    const connection = await amqp.connect(infraUrls.rabbitmq);
+    try {
+      const channel = await connection.createChannel();
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      channel.sendToQueue(queue, Buffer.from('ping'));
+      const message = await new Promise<amqp.ConsumeMessage | null>((resolve) => {
+        void channel.consume(queue, resolve, { noAck: true });
+      });
+      assert.equal(message?.content.toString(), 'ping');
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('brings up a MongoDB-compatible server', async () => {
+    const client = new MongoClient(scratchMongoUrl('infra_test'), { serverSelectionTimeoutMS: 5000 });
+    await client.connect();
+    try {
+      const things = client.db().collection('things');
+      await things.insertOne({ name: 'a' });
+      assert.equal((await things.findOne({ name: 'a' }))?.name, 'a');
+      await client.db().dropDatabase();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reuses what is already running instead of starting it twice', async () => {
+    const again = await startInfra({ quiet: true });
+    assert.deepEqual(again.started, []);
+    assert.equal(again.reused.length, 4);
+  });
+
+  it('stops only what it started', async () => {
+    const ours = await startInfra({ only: ['redis'], quiet: true });
+    assert.deepEqual(ours.started, []);
+    await ours.stop();
+    assert.ok(await isPortOpen(infraPorts.redis));
+  });
+});

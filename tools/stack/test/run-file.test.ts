@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { services } from '@meshmart/kit/topology';
+import { servicePorts } from '../src/ports.ts';
+import { runFile } from '../src/run-file.ts';
+
+interface RunFileApp {
+  appID: string;
+  appPort: number;
+  appProtocol: string;
+  daprHTTPPort: number;
+  daprGRPCPort: number;
+  daprInternalGRPCPort: number;
+  metricsPort: number;
+  command: string[];
+  env: Record<string, string>;
+}
+
+describe('dapr.yaml (Dapr CLI multi-app run file)', () => {
+  const apps = runFile().apps as RunFileApp[];
+
+  it('runs every topology service with the ports the stack runner uses', () => {
+    assert.deepEqual(
+      apps.map((a) => a.appID),
+      services.map((s) => s.name),
+    );
+    for (const app of apps) {
+      const ports = servicePorts(app.appID as (typeof services)[number]['name']);
+      assert.deepEqual(
+        [app.appPort, app.daprHTTPPort, app.daprGRPCPort, app.daprInternalGRPCPort, app.metricsPort],
+        [ports.app, ports.daprHttp, ports.daprGrpc, ports.daprInternalGrpc, ports.daprMetrics],
+      );
+      assert.equal(app.env.PORT, String(ports.app));
+      assert.equal(app.env.DAPR_HTTP_PORT, String(ports.daprHttp));
+    }
+  });
+
+  it('gives PostgreSQL owners their database and every app the OTLP endpoint', () => {
+    for (const s of services) {
+      const app = apps.find((a) => a.appID === s.name);
+      assert.ok(app);
+      assert.equal(app.appProtocol, s.appProtocol);
+      assert.equal(app.env.DATABASE_URL?.endsWith(`/${s.postgresDatabase}`), s.postgresDatabase ? true : undefined);
+      assert.match(app.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.deepEqual(app.command, ['node', '--import', 'tsx', `services/${s.name}/src/main.ts`]);
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { isHttpOk, isPortOpen } from '../src/readiness.ts';
+import { type StackHandle, startStack } from '../src/stack.ts';
+
+describe('startStack()', function () {
+  this.timeout(180_000);
+  let stack: StackHandle;
+
+  before(async () => {
+    stack = await startStack({ services: ['gateway', 'users'], quiet: true });
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  const sidecarHealthy = (name: 'gateway' | 'users') => isHttpOk(`${stack.urls.services[name]?.dapr}/v1.0/healthz`);
+  /** gateway's sidecar → name resolution → users' sidecar → users' app. */
+  const invokeUsersFromGateway = () =>
+    fetch(`${stack.urls.services.gateway?.dapr}/v1.0/invoke/users/method/healthz`, {
+      headers: { 'dapr-api-token': stack.tokens.daprApiToken },
+      signal: AbortSignal.timeout(5000),
+    });
+
+  it('runs a healthy sidecar and a ready app per service', async () => {
+    for (const name of ['gateway', 'users'] as const) {
+      assert.ok(await sidecarHealthy(name), `${name} sidecar`);
+      assert.ok(await isHttpOk(`${stack.urls.services[name]?.probe}/readyz`), `${name} app`);
+    }
+  });
+
+  it("rejects calls to a sidecar without the run's API token", async () => {
+    const response = await fetch(`${stack.urls.services.users?.dapr}/v1.0/metadata`);
+    assert.equal(response.status, 401);
+  });
+
+  it('invokes one service from another through both sidecars', async () => {
+    const response = await invokeUsersFromGateway();
+    assert.equal(response.status, 200);
+  });
+
+  it('loses and regains the route when one sidecar is stopped and started', async () => {
+    await stack.stopSidecar('users');
+    assert.equal(await sidecarHealthy('users'), false);
+    assert.notEqual((await invokeUsersFromGateway()).status, 200);
+    await stack.startSidecar('users');
+    assert.ok(await sidecarHealthy('users'));
+    assert.equal((await invokeUsersFromGateway()).status, 200);
+  });
+
+  it('stops everything it started', async () => {
+    await stack.stop();
+    for (const url of [stack.urls.gateway, stack.urls.services.users?.dapr ?? '']) {
+      assert.equal(await isPortOpen(Number(new URL(url).port)), false, url);
+    }
+  });
+});
