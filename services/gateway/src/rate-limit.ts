@@ -90,7 +90,7 @@ export class FixedWindowLimiter {
         this.queued.delete(key);
         try {
           const decisions = await this.apply(key, batch);
-          batch.waiters.forEach((w, i) => w.resolve(decisions[i] as Decision));
+          for (const [i, w] of batch.waiters.entries()) w.resolve(decisions[i] as Decision);
         } catch (err) {
           for (const w of batch.waiters) w.reject(err);
         }

@@ -84,7 +84,9 @@ describe('users on the real PostgreSQL', () => {
   });
 
   it('publishes ES256 keys and keeps a retired key until its tokens expire', async () => {
-    const before = (await (await call('/.well-known/jwks.json')).json()) as { keys: Array<{ kid: string; alg: string; d?: string }> };
+    const before = (await (await call('/.well-known/jwks.json')).json()) as {
+      keys: Array<{ kid: string; alg: string; d?: string }>;
+    };
     assert.equal(before.keys.length, 1);
     assert.equal(before.keys[0]?.alg, 'ES256');
     assert.equal(before.keys[0]?.d, undefined, 'private part must never be published');
@@ -121,7 +123,10 @@ describe('users on the real PostgreSQL', () => {
       );
     try {
       assert.equal((await getUser(created.id)).user?.email, 'grpc@example.com');
-      await assert.rejects(getUser('00000000-0000-4000-8000-000000000000'), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND);
+      await assert.rejects(
+        getUser('00000000-0000-4000-8000-000000000000'),
+        (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND,
+      );
       await assert.rejects(getUser('not-a-uuid'), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT);
     } finally {
       client.close();

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `npm test`: everything CI checks, runnable on a fresh clone. Installs what is missing
+# (npm packages, Debian packages, daprd/FerretDB/Jaeger builds, cached under .tools/),
+# then lints, typechecks and runs unit, integration and end-to-end tests in one mocha
+# run. TEST_LEVEL=unit|int|e2e narrows the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+started=$(date +%s)
+step() { printf '\n\033[1m== %s\033[0m (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
+
+step "bootstrap: dependencies, code generation, infrastructure binaries"
+bash scripts/bootstrap.sh
+
+step "lint and format (biome)"
+npx biome check .
+
+step "proto lint (buf)"
+npm run --silent lint -w @meshmart/proto
+
+step "typecheck (tsc --strict)"
+npx tsc -p tsconfig.json --noEmit
+
+step "tests${TEST_LEVEL:+ ($TEST_LEVEL)}"
+npx mocha "$@"
+
+step "done"

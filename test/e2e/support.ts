@@ -1,0 +1,71 @@
+/** Client-side helpers for end-to-end tests: calls through the gateway as a user would. */
+import { randomBytes, randomUUID } from 'node:crypto';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+export class GatewayClient {
+  /**
+   * Each client looks like its own address to the gateway's rate limiter (the e2e stack
+   * trusts one proxy hop), so tests do not share a budget.
+   */
+  constructor(
+    readonly base: string,
+    readonly forwardedFor = `fd00::${randomBytes(4)
+      .toString('hex')
+      .replace(/(....)(....)/, '$1:$2')}`,
+  ) {}
+
+  async call(
+    method: string,
+    path: string,
+    options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {},
+  ) {
+    const headers: Record<string, string> = { 'x-forwarded-for': this.forwardedFor, ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.raw !== undefined) body = options.raw;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const started = performance.now();
+    const response = await fetch(this.base + path, { method, headers, body, signal: AbortSignal.timeout(20_000) });
+    const text = await response.text();
+    const type = response.headers.get('content-type') ?? '';
+    return {
+      status: response.status,
+      headers: response.headers,
+      type,
+      ms: performance.now() - started,
+      json: <T = unknown>() => JSON.parse(text) as T,
+      problem: () => {
+        if (!type.startsWith('application/problem+json')) throw new Error(`expected problem+json, got ${type}: ${text}`);
+        return JSON.parse(text) as Problem;
+      },
+      text,
+    };
+  }
+
+  newEmail(): string {
+    return `e2e-${randomUUID()}@meshmart.test`;
+  }
+}
+
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
