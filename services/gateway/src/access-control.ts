@@ -5,9 +5,10 @@
  * Callers with bad tokens are thereby limited by address instead of hammering the
  * verifier for free.
  */
+
+import type { AccessTokenVerifier, Principal } from '@meshmart/kit';
 import { type AppState, Problem, problems } from '@meshmart/kit';
 import type { Context, Next } from 'koa';
-import type { AccessTokenVerifier, Principal } from './access-tokens.ts';
 import type { Access } from './routes.ts';
 
 export interface GatewayState extends AppState {

@@ -4,11 +4,11 @@
  * are guarded by access tokens instead.
  */
 import type { RouterMiddleware } from '@koa/router';
+import type { AccessTokenVerifier } from '@meshmart/kit';
 import { createApp, finishApp, type Logger, type Sidecar } from '@meshmart/kit';
 import type Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
 import { authorize, type GatewayState, identify } from './access-control.ts';
-import type { AccessTokenVerifier } from './access-tokens.ts';
 import { forwardToUsers } from './forward.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { FixedWindowLimiter } from './rate-limit.ts';

@@ -1,9 +1,16 @@
 /** Wires the gateway together from its configuration and serves it. */
-import { createLogger, type RunningServer, Sidecar, serve } from '@meshmart/kit';
+import {
+  createAccessTokenVerifier,
+  createLogger,
+  jwksUrlThroughSidecar,
+  type RunningServer,
+  Sidecar,
+  serve,
+} from '@meshmart/kit';
 import { stopTracing } from '@meshmart/kit/tracing';
-import { createAccessTokenVerifier } from './access-tokens.ts';
 import { createGatewayApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
+import { tokenRejections } from './metrics.ts';
 import { FixedWindowLimiter } from './rate-limit.ts';
 
 export async function startGateway(config: GatewayConfig, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
@@ -18,13 +25,14 @@ export async function startGateway(config: GatewayConfig, options: { handleSigna
   });
 
   const verifier = createAccessTokenVerifier({
-    jwksUrl: new URL(`${sidecar.base}/v1.0/invoke/users/method/.well-known/jwks.json`),
+    jwksUrl: jwksUrlThroughSidecar(config.DAPR_HTTP_PORT),
     ...(daprApiToken && { headers: { 'dapr-api-token': daprApiToken } }),
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
     cooldownMs: config.JWKS_COOLDOWN_MS,
     timeoutMs: config.JWKS_TIMEOUT_MS,
+    onRejection: (reason) => tokenRejections.inc({ reason }),
   });
   const window = { windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS };
   const limiter = new FixedWindowLimiter({

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { Problem } from '@meshmart/kit';
+import { type AccessTokenVerifier, createAccessTokenVerifier, Problem } from '@meshmart/kit';
 import { SignJWT } from 'jose';
-import { type AccessTokenVerifier, createAccessTokenVerifier } from '../src/access-tokens.ts';
 import { AUDIENCE, accessToken, FakeJwks, ISSUER, type SigningKey, signingKey } from './support.ts';
 
 const JWKS_URL = new URL('http://127.0.0.1:3500/v1.0/invoke/users/method/.well-known/jwks.json');

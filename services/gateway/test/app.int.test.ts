@@ -2,8 +2,7 @@
 // decided at the edge, or is the gateway's answer to a sidecar that is not there.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { type RunningServer, Sidecar, serve } from '@meshmart/kit';
-import { createAccessTokenVerifier } from '../src/access-tokens.ts';
+import { createAccessTokenVerifier, type RunningServer, Sidecar, serve } from '@meshmart/kit';
 import { createGatewayApp } from '../src/app.ts';
 import { type CounterStore, FixedWindowLimiter } from '../src/rate-limit.ts';
 import {

@@ -9,10 +9,61 @@ import type { Topic } from './topology.ts';
 const id = z.string().min(1);
 const timestamp = z.iso.datetime();
 
+const minor = z.number().int().nonnegative();
+const currency = z.string().regex(/^[A-Z]{3}$/);
+const orderLine = z.strictObject({
+  productId: id,
+  name: z.string(),
+  quantity: z.number().int().positive(),
+  unitPriceMinor: minor,
+});
+const product = z.strictObject({
+  productId: id,
+  name: z.string(),
+  category: z.string(),
+  priceMinor: minor,
+  currency,
+  stock: z.number().int().nonnegative(),
+  at: timestamp,
+});
+const orderRef = { orderId: id, userId: id, userEmail: z.email(), totalMinor: minor, currency, at: timestamp };
+
 export const eventSchemas = {
   'user.registered': {
     version: 1,
     schema: z.strictObject({ userId: id, email: z.email(), displayName: z.string(), registeredAt: timestamp }),
+  },
+  'product.created': { version: 1, schema: product },
+  'product.updated': { version: 1, schema: product },
+  'product.deleted': { version: 1, schema: z.strictObject({ productId: id, at: timestamp }) },
+  'inventory.low_stock': {
+    version: 1,
+    schema: z.strictObject({
+      productId: id,
+      name: z.string(),
+      available: z.number().int(),
+      threshold: z.number().int(),
+      at: timestamp,
+    }),
+  },
+  'order.created': { version: 1, schema: z.strictObject({ ...orderRef, lines: z.array(orderLine).min(1) }) },
+  'order.paid': { version: 1, schema: z.strictObject({ ...orderRef, lines: z.array(orderLine).min(1), paymentId: id }) },
+  'order.cancelled': {
+    version: 1,
+    schema: z.strictObject({ ...orderRef, lines: z.array(orderLine).min(1), reason: z.string(), refundedMinor: minor }),
+  },
+  'order.failed': { version: 1, schema: z.strictObject({ ...orderRef, reason: z.string() }) },
+  'payment.succeeded': {
+    version: 1,
+    schema: z.strictObject({ paymentId: id, orderId: id, amountMinor: minor, currency, at: timestamp }),
+  },
+  'payment.failed': {
+    version: 1,
+    schema: z.strictObject({ paymentId: id, orderId: id, amountMinor: minor, currency, reason: z.string(), at: timestamp }),
+  },
+  'payment.refunded': {
+    version: 1,
+    schema: z.strictObject({ paymentId: id, refundId: id, orderId: id, amountMinor: minor, currency, at: timestamp }),
   },
 } as const satisfies Partial<Record<Topic, { version: number; schema: z.ZodType }>>;
 

@@ -1,3 +1,4 @@
+export * from './access-tokens.ts';
 export * from './app.ts';
 export * from './body.ts';
 export * from './config.ts';

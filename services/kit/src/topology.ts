@@ -69,7 +69,7 @@ export const topics = [
 ] as const;
 export type Topic = (typeof topics)[number];
 
-export const serviceNames = ['gateway', 'users'] as const;
+export const serviceNames = ['gateway', 'users', 'catalog', 'orders', 'payments', 'notifications'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
 export const services: readonly ServiceSpec[] = [
@@ -80,7 +80,12 @@ export const services: readonly ServiceSpec[] = [
     port: 3000,
     grpcServices: [],
     public: true,
-    calls: [{ to: 'users', kind: 'http', purpose: 'auth, profile and address routes; JWKS' }],
+    calls: [
+      { to: 'users', kind: 'http', purpose: 'auth, profile and address routes; JWKS' },
+      { to: 'catalog', kind: 'http', purpose: 'product and category routes' },
+      { to: 'orders', kind: 'http', purpose: 'checkout, order history, cancel' },
+      { to: 'notifications', kind: 'http', purpose: 'in-app notifications of the signed-in user' },
+    ],
     publishes: [],
     subscribes: [],
     components: ['statestore'],
@@ -98,6 +103,66 @@ export const services: readonly ServiceSpec[] = [
     subscribes: [],
     components: ['statestore', 'pubsub', 'secretstore'],
     postgresDatabase: 'users',
+    scalesOut: false,
+  },
+  {
+    name: 'catalog',
+    description: 'Products, categories, prices and stock; the inventory API the checkout saga reserves against',
+    appProtocol: 'http',
+    port: 8082,
+    grpcServices: ['meshmart.catalog.v1.InventoryService'],
+    public: false,
+    calls: [],
+    publishes: ['product.created', 'product.updated', 'product.deleted', 'inventory.low_stock'],
+    subscribes: ['order.cancelled'],
+    components: ['pubsub'],
+    mongoDatabase: 'catalog',
+    scalesOut: true,
+  },
+  {
+    name: 'orders',
+    description: 'Checkout saga, order status and history, idempotency keys, outbox',
+    appProtocol: 'http',
+    port: 8083,
+    grpcServices: [],
+    public: false,
+    calls: [
+      { to: 'users', kind: 'grpc', purpose: 'GetUser: the buyer and the shipping address' },
+      { to: 'catalog', kind: 'grpc', purpose: 'Reserve, Commit and Release stock' },
+      { to: 'payments', kind: 'http', purpose: 'charge and refund' },
+    ],
+    publishes: ['order.created', 'order.paid', 'order.cancelled', 'order.failed'],
+    subscribes: ['payment.succeeded', 'payment.failed', 'payment.refunded'],
+    components: ['pubsub', 'statestore'],
+    postgresDatabase: 'orders',
+    scalesOut: false,
+  },
+  {
+    name: 'payments',
+    description: 'Simulated card processor: idempotent charges and refunds with deterministic test cards',
+    appProtocol: 'http',
+    port: 8084,
+    grpcServices: [],
+    public: false,
+    calls: [],
+    publishes: ['payment.succeeded', 'payment.failed', 'payment.refunded'],
+    subscribes: [],
+    components: ['pubsub'],
+    postgresDatabase: 'payments',
+    scalesOut: false,
+  },
+  {
+    name: 'notifications',
+    description: 'E-mail through the Dapr SMTP binding and in-app notifications',
+    appProtocol: 'http',
+    port: 8085,
+    grpcServices: [],
+    public: false,
+    calls: [],
+    publishes: [],
+    subscribes: ['user.registered', 'order.paid', 'order.cancelled', 'order.failed', 'inventory.low_stock'],
+    components: ['pubsub', 'smtp'],
+    postgresDatabase: 'notifications',
     scalesOut: false,
   },
 ];

@@ -6,6 +6,7 @@ import { services } from '@meshmart/kit/topology';
 import { stringify } from 'yaml';
 import { serviceVariables } from './app-env.ts';
 import { servicePorts } from './ports.ts';
+import { runnableServices } from './stack.ts';
 
 export function runFile(): Record<string, unknown> {
   return {
@@ -19,7 +20,8 @@ export function runFile(): Record<string, unknown> {
       // cannot be configured here; the stack runner is what exercises them.
       env: { REQUIRE_DAPR_TOKENS: 'false' },
     },
-    apps: services.map((s) => {
+    // Only services whose code exists: the CLI fails the whole run on a missing command.
+    apps: services.filter((s) => runnableServices().includes(s.name)).map((s) => {
       const ports = servicePorts(s.name);
       return {
         appID: s.name,

@@ -1,11 +1,11 @@
 /**
- * Verifies users' access tokens at the edge. Keys come from users' JWKS, fetched through
- * the gateway's own Dapr sidecar, cached, and refetched when a token names a key the
+ * Verifies users' access tokens, at the edge and again in services that act for a user.
+ * Keys come from users' JWKS, fetched through the caller's own Dapr sidecar, cached, and refetched when a token names a key the
  * cache does not hold (key rotation), at most once per cooldown so forged `kid`s cannot
- * turn into a flood of fetches. Failing to get the keys is the gateway's problem, not
+ * turn into a flood of fetches. Failing to get the keys is the verifier's problem, not
  * the caller's: it answers 503, never 401.
  */
-import { type Problem, problems } from '@meshmart/kit';
+
 import {
   createRemoteJWKSet,
   customFetch,
@@ -16,7 +16,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { z } from 'zod';
-import { tokenRejections } from './metrics.ts';
+import { type Problem, problems } from './errors.ts';
 
 export interface Principal {
   id: string;
@@ -36,6 +36,8 @@ export interface AccessTokenVerifierOptions {
   timeoutMs: number;
   /** Replaces `fetch` for key-set requests (tests). */
   fetch?: FetchImplementation;
+  /** Told why each token was refused, e.g. to count rejections by reason. */
+  onRejection?: (reason: string) => void;
 }
 
 export interface AccessTokenVerifier {
@@ -53,6 +55,26 @@ const rolesClaim = z.array(z.string()).default([]);
 const CLOCK_TOLERANCE_SECONDS = 5;
 
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
+  const rejected = (reason: string, detail: string): Problem => {
+    options.onRejection?.(reason);
+    return problems.unauthorized(detail);
+  };
+  const problemFor = (err: unknown): Problem => {
+    if (err instanceof KeySetUnavailable) {
+      options.onRejection?.('keys_unavailable');
+      return problems.unavailable('cannot verify access tokens: the signing keys are unavailable', err);
+    }
+    if (err instanceof errors.JWTExpired) return rejected('expired', 'the access token has expired');
+    if (err instanceof errors.JWTClaimValidationFailed) {
+      return rejected('claims', `the access token's "${err.claim}" claim is not acceptable`);
+    }
+    if (err instanceof errors.JOSEAlgNotAllowed) return rejected('algorithm', 'access tokens must be signed with ES256');
+    if (err instanceof errors.JWKSNoMatchingKey) return rejected('unknown_key', 'the access token was signed by an unknown key');
+    if (err instanceof errors.JWSSignatureVerificationFailed)
+      return rejected('signature', 'the access token signature is invalid');
+    // Everything else jose raises is a token that is not a well-formed JWS/JWT.
+    return rejected('malformed', 'the access token is malformed');
+  };
   const remote = createRemoteJWKSet(options.jwksUrl, {
     cacheMaxAge: options.cacheMaxAgeMs,
     cooldownDuration: options.cooldownMs,
@@ -96,23 +118,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   };
 }
 
-function rejected(reason: string, detail: string): Problem {
-  tokenRejections.inc({ reason });
-  return problems.unauthorized(detail);
-}
-
-function problemFor(err: unknown): Problem {
-  if (err instanceof KeySetUnavailable) {
-    tokenRejections.inc({ reason: 'keys_unavailable' });
-    return problems.unavailable('cannot verify access tokens: the signing keys are unavailable', err);
-  }
-  if (err instanceof errors.JWTExpired) return rejected('expired', 'the access token has expired');
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    return rejected('claims', `the access token's "${err.claim}" claim is not acceptable`);
-  }
-  if (err instanceof errors.JOSEAlgNotAllowed) return rejected('algorithm', 'access tokens must be signed with ES256');
-  if (err instanceof errors.JWKSNoMatchingKey) return rejected('unknown_key', 'the access token was signed by an unknown key');
-  if (err instanceof errors.JWSSignatureVerificationFailed) return rejected('signature', 'the access token signature is invalid');
-  // Everything else jose raises is a token that is not a well-formed JWS/JWT.
-  return rejected('malformed', 'the access token is malformed');
+/** users' JWKS as seen through the caller's own sidecar. */
+export function jwksUrlThroughSidecar(daprHttpPort: number): URL {
+  return new URL(`http://127.0.0.1:${daprHttpPort}/v1.0/invoke/users/method/.well-known/jwks.json`);
 }
