@@ -21,23 +21,25 @@ export function runFile(): Record<string, unknown> {
       env: { REQUIRE_DAPR_TOKENS: 'false' },
     },
     // Only services whose code exists: the CLI fails the whole run on a missing command.
-    apps: services.filter((s) => runnableServices().includes(s.name)).map((s) => {
-      const ports = servicePorts(s.name);
-      return {
-        appID: s.name,
-        // Every app runs from the repository root, so the relative paths in dapr/ hold.
-        appDirPath: './',
-        appPort: ports.app,
-        appProtocol: s.appProtocol,
-        daprHTTPPort: ports.daprHttp,
-        daprGRPCPort: ports.daprGrpc,
-        daprInternalGRPCPort: ports.daprInternalGrpc,
-        metricsPort: ports.daprMetrics,
-        ...(s.appProtocol === 'http' ? { enableAppHealthCheck: true, appHealthCheckPath: '/healthz' } : {}),
-        command: ['node', '--import', 'tsx', `services/${s.name}/src/main.ts`],
-        env: serviceVariables(s.name),
-      };
-    }),
+    apps: services
+      .filter((s) => runnableServices().includes(s.name))
+      .map((s) => {
+        const ports = servicePorts(s.name);
+        return {
+          appID: s.name,
+          // Every app runs from the repository root, so the relative paths in dapr/ hold.
+          appDirPath: './',
+          appPort: ports.app,
+          appProtocol: s.appProtocol,
+          daprHTTPPort: ports.daprHttp,
+          daprGRPCPort: ports.daprGrpc,
+          daprInternalGRPCPort: ports.daprInternalGrpc,
+          metricsPort: ports.daprMetrics,
+          ...(s.appProtocol === 'http' ? { enableAppHealthCheck: true, appHealthCheckPath: '/healthz' } : {}),
+          command: ['node', '--import', 'tsx', `services/${s.name}/src/main.ts`],
+          env: serviceVariables(s.name),
+        };
+      }),
   };
 }
 
