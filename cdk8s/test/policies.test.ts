@@ -40,10 +40,12 @@ function allowedPairs(objects: K8sObject[], namespace: string): string[] {
 }
 
 function expectedAppPairs(topology: readonly ServiceSpec[], callEdges: Array<{ from: string; to: string }>): string[] {
-  return [
+  // One caller may reach one callee in several ways (gRPC and HTTP); the policy is per pair.
+  const pairs = new Set([
     ...callEdges.map((e) => `${e.from} -> ${e.to}:${daprInternalPort}`),
     ...topology.filter((s) => s.public).map((s) => `ingress -> ${s.name}:${s.port}`),
-  ].sort();
+  ]);
+  return [...pairs].sort();
 }
 
 function expectedDataPairs(topology: readonly ServiceSpec[]): string[] {
