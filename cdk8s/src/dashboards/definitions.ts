@@ -68,7 +68,8 @@ const serviceOverview: Dashboard = {
           unit: 'percentunit',
           queries: [
             {
-              expr: `sum by (service, route) (${rate(`http_server_requests_total{${svc},status=~"5.."}`)}) / sum by (service, route) (${rate(`http_server_requests_total{${svc}}`)})`,
+              // `or 0 * all` keeps routes with no 5xx at 0 instead of leaving the panel empty.
+              expr: `(sum by (service, route) (${rate(`http_server_requests_total{${svc},status=~"5.."}`)}) or 0 * sum by (service, route) (${rate(`http_server_requests_total{${svc}}`)})) / sum by (service, route) (${rate(`http_server_requests_total{${svc}}`)})`,
               legend: '{{service}} {{route}}',
             },
           ],
@@ -407,7 +408,7 @@ const mesh: Dashboard = {
           unit: 'percentunit',
           queries: [
             {
-              expr: `sum by (destination_workload) (${rate('istio_requests_total{reporter="destination",response_code=~"5.."}')}) / sum by (destination_workload) (${rate('istio_requests_total{reporter="destination"}')})`,
+              expr: `(sum by (destination_workload) (${rate('istio_requests_total{reporter="destination",response_code=~"5.."}')}) or 0 * sum by (destination_workload) (${rate('istio_requests_total{reporter="destination"}')})) / sum by (destination_workload) (${rate('istio_requests_total{reporter="destination"}')})`,
               legend: '{{destination_workload}}',
             },
           ],
