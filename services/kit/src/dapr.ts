@@ -4,7 +4,7 @@
  * of the callee pass through untouched; state uses the Dapr SDK client. Every call sends
  * DAPR_API_TOKEN and is measured.
  */
-import { CommunicationProtocolEnum, DaprClient } from '@dapr/dapr';
+import type { DaprClient } from '@dapr/dapr';
 import { isProblemBody, Problem, problemFromBody, problems } from './errors.ts';
 import { daprClientMetrics } from './metrics.ts';
 
@@ -49,7 +49,7 @@ export class Sidecar {
   readonly base: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
-  private sdk: DaprClient | undefined;
+  private sdk: Promise<DaprClient> | undefined;
 
   constructor(private readonly options: SidecarOptions) {
     this.base = `http://127.0.0.1:${options.daprHttpPort}`;
@@ -213,15 +213,36 @@ export class Sidecar {
     }
   }
 
-  /** Dapr SDK client for state and other building blocks. */
-  client(): DaprClient {
-    this.sdk ??= new DaprClient({
-      daprHost: '127.0.0.1',
-      daprPort: String(this.options.daprHttpPort),
-      communicationProtocol: CommunicationProtocolEnum.HTTP,
-      ...(this.token && { daprApiToken: this.token }),
-    });
+  /**
+   * The Dapr SDK client, for building blocks used rarely (secrets at start-up). Loaded on
+   * first use: the SDK costs ~50 MB of memory in every process that imports it.
+   */
+  client(): Promise<DaprClient> {
+    this.sdk ??= import('@dapr/dapr').then(
+      ({ CommunicationProtocolEnum, DaprClient }) =>
+        new DaprClient({
+          daprHost: '127.0.0.1',
+          daprPort: String(this.options.daprHttpPort),
+          communicationProtocol: CommunicationProtocolEnum.HTTP,
+          ...(this.token && { daprApiToken: this.token }),
+        }),
+    );
     return this.sdk;
+  }
+
+  /** One secret's keys from a Dapr secret store. */
+  async secret(store: string, name: string): Promise<Record<string, string>> {
+    const client = await this.client();
+    return (await client.secret.get(store, name)) as Record<string, string>;
+  }
+
+  /**
+   * Whether the sidecar's APIs work yet. Unlike /healthz this does not wait for the app
+   * to listen, so an app can use its sidecar (secrets, config) while starting.
+   */
+  async outboundReady(): Promise<void> {
+    const response = await fetch(`${this.base}/v1.0/healthz/outbound`, { signal: AbortSignal.timeout(1000) });
+    if (response.status !== 204 && !response.ok) throw new Error(`sidecar outbound health ${response.status}`);
   }
 
   /** Sidecar health, for readiness checks. */

@@ -15,6 +15,9 @@ export const usersConfigSchema = serviceConfig({
   /** The first account with this e-mail gets the admin role (created at start if a password is given). */
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  /** Or: the name of a secret in the Dapr secret store holding that password (first key). */
+  ADMIN_PASSWORD_SECRET: env.optionalString(),
+  SECRET_STORE: env.string('secretstore'),
 });
 
 export type UsersConfig = z.infer<typeof usersConfigSchema>;

@@ -43,7 +43,8 @@ export async function startUsers(config: UsersConfig, options: { handleSignals?:
   const accounts = new Accounts(repo, keys, sessions, tokens);
   await keys.signingKey();
   if (config.ADMIN_EMAIL) {
-    const outcome = await accounts.bootstrapAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+    const password = config.ADMIN_PASSWORD ?? (await adminPasswordFromSecretStore(sidecar, config));
+    const outcome = await accounts.bootstrapAdmin(config.ADMIN_EMAIL, password);
     if (outcome === 'absent') logger.warn('ADMIN_EMAIL has no account and no ADMIN_PASSWORD was given; no admin exists');
   }
 
@@ -73,4 +74,31 @@ export async function startUsers(config: UsersConfig, options: { handleSignals?:
     onDrain: service.setDraining,
     onShutdown: [() => relay.stop(), () => pool.end(), () => stopTracing()],
   });
+}
+
+/** Reads the admin password through Dapr's secrets API, so it never sits in the pod spec. */
+async function adminPasswordFromSecretStore(sidecar: Sidecar, config: UsersConfig): Promise<string | undefined> {
+  if (!config.ADMIN_PASSWORD_SECRET) return undefined;
+  await waitForSidecar(sidecar);
+  const secret = await sidecar.secret(config.SECRET_STORE, config.ADMIN_PASSWORD_SECRET);
+  const password = Object.values(secret)[0];
+  if (!password || password.length < 12) {
+    throw new Error(
+      `secret ${config.ADMIN_PASSWORD_SECRET} in ${config.SECRET_STORE} must hold a password of 12 or more characters`,
+    );
+  }
+  return password;
+}
+
+/** daprd starts alongside its app; its APIs answer once its components are loaded. */
+async function waitForSidecar(sidecar: Sidecar, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await sidecar.outboundReady();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error('the Dapr sidecar did not become healthy', { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }

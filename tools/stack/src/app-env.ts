@@ -1,5 +1,6 @@
 /** The environment a service starts with, as docs/CONTRACTS.md lists it. */
 import { type ServiceName, service } from '@meshmart/kit/topology';
+import { localCredentials } from './credentials.ts';
 import { mongoUrl } from './infra/ferretdb.ts';
 import { postgresUrl } from './infra/postgres.ts';
 import { infraPorts, servicePorts } from './ports.ts';
@@ -19,6 +20,9 @@ export function serviceVariables(name: ServiceName): Record<string, string> {
     DAPR_GRPC_PORT: String(ports.daprGrpc),
     OTEL_EXPORTER_OTLP_ENDPOINT: otlpHttpEndpoint,
     ...(spec.postgresDatabase ? { DATABASE_URL: postgresUrl(spec.postgresDatabase) } : {}),
+    ...(name === 'users'
+      ? { ADMIN_EMAIL: localCredentials.admin.email, ADMIN_PASSWORD_SECRET: localCredentials.admin.secret }
+      : {}),
     ...(spec.mongoDatabase ? { MONGO_URL: mongoUrl(spec.mongoDatabase) } : {}),
   };
 }

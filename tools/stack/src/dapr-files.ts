@@ -156,6 +156,7 @@ export function localSecrets(): Record<string, string> {
   return {
     'postgres-password': localCredentials.postgres.password,
     'rabbitmq-password': localCredentials.rabbitmq.password,
+    [localCredentials.admin.secret]: localCredentials.admin.password,
   };
 }
 
