@@ -1,0 +1,30 @@
+import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { z } from 'zod';
+
+export const notificationsConfigSchema = serviceConfig({
+  PORT: env.port(8085),
+  DATABASE_URL: env.url(['postgres', 'postgresql']),
+  /** CloudEvents of orders with many lines are the largest bodies. */
+  BODY_LIMIT: env.size('64kb'),
+  /** Where operator alerts (inventory.low_stock) are mailed. */
+  OPS_EMAIL: z.email().default('ops@meshmart.local'),
+  /** Dapr component name of the SMTP output binding. */
+  SMTP_BINDING: env.string('smtp'),
+  EMAIL_SEND_TIMEOUT_MS: env.int(10_000, 100, 120_000),
+  /** How often pending e-mails whose send failed are tried again. */
+  EMAIL_RETRY_POLL_MS: env.int(2000, 50, 600_000),
+  EMAIL_MAX_BACKOFF_MS: env.int(600_000, 1000, 86_400_000),
+  /** With the default backoff, 20 attempts span about 2.5 hours before an e-mail is marked failed. */
+  EMAIL_MAX_ATTEMPTS: env.int(20, 1, 1000),
+  JWT_ISSUER: env.string('meshmart-users'),
+  JWT_AUDIENCE: env.string('meshmart'),
+  JWKS_CACHE_MAX_AGE_MS: env.int(600_000, 1000, 86_400_000),
+  JWKS_COOLDOWN_MS: env.int(10_000, 0, 3_600_000),
+  JWKS_TIMEOUT_MS: env.int(2000, 100, 30_000),
+});
+
+export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;
+
+export function loadNotificationsConfig(source: NodeJS.ProcessEnv = process.env): NotificationsConfig {
+  return loadConfig(notificationsConfigSchema, source);
+}

@@ -1,0 +1,131 @@
+/**
+ * What each event says to whom: the in-app notification and the e-mail. Pure functions;
+ * everything taken from an event is HTML-escaped in the mail (it goes out as text/html)
+ * and stripped of control characters in the subject.
+ */
+import { DropEvent, type EventData, type EventEnvelope } from '@meshmart/kit';
+
+export type NotificationKind = 'welcome' | 'order_paid' | 'order_cancelled' | 'order_failed' | 'low_stock';
+
+export interface Rendered {
+  kind: NotificationKind;
+  /** Who sees it in the app; operator alerts have no user and are e-mail only. */
+  userId?: string;
+  title: string;
+  /** Plain text for the in-app list. */
+  body: string;
+  email: { to: string; subject: string; html: string };
+}
+
+export function formatMoney(minor: number, currency: string): string {
+  const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(minor / 10 ** digits);
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A subject is one header line: no CR/LF (header injection) or other control characters. */
+function subjectLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
+type Line = { name: string; quantity: number; unitPriceMinor: number };
+
+function emailHtml(title: string, paragraphs: string[], lines?: { items: Line[]; currency: string }): string {
+  const table = lines
+    ? `<table cellpadding="4">${lines.items
+        .map(
+          (l) =>
+            `<tr><td>${escapeHtml(l.name)}</td><td>&times; ${l.quantity}</td><td>${escapeHtml(formatMoney(l.unitPriceMinor * l.quantity, lines.currency))}</td></tr>`,
+        )
+        .join('')}</table>`
+    : '';
+  return [
+    '<!doctype html><html><body style="font-family: sans-serif">',
+    `<h1>${escapeHtml(title)}</h1>`,
+    ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    table,
+    '<p style="color: #666">meshmart</p>',
+    '</body></html>',
+  ].join('');
+}
+
+function notification(
+  kind: NotificationKind,
+  to: string,
+  title: string,
+  body: string,
+  userId?: string,
+  lines?: { items: Line[]; currency: string },
+): Rendered {
+  return {
+    kind,
+    ...(userId !== undefined && { userId }),
+    title,
+    body,
+    email: { to, subject: subjectLine(title), html: emailHtml(title, [body], lines) },
+  };
+}
+
+export function render(event: EventEnvelope, opsEmail: string): Rendered {
+  switch (event.topic) {
+    case 'user.registered': {
+      const d = event.data as EventData<'user.registered'>;
+      return notification(
+        'welcome',
+        d.email,
+        'Welcome to meshmart',
+        `Hi ${d.displayName}, your account ${d.email} is ready. Happy shopping!`,
+        d.userId,
+      );
+    }
+    case 'order.paid': {
+      const d = event.data as EventData<'order.paid'>;
+      return notification(
+        'order_paid',
+        d.userEmail,
+        'Your order is paid',
+        `Thank you! We received ${formatMoney(d.totalMinor, d.currency)} for order ${d.orderId}.`,
+        d.userId,
+        { items: d.lines, currency: d.currency },
+      );
+    }
+    case 'order.cancelled': {
+      const d = event.data as EventData<'order.cancelled'>;
+      const refund = d.refundedMinor > 0 ? ` ${formatMoney(d.refundedMinor, d.currency)} is refunded to your card.` : '';
+      return notification(
+        'order_cancelled',
+        d.userEmail,
+        'Your order is cancelled',
+        `Order ${d.orderId} was cancelled: ${d.reason}.${refund}`,
+        d.userId,
+        { items: d.lines, currency: d.currency },
+      );
+    }
+    case 'order.failed': {
+      const d = event.data as EventData<'order.failed'>;
+      return notification(
+        'order_failed',
+        d.userEmail,
+        'Your order could not be completed',
+        `Order ${d.orderId} (${formatMoney(d.totalMinor, d.currency)}) could not be completed: ${d.reason}.`,
+        d.userId,
+      );
+    }
+    case 'inventory.low_stock': {
+      const d = event.data as EventData<'inventory.low_stock'>;
+      return notification(
+        'low_stock',
+        opsEmail,
+        `Low stock: ${d.name}`,
+        `${d.name} (${d.productId}) is down to ${d.available} available; its threshold is ${d.threshold}.`,
+      );
+    }
+    default:
+      throw new DropEvent(`notifications has nothing to say about ${event.topic}`);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The signed-in user's in-app notifications, reached only through the sidecar. The
+ * gateway verified the token already; notifications verifies it again, so no caller
+ * that skipped the edge can read another user's notifications.
+ */
+import type Router from '@koa/router';
+import { type AccessTokenVerifier, type AppContext, parse, problems } from '@meshmart/kit';
+import { emptyBody, listQuery, notificationIdParam } from './schemas.ts';
+import type { NotificationStore } from './store.ts';
+
+export function mountRoutes(router: Router, store: NotificationStore, verifier: AccessTokenVerifier): void {
+  router.get('/notifications', async (ctx) => {
+    const { id: userId } = await verifier.verify(ctx.get('authorization'));
+    const page = parse(listQuery, ctx.query);
+    ctx.body = await store.list(userId, page);
+  });
+
+  router.post('/notifications/:id/read', async (ctx) => {
+    const { id: userId } = await verifier.verify(ctx.get('authorization'));
+    const id = parse(notificationIdParam, ctx.params.id);
+    parse(emptyBody, (ctx as AppContext).state.body);
+    if (!(await store.markRead(userId, id))) throw problems.notFound(`no notification ${id}`);
+    ctx.status = 204;
+  });
+}
