@@ -1,0 +1,37 @@
+import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import type { z } from 'zod';
+
+export const catalogConfigSchema = serviceConfig({
+  PORT: env.port(8082),
+  MONGO_URL: env.url(['mongodb']),
+  BODY_LIMIT: env.size('64kb'),
+  PUBSUB_NAME: env.string('pubsub'),
+  JWT_ISSUER: env.string('meshmart-users'),
+  JWT_AUDIENCE: env.string('meshmart'),
+  /** Fetched signing keys are trusted this long before users' JWKS is fetched again. */
+  JWKS_CACHE_MAX_AGE_MS: env.int(600_000, 1000, 86_400_000),
+  /** Least time between JWKS fetches caused by tokens naming an unknown key. */
+  JWKS_COOLDOWN_MS: env.int(10_000, 0, 3_600_000),
+  JWKS_TIMEOUT_MS: env.int(2000, 100, 30_000),
+  /** How long a reservation holds stock when Reserve asks for ttl_seconds 0. */
+  RESERVATION_TTL_SECONDS: env.int(900, 1, 86_400),
+  /** The longest hold a caller may ask for. */
+  RESERVATION_MAX_TTL_SECONDS: env.int(86_400, 1, 7 * 86_400),
+  /**
+   * A replica moving stock for a reservation owns it this long; past that, another
+   * replica's sweeper takes over and finishes or undoes the move.
+   */
+  RESERVATION_LEASE_MS: env.int(15_000, 1000, 600_000),
+  /** How often the sweeper looks for expired holds and abandoned moves. */
+  SWEEP_INTERVAL_MS: env.int(1000, 50, 60_000),
+  /** How often the relay looks for events not yet published (writes also wake it). */
+  OUTBOX_POLL_MS: env.int(1000, 50, 60_000),
+  /** Load the demo catalog into an empty database at start. */
+  SEED_DEMO_CATALOG: env.bool(true),
+});
+
+export type CatalogConfig = z.infer<typeof catalogConfigSchema>;
+
+export function loadCatalogConfig(source: NodeJS.ProcessEnv = process.env): CatalogConfig {
+  return loadConfig(catalogConfigSchema, source);
+}

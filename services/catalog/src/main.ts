@@ -1,0 +1,8 @@
+// Tracing starts before anything else is imported so its hooks see koa, mongoose and grpc-js.
+import { startTracing } from '@meshmart/kit/tracing';
+
+startTracing('catalog');
+const { runService } = await import('@meshmart/kit');
+const { loadCatalogConfig } = await import('./config.ts');
+const { startCatalog } = await import('./service.ts');
+await runService('catalog', () => startCatalog(loadCatalogConfig()));

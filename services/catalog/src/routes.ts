@@ -1,0 +1,65 @@
+/** REST routes (docs/CONTRACTS.md "catalog"), reached only through the sidecar. */
+import type Router from '@koa/router';
+import type { Principal } from '@meshmart/kit';
+import { type AppContext, parse } from '@meshmart/kit';
+import type { Context } from 'koa';
+import type { Products } from './products.ts';
+import { createCategoryBody, createProductBody, listQuery, productIdParam, replaceProductBody, stockBody } from './schemas.ts';
+import { restUnavailable } from './unavailable.ts';
+
+export interface RouteDeps {
+  products: Products;
+  requireAdmin: (ctx: Context) => Promise<Principal>;
+}
+
+export function mountRoutes(router: Router, { products, requireAdmin }: RouteDeps): void {
+  router.use(restUnavailable());
+  const body = (ctx: Context) => (ctx as AppContext).state.body;
+
+  router.get('/products', async (ctx) => {
+    ctx.body = await products.list(parse(listQuery, ctx.query));
+  });
+
+  router.get('/products/:id', async (ctx) => {
+    ctx.body = await products.get(parse(productIdParam, ctx.params.id));
+  });
+
+  // Authorization comes before validation: who may not write learns nothing about the input.
+  router.post('/products', async (ctx) => {
+    await requireAdmin(ctx);
+    const created = await products.create(parse(createProductBody, body(ctx)));
+    ctx.status = 201;
+    ctx.set('location', `/products/${created.id}`);
+    ctx.body = created;
+  });
+
+  router.put('/products/:id', async (ctx) => {
+    await requireAdmin(ctx);
+    const id = parse(productIdParam, ctx.params.id);
+    ctx.body = await products.replace(id, parse(replaceProductBody, body(ctx)));
+  });
+
+  router.delete('/products/:id', async (ctx) => {
+    await requireAdmin(ctx);
+    await products.remove(parse(productIdParam, ctx.params.id));
+    ctx.status = 204;
+  });
+
+  router.put('/products/:id/stock', async (ctx) => {
+    await requireAdmin(ctx);
+    const id = parse(productIdParam, ctx.params.id);
+    const { stock, lowStockThreshold } = parse(stockBody, body(ctx));
+    ctx.body = await products.setStock(id, stock, lowStockThreshold);
+  });
+
+  router.get('/categories', async (ctx) => {
+    ctx.body = { items: await products.categories() };
+  });
+
+  router.post('/categories', async (ctx) => {
+    await requireAdmin(ctx);
+    const { id, name } = parse(createCategoryBody, body(ctx));
+    ctx.status = 201;
+    ctx.body = await products.createCategory(name, id);
+  });
+}

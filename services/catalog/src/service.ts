@@ -1,0 +1,144 @@
+/** Wires catalog together: config, MongoDB, sidecar, REST and gRPC on one port, background loops. */
+import {
+  type AccessTokenVerifier,
+  createAccessTokenVerifier,
+  createApp,
+  createGrpcServer,
+  createLogger,
+  finishApp,
+  initMetrics,
+  jwksUrlThroughSidecar,
+  mountSubscriptions,
+  type RunningServer,
+  Sidecar,
+  serve,
+} from '@meshmart/kit';
+import { stopTracing } from '@meshmart/kit/tracing';
+import { InventoryServiceService } from '@meshmart/proto/catalog/v1/inventory';
+import mongoose from 'mongoose';
+import { adminGuard } from './admin.ts';
+import type { CatalogConfig } from './config.ts';
+import { Inventory } from './inventory.ts';
+import { inventoryHandlers } from './inventory-grpc.ts';
+import { catalogModels, ensureIndexes, type ProductState, type ReservationState } from './models.ts';
+import { ProductOutboxRelay } from './outbox-relay.ts';
+import { type Loop, startLoop } from './periodic.ts';
+import { Products } from './products.ts';
+import { mountRoutes } from './routes.ts';
+import { seedDemoCatalog } from './seed.ts';
+import { StockMoves } from './stock-moves.ts';
+import { orderCancelled } from './subscriptions.ts';
+import { VersionedStore } from './versioned-store.ts';
+
+/** Heads a race left one revision behind are repaired every this many sweeps, from revisions this recent. */
+const RECONCILE_EVERY_SWEEPS = 5;
+const RECONCILE_WINDOW_MS = 120_000;
+/** Orphaned holds, old return markers and superseded revisions: every this many sweeps. */
+const MAINTENANCE_EVERY_SWEEPS = 60;
+
+export interface CatalogHandle extends RunningServer {
+  inventory: Inventory;
+  /** Publishes pending events now (tests). */
+  flushOutbox(): Promise<number>;
+}
+
+export interface StartOptions {
+  handleSignals?: boolean;
+  /** Verifies admin tokens; by default against users' JWKS through the sidecar. */
+  accessTokens?: AccessTokenVerifier;
+}
+
+export async function startCatalog(config: CatalogConfig, options: StartOptions = {}): Promise<CatalogHandle> {
+  const logger = createLogger('catalog', config.LOG_LEVEL);
+  initMetrics('catalog');
+  const connection = await mongoose
+    .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 10_000, autoIndex: false })
+    .asPromise();
+  const models = catalogModels(connection);
+  await ensureIndexes(models);
+
+  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
+  const verifier =
+    options.accessTokens ??
+    createAccessTokenVerifier({
+      jwksUrl: jwksUrlThroughSidecar(config.DAPR_HTTP_PORT),
+      ...(config.DAPR_API_TOKEN && { headers: { 'dapr-api-token': config.DAPR_API_TOKEN } }),
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
+      cooldownMs: config.JWKS_COOLDOWN_MS,
+      timeoutMs: config.JWKS_TIMEOUT_MS,
+    });
+
+  // The relay loop starts before anything can record an event, so writes can wake it.
+  let relayLoop: Loop | undefined;
+  const products = new VersionedStore<ProductState>(models.productRevisions, models.products, logger, () => relayLoop?.nudge());
+  const reservations = new VersionedStore<ReservationState>(models.reservationRevisions, models.reservations, logger);
+  const relay = new ProductOutboxRelay(products, sidecar, { pubsub: config.PUBSUB_NAME, logger });
+  relayLoop = startLoop({ name: 'outbox relay', intervalMs: config.OUTBOX_POLL_MS, logger, run: () => relay.drain() });
+  if (config.SEED_DEMO_CATALOG) await seedDemoCatalog(models, products, logger);
+  // Heads left behind by a crash before this start are brought up to date first.
+  await products.reconcile();
+  await reservations.reconcile();
+
+  const inventory = new Inventory(reservations, products, new StockMoves(products), {
+    defaultTtlSeconds: config.RESERVATION_TTL_SECONDS,
+    maxTtlSeconds: config.RESERVATION_MAX_TTL_SECONDS,
+    leaseMs: config.RESERVATION_LEASE_MS,
+    logger,
+  });
+  let sweeps = 0;
+  const sweeper = startLoop({
+    name: 'reservation sweeper',
+    intervalMs: config.SWEEP_INTERVAL_MS,
+    logger,
+    run: async () => {
+      sweeps++;
+      await inventory.sweep();
+      if (sweeps % RECONCILE_EVERY_SWEEPS === 0) {
+        const since = new Date(Date.now() - RECONCILE_WINDOW_MS);
+        await products.reconcile(since);
+        await reservations.reconcile(since);
+      }
+      if (sweeps % MAINTENANCE_EVERY_SWEEPS === 0) {
+        await inventory.repairOrphanHolds();
+        await inventory.pruneReturnMarkers();
+        await products.prune();
+        await reservations.prune();
+      }
+    },
+  });
+
+  const service = createApp({
+    service: 'catalog',
+    logger,
+    bodyLimit: config.BODY_LIMIT,
+    appToken: config.APP_API_TOKEN,
+    readiness: [
+      {
+        name: 'mongodb',
+        check: async () => {
+          if (!connection.db) throw new Error('not connected');
+          await connection.db.admin().ping();
+        },
+      },
+      { name: 'sidecar', check: () => sidecar.healthy() },
+    ],
+  });
+  mountRoutes(service.router, { products: new Products(models, products), requireAdmin: adminGuard(verifier) });
+  mountSubscriptions(service.router, [orderCancelled(inventory)], logger);
+  const grpc = createGrpcServer({ logger, appToken: config.APP_API_TOKEN });
+  grpc.addService(InventoryServiceService, inventoryHandlers(inventory));
+
+  const server = await serve(finishApp(service), {
+    port: config.PORT,
+    host: config.BIND_HOST,
+    logger,
+    grpcServer: grpc.server,
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    handleSignals: options.handleSignals ?? true,
+    onDrain: service.setDraining,
+    onShutdown: [() => relayLoop?.stop(), () => sweeper.stop(), () => connection.close(), () => stopTracing()],
+  });
+  return { ...server, inventory, flushOutbox: () => relay.drain() };
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { fieldErrors } from '@meshmart/kit';
+import { createProductBody, listQuery, replaceProductBody, stockBody } from '../src/schemas.ts';
+
+const fields = (result: { success: boolean; error?: Parameters<typeof fieldErrors>[0] }) =>
+  result.error ? fieldErrors(result.error).map((e) => e.field) : [];
+
+describe('catalog input validation', () => {
+  const product = { name: 'Kettle', category: 'brewing', priceMinor: 1999, currency: 'EUR' };
+
+  describe('list query', () => {
+    it('fills defaults and turns numbers into numbers', () => {
+      assert.deepEqual(listQuery.parse({ minPrice: '100', limit: '5' }), { minPrice: 100, limit: 5, offset: 0, sort: 'name' });
+    });
+
+    it('refuses operator objects, however they arrive', () => {
+      for (const value of ['{"$gt":""}', '{"$ne":null}']) {
+        assert.deepEqual(fields(listQuery.safeParse({ category: value })), ['category']);
+        assert.deepEqual(fields(listQuery.safeParse({ minPrice: value })), ['minPrice']);
+        assert.deepEqual(fields(listQuery.safeParse({ inStock: value })), ['inStock']);
+      }
+      // A parsed object (as a JSON body would give) never passes for a string field.
+      assert.deepEqual(fields(listQuery.safeParse({ q: { $gt: '' } })), ['q']);
+      assert.deepEqual(fields(listQuery.safeParse({ 'category[$gt]': '' })), ['category[$gt]']);
+    });
+
+    it('refuses repeated parameters, unknown parameters, bad sorts and pages', () => {
+      assert.deepEqual(fields(listQuery.safeParse({ category: ['tea', 'coffee'] })), ['category']);
+      assert.deepEqual(fields(listQuery.safeParse({ where: 'x' })), ['where']);
+      assert.deepEqual(fields(listQuery.safeParse({ sort: 'stock' })), ['sort']);
+      assert.deepEqual(fields(listQuery.safeParse({ limit: '0' })), ['limit']);
+      assert.deepEqual(fields(listQuery.safeParse({ limit: '101' })), ['limit']);
+      assert.deepEqual(fields(listQuery.safeParse({ offset: '-1' })), ['offset']);
+      assert.deepEqual(fields(listQuery.safeParse({ minPrice: '1e3' })), ['minPrice']);
+    });
+
+    it('refuses a price range that is empty', () => {
+      assert.deepEqual(fields(listQuery.safeParse({ minPrice: '500', maxPrice: '100' })), ['minPrice']);
+    });
+  });
+
+  describe('product bodies', () => {
+    it('accepts a minimal product and fills the rest', () => {
+      const parsed = createProductBody.parse(product);
+      assert.equal(parsed.stock, 0);
+      assert.equal(parsed.lowStockThreshold, 5);
+      assert.deepEqual(parsed.images, []);
+      assert.deepEqual(parsed.attributes, {});
+    });
+
+    it('names every bad field: types, operators, unknown fields, non-web image URLs', () => {
+      const bad = {
+        name: { $gt: '' },
+        category: 'Not A Slug',
+        priceMinor: -1,
+        currency: 'eur',
+        images: ['javascript:alert(1)'],
+        attributes: { $where: 'x', 'a.b': 'y' },
+        stock: 1.5,
+        id: 'chosen-by-client',
+      };
+      assert.deepEqual(fields(createProductBody.safeParse(bad)).sort(), [
+        'attributes.$where',
+        'attributes.a.b',
+        'category',
+        'currency',
+        'id',
+        'images.0',
+        'name',
+        'priceMinor',
+        'stock',
+      ]);
+    });
+
+    it('keeps stock out of a product replacement', () => {
+      assert.deepEqual(fields(replaceProductBody.safeParse({ ...product, stock: 3 })), ['stock']);
+      assert.deepEqual(fields(stockBody.safeParse({ stock: -2 })), ['stock']);
+      assert.deepEqual(stockBody.parse({ stock: 7 }), { stock: 7 });
+    });
+  });
+});
