@@ -9,7 +9,7 @@ import { createApp, finishApp, type Logger, type Sidecar } from '@meshmart/kit';
 import type Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
 import { authorize, type GatewayState, identify } from './access-control.ts';
-import { forwardToUsers } from './forward.ts';
+import { forwardToService } from './forward.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { FixedWindowLimiter } from './rate-limit.ts';
 import { createRateLimiting } from './rate-limit-middleware.ts';
@@ -22,6 +22,8 @@ export interface GatewayDeps {
   limiter: FixedWindowLimiter;
   bodyLimit: string;
   trustedProxyHops: number;
+  /** Calls to services; `saga` is for routes that wait for a checkout or cancellation to end. */
+  timeouts: { upstreamMs: number; sagaMs: number };
 }
 
 type Step = RouterMiddleware<GatewayState>;
@@ -32,7 +34,7 @@ export interface GatewayApp {
 }
 
 export function createGatewayApp(deps: GatewayDeps): GatewayApp {
-  const { logger, sidecar, verifier, limiter, bodyLimit, trustedProxyHops } = deps;
+  const { logger, sidecar, verifier, limiter, bodyLimit, trustedProxyHops, timeouts } = deps;
   const service = createApp({
     service: 'gateway',
     logger,
@@ -45,8 +47,10 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
 
   function handler(route: GatewayRoute): Step | undefined {
     switch (route.target.kind) {
-      case 'users':
-        return forwardToUsers(sidecar, route, route.target.path);
+      case 'service': {
+        const timeoutMs = route.timeout === 'saga' ? timeouts.sagaMs : timeouts.upstreamMs;
+        return forwardToService(sidecar, route, { app: route.target.app, path: route.target.path, timeoutMs });
+      }
       case 'openapi':
         return (ctx) => {
           ctx.body = openApi;

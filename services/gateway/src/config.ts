@@ -9,8 +9,13 @@ export const gatewayConfigSchema = serviceConfig({
   PORT: env.port(3000),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl(['http', 'https']),
   BODY_LIMIT: env.size('16kb'),
-  /** Time a call to users through the sidecar may take before the caller gets 504. */
+  /** Time a call to a service through the sidecar may take before the caller gets 504. */
   UPSTREAM_TIMEOUT_MS: env.int(5000, 100, 60_000),
+  /**
+   * The same for routes that wait for a saga (checkout, cancel); above orders'
+   * CHECKOUT_WAIT_MS (25 s), after which orders answers 202 with the pending order.
+   */
+  SAGA_TIMEOUT_MS: env.int(30_000, 1000, 120_000),
   JWT_ISSUER: env.string('meshmart-users'),
   JWT_AUDIENCE: env.string('meshmart'),
   /** Fetched signing keys are trusted this long before users' JWKS is fetched again. */

@@ -16,11 +16,12 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing, malformed, tampered or expired credentials',
   403: 'The token lacks the role this route requires',
   404: 'Not found',
-  409: 'Conflicts with existing data',
+  409: 'Conflicts with existing data or with the state the resource is in',
   413: 'Body larger than the limit',
   415: 'Body is not JSON',
+  422: 'Well-formed, but names something that does not exist or reuses an Idempotency-Key with a different body',
   429: 'Rate limit reached; see Retry-After',
-  503: 'A dependency (Dapr sidecar, users, key set) is unavailable; see Retry-After',
+  503: 'A dependency (Dapr sidecar, the service behind the route, key set) is unavailable; see Retry-After',
   504: 'A dependency did not answer in time',
 };
 
@@ -43,20 +44,24 @@ function schemaFor(schema: z.ZodType, named: Map<z.ZodType, string>, io: Io): Js
 }
 
 function parameters(route: GatewayRoute): JsonSchema[] {
-  const fromShape = (object: z.ZodObject | undefined, location: 'path' | 'query') =>
-    Object.entries(object?.shape ?? {}).map(([name, field]) => ({
-      name,
-      in: location,
-      required: location === 'path' || !(field as z.ZodType).safeParse(undefined).success,
-      schema: stripMeta(z.toJSONSchema(field as z.ZodType, { io: 'input' }) as JsonSchema),
-    }));
-  return [...fromShape(route.params, 'path'), ...fromShape(route.query, 'query')];
+  const fromShape = (object: z.ZodObject | undefined, location: 'path' | 'query' | 'header') =>
+    Object.entries(object?.shape ?? {}).map(([name, field]) => {
+      const { description, ...schema } = stripMeta(z.toJSONSchema(field as z.ZodType, { io: 'input' }) as JsonSchema);
+      return {
+        name,
+        in: location,
+        required: location === 'path' || !(field as z.ZodType).safeParse(undefined).success,
+        ...(description !== undefined && { description }),
+        schema,
+      };
+    });
+  return [...fromShape(route.params, 'path'), ...fromShape(route.query, 'query'), ...fromShape(route.headers, 'header')];
 }
 
 /** Problem statuses a route can answer, from what it declares and how it is guarded. */
 export function errorStatuses(route: GatewayRoute): number[] {
   const statuses = new Set(route.errors);
-  if (route.body || route.params || route.query) statuses.add(400);
+  if (route.body || route.params || route.query || route.headers) statuses.add(400);
   if (route.body) {
     statuses.add(413);
     statuses.add(415);
@@ -64,22 +69,19 @@ export function errorStatuses(route: GatewayRoute): number[] {
   if (route.access !== 'public') statuses.add(401);
   if (route.access === 'admin') statuses.add(403);
   if (route.limit) statuses.add(429);
-  if (route.target.kind === 'users' || route.access !== 'public') statuses.add(503);
-  if (route.target.kind === 'users') statuses.add(504);
+  if (route.target.kind === 'service' || route.access !== 'public') statuses.add(503);
+  if (route.target.kind === 'service') statuses.add(504);
   return [...statuses].sort((a, b) => a - b);
 }
 
 function operation(route: GatewayRoute, requestIds: Map<z.ZodType, string>, responseIds: Map<z.ZodType, string>) {
   const { success } = route;
   const contentType = success.contentType ?? 'application/json';
-  const responses: Record<string, unknown> = {
-    [success.status]: {
-      description: success.description,
-      ...(success.status !== 204 && {
-        content: { [contentType]: success.schema ? { schema: schemaFor(success.schema, responseIds, 'output') } : {} },
-      }),
-    },
-  };
+  const content = { [contentType]: success.schema ? { schema: schemaFor(success.schema, responseIds, 'output') } : {} };
+  const responses: Record<string, unknown> = {};
+  for (const { status, description } of [success, ...(success.alternatives ?? [])]) {
+    responses[status] = { description, ...(status !== 204 && { content }) };
+  }
   for (const status of errorStatuses(route)) {
     responses[status] = {
       description: ERROR_DESCRIPTIONS[status] ?? 'Error',

@@ -2,17 +2,37 @@
  * The one table of gateway routes. The router is mounted from it and the OpenAPI
  * document is generated from it, so a route cannot exist without being described.
  */
+import type { ServiceName } from '@meshmart/kit/topology';
 import type { z } from 'zod';
 import {
   address,
   addressIdParams,
   addressList,
   addressRequest,
+  category,
+  categoryList,
+  categoryRequest,
+  checkoutHeaders,
+  checkoutRequest,
   jwks,
+  listNotificationsQuery,
+  listOrdersQuery,
   listUsersQuery,
   loginRequest,
+  notificationIdParams,
+  notificationPage,
+  order,
+  orderIdParams,
+  orderPage,
+  product,
+  productIdParams,
+  productListQuery,
+  productPage,
+  productReplaceRequest,
+  productRequest,
   refreshRequest,
   registerRequest,
+  stockRequest,
   tokenPair,
   updateMeRequest,
   user,
@@ -33,11 +53,14 @@ export interface SuccessResponse {
   schema?: z.ZodType;
   /** Defaults to application/json when a schema is given. */
   contentType?: string;
+  /** Other success statuses with the same body, e.g. 200 for an idempotent repeat. */
+  alternatives?: Array<{ status: number; description: string }>;
 }
 
-/** What answers a route: a users endpoint through the sidecar, or the gateway itself. */
+/** What answers a route: a service's endpoint through the sidecar, or the gateway itself. */
 export type RouteTarget =
-  | { kind: 'users'; path: string }
+  /** `path` is the callee's path; `:name` segments are filled from the validated params. */
+  | { kind: 'service'; app: ServiceName; path: string }
   | { kind: 'openapi' }
   /** Probes and metrics come from the kit's app factory; listed here to be documented. */
   | { kind: 'kit' };
@@ -54,15 +77,36 @@ export interface GatewayRoute {
   body?: z.ZodType;
   params?: z.ZodObject;
   query?: z.ZodObject;
+  /**
+   * Request headers the route takes (lower-case names): validated, documented and
+   * passed to the callee on top of the kit's forwarded headers.
+   */
+  headers?: z.ZodObject;
+  /**
+   * `saga`: the callee answers once a multi-service saga has ended, so the call gets
+   * SAGA_TIMEOUT_MS instead of UPSTREAM_TIMEOUT_MS.
+   */
+  timeout?: 'saga';
   success: SuccessResponse;
   /** Problem statuses this route answers beyond those implied by body, access and limits. */
   errors: number[];
   target: RouteTarget;
 }
 
+const service =
+  (app: ServiceName) =>
+  (path: string): RouteTarget => ({ kind: 'service', app, path });
+const users = service('users');
+const catalog = service('catalog');
+const orders = service('orders');
+const notifications = service('notifications');
+
 const authTag = 'auth';
 const profileTag = 'profile';
 const adminTag = 'admin';
+const catalogTag = 'catalog';
+const ordersTag = 'orders';
+const notificationsTag = 'notifications';
 
 export const routes: readonly GatewayRoute[] = [
   {
@@ -75,7 +119,7 @@ export const routes: readonly GatewayRoute[] = [
     body: registerRequest,
     success: { status: 201, description: 'The new account', schema: user },
     errors: [409],
-    target: { kind: 'users', path: '/auth/register' },
+    target: users('/auth/register'),
   },
   {
     method: 'POST',
@@ -87,7 +131,7 @@ export const routes: readonly GatewayRoute[] = [
     body: loginRequest,
     success: { status: 200, description: 'Tokens and the signed-in user', schema: tokenPair },
     errors: [401],
-    target: { kind: 'users', path: '/auth/login' },
+    target: users('/auth/login'),
   },
   {
     method: 'POST',
@@ -99,7 +143,7 @@ export const routes: readonly GatewayRoute[] = [
     body: refreshRequest,
     success: { status: 200, description: 'A new token pair; the old refresh token is spent', schema: tokenPair },
     errors: [401],
-    target: { kind: 'users', path: '/auth/refresh' },
+    target: users('/auth/refresh'),
   },
   {
     method: 'POST',
@@ -111,7 +155,7 @@ export const routes: readonly GatewayRoute[] = [
     body: refreshRequest,
     success: { status: 204, description: 'Revoked' },
     errors: [],
-    target: { kind: 'users', path: '/auth/logout' },
+    target: users('/auth/logout'),
   },
   {
     method: 'GET',
@@ -122,7 +166,7 @@ export const routes: readonly GatewayRoute[] = [
     limit: 'api',
     success: { status: 200, description: 'Profile', schema: user },
     errors: [],
-    target: { kind: 'users', path: '/me' },
+    target: users('/me'),
   },
   {
     method: 'PUT',
@@ -134,7 +178,7 @@ export const routes: readonly GatewayRoute[] = [
     body: updateMeRequest,
     success: { status: 200, description: 'Updated profile', schema: user },
     errors: [],
-    target: { kind: 'users', path: '/me' },
+    target: users('/me'),
   },
   {
     method: 'GET',
@@ -145,7 +189,7 @@ export const routes: readonly GatewayRoute[] = [
     limit: 'api',
     success: { status: 200, description: 'Addresses', schema: addressList },
     errors: [],
-    target: { kind: 'users', path: '/me/addresses' },
+    target: users('/me/addresses'),
   },
   {
     method: 'POST',
@@ -157,7 +201,7 @@ export const routes: readonly GatewayRoute[] = [
     body: addressRequest,
     success: { status: 201, description: 'The new address', schema: address },
     errors: [],
-    target: { kind: 'users', path: '/me/addresses' },
+    target: users('/me/addresses'),
   },
   {
     method: 'GET',
@@ -169,7 +213,7 @@ export const routes: readonly GatewayRoute[] = [
     params: addressIdParams,
     success: { status: 200, description: 'Address', schema: address },
     errors: [404],
-    target: { kind: 'users', path: '/me/addresses/:id' },
+    target: users('/me/addresses/:id'),
   },
   {
     method: 'PUT',
@@ -182,7 +226,7 @@ export const routes: readonly GatewayRoute[] = [
     body: addressRequest,
     success: { status: 200, description: 'Replaced address', schema: address },
     errors: [404],
-    target: { kind: 'users', path: '/me/addresses/:id' },
+    target: users('/me/addresses/:id'),
   },
   {
     method: 'DELETE',
@@ -194,7 +238,7 @@ export const routes: readonly GatewayRoute[] = [
     params: addressIdParams,
     success: { status: 204, description: 'Deleted' },
     errors: [404],
-    target: { kind: 'users', path: '/me/addresses/:id' },
+    target: users('/me/addresses/:id'),
   },
   {
     method: 'GET',
@@ -206,7 +250,7 @@ export const routes: readonly GatewayRoute[] = [
     query: listUsersQuery,
     success: { status: 200, description: 'One page of accounts, oldest first', schema: userPage },
     errors: [],
-    target: { kind: 'users', path: '/admin/users' },
+    target: users('/admin/users'),
   },
   {
     method: 'GET',
@@ -217,7 +261,192 @@ export const routes: readonly GatewayRoute[] = [
     limit: 'api',
     success: { status: 200, description: 'JSON Web Key Set (ES256)', schema: jwks },
     errors: [],
-    target: { kind: 'users', path: '/.well-known/jwks.json' },
+    target: users('/.well-known/jwks.json'),
+  },
+  {
+    method: 'GET',
+    path: '/api/products',
+    summary: 'List products, filtered and sorted',
+    tag: catalogTag,
+    access: 'public',
+    limit: 'api',
+    query: productListQuery,
+    success: { status: 200, description: 'One page of products', schema: productPage },
+    errors: [],
+    target: catalog('/products'),
+  },
+  {
+    method: 'GET',
+    path: '/api/products/:id',
+    summary: 'One product',
+    tag: catalogTag,
+    access: 'public',
+    limit: 'api',
+    params: productIdParams,
+    success: { status: 200, description: 'Product', schema: product },
+    errors: [404],
+    target: catalog('/products/:id'),
+  },
+  {
+    method: 'POST',
+    path: '/api/products',
+    summary: 'Create a product (admin role)',
+    tag: catalogTag,
+    access: 'admin',
+    limit: 'api',
+    body: productRequest,
+    success: { status: 201, description: 'The new product', schema: product },
+    errors: [],
+    target: catalog('/products'),
+  },
+  {
+    method: 'PUT',
+    path: '/api/products/:id',
+    summary: 'Replace what describes a product (admin role)',
+    tag: catalogTag,
+    access: 'admin',
+    limit: 'api',
+    params: productIdParams,
+    body: productReplaceRequest,
+    success: { status: 200, description: 'Updated product', schema: product },
+    errors: [404, 409],
+    target: catalog('/products/:id'),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/products/:id',
+    summary: 'Delete a product (admin role)',
+    tag: catalogTag,
+    access: 'admin',
+    limit: 'api',
+    params: productIdParams,
+    success: { status: 204, description: 'Deleted' },
+    errors: [404],
+    target: catalog('/products/:id'),
+  },
+  {
+    method: 'PUT',
+    path: '/api/products/:id/stock',
+    summary: 'Set the stock that can be reserved, and the low-stock threshold (admin role)',
+    tag: catalogTag,
+    access: 'admin',
+    limit: 'api',
+    params: productIdParams,
+    body: stockRequest,
+    success: { status: 200, description: 'Updated product', schema: product },
+    errors: [404, 409],
+    target: catalog('/products/:id/stock'),
+  },
+  {
+    method: 'GET',
+    path: '/api/categories',
+    summary: 'Categories with their product counts',
+    tag: catalogTag,
+    access: 'public',
+    limit: 'api',
+    success: { status: 200, description: 'Categories', schema: categoryList },
+    errors: [],
+    target: catalog('/categories'),
+  },
+  {
+    method: 'POST',
+    path: '/api/categories',
+    summary: 'Create a category (admin role)',
+    tag: catalogTag,
+    access: 'admin',
+    limit: 'api',
+    body: categoryRequest,
+    success: { status: 201, description: 'The new category', schema: category },
+    errors: [409],
+    target: catalog('/categories'),
+  },
+  {
+    method: 'POST',
+    path: '/api/orders',
+    summary: 'Check out: reserve stock, charge the card, and answer once the order is paid or failed',
+    tag: ordersTag,
+    access: 'user',
+    limit: 'api',
+    headers: checkoutHeaders,
+    body: checkoutRequest,
+    timeout: 'saga',
+    success: {
+      status: 201,
+      description: 'The new order, `paid` or `failed` with a `reason` (e.g. out of stock, card declined)',
+      schema: order,
+      alternatives: [
+        { status: 200, description: 'The order an earlier request with this Idempotency-Key created' },
+        { status: 202, description: 'The order, still `pending`: ask again with the same key or GET it later' },
+      ],
+    },
+    errors: [422],
+    target: orders('/orders'),
+  },
+  {
+    method: 'GET',
+    path: '/api/orders',
+    summary: 'Orders of the signed-in user, newest first',
+    tag: ordersTag,
+    access: 'user',
+    limit: 'api',
+    query: listOrdersQuery,
+    success: { status: 200, description: 'One page of orders', schema: orderPage },
+    errors: [],
+    target: orders('/orders'),
+  },
+  {
+    method: 'GET',
+    path: '/api/orders/:id',
+    summary: 'One order with its status timeline (its owner or an admin)',
+    tag: ordersTag,
+    access: 'user',
+    limit: 'api',
+    params: orderIdParams,
+    success: { status: 200, description: 'Order', schema: order },
+    errors: [404],
+    target: orders('/orders/:id'),
+  },
+  {
+    method: 'POST',
+    path: '/api/orders/:id/cancel',
+    summary: 'Cancel a paid order: the charge is refunded and the stock returned',
+    tag: ordersTag,
+    access: 'user',
+    limit: 'api',
+    params: orderIdParams,
+    timeout: 'saga',
+    success: {
+      status: 200,
+      description: 'The cancelled order',
+      schema: order,
+      alternatives: [{ status: 202, description: 'Cancellation under way: the refund has not gone through yet' }],
+    },
+    errors: [404, 409],
+    target: orders('/orders/:id/cancel'),
+  },
+  {
+    method: 'GET',
+    path: '/api/notifications',
+    summary: 'In-app notifications of the signed-in user, newest first',
+    tag: notificationsTag,
+    access: 'user',
+    limit: 'api',
+    query: listNotificationsQuery,
+    success: { status: 200, description: 'One page of notifications', schema: notificationPage },
+    errors: [],
+    target: notifications('/notifications'),
+  },
+  {
+    method: 'POST',
+    path: '/api/notifications/:id/read',
+    summary: 'Mark a notification read',
+    tag: notificationsTag,
+    access: 'user',
+    limit: 'api',
+    params: notificationIdParams,
+    success: { status: 204, description: 'Marked read' },
+    errors: [404],
+    target: notifications('/notifications/:id/read'),
   },
   {
     method: 'GET',

@@ -2,8 +2,8 @@
  * The shapes the gateway accepts and answers with. Request schemas are strict (unknown
  * fields are a 400 naming them) and are the same objects the handlers validate with and
  * the OpenAPI document is generated from, so the two cannot drift apart. Bounds follow
- * the users contract, so a request the gateway lets through is not refused upstream for
- * a reason the edge could have named.
+ * each callee's contract, so a request the gateway lets through is not refused upstream
+ * for a reason the edge could have named.
  */
 import { z } from 'zod';
 
@@ -83,6 +83,210 @@ export const userPage = z.object({
   offset: z.number().int(),
 });
 
+/*
+ * catalog. Ids and bounds follow catalog's own edge (services/catalog/src/schemas.ts).
+ * Query strings are strict too: an operator in a key (`price[$gt]=1`) is an unknown
+ * parameter and a repeated parameter is not a string, so neither reaches catalog.
+ */
+const productId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'not a product id');
+const categoryId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes (at most 40)');
+const minorAmount = z.number().int().min(0).max(1_000_000_000);
+const stockLevel = z.number().int().min(0).max(1_000_000);
+const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
+const imageUrl = z
+  .string()
+  .max(2048)
+  .url()
+  .refine((v) => /^https?:$/.test(new URL(v).protocol), 'must be an http or https URL');
+const attributes = z
+  .record(
+    z.string().regex(/^[A-Za-z][A-Za-z0-9 _-]{0,39}$/, 'attribute names are letters, digits, spaces, _ and -'),
+    z.string().max(200),
+  )
+  .refine((a) => Object.keys(a).length <= 30, 'at most 30 attributes');
+/** A query parameter holding a whole number, as the text it arrives as. */
+const wholeNumber = (max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a whole number')
+    .refine((v) => Number(v) <= max, `must be at most ${max}`);
+
+const productFields = {
+  name: z.string().trim().min(1).max(120),
+  description: z.string().trim().max(4000).optional(),
+  category: categoryId,
+  priceMinor: minorAmount.describe('price in minor units of the currency, e.g. cents'),
+  currency,
+  images: z.array(imageUrl).max(10).optional(),
+  attributes: attributes.optional(),
+};
+
+export const productRequest = z.strictObject({
+  ...productFields,
+  stock: stockLevel.optional(),
+  lowStockThreshold: stockLevel.optional(),
+});
+
+/** Replaces what describes a product; stock has its own route. */
+export const productReplaceRequest = z.strictObject(productFields);
+
+export const stockRequest = z.strictObject({ stock: stockLevel, lowStockThreshold: stockLevel.optional() });
+
+export const categoryRequest = z.strictObject({ id: categoryId.optional(), name: z.string().trim().min(1).max(80) });
+
+export const productIdParams = z.strictObject({ id: productId });
+
+export const productListQuery = z.strictObject({
+  category: categoryId.optional(),
+  q: z.string().trim().min(1).max(100).optional().describe('case-insensitive text in name or description'),
+  minPrice: wholeNumber(1_000_000_000).optional(),
+  maxPrice: wholeNumber(1_000_000_000).optional(),
+  inStock: z.enum(['true', 'false']).optional(),
+  sort: z.enum(['name', '-name', 'price', '-price', 'created', '-created']).optional(),
+  limit: wholeNumber(100)
+    .refine((v) => Number(v) >= 1, 'must be at least 1')
+    .optional(),
+  offset: wholeNumber(10_000).optional(),
+});
+
+export const product = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  category: z.string(),
+  priceMinor: z.number().int(),
+  currency: z.string(),
+  images: z.array(z.string()),
+  attributes: z.record(z.string(), z.string()),
+  stock: z.number().int().describe('what can still be reserved'),
+  lowStockThreshold: z.number().int(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const productPage = z.object({
+  items: z.array(product),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+export const category = z.object({ id: z.string(), name: z.string(), productCount: z.number().int() });
+
+export const categoryList = z.object({ items: z.array(category) });
+
+/*
+ * orders. Prices never come from the client: an item with a price is an unknown field.
+ */
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+const card = z
+  .strictObject({
+    number: z
+      .string()
+      .regex(/^\d{12,19}$/, 'must be 12 to 19 digits')
+      .refine(luhnValid, 'is not a valid card number'),
+    expMonth: z.number().int().min(1).max(12),
+    expYear: z.number().int().min(2000).max(2199),
+    cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits'),
+  })
+  .superRefine((c, ctx) => {
+    const now = new Date();
+    if (c.expYear * 12 + c.expMonth < now.getUTCFullYear() * 12 + now.getUTCMonth() + 1) {
+      ctx.addIssue({ code: 'custom', path: ['expYear'], message: 'the card has expired' });
+    }
+  });
+
+export const checkoutRequest = z.strictObject({
+  items: z
+    .array(z.strictObject({ productId, quantity: z.number().int().min(1).max(100) }))
+    .min(1)
+    .max(50)
+    .superRefine((items, ctx) => {
+      const seen = new Set<string>();
+      items.forEach((item, i) => {
+        if (seen.has(item.productId)) ctx.addIssue({ code: 'custom', path: [i, 'productId'], message: 'listed twice' });
+        seen.add(item.productId);
+      });
+    }),
+  shippingAddressId: z.uuid().describe('one of the signed-in user’s addresses'),
+  card,
+});
+
+/** Not strict: every request carries other headers too. */
+export const checkoutHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{8,128}$/, 'required: 8 to 128 printable characters')
+    .describe('chosen by the client per checkout; a repeat returns the same order'),
+});
+
+export const orderIdParams = z.strictObject({ id: z.uuid() });
+
+export const listOrdersQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  offset: z.coerce.number().int().min(0).max(100_000).optional(),
+});
+
+const orderStatus = z.enum(['pending', 'paid', 'failed', 'cancelled']);
+
+export const order = z.object({
+  id: z.uuid(),
+  userId: z.uuid(),
+  status: orderStatus,
+  reason: z.string().optional().describe('why the order failed or was cancelled'),
+  items: z.array(z.object({ productId: z.string(), quantity: z.number().int() })).describe('what was asked for'),
+  lines: z
+    .array(z.object({ productId: z.string(), name: z.string(), quantity: z.number().int(), unitPriceMinor: z.number().int() }))
+    .describe('what was reserved, at catalog’s prices; empty if stock could not be reserved'),
+  totalMinor: z.number().int(),
+  currency: z.string().nullable().describe('null until stock is reserved and priced'),
+  shippingAddress: address,
+  paymentId: z.string().optional(),
+  refundedMinor: z.number().int(),
+  timeline: z.array(z.object({ status: orderStatus, at: z.iso.datetime(), note: z.string() })),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const orderPage = z.object({
+  items: z.array(order),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+/* notifications */
+export const listNotificationsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  unread: z.enum(['true', 'false']).optional(),
+});
+
+export const notificationIdParams = z.strictObject({ id: z.uuid() });
+
+export const notificationPage = z.object({
+  items: z.array(
+    z.object({
+      id: z.uuid(),
+      kind: z.string(),
+      title: z.string(),
+      body: z.string(),
+      read: z.boolean(),
+      createdAt: z.iso.datetime(),
+    }),
+  ),
+  total: z.number().int(),
+});
+
 /** RFC 9457 problem details as every service renders them (kit `Problem`). */
 export const problem = z.looseObject({
   type: z.url(),
@@ -100,6 +304,11 @@ export const namedRequestSchemas = {
   RefreshRequest: refreshRequest,
   UpdateMeRequest: updateMeRequest,
   AddressRequest: addressRequest,
+  ProductRequest: productRequest,
+  ProductReplaceRequest: productReplaceRequest,
+  StockRequest: stockRequest,
+  CategoryRequest: categoryRequest,
+  CheckoutRequest: checkoutRequest,
 };
 
 export const namedResponseSchemas = {
@@ -108,5 +317,12 @@ export const namedResponseSchemas = {
   Address: address,
   AddressList: addressList,
   UserPage: userPage,
+  Product: product,
+  ProductPage: productPage,
+  Category: category,
+  CategoryList: categoryList,
+  Order: order,
+  OrderPage: orderPage,
+  NotificationPage: notificationPage,
   Problem: problem,
 };

@@ -51,6 +51,7 @@ export async function startGateway(config: GatewayConfig, options: { handleSigna
     limiter,
     bodyLimit: config.BODY_LIMIT,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+    timeouts: { upstreamMs: config.UPSTREAM_TIMEOUT_MS, sagaMs: config.SAGA_TIMEOUT_MS },
   });
   return serve(gateway.app, {
     port: config.PORT,

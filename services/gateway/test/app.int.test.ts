@@ -54,6 +54,7 @@ async function startGateway(counters: 'unreachable' | CounterStore, authMax = 10
     }),
     bodyLimit: '1kb',
     trustedProxyHops: 0,
+    timeouts: { upstreamMs: 2000, sagaMs: 2000 },
   });
   const server = await serve(app.app, { port: 0, host: '127.0.0.1', logger, handleSignals: false });
   return { base: `http://127.0.0.1:${server.port}`, server, key };
@@ -136,6 +137,40 @@ describe('gateway over HTTP without a sidecar', () => {
 
     const metrics = await (await fetch(`${gw.base}/metrics`)).text();
     assert.match(metrics, /gateway_rate_limit_errors_total\{service="gateway"\} [1-9]/);
+  });
+
+  it('decides catalog, orders and notifications input at the edge, and forwards what passes', async () => {
+    const customer = { authorization: `Bearer ${await accessToken(gw.key)}` };
+    const fieldsOf = async (res: Response) => (await problemOf(res)).errors?.map((e) => e.field);
+
+    const operator = await fetch(`${gw.base}/api/products?price[$gt]=1`);
+    assert.equal(operator.status, 400);
+    assert.deepEqual(await fieldsOf(operator), ['price[$gt]']);
+    assert.deepEqual(await fieldsOf(await fetch(`${gw.base}/api/products?q=a&q=b&limit=0`)), ['q', 'limit']);
+    const listed = await fetch(`${gw.base}/api/products?sort=-price&inStock=true`);
+    assert.equal(listed.status, 503);
+    assert.match((await problemOf(listed)).detail, /catalog is unavailable/);
+
+    const notAdmin = await post('/api/products', JSON.stringify({}), customer);
+    assert.equal(notAdmin.status, 403);
+
+    const checkout = {
+      items: [{ productId: 'mug', quantity: 1 }],
+      shippingAddressId: '3f0b4a8e-8f55-4c43-9d6a-1a2b3c4d5e6f',
+      card: { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' },
+    };
+    const noKey = await post('/api/orders', JSON.stringify(checkout), customer);
+    assert.equal(noKey.status, 400);
+    assert.deepEqual(await fieldsOf(noKey), ['header idempotency-key']);
+    const withKey = { ...customer, 'idempotency-key': 'checkout-0001' };
+    const priced = { ...checkout, items: [{ productId: 'mug', quantity: 1, unitPriceMinor: 1 }] };
+    assert.deepEqual(await fieldsOf(await post('/api/orders', JSON.stringify(priced), withKey)), ['items.0.unitPriceMinor']);
+    const placed = await post('/api/orders', JSON.stringify(checkout), withKey);
+    assert.equal(placed.status, 503);
+    assert.match((await problemOf(placed)).detail, /orders is unavailable/);
+
+    const unread = await fetch(`${gw.base}/api/notifications?unread=maybe`, { headers: customer });
+    assert.deepEqual(await fieldsOf(unread), ['unread']);
   });
 
   it('is not ready without its sidecar, but alive', async () => {

@@ -89,6 +89,58 @@ describe('OpenAPI document from the route table', () => {
     );
   });
 
+  it('documents the commerce routes with their access rules', () => {
+    assert.equal(op('get', '/api/products').security, undefined, 'anyone may browse the catalog');
+    for (const [method, path] of [
+      ['post', '/api/products'],
+      ['put', '/api/products/{id}'],
+      ['delete', '/api/products/{id}'],
+      ['put', '/api/products/{id}/stock'],
+      ['post', '/api/categories'],
+    ] as const) {
+      assert.ok(op(method, path).responses['403'], `${method} ${path} is for admins`);
+    }
+    for (const [method, path] of [
+      ['get', '/api/orders'],
+      ['get', '/api/orders/{id}'],
+      ['post', '/api/orders/{id}/cancel'],
+      ['get', '/api/notifications'],
+      ['post', '/api/notifications/{id}/read'],
+    ] as const) {
+      assert.deepEqual(op(method, path).security, [{ bearerAuth: [] }]);
+      assert.equal(op(method, path).responses['403'], undefined);
+    }
+  });
+
+  it('documents checkout: the Idempotency-Key header, repeat and pending answers, and 422', () => {
+    const checkout = op('post', '/api/orders');
+    assert.deepEqual(
+      checkout.parameters?.map(({ name, in: where, required }) => ({ name, where, required })),
+      [{ name: 'idempotency-key', where: 'header', required: true }],
+    );
+    assert.deepEqual(checkout.requestBody?.content['application/json']?.schema, { $ref: '#/components/schemas/CheckoutRequest' });
+    for (const status of ['200', '201', '202']) {
+      assert.deepEqual(checkout.responses[status]?.content?.['application/json']?.schema, { $ref: '#/components/schemas/Order' });
+    }
+    assert.ok(checkout.responses['422']);
+    const request = doc.components.schemas.CheckoutRequest as {
+      additionalProperties: boolean;
+      properties: { items: { items: { additionalProperties: boolean; properties: Record<string, unknown> } } };
+    };
+    assert.equal(request.additionalProperties, false);
+    assert.equal(request.properties.items.items.additionalProperties, false);
+    assert.deepEqual(Object.keys(request.properties.items.items.properties).sort(), ['productId', 'quantity']);
+  });
+
+  it('documents the product filters as query parameters, none of them required', () => {
+    const params = op('get', '/api/products').parameters ?? [];
+    assert.deepEqual(
+      params.map((p) => p.name),
+      ['category', 'q', 'minPrice', 'maxPrice', 'inStock', 'sort', 'limit', 'offset'],
+    );
+    assert.ok(params.every((p) => p.in === 'query' && !p.required));
+  });
+
   it('resolves every $ref within the document', () => {
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1] ?? '');
     assert.ok(refs.length > 10);

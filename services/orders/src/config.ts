@@ -1,0 +1,48 @@
+/**
+ * orders settings on top of the shared ones (docs/CONTRACTS.md). Only DATABASE_URL has
+ * no default. The timing settings bound how long a checkout may hold the caller and how
+ * soon an interrupted saga is taken over.
+ */
+import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import type { z } from 'zod';
+
+export const ordersConfigSchema = serviceConfig({
+  PORT: env.port(8083),
+  DATABASE_URL: env.url(['postgres', 'postgresql']),
+  DB_POOL_MAX: env.int(20, 2, 200),
+  BODY_LIMIT: env.size('16kb'),
+  JWT_ISSUER: env.string('meshmart-users'),
+  JWT_AUDIENCE: env.string('meshmart'),
+  JWKS_CACHE_MAX_AGE_MS: env.int(600_000, 1000, 86_400_000),
+  JWKS_COOLDOWN_MS: env.int(10_000, 0, 3_600_000),
+  JWKS_TIMEOUT_MS: env.int(2000, 100, 30_000),
+  /** Deadline of the lookups before a checkout (GetUser, CheckStock). */
+  GRPC_TIMEOUT_MS: env.int(3000, 100, 60_000),
+  /**
+   * Deadline of Reserve, Commit and Release. Longer: under a rush on one product catalog
+   * serialises stock moves, and a retry after a deadline only adds to the queue.
+   */
+  INVENTORY_TIMEOUT_MS: env.int(15_000, 100, 60_000),
+  /** Time a charge or refund may take; above the slowest test card (3 s). */
+  PAYMENTS_TIMEOUT_MS: env.int(10_000, 500, 120_000),
+  /** Tries per saga step against a dependency that is down or slow, with backoff in between. */
+  STEP_ATTEMPTS: env.int(3, 1, 10),
+  /** How long a step keeps retrying a dependency that answers "busy" (gRPC ABORTED) before giving up on it. */
+  STEP_CONTENTION_BUDGET_MS: env.int(20_000, 0, 120_000),
+  /** Hold placed on stock by a checkout; must outlast the payment step. */
+  RESERVATION_TTL_SECONDS: env.int(600, 30, 86_400),
+  /**
+   * A running saga renews its lease a few times within this span; an order whose lease ran
+   * out belongs to a process that died and is taken over by the recovery loop.
+   */
+  SAGA_LEASE_SECONDS: env.int(15, 2, 600),
+  RECOVERY_INTERVAL_MS: env.int(5000, 100, 600_000),
+  /** How long POST /orders waits for the saga before answering 202 with the pending order. */
+  CHECKOUT_WAIT_MS: env.int(25_000, 100, 120_000),
+});
+
+export type OrdersConfig = z.infer<typeof ordersConfigSchema>;
+
+export function loadOrdersConfig(source: NodeJS.ProcessEnv = process.env): OrdersConfig {
+  return loadConfig(ordersConfigSchema, source);
+}

@@ -1,0 +1,68 @@
+/**
+ * REST routes, reached only through the sidecar (the app token is checked by the kit).
+ * The buyer comes from the bearer token, verified here again: the gateway's check is the
+ * first line, not the only one.
+ */
+import type Router from '@koa/router';
+import { type AccessTokenVerifier, type AppContext, fieldErrors, type Principal, parse, problems } from '@meshmart/kit';
+import type { Context } from 'koa';
+import type { Checkout } from './checkout.ts';
+import { isSettled, orderView } from './order.ts';
+import type { OrdersRepo, StoredOrder } from './orders-repo.ts';
+import { checkoutBody, idempotencyKey, listQuery, orderIdParam } from './schemas.ts';
+
+export interface RouteDeps {
+  checkout: Checkout;
+  repo: OrdersRepo;
+  verifier: AccessTokenVerifier;
+}
+
+export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteDeps): void {
+  const caller = (ctx: Context): Promise<Principal> => verifier.verify(ctx.get('authorization'));
+
+  async function views(orders: StoredOrder[]) {
+    const timelines = await repo.timelines(orders.map((o) => o.id));
+    return orders.map((o) => orderView(o, timelines.get(o.id) ?? []));
+  }
+
+  /** The key and the body, with the faults of both in one 400. */
+  function checkoutInput(ctx: Context) {
+    const key = idempotencyKey.safeParse(ctx.get('idempotency-key'));
+    const body = checkoutBody.safeParse((ctx as AppContext).state.body);
+    if (key.success && body.success) return { key: key.data, body: body.data };
+    throw problems.validation([
+      ...(key.success ? [] : [{ field: 'Idempotency-Key', message: key.error.issues[0]?.message ?? 'invalid' }]),
+      ...(body.success ? [] : fieldErrors(body.error)),
+    ]);
+  }
+
+  router.post('/orders', async (ctx) => {
+    const user = await caller(ctx);
+    const { key, body } = checkoutInput(ctx);
+    const { created, order } = await checkout.place(user, key, body);
+    // 202: the saga outlasted the wait; the same key again (or GET /orders/:id) shows how it ends.
+    ctx.status = !isSettled(order) ? 202 : created ? 201 : 200;
+    ctx.body = (await views([order]))[0];
+  });
+
+  router.get('/orders', async (ctx) => {
+    const user = await caller(ctx);
+    const { limit, offset } = parse(listQuery, ctx.query);
+    const { items, total } = await repo.listForUser(user.id, limit, offset);
+    ctx.body = { items: await views(items), total, limit, offset };
+  });
+
+  router.get('/orders/:id', async (ctx) => {
+    const user = await caller(ctx);
+    const id = parse(orderIdParam, ctx.params.id);
+    ctx.body = (await views([await checkout.visible(user, id)]))[0];
+  });
+
+  router.post('/orders/:id/cancel', async (ctx) => {
+    const user = await caller(ctx);
+    const id = parse(orderIdParam, ctx.params.id);
+    const order = await checkout.cancel(user, id);
+    ctx.status = order.step === 'done' ? 200 : 202;
+    ctx.body = (await views([order]))[0];
+  });
+}

@@ -1,0 +1,63 @@
+/** Wires orders to the real world: PostgreSQL, its sidecar, users and catalog over gRPC, payments over HTTP. */
+import {
+  createAccessTokenVerifier,
+  createLogger,
+  createPool,
+  initMetrics,
+  jwksUrlThroughSidecar,
+  type RunningServer,
+  Sidecar,
+  serve,
+  sidecarGrpcClient,
+} from '@meshmart/kit';
+import { stopTracing } from '@meshmart/kit/tracing';
+import { InventoryServiceClient } from '@meshmart/proto/catalog/v1/inventory';
+import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
+import { createOrders } from './app.ts';
+import type { OrdersConfig } from './config.ts';
+import { CatalogInventory } from './inventory-client.ts';
+import { PaymentsClient } from './payments-client.ts';
+import { UsersDirectory } from './users-client.ts';
+
+export async function startOrders(config: OrdersConfig, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
+  const logger = createLogger('orders', config.LOG_LEVEL);
+  initMetrics('orders');
+  const pool = createPool(config.DATABASE_URL, config.DB_POOL_MAX);
+  const daprApiToken = config.DAPR_API_TOKEN;
+  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken });
+  const grpcTarget = { daprGrpcPort: config.DAPR_GRPC_PORT, daprApiToken };
+  const inventory = new CatalogInventory(sidecarGrpcClient(InventoryServiceClient, 'catalog', grpcTarget), {
+    lookupMs: config.GRPC_TIMEOUT_MS,
+    stockMoveMs: config.INVENTORY_TIMEOUT_MS,
+  });
+
+  const orders = await createOrders({
+    config,
+    logger,
+    pool,
+    sidecar,
+    verifier: createAccessTokenVerifier({
+      jwksUrl: jwksUrlThroughSidecar(config.DAPR_HTTP_PORT),
+      ...(daprApiToken && { headers: { 'dapr-api-token': daprApiToken } }),
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
+      cooldownMs: config.JWKS_COOLDOWN_MS,
+      timeoutMs: config.JWKS_TIMEOUT_MS,
+    }),
+    users: new UsersDirectory(sidecarGrpcClient(UsersInternalServiceClient, 'users', grpcTarget), config.GRPC_TIMEOUT_MS),
+    catalog: inventory,
+    inventory,
+    payments: new PaymentsClient(sidecar, config.PAYMENTS_TIMEOUT_MS),
+  });
+
+  return serve(orders.app, {
+    port: config.PORT,
+    host: config.BIND_HOST,
+    logger,
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    handleSignals: options.handleSignals ?? true,
+    onDrain: orders.setDraining,
+    onShutdown: [() => orders.stop(config.SHUTDOWN_GRACE_MS), () => pool.end(), () => stopTracing()],
+  });
+}
