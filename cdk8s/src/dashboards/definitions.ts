@@ -231,6 +231,58 @@ const businessKpis: Dashboard = {
         },
       ],
     },
+    {
+      title: 'Commerce',
+      panels: [
+        {
+          title: 'Paid orders in range',
+          description: 'Checkouts that ended paid over the selected range.',
+          unit: 'short',
+          kind: 'stat',
+          width: 6,
+          queries: [{ expr: 'sum(increase(orders_checkouts_total{outcome="paid"}[$__range]))', legend: 'paid' }],
+        },
+        {
+          title: 'Revenue in range',
+          description: 'Paid order totals over the selected range, in minor units per currency.',
+          unit: 'short',
+          kind: 'stat',
+          width: 6,
+          queries: [{ expr: 'sum by (currency) (increase(orders_revenue_minor_total[$__range]))', legend: '{{currency}}' }],
+        },
+        {
+          title: 'Saga outcomes',
+          description: 'Checkouts per second by how they ended: paid, or the class of failure.',
+          unit: 'ops',
+          width: 12,
+          queries: [{ expr: `sum by (outcome) (${rate('orders_checkouts_total')})`, legend: '{{outcome}}' }],
+        },
+        {
+          title: 'Saga step p95',
+          description: 'Time each checkout step takes (GetUser, Reserve, charge, Commit, compensations).',
+          unit: 's',
+          queries: [{ expr: p95('orders_saga_step_seconds_bucket', 'step'), legend: '{{step}}' }],
+        },
+        {
+          title: 'Charges by outcome',
+          description: 'Card charges per second: succeeded, declined, insufficient funds, processor errors.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (outcome) (${rate('payments_charges_total')})`, legend: '{{outcome}}' }],
+        },
+        {
+          title: 'Reservations by outcome',
+          description: 'Stock reservations per second: held, out of stock, committed, released, expired.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (outcome) (${rate('catalog_reservations_total')})`, legend: '{{outcome}}' }],
+        },
+        {
+          title: 'Notifications sent',
+          description: 'E-mails and in-app notifications per second by kind.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (channel, kind) (${rate('notifications_sent_total')})`, legend: '{{channel}} {{kind}}' }],
+        },
+      ],
+    },
   ],
 };
 
