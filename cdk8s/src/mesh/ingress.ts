@@ -26,9 +26,14 @@ export function edgeService(services: readonly ServiceSpec[]): ServiceSpec {
 export const edgeRoutes = {
   /** Server-sent events stay open for as long as the browser watches. */
   eventStreamAccept: '.*text/event-stream.*',
-  api: { prefix: '/api', timeout: '15s' },
-  shortLinks: { prefix: '/s/', timeout: '5s' },
-  web: { prefix: '/', timeout: '15s' },
+  /**
+   * Checkout and cancel run a saga that may wait up to the gateway's SAGA_TIMEOUT_MS
+   * (30 s) before answering 202; the edge must not cut it first.
+   */
+  orders: { prefix: '/api/orders', timeout: '40s', perTryTimeout: '40s' },
+  api: { prefix: '/api', timeout: '15s', perTryTimeout: '5s' },
+  shortLinks: { prefix: '/s/', timeout: '5s', perTryTimeout: '5s' },
+  web: { prefix: '/', timeout: '15s', perTryTimeout: '5s' },
 } as const;
 
 export function jwksUri(services: readonly ServiceSpec[]): string {
@@ -39,7 +44,6 @@ export function jwksUri(services: readonly ServiceSpec[]): string {
 export function ingress(scope: Construct, services: readonly ServiceSpec[]): void {
   const edge = edgeService(services);
   const destination = { host: fqdn(edge.name, namespaces.apps), port: { number: edge.port } };
-  const retries = { attempts: trafficSettings.attempts, perTryTimeout: '5s', retryOn: trafficSettings.ingressRetryOn };
 
   istioObject(
     scope,
@@ -66,12 +70,16 @@ export function ingress(scope: Construct, services: readonly ServiceSpec[]): voi
           timeout: '0s',
           retries: { attempts: 0 },
         },
-        ...(['api', 'shortLinks', 'web'] as const).map((key) => ({
+        ...(['orders', 'api', 'shortLinks', 'web'] as const).map((key) => ({
           name: key,
           match: [{ uri: { prefix: edgeRoutes[key].prefix } }],
           route: [{ destination }],
           timeout: edgeRoutes[key].timeout,
-          retries,
+          retries: {
+            attempts: trafficSettings.attempts,
+            perTryTimeout: edgeRoutes[key].perTryTimeout,
+            retryOn: trafficSettings.ingressRetryOn,
+          },
         })),
       ],
     },

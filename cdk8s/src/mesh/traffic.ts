@@ -10,7 +10,7 @@
  */
 
 import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
-import type { ServiceSpec } from '@meshmart/kit/topology';
+import type { ServiceName, ServiceSpec } from '@meshmart/kit/topology';
 import type { Construct } from 'constructs';
 import { daprInternalPort, fqdn, invokeServiceName } from '../naming.ts';
 import { namespaces } from '../settings.ts';
@@ -26,6 +26,15 @@ export const trafficSettings = {
   retryOn: 'connect-failure,refused-stream,unavailable',
   ingressRetryOn: 'connect-failure,refused-stream',
 } as const;
+
+/**
+ * Apps whose invocations legitimately outlast the default bound. orders answers a
+ * checkout only when its saga ends (up to CHECKOUT_WAIT_MS, 25 s); one try covers it, and
+ * retries stay limited to connection failures, so nothing is charged twice.
+ */
+const longInvocations: Partial<Record<ServiceName, { timeout: string; perTryTimeout: string }>> = {
+  orders: { timeout: '35s', perTryTimeout: '35s' },
+};
 
 /** Path prefix of Dapr's internal invocation API; everything else on the hop is proxied gRPC. */
 export const daprInternalInvocationPrefix = '/dapr.proto.internals.v1.ServiceInvocation/';
@@ -77,10 +86,10 @@ export function invocationRoutes(scope: Construct, services: readonly ServiceSpe
             name: 'dapr-invocation',
             match: [{ uri: { prefix: daprInternalInvocationPrefix } }],
             route,
-            timeout: trafficSettings.invocationTimeout,
+            timeout: longInvocations[spec.name]?.timeout ?? trafficSettings.invocationTimeout,
             retries: {
               attempts: trafficSettings.attempts,
-              perTryTimeout: trafficSettings.invocationPerTryTimeout,
+              perTryTimeout: longInvocations[spec.name]?.perTryTimeout ?? trafficSettings.invocationPerTryTimeout,
               retryOn: trafficSettings.retryOn,
             },
           },
