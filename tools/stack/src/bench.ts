@@ -1,13 +1,15 @@
 /**
- * `npm run bench`: figures from one run of the real local stack. Each scenario is
- * measured through gateway → daprd → daprd → users and against the same users handler
- * called directly, so the cost of the sidecar hops shows as a ratio; then the idle
+ * `npm run bench`: figures from one run of the real local stack. Login, GET me and the
+ * product listing are measured through gateway → daprd → daprd → service and against the
+ * same handler called directly, so the cost of the sidecar hops shows as a ratio;
+ * checkout runs the whole saga. Then the idle
  * resident memory of every service and sidecar. Load goes to loopback only, for a
  * fixed time per scenario (BENCH_SECONDS, default 5) at fixed concurrency
  * (BENCH_CONCURRENCY, default 8).
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { localCredentials } from './credentials.ts';
 import { startStack } from './stack.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -70,6 +72,13 @@ async function rssMiB(pid: number): Promise<number> {
   return kb / 1024;
 }
 
+async function firstProduct(gateway: string): Promise<string> {
+  const page = (await (await fetch(`${gateway}/api/products?limit=1&sort=name`)).json()) as { items: Array<{ id: string }> };
+  const id = page.items[0]?.id;
+  if (!id) throw new Error('the catalog has no products; is the demo seed loaded?');
+  return id;
+}
+
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 async function main(): Promise<void> {
@@ -108,6 +117,12 @@ async function main(): Promise<void> {
     const bearer = { authorization: `Bearer ${accessToken}` };
 
     const rows: Array<[string, string, Result]> = [];
+    const adminLogin = await fetch(`${gateway}/api/auth/login`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email: localCredentials.admin.email, password: localCredentials.admin.password }),
+    });
+    const admin = { authorization: `Bearer ${((await adminLogin.json()) as { accessToken: string }).accessToken}` };
     rows.push([
       'login',
       'gateway → daprd → daprd → users',
@@ -131,6 +146,50 @@ async function main(): Promise<void> {
       await load('me direct', () => fetch(`${users}/me`, { headers: { ...bearer, ...appToken } })),
     ]);
 
+    // Commerce: one product with plenty of stock, one address, the approving test card.
+    const catalog = stack.urls.services.catalog?.app as string;
+    const product = await firstProduct(gateway);
+    const stocked = await fetch(`${gateway}/api/products/${product}/stock`, {
+      method: 'PUT',
+      headers: { ...json, ...admin },
+      body: JSON.stringify({ stock: 1_000_000 }),
+    });
+    if (!stocked.ok) throw new Error(`stocking ${product} failed: ${stocked.status} ${await stocked.text()}`);
+    const address = (await (
+      await fetch(`${gateway}/api/users/me/addresses`, {
+        method: 'POST',
+        headers: { ...json, ...bearer },
+        body: JSON.stringify({ line1: '1 Bench Road', city: 'Lisbon', postalCode: '1000-001', country: 'PT' }),
+      })
+    ).json()) as { id: string };
+    const order = JSON.stringify({
+      items: [{ productId: product, quantity: 1 }],
+      shippingAddressId: address.id,
+      card: { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123' },
+    });
+    rows.push([
+      'list',
+      'gateway → daprd → daprd → catalog',
+      await load('product listing via gateway', () => fetch(`${gateway}/api/products?limit=20`)),
+    ]);
+    rows.push([
+      'list',
+      'catalog directly',
+      await load('product listing direct', () => fetch(`${catalog}/products?limit=20`, { headers: appToken })),
+    ]);
+    // The saga has no direct twin: each request runs GetUser, CheckStock, Reserve, charge and Commit.
+    rows.push([
+      'checkout',
+      'gateway → orders → users, catalog, payments',
+      await load('checkout through the saga', () =>
+        fetch(`${gateway}/api/orders`, {
+          method: 'POST',
+          headers: { ...json, ...bearer, 'idempotency-key': `bench-${randomBytes(8).toString('hex')}` },
+          body: order,
+        }),
+      ),
+    ]);
+
     const out: string[] = [];
     out.push(`\nmeshmart bench — ${seconds}s per scenario, ${concurrency} concurrent clients, loopback, one machine`);
     out.push('');
@@ -146,7 +205,7 @@ async function main(): Promise<void> {
       if (r.errors > 0) out.push(`  ${scenario} via ${path}: failed with ${JSON.stringify(r.failures)}`);
     }
     out.push('');
-    for (let i = 0; i < rows.length; i += 2) {
+    for (let i = 0; i + 1 < rows.length; i += 2) {
       const [scenario, , viaMesh] = rows[i] as [string, string, Result];
       const direct = (rows[i + 1] as [string, string, Result])[2];
       out.push(
