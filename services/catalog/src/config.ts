@@ -22,6 +22,13 @@ export const catalogConfigSchema = serviceConfig({
    * replica's sweeper takes over and finishes or undoes the move.
    */
   RESERVATION_LEASE_MS: env.int(15_000, 1000, 600_000),
+  /**
+   * Settled reservations (committed, released, expired, failed) stay in the live
+   * collections this long, then move to an archive read only for calls about them. Every
+   * read of a FerretDB collection costs in proportion to its size, so this is short. At
+   * least a minute, so no writer can still be acting on a revision the move deletes.
+   */
+  RESERVATION_RETENTION_MS: env.int(120_000, 60_000, 7 * 86_400_000),
   /** How often the sweeper looks for expired holds and abandoned moves. */
   SWEEP_INTERVAL_MS: env.int(1000, 50, 60_000),
   /** How often the relay looks for events not yet published (writes also wake it). */

@@ -16,6 +16,7 @@ import { reservationsCounter } from './metrics.ts';
 import type { ProductState, ReservationLine, ReservationState, ShortItem } from './models.ts';
 import { decide, isPhase, type Operation, outcomeOf, type Phase, phases } from './reservation-rules.ts';
 import type { StockMoves } from './stock-moves.ts';
+import { SETTLED } from './stores.ts';
 import type { Current, VersionedStore } from './versioned-store.ts';
 
 export interface InventoryOptions {
@@ -27,6 +28,8 @@ export interface InventoryOptions {
   waitMs?: number;
   /** Return markers are forgotten this long after the return, when no duplicate can still be running. */
   returnMarkerGraceMs?: number;
+  /** Settled reservations stay in the live collections this long, then move to the archive. */
+  retentionMs?: number;
   logger: Logger;
 }
 
@@ -40,9 +43,16 @@ export type Reservation = Current<ReservationState>;
 const HOLDING_NOTHING = new Set(['failed', 'released', 'expired']);
 const BATCH = 100;
 
+/** Whether the sweeper has something to do for a reservation, as its head shows it. */
+function isDue(head: Partial<ReservationState>, now: Date): boolean {
+  if (head.status === 'held') return !head.expiresAt || head.expiresAt <= now;
+  return !head.leaseUntil || head.leaseUntil <= now;
+}
+
 export class Inventory {
   private readonly waitMs: number;
   private readonly returnMarkerGraceMs: number;
+  private readonly retentionMs: number;
 
   constructor(
     private readonly reservations: VersionedStore<ReservationState>,
@@ -52,6 +62,7 @@ export class Inventory {
   ) {
     this.waitMs = options.waitMs ?? 3000;
     this.returnMarkerGraceMs = options.returnMarkerGraceMs ?? 3_600_000;
+    this.retentionMs = options.retentionMs ?? 120_000;
   }
 
   /** Available stock of each product, in the order asked. */
@@ -93,21 +104,21 @@ export class Inventory {
     return this.settle('cancel', id, [], () => this.writeTombstone(id));
   }
 
-  /** Expires held reservations past their time and finishes moves abandoned by their owner. */
+  /**
+   * Expires held reservations past their time and finishes moves abandoned by their owner.
+   * It looks only at reservations listed as open, each by id, and takes settled ones off
+   * the list, so its work follows the reservations in flight, not the history.
+   */
   async sweep(now = new Date()): Promise<number> {
-    const due = await this.reservations.heads
-      .find({
-        $or: [
-          { status: 'held', expiresAt: { $lte: now } },
-          { status: { $in: Object.keys(phases) as Phase[] }, leaseUntil: { $lte: now } },
-        ],
-      })
-      .limit(BATCH)
-      .lean<Array<{ _id: string }>>();
     let handled = 0;
-    for (const { _id: id } of due) {
+    for (const id of await this.reservations.openKeys()) {
+      const head = await this.reservations.heads.findById(id).lean<Partial<ReservationState>>();
+      if (head?.status && !SETTLED.has(head.status) && !isDue(head, now)) continue;
       const current = await this.reservations.latest(id);
-      if (!current) continue;
+      if (!current || SETTLED.has(current.state.status)) {
+        await this.reservations.closeIfSettled(id);
+        continue;
+      }
       const decision = decide('sweep', id, current.state, now, { pendingGraceMs: this.options.leaseMs });
       if (decision.kind !== 'claim') continue;
       const claimed = await this.claim(id, current, decision.to, now);
@@ -128,7 +139,7 @@ export class Inventory {
     const ids = [...new Set(holders.flatMap((p) => p.holds))];
     const reservations = new Map<string, ReservationState>();
     for (const id of ids) {
-      const r = await this.reservations.latest(id);
+      const r = await this.reservations.find(id);
       if (r) reservations.set(id, r.state);
     }
     let repaired = 0;
@@ -149,6 +160,28 @@ export class Inventory {
       }
     }
     return repaired;
+  }
+
+  /**
+   * Moves reservations settled for longer than the retention to the archive, where
+   * repeated calls still find them by id. Those whose return markers are still on their
+   * products wait for `pruneReturnMarkers`.
+   */
+  async archiveSettled(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.retentionMs);
+    const due = await this.reservations.heads
+      .find({
+        status: { $in: [...SETTLED] },
+        updatedAt: { $lte: cutoff },
+        $or: [{ returnedAfterCommit: { $ne: true } }, { returnsPrunedAt: { $ne: null } }],
+      })
+      .limit(BATCH)
+      .lean<Array<{ _id: string }>>();
+    const archived = await this.reservations.archive(
+      due.map((h) => h._id),
+      (r) => SETTLED.has(r.status) && r.updatedAt <= cutoff && !(r.returnedAfterCommit && !r.returnsPrunedAt),
+    );
+    return archived.length;
   }
 
   /** Removes the return markers of cancelled orders once the grace period is over. */
@@ -185,7 +218,9 @@ export class Inventory {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
       const now = new Date();
-      const current = await this.reservations.latest(id);
+      // Commit creates nothing, so it must tell an archived reservation from an unknown one
+      // itself; the others learn it when their create finds the id claimed.
+      const current = op === 'commit' ? await this.reservations.find(id) : await this.reservations.latest(id);
       const decision = decide(op, id, current?.state ?? null, now, { requested });
       if (decision.kind === 'answer' && current) return current;
       if (decision.kind === 'reject') throw new GrpcError(status[decision.code], decision.message);
@@ -306,10 +341,12 @@ export class Inventory {
   /** Every line short of stock, for the error: the one that failed and any other visibly short now. */
   private async shortItems(lines: ReservationLine[], failed: ReservationLine, available: number): Promise<ShortItem[]> {
     const others = lines.filter((l) => l.productId !== failed.productId);
-    const short: ShortItem[] = [{ productId: failed.productId, requested: failed.quantity, available }];
+    const short: ShortItem[] = [{ productId: failed.productId, name: failed.name, requested: failed.quantity, available }];
     for (const line of others) {
       const stock = (await this.products.latest(line.productId))?.state.stock ?? 0;
-      if (stock < line.quantity) short.push({ productId: line.productId, requested: line.quantity, available: stock });
+      if (stock < line.quantity) {
+        short.push({ productId: line.productId, name: line.name, requested: line.quantity, available: stock });
+      }
     }
     return short;
   }

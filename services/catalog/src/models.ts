@@ -1,11 +1,12 @@
 /**
  * catalog's collections. Products and reservations are versioned documents
- * (versioned-store.ts): a revisions collection that is the truth and a heads collection
- * mirroring the newest revision for queries. Categories and the seed marker are only ever
+ * (versioned-store.ts): a revisions collection that is the truth, a heads collection
+ * mirroring the newest revision for queries, and small index collections listing what
+ * background work must find; settled reservations move to an archive. Categories and the seed marker are only ever
  * inserted, never changed, so they need no revisions.
  */
 import { type Connection, type Model, Schema } from 'mongoose';
-import type { StoredHead, StoredRevision } from './versioned-store.ts';
+import type { IndexEntry, StoredHead, StoredRevision } from './versioned-store.ts';
 
 export interface ProductState {
   name: string;
@@ -55,6 +56,8 @@ export interface ReservationLine {
 
 export interface ShortItem {
   productId: string;
+  /** The product's name when it was reserved (absent in reservations written before names were kept). */
+  name?: string;
   requested: number;
   available: number;
 }
@@ -92,6 +95,37 @@ export interface MetaDoc {
 }
 
 const options = { versionKey: false, timestamps: false, minimize: false } as const;
+
+/** The key's last revision, under `_id` = key: only ever read by `_id`, so no other index. */
+function archiveSchema() {
+  return new Schema<StoredRevision>(
+    {
+      _id: { type: String, required: true },
+      key: { type: String, required: true },
+      rev: { type: Number, required: true },
+      state: { type: Schema.Types.Mixed, required: true },
+      at: { type: Date, required: true },
+      events: { type: Schema.Types.Mixed, default: [] },
+      eventsPending: { type: Boolean, required: true },
+    },
+    options,
+  );
+}
+
+/** Index collections stay small and are read whole, so they need no index either. */
+function indexSchema() {
+  return new Schema<IndexEntry>(
+    {
+      _id: { type: String, required: true },
+      key: { type: String, required: true },
+      rev: { type: Number, required: true },
+      at: { type: Date, required: true },
+    },
+    options,
+  );
+}
+
+const claimSchema = new Schema<{ _id: string }>({ _id: { type: String, required: true } }, options);
 
 function revisionSchema() {
   const schema = new Schema<StoredRevision>(
@@ -175,6 +209,16 @@ export interface CatalogModels {
   products: Model<StoredHead>;
   reservationRevisions: Model<StoredRevision>;
   reservations: Model<StoredHead>;
+  /** Product revisions with unpublished events. */
+  productOutbox: Model<IndexEntry>;
+  /** Product revisions a newer one replaced, waiting to be pruned. */
+  productSuperseded: Model<IndexEntry>;
+  /** Reservations not yet settled: the sweeper's work list. */
+  openReservations: Model<IndexEntry>;
+  /** Settled reservations past their retention, each under its id. */
+  reservationArchive: Model<StoredRevision>;
+  /** Every reservation id ever used: inserted once, never read. */
+  reservationIds: Model<{ _id: string }>;
   categories: Model<CategoryDoc>;
   meta: Model<MetaDoc>;
 }
@@ -185,6 +229,11 @@ export function catalogModels(connection: Connection): CatalogModels {
     products: connection.model<StoredHead>('Product', productHeadSchema, 'products'),
     reservationRevisions: connection.model<StoredRevision>('ReservationRevision', revisionSchema(), 'reservation_revisions'),
     reservations: connection.model<StoredHead>('Reservation', reservationHeadSchema, 'reservations'),
+    productOutbox: connection.model<IndexEntry>('ProductOutbox', indexSchema(), 'product_outbox'),
+    productSuperseded: connection.model<IndexEntry>('ProductSuperseded', indexSchema(), 'product_superseded'),
+    openReservations: connection.model<IndexEntry>('OpenReservation', indexSchema(), 'reservations_open'),
+    reservationArchive: connection.model<StoredRevision>('ReservationArchive', archiveSchema(), 'reservations_archive'),
+    reservationIds: connection.model<{ _id: string }>('ReservationId', claimSchema, 'reservation_ids'),
     categories: connection.model<CategoryDoc>('Category', categorySchema, 'categories'),
     meta: connection.model<MetaDoc>('Meta', metaSchema, 'meta'),
   };

@@ -62,7 +62,8 @@ export function sameLines(
 
 export function failureMessage(id: string, r: Pick<ReservationState, 'failure' | 'shortItems'>): string {
   if (r.failure === 'interrupted') return `reservation ${id} was interrupted before it held all items; nothing is held`;
-  const items = r.shortItems.map((s) => `${s.productId} (requested ${s.requested}, available ${s.available})`);
+  // Names, not ids: orders shows this text to the buyer ("out of stock: Blue Mug (requested 2, available 1)").
+  const items = r.shortItems.map((s) => `${s.name ?? s.productId} (requested ${s.requested}, available ${s.available})`);
   return `insufficient stock: ${items.join(', ')}`;
 }
 

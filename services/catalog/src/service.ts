@@ -20,21 +20,26 @@ import { adminGuard } from './admin.ts';
 import type { CatalogConfig } from './config.ts';
 import { Inventory } from './inventory.ts';
 import { inventoryHandlers } from './inventory-grpc.ts';
-import { catalogModels, ensureIndexes, type ProductState, type ReservationState } from './models.ts';
+import { type CatalogModels, catalogModels, ensureIndexes } from './models.ts';
 import { ProductOutboxRelay } from './outbox-relay.ts';
 import { type Loop, startLoop } from './periodic.ts';
 import { Products } from './products.ts';
 import { mountRoutes } from './routes.ts';
 import { seedDemoCatalog } from './seed.ts';
 import { StockMoves } from './stock-moves.ts';
+import { productStore, reservationStore } from './stores.ts';
 import { orderCancelled } from './subscriptions.ts';
-import { VersionedStore } from './versioned-store.ts';
+import { isDuplicateKey } from './versioned-store.ts';
 
 /** Heads a race left one revision behind are repaired every this many sweeps, from revisions this recent. */
 const RECONCILE_EVERY_SWEEPS = 5;
 const RECONCILE_WINDOW_MS = 120_000;
+/** Settled reservations are archived every this many sweeps. */
+const ARCHIVE_EVERY_SWEEPS = 10;
 /** Orphaned holds, old return markers and superseded revisions: every this many sweeps. */
 const MAINTENANCE_EVERY_SWEEPS = 60;
+/** Marks a database whose pending work is listed in the index collections. */
+const LISTED_MARKER = 'index-collections-v1';
 
 export interface CatalogHandle extends RunningServer {
   inventory: Inventory;
@@ -72,8 +77,9 @@ export async function startCatalog(config: CatalogConfig, options: StartOptions 
 
   // The relay loop starts before anything can record an event, so writes can wake it.
   let relayLoop: Loop | undefined;
-  const products = new VersionedStore<ProductState>(models.productRevisions, models.products, logger, () => relayLoop?.nudge());
-  const reservations = new VersionedStore<ReservationState>(models.reservationRevisions, models.reservations, logger);
+  const products = productStore(models, logger, () => relayLoop?.nudge());
+  const reservations = reservationStore(models, logger);
+  await listPendingWork(models, [() => products.adoptUnlisted(), () => reservations.adoptUnlisted()]);
   const relay = new ProductOutboxRelay(products, sidecar, { pubsub: config.PUBSUB_NAME, logger });
   relayLoop = startLoop({ name: 'outbox relay', intervalMs: config.OUTBOX_POLL_MS, logger, run: () => relay.drain() });
   if (config.SEED_DEMO_CATALOG) await seedDemoCatalog(models, products, logger);
@@ -85,6 +91,7 @@ export async function startCatalog(config: CatalogConfig, options: StartOptions 
     defaultTtlSeconds: config.RESERVATION_TTL_SECONDS,
     maxTtlSeconds: config.RESERVATION_MAX_TTL_SECONDS,
     leaseMs: config.RESERVATION_LEASE_MS,
+    retentionMs: config.RESERVATION_RETENTION_MS,
     logger,
   });
   let sweeps = 0;
@@ -104,8 +111,8 @@ export async function startCatalog(config: CatalogConfig, options: StartOptions 
         await inventory.repairOrphanHolds();
         await inventory.pruneReturnMarkers();
         await products.prune();
-        await reservations.prune();
       }
+      if (sweeps % ARCHIVE_EVERY_SWEEPS === 0) await inventory.archiveSettled();
     },
   });
 
@@ -141,4 +148,16 @@ export async function startCatalog(config: CatalogConfig, options: StartOptions 
     onShutdown: [() => relayLoop?.stop(), () => sweeper.stop(), () => connection.close(), () => stopTracing()],
   });
   return { ...server, inventory, flushOutbox: () => relay.drain() };
+}
+
+/**
+ * A database written before the index collections existed has its unpublished events,
+ * superseded revisions and open reservations listed once, at the first start that knows them.
+ */
+async function listPendingWork(models: CatalogModels, adopt: Array<() => Promise<void>>): Promise<void> {
+  if (await models.meta.exists({ _id: LISTED_MARKER })) return;
+  for (const run of adopt) await run();
+  await models.meta.collection.insertOne({ _id: LISTED_MARKER, at: new Date() } as never).catch((err: unknown) => {
+    if (!isDuplicateKey(err)) throw err;
+  });
 }

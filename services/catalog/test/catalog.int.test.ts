@@ -25,7 +25,8 @@ import { type CatalogModels, catalogModels, type ProductState, type ReservationS
 import { seedDemoCatalog } from '../src/seed.ts';
 import { type CatalogHandle, startCatalog } from '../src/service.ts';
 import { StockMoves } from '../src/stock-moves.ts';
-import { PRUNE_AFTER_MS, VersionedStore } from '../src/versioned-store.ts';
+import { productStore, reservationStore } from '../src/stores.ts';
+import { PRUNE_AFTER_MS, type VersionedStore } from '../src/versioned-store.ts';
 import type { ProductView } from '../src/views.ts';
 
 const CATALOG_TOKEN = 'catalog-int-test-token';
@@ -97,8 +98,8 @@ describe('catalog on the real FerretDB', function () {
     connection = await mongoose.createConnection(mongoUrl).asPromise();
     models = catalogModels(connection);
     const logger = createLogger('catalog-test', 'error');
-    products = new VersionedStore<ProductState>(models.productRevisions, models.products, logger);
-    reservations = new VersionedStore<ReservationState>(models.reservationRevisions, models.reservations, logger);
+    products = productStore(models, logger);
+    reservations = reservationStore(models, logger);
     client = new InventoryServiceClient(`127.0.0.1:${catalog.port}`, grpc.credentials.createInsecure());
   });
 
@@ -162,7 +163,7 @@ describe('catalog on the real FerretDB', function () {
       const scratch = await mongoose.createConnection(scratchMongoUrl('catalog_seed_it')).asPromise();
       try {
         const m = catalogModels(scratch);
-        const store = new VersionedStore<ProductState>(m.productRevisions, m.products, createLogger('t', 'error'));
+        const store = productStore(m, createLogger('t', 'error'));
         const logger = createLogger('seed-test', 'error');
         const loaded = await Promise.all([seedDemoCatalog(m, store, logger), seedDemoCatalog(m, store, logger)]);
         assert.equal(loaded[0] + loaded[1], 20);
@@ -391,7 +392,8 @@ describe('catalog on the real FerretDB', function () {
           { productId: scarce.id, quantity: 2 },
         ]),
         (err: grpc.ServiceError) =>
-          err.code === grpc.status.FAILED_PRECONDITION && err.details.includes(`${scarce.id} (requested 2, available 1)`),
+          err.code === grpc.status.FAILED_PRECONDITION &&
+          err.details === `insufficient stock: ${scarce.name} (requested 2, available 1)`,
       );
       assert.equal(await stockOf(plenty.id), 5);
       assert.equal(await stockOf(scarce.id), 1);
