@@ -162,10 +162,15 @@ describe('accounts through the gateway (local stack)', function () {
       const login = await client.call('POST', '/api/auth/login', { body: ADMIN });
       assert.equal(login.status, 200, 'the admin from ADMIN_EMAIL/ADMIN_PASSWORD exists');
       const { accessToken } = login.json<{ accessToken: string }>();
-      const page = await client.call('GET', '/api/admin/users?limit=100', { token: accessToken });
-      assert.equal(page.status, 200);
-      const emails = page.json<{ items: Array<{ email: string }>; total: number }>().items.map((u) => u.email);
-      assert.ok(emails.includes(customer.email));
+      // The list is oldest first and the local database keeps earlier runs' accounts.
+      const first = await client.call('GET', '/api/admin/users?limit=1', { token: accessToken });
+      assert.equal(first.status, 200);
+      const { total } = first.json<{ total: number }>();
+      const last = await client.call('GET', `/api/admin/users?limit=100&offset=${Math.max(0, total - 100)}`, {
+        token: accessToken,
+      });
+      const emails = last.json<{ items: Array<{ email: string }> }>().items.map((u) => u.email);
+      assert.ok(emails.includes(customer.email), 'the newest customer is on the last page');
     });
   });
 

@@ -117,6 +117,22 @@ async function generateLoad(stack: StackHandle): Promise<void> {
   const login = await client.call('POST', '/api/auth/login', { body: { email, password } });
   const { accessToken, user } = login.json<{ accessToken: string; user: { id: string } }>();
   const limited = new GatewayClient(stack.urls.gateway);
+  const address = await client.call('POST', '/api/users/me/addresses', {
+    token: accessToken,
+    body: { line1: '1 Load St', city: 'Porto', postalCode: '4000-001', country: 'PT' },
+  });
+  const products = await client.call('GET', '/api/products?limit=1&sort=name');
+  const productId = products.json<{ items: Array<{ id: string }> }>().items[0]?.id;
+  const checkout = (card: string) =>
+    client.call('POST', '/api/orders', {
+      token: accessToken,
+      headers: { 'idempotency-key': `load-${randomBytes(8).toString('hex')}` },
+      body: {
+        items: [{ productId, quantity: 1 }],
+        shippingAddressId: address.json<{ id: string }>().id,
+        card: { number: card, expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123' },
+      },
+    });
   const users = new UsersInternalServiceClient(
     `127.0.0.1:${servicePorts('gateway').daprGrpc}`,
     grpc.credentials.createInsecure(),
@@ -135,6 +151,9 @@ async function generateLoad(stack: StackHandle): Promise<void> {
         limited.call('POST', '/api/auth/login', { body: { email, password } }),
         client.call('POST', '/api/auth/register', { body: { email: client.newEmail(), password, displayName: 'L' } }),
         new Promise((resolve) => users.getUser({ userId: user.id, addressId: '' }, md, resolve)),
+        // One order paid and one declined per round: saga, charge and reservation outcomes.
+        checkout('4242424242424242'),
+        checkout('4000000000000002'),
       ]);
     }
   } finally {
