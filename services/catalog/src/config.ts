@@ -1,4 +1,4 @@
-import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
 export const catalogConfigSchema = serviceConfig({
@@ -6,13 +6,7 @@ export const catalogConfigSchema = serviceConfig({
   MONGO_URL: env.url(['mongodb']),
   BODY_LIMIT: env.size('64kb'),
   PUBSUB_NAME: env.string('pubsub'),
-  JWT_ISSUER: env.string('meshmart-users'),
-  JWT_AUDIENCE: env.string('meshmart'),
-  /** Fetched signing keys are trusted this long before users' JWKS is fetched again. */
-  JWKS_CACHE_MAX_AGE_MS: env.int(600_000, 1000, 86_400_000),
-  /** Least time between JWKS fetches caused by tokens naming an unknown key. */
-  JWKS_COOLDOWN_MS: env.int(10_000, 0, 3_600_000),
-  JWKS_TIMEOUT_MS: env.int(2000, 100, 30_000),
+  ...accessTokenConfigShape,
   /** How long a reservation holds stock when Reserve asks for ttl_seconds 0. */
   RESERVATION_TTL_SECONDS: env.int(900, 1, 86_400),
   /** The longest hold a caller may ask for. */

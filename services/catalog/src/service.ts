@@ -1,13 +1,12 @@
 /** Wires catalog together: config, MongoDB, sidecar, REST and gRPC on one port, background loops. */
 import {
   type AccessTokenVerifier,
-  createAccessTokenVerifier,
+  accessTokenVerifierFromConfig,
   createApp,
   createGrpcServer,
   createLogger,
   finishApp,
   initMetrics,
-  jwksUrlThroughSidecar,
   mountSubscriptions,
   type RunningServer,
   Sidecar,
@@ -63,17 +62,7 @@ export async function startCatalog(config: CatalogConfig, options: StartOptions 
   await ensureIndexes(models);
 
   const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
-  const verifier =
-    options.accessTokens ??
-    createAccessTokenVerifier({
-      jwksUrl: jwksUrlThroughSidecar(config.DAPR_HTTP_PORT),
-      ...(config.DAPR_API_TOKEN && { headers: { 'dapr-api-token': config.DAPR_API_TOKEN } }),
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
-      cooldownMs: config.JWKS_COOLDOWN_MS,
-      timeoutMs: config.JWKS_TIMEOUT_MS,
-    });
+  const verifier = options.accessTokens ?? accessTokenVerifierFromConfig(config);
 
   // The relay loop starts before anything can record an event, so writes can wake it.
   let relayLoop: Loop | undefined;

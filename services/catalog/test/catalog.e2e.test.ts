@@ -5,11 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { type EventEnvelope, sidecarGrpcClient, unary } from '@meshmart/kit';
 import { InventoryServiceClient, ReservationStatus } from '@meshmart/proto/catalog/v1/inventory';
-import { infraUrls, type StackHandle, startStack } from '@meshmart/stack';
+import { eventually, infraUrls, type StackHandle, startStack } from '@meshmart/stack';
 import mongoose from 'mongoose';
 import { type CatalogModels, catalogModels } from '../src/models.ts';
 import type { ProductView } from '../src/views.ts';
@@ -185,13 +184,3 @@ describe('catalog in the local stack', function () {
     await eventually('the stock to come back', async () => ((await stockOf(product.id)) === 5 ? true : undefined));
   });
 });
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}

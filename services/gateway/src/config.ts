@@ -2,7 +2,7 @@
  * Gateway settings on top of the shared ones (docs/CONTRACTS.md). Every value has a
  * default that fits the cluster, so only the shared variables must be set.
  */
-import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
 export const gatewayConfigSchema = serviceConfig({
@@ -16,13 +16,7 @@ export const gatewayConfigSchema = serviceConfig({
    * CHECKOUT_WAIT_MS (25 s), after which orders answers 202 with the pending order.
    */
   SAGA_TIMEOUT_MS: env.int(30_000, 1000, 120_000),
-  JWT_ISSUER: env.string('meshmart-users'),
-  JWT_AUDIENCE: env.string('meshmart'),
-  /** Fetched signing keys are trusted this long before users' JWKS is fetched again. */
-  JWKS_CACHE_MAX_AGE_MS: env.int(600_000, 1000, 86_400_000),
-  /** Least time between JWKS fetches caused by tokens naming an unknown key. */
-  JWKS_COOLDOWN_MS: env.int(10_000, 0, 3_600_000),
-  JWKS_TIMEOUT_MS: env.int(2000, 100, 30_000),
+  ...accessTokenConfigShape,
   /** Dapr state store holding the rate-limit counters. */
   STATE_STORE: env.string('statestore'),
   RATE_LIMIT_WINDOW_SECONDS: env.int(60, 1, 3600),

@@ -1,12 +1,5 @@
 /** Wires the gateway together from its configuration and serves it. */
-import {
-  createAccessTokenVerifier,
-  createLogger,
-  jwksUrlThroughSidecar,
-  type RunningServer,
-  Sidecar,
-  serve,
-} from '@meshmart/kit';
+import { accessTokenVerifierFromConfig, createLogger, type RunningServer, Sidecar, serve } from '@meshmart/kit';
 import { stopTracing } from '@meshmart/kit/tracing';
 import { createGatewayApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
@@ -24,16 +17,7 @@ export async function startGateway(config: GatewayConfig, options: { handleSigna
     timeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS,
   });
 
-  const verifier = createAccessTokenVerifier({
-    jwksUrl: jwksUrlThroughSidecar(config.DAPR_HTTP_PORT),
-    ...(daprApiToken && { headers: { 'dapr-api-token': daprApiToken } }),
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
-    cooldownMs: config.JWKS_COOLDOWN_MS,
-    timeoutMs: config.JWKS_TIMEOUT_MS,
-    onRejection: (reason) => tokenRejections.inc({ reason }),
-  });
+  const verifier = accessTokenVerifierFromConfig(config, (reason) => tokenRejections.inc({ reason }));
   const window = { windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS };
   const limiter = new FixedWindowLimiter({
     store: counterStore,

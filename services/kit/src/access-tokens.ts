@@ -16,6 +16,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { z } from 'zod';
+import { env } from './config.ts';
 import { type Problem, problems } from './errors.ts';
 
 export interface Principal {
@@ -121,4 +122,42 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
 /** users' JWKS as seen through the caller's own sidecar. */
 export function jwksUrlThroughSidecar(daprHttpPort: number): URL {
   return new URL(`http://127.0.0.1:${daprHttpPort}/v1.0/invoke/users/method/.well-known/jwks.json`);
+}
+
+/** Settings of every service that verifies access tokens; spread into its serviceConfig. */
+export const accessTokenConfigShape = {
+  JWT_ISSUER: env.string('meshmart-users'),
+  JWT_AUDIENCE: env.string('meshmart'),
+  /** Fetched signing keys are trusted this long before users' JWKS is fetched again. */
+  JWKS_CACHE_MAX_AGE_MS: env.int(600_000, 1000, 86_400_000),
+  /** Least time between JWKS fetches caused by tokens naming an unknown key. */
+  JWKS_COOLDOWN_MS: env.int(10_000, 0, 3_600_000),
+  JWKS_TIMEOUT_MS: env.int(2000, 100, 30_000),
+};
+
+export interface AccessTokenSettings {
+  DAPR_HTTP_PORT: number;
+  DAPR_API_TOKEN?: string | undefined;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+  JWKS_CACHE_MAX_AGE_MS: number;
+  JWKS_COOLDOWN_MS: number;
+  JWKS_TIMEOUT_MS: number;
+}
+
+/** A verifier fetching users' keys through this service's own sidecar. */
+export function accessTokenVerifierFromConfig(
+  config: AccessTokenSettings,
+  onRejection?: (reason: string) => void,
+): AccessTokenVerifier {
+  return createAccessTokenVerifier({
+    jwksUrl: jwksUrlThroughSidecar(config.DAPR_HTTP_PORT),
+    ...(config.DAPR_API_TOKEN && { headers: { 'dapr-api-token': config.DAPR_API_TOKEN } }),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
+    cooldownMs: config.JWKS_COOLDOWN_MS,
+    timeoutMs: config.JWKS_TIMEOUT_MS,
+    ...(onRejection && { onRejection }),
+  });
 }

@@ -1,4 +1,4 @@
-import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
 import { z } from 'zod';
 
 export const notificationsConfigSchema = serviceConfig({
@@ -16,11 +16,7 @@ export const notificationsConfigSchema = serviceConfig({
   EMAIL_MAX_BACKOFF_MS: env.int(600_000, 1000, 86_400_000),
   /** With the default backoff, 20 attempts span about 2.5 hours before an e-mail is marked failed. */
   EMAIL_MAX_ATTEMPTS: env.int(20, 1, 1000),
-  JWT_ISSUER: env.string('meshmart-users'),
-  JWT_AUDIENCE: env.string('meshmart'),
-  JWKS_CACHE_MAX_AGE_MS: env.int(600_000, 1000, 86_400_000),
-  JWKS_COOLDOWN_MS: env.int(10_000, 0, 3_600_000),
-  JWKS_TIMEOUT_MS: env.int(2000, 100, 30_000),
+  ...accessTokenConfigShape,
 });
 
 export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;

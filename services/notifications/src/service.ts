@@ -1,12 +1,11 @@
 /** Wires notifications together: config, database, sidecar, subscriptions, REST and the e-mail sender. */
 import {
-  createAccessTokenVerifier,
+  accessTokenVerifierFromConfig,
   createApp,
   createLogger,
   createPool,
   finishApp,
   initMetrics,
-  jwksUrlThroughSidecar,
   migrate,
   mountSubscriptions,
   type RunningServer,
@@ -40,15 +39,7 @@ export async function startNotifications(
     timeoutMs: config.EMAIL_SEND_TIMEOUT_MS,
   });
   // users' JWKS through our own sidecar: the notifications → users edge of the topology.
-  const verifier = createAccessTokenVerifier({
-    jwksUrl: jwksUrlThroughSidecar(config.DAPR_HTTP_PORT),
-    ...(daprApiToken && { headers: { 'dapr-api-token': daprApiToken } }),
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
-    cooldownMs: config.JWKS_COOLDOWN_MS,
-    timeoutMs: config.JWKS_TIMEOUT_MS,
-  });
+  const verifier = accessTokenVerifierFromConfig(config);
   const store = new NotificationStore(pool);
   const sender = new EmailSender({
     pool,

@@ -9,26 +9,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createPool } from '@meshmart/kit';
-import { infraUrls, mailDir, type StackHandle, startStack } from '@meshmart/stack';
+import { eventually, infraUrls, mailDir, type StackHandle, startStack } from '@meshmart/stack';
 
 interface Listing {
   items: Array<{ id: string; kind: string; title: string; body: string; read: boolean; createdAt: string }>;
   total: number;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 /** Undoes quoted-printable (RFC 2045), the body encoding of Dapr's smtp binding. */

@@ -3,7 +3,7 @@
  * no default. The timing settings bound how long a checkout may hold the caller and how
  * soon an interrupted saga is taken over.
  */
-import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
 export const ordersConfigSchema = serviceConfig({
@@ -11,11 +11,7 @@ export const ordersConfigSchema = serviceConfig({
   DATABASE_URL: env.url(['postgres', 'postgresql']),
   DB_POOL_MAX: env.int(20, 2, 200),
   BODY_LIMIT: env.size('16kb'),
-  JWT_ISSUER: env.string('meshmart-users'),
-  JWT_AUDIENCE: env.string('meshmart'),
-  JWKS_CACHE_MAX_AGE_MS: env.int(600_000, 1000, 86_400_000),
-  JWKS_COOLDOWN_MS: env.int(10_000, 0, 3_600_000),
-  JWKS_TIMEOUT_MS: env.int(2000, 100, 30_000),
+  ...accessTokenConfigShape,
   /** Deadline of the lookups before a checkout (GetUser, CheckStock). */
   GRPC_TIMEOUT_MS: env.int(3000, 100, 60_000),
   /**

@@ -1,10 +1,9 @@
 /** Wires orders to the real world: PostgreSQL, its sidecar, users and catalog over gRPC, payments over HTTP. */
 import {
-  createAccessTokenVerifier,
+  accessTokenVerifierFromConfig,
   createLogger,
   createPool,
   initMetrics,
-  jwksUrlThroughSidecar,
   type RunningServer,
   Sidecar,
   serve,
@@ -36,15 +35,7 @@ export async function startOrders(config: OrdersConfig, options: { handleSignals
     logger,
     pool,
     sidecar,
-    verifier: createAccessTokenVerifier({
-      jwksUrl: jwksUrlThroughSidecar(config.DAPR_HTTP_PORT),
-      ...(daprApiToken && { headers: { 'dapr-api-token': daprApiToken } }),
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
-      cooldownMs: config.JWKS_COOLDOWN_MS,
-      timeoutMs: config.JWKS_TIMEOUT_MS,
-    }),
+    verifier: accessTokenVerifierFromConfig(config),
     users: new UsersDirectory(sidecarGrpcClient(UsersInternalServiceClient, 'users', grpcTarget), config.GRPC_TIMEOUT_MS),
     catalog: inventory,
     inventory,
