@@ -323,4 +323,50 @@ describe('checkout through the gateway (local stack)', function () {
       });
     }
   });
+
+  it('loses no event while RabbitMQ is down: the outboxes deliver everything once it is back', async function () {
+    this.timeout(240_000);
+    const who = await buyer();
+    const mug = await product(10);
+    await stack.stopInfra('rabbitmq');
+    const paid: string[] = [];
+    try {
+      // The saga needs no broker: checkouts still complete; their events wait in outboxes.
+      for (let i = 0; i < 3; i++) {
+        const res = await checkout(who, body(who, mug));
+        assert.equal(res.status, 201, res.text);
+        assert.equal(res.order().status, 'paid');
+        paid.push(res.order().id);
+      }
+      const held = await orders.query<{ n: string }>(
+        "SELECT count(*) AS n FROM outbox WHERE topic = 'order.paid' AND published_at IS NULL AND envelope->'data'->>'orderId' = ANY($1)",
+        [paid],
+      );
+      assert.ok(Number(held.rows[0]?.n) > 0, 'with the broker down, order.paid events wait in the outbox');
+    } finally {
+      await stack.startInfra('rabbitmq');
+    }
+    await eventually(
+      'every order.paid to be published',
+      async () => {
+        const { rows } = await orders.query<{ n: string }>(
+          "SELECT count(*) AS n FROM outbox WHERE topic = 'order.paid' AND published_at IS NOT NULL AND envelope->'data'->>'orderId' = ANY($1)",
+          [paid],
+        );
+        return Number(rows[0]?.n) === paid.length ? true : undefined;
+      },
+      120_000,
+    );
+    // Delivered, not just published: notifications turned each into an in-app notification.
+    await eventually(
+      'a notification for every paid order',
+      async () => {
+        const res = await who.client.call('GET', '/api/notifications?limit=50', { token: who.token });
+        if (res.status !== 200) return undefined;
+        const kinds = res.json<{ items: Array<{ kind: string }> }>().items.filter((n) => n.kind === 'order_paid');
+        return kinds.length === paid.length ? true : undefined;
+      },
+      120_000,
+    );
+  });
 });

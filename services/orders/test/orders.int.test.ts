@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createAccessTokenVerifier, createLogger, createPool, Problem, type RunningServer, Sidecar, serve } from '@meshmart/kit';
-import { createScratchDatabase, type ScratchDatabase, startInfra } from '@meshmart/stack';
+import { createScratchDatabase, type Infra, type ScratchDatabase, startInfra } from '@meshmart/stack';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type pg from 'pg';
 import { createOrders, type Orders } from '../src/app.ts';
@@ -28,6 +28,13 @@ interface Account {
   addressId: string;
 }
 
+// Infrastructure this file started stays up for the rest of the run (later files reuse
+// it) and is stopped when the whole run ends, so a test run leaves no server behind.
+let infra: Infra | undefined;
+after(async () => {
+  await infra?.stop();
+});
+
 describe('orders on the real PostgreSQL', function () {
   this.timeout(30_000);
   let db: ScratchDatabase;
@@ -43,7 +50,7 @@ describe('orders on the real PostgreSQL', function () {
 
   before(async function () {
     this.timeout(180_000);
-    await startInfra({ only: ['postgres'], quiet: true });
+    infra = await startInfra({ only: ['postgres'], quiet: true });
     db = await createScratchDatabase('orders_it');
     pool = createPool(db.url, 20);
 

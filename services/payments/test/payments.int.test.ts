@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createPool, migrate, type RunningServer } from '@meshmart/kit';
-import { createScratchDatabase, type ScratchDatabase, startInfra } from '@meshmart/stack';
+import { createScratchDatabase, type Infra, type ScratchDatabase, startInfra } from '@meshmart/stack';
 import type pg from 'pg';
 import { loadPaymentsConfig } from '../src/config.ts';
 import { IdempotencyKeys } from '../src/idempotency.ts';
@@ -29,6 +29,13 @@ interface ChargeBody {
   failureCode?: string;
 }
 
+// Infrastructure this file started stays up for the rest of the run (later files reuse
+// it) and is stopped when the whole run ends, so a test run leaves no server behind.
+let infra: Infra | undefined;
+after(async () => {
+  await infra?.stop();
+});
+
 describe('payments on the real PostgreSQL', () => {
   let db: ScratchDatabase;
   let server: RunningServer;
@@ -37,7 +44,7 @@ describe('payments on the real PostgreSQL', () => {
 
   before(async function () {
     this.timeout(180_000);
-    await startInfra({ only: ['postgres'], quiet: true });
+    infra = await startInfra({ only: ['postgres'], quiet: true });
     db = await createScratchDatabase('payments_it');
     const config = loadPaymentsConfig({
       PORT: '1',

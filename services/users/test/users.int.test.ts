@@ -2,13 +2,20 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { createPool, migrate, type RunningServer } from '@meshmart/kit';
 import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
-import { createScratchDatabase, type ScratchDatabase, startInfra } from '@meshmart/stack';
+import { createScratchDatabase, type Infra, type ScratchDatabase, startInfra } from '@meshmart/stack';
 import { loadUsersConfig } from '../src/config.ts';
 import { migrations } from '../src/migrations.ts';
 import { startUsers } from '../src/service.ts';
 import { SigningKeys } from '../src/signing-keys.ts';
 
 const TOKEN = 'users-int-test-token';
+
+// Infrastructure this file started stays up for the rest of the run (later files reuse
+// it) and is stopped when the whole run ends, so a test run leaves no server behind.
+let infra: Infra | undefined;
+after(async () => {
+  await infra?.stop();
+});
 
 describe('users on the real PostgreSQL', () => {
   let db: ScratchDatabase;
@@ -17,7 +24,7 @@ describe('users on the real PostgreSQL', () => {
 
   before(async function () {
     this.timeout(180_000);
-    await startInfra({ only: ['postgres'], quiet: true });
+    infra = await startInfra({ only: ['postgres'], quiet: true });
     db = await createScratchDatabase('users_it');
     const config = loadUsersConfig({
       PORT: '1',

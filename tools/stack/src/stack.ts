@@ -11,7 +11,7 @@ import { type ServiceName, services as topology } from '@meshmart/kit/topology';
 import { serviceEnv } from './app-env.ts';
 import { reserveNameWidth } from './console.ts';
 import { daprFileLocations, writeDaprFiles } from './dapr-files.ts';
-import { fullInfra, type Infra, startInfra } from './infra/index.ts';
+import { fullInfra, type Infra, type InfraName, startInfra } from './infra/index.ts';
 import { paths, repoRoot } from './paths.ts';
 import { infraPorts, probePort, type ServicePorts, servicePorts } from './ports.ts';
 import { type Child, reportUnexpectedExit, startChild } from './processes.ts';
@@ -40,6 +40,10 @@ export interface StackHandle {
   startSidecar(name: ServiceName): Promise<void>;
   stopService(name: ServiceName): Promise<void>;
   startService(name: ServiceName): Promise<void>;
+  /** Stops one piece of infrastructure this stack started (an outage test); see startInfra. */
+  stopInfra(name: InfraName): Promise<void>;
+  /** Starts it again; it is stopped with the stack. */
+  startInfra(name: InfraName): Promise<void>;
   /** Stops services, then sidecars, then the infrastructure this call started. */
   stop(): Promise<void>;
 }
@@ -116,11 +120,13 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
     return { label: name, ready: () => isHttpOk(url), child };
   };
 
+  const restarted: Infra[] = [];
   const stopAll = async () => {
     await Promise.all([...apps.values()].map((c) => c.stop()));
     await Promise.all([...sidecars.values()].map((c) => c.stop()));
     apps.clear();
     sidecars.clear();
+    for (const again of restarted.reverse()) await again.stop();
     await infra.stop();
   };
 
@@ -161,6 +167,10 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
     startSidecar: (name) => startOne(launchSidecar, sidecars, name),
     stopService: (name) => stopOne(apps, name),
     startService: (name) => startOne(launchApp, apps, name),
+    stopInfra: (name) => infra.stopOne(name),
+    startInfra: async (name) => {
+      restarted.push(await startInfra({ only: [name], quiet, timeoutMs }));
+    },
     stop: stopAll,
   };
 }

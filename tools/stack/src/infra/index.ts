@@ -52,6 +52,8 @@ export interface Infra {
   reused: InfraName[];
   /** Stops what this call started, newest first. */
   stop(): Promise<void>;
+  /** Stops one component this call started, e.g. to test an outage. */
+  stopOne(name: InfraName): Promise<void>;
 }
 
 export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
@@ -59,9 +61,16 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
   const started: InfraName[] = [];
   const reused: InfraName[] = [];
   const children: Child[] = [];
+  const childrenOf = new Map<InfraName, Child[]>();
   const awaited: Awaited[] = [];
   const stop = async () => {
     for (const child of [...children].reverse()) await child.stop();
+  };
+  const stopOne = async (name: InfraName) => {
+    const own = childrenOf.get(name);
+    if (!own) throw new Error(`${name} was not started by this call (it was ${reused.includes(name) ? 'reused' : 'not asked for'})`);
+    for (const child of [...own].reverse()) await child.stop();
+    childrenOf.delete(name);
   };
   try {
     // allSettled: a failure must not leave siblings starting after we stopped the rest.
@@ -77,6 +86,7 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
         const own = await component.start();
         for (const child of own) reportUnexpectedExit(child);
         children.push(...own);
+        childrenOf.set(name, own);
         started.push(name);
         awaited.push({ label: name, ready, child: own.at(-1) });
       }),
@@ -91,5 +101,5 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
     throw err;
   }
   if (!options.quiet && started.length > 0) process.stdout.write(`  ${bold('infrastructure')} up: ${started.join(', ')}\n`);
-  return { started, reused, stop };
+  return { started, reused, stop, stopOne };
 }
