@@ -68,7 +68,10 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
   };
   const stopOne = async (name: InfraName) => {
     const own = childrenOf.get(name);
-    if (!own) throw new Error(`${name} was not started by this call (it was ${reused.includes(name) ? 'reused' : 'not asked for'})`);
+    if (!own) {
+      const why = reused.includes(name) ? 'it was already running' : 'it was not asked for';
+      throw new Error(`${name} was not started by this call (${why})`);
+    }
     for (const child of [...own].reverse()) await child.stop();
     childrenOf.delete(name);
   };
