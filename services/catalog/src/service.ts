@@ -10,9 +10,8 @@ import {
   mountSubscriptions,
   type RunningServer,
   Sidecar,
-  serve,
+  serveService,
 } from '@meshmart/kit';
-import { stopTracing } from '@meshmart/kit/tracing';
 import { InventoryServiceService } from '@meshmart/proto/catalog/v1/inventory';
 import mongoose from 'mongoose';
 import { adminGuard } from './admin.ts';
@@ -126,15 +125,12 @@ export async function startCatalog(config: CatalogConfig, options: StartOptions 
   const grpc = createGrpcServer({ logger, appToken: config.APP_API_TOKEN });
   grpc.addService(InventoryServiceService, inventoryHandlers(inventory));
 
-  const server = await serve(finishApp(service), {
-    port: config.PORT,
-    host: config.BIND_HOST,
+  const server = await serveService(finishApp(service), config, {
     logger,
     grpcServer: grpc.server,
-    graceMs: config.SHUTDOWN_GRACE_MS,
-    handleSignals: options.handleSignals ?? true,
+    handleSignals: options.handleSignals,
     onDrain: service.setDraining,
-    onShutdown: [() => relayLoop?.stop(), () => sweeper.stop(), () => connection.close(), () => stopTracing()],
+    onShutdown: [() => relayLoop?.stop(), () => sweeper.stop(), () => connection.close()],
   });
   return { ...server, inventory, flushOutbox: () => relay.drain() };
 }

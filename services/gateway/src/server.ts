@@ -1,6 +1,5 @@
 /** Wires the gateway together from its configuration and serves it. */
-import { accessTokenVerifierFromConfig, createLogger, type RunningServer, Sidecar, serve } from '@meshmart/kit';
-import { stopTracing } from '@meshmart/kit/tracing';
+import { accessTokenVerifierFromConfig, createLogger, type RunningServer, Sidecar, serveService } from '@meshmart/kit';
 import { createGatewayApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
 import { tokenRejections } from './metrics.ts';
@@ -37,13 +36,9 @@ export async function startGateway(config: GatewayConfig, options: { handleSigna
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     timeouts: { upstreamMs: config.UPSTREAM_TIMEOUT_MS, sagaMs: config.SAGA_TIMEOUT_MS },
   });
-  return serve(gateway.app, {
-    port: config.PORT,
-    host: config.BIND_HOST,
+  return serveService(gateway.app, config, {
     logger,
-    graceMs: config.SHUTDOWN_GRACE_MS,
-    handleSignals: options.handleSignals ?? true,
+    handleSignals: options.handleSignals,
     onDrain: gateway.setDraining,
-    onShutdown: [() => stopTracing()],
   });
 }

@@ -3,6 +3,7 @@
  * lock, so replicas starting together apply each version exactly once.
  */
 import pg from 'pg';
+import type { Logger } from './logging.ts';
 
 export interface Migration {
   version: number;
@@ -70,4 +71,17 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { code?: string; constraint?: string };
   return e.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}
+
+/** A pool on a database brought to the latest migration: what every PostgreSQL owner starts with. */
+export async function openDatabase(
+  url: string,
+  migrations: readonly Migration[],
+  logger: Logger,
+  max?: number,
+): Promise<pg.Pool> {
+  const pool = createPool(url, max);
+  const applied = await migrate(pool, migrations);
+  if (applied.length) logger.info('migrations applied', { versions: applied });
+  return pool;
 }

@@ -9,7 +9,9 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import type Koa from 'koa';
+import type { BaseConfig } from './config.ts';
 import type { Logger } from './logging.ts';
+import { stopTracing } from './tracing.ts';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0');
 
@@ -158,4 +160,24 @@ export async function runService(name: string, start: () => Promise<RunningServe
     process.stderr.write(`${name}: failed to start: ${message}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * serve() with the settings every service takes from its configuration: port, bind host
+ * and grace period; span export is flushed after the service's own shutdown steps.
+ */
+export function serveService(
+  app: Koa,
+  config: Pick<BaseConfig, 'PORT' | 'BIND_HOST' | 'SHUTDOWN_GRACE_MS'>,
+  options: Pick<ServeOptions, 'logger' | 'grpcServer' | 'onDrain' | 'handleSignals'> & {
+    onShutdown?: ServeOptions['onShutdown'];
+  },
+): Promise<RunningServer> {
+  return serve(app, {
+    ...options,
+    port: config.PORT,
+    host: config.BIND_HOST,
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    onShutdown: [...(options.onShutdown ?? []), () => stopTracing()],
+  });
 }

@@ -3,17 +3,15 @@ import {
   accessTokenVerifierFromConfig,
   createApp,
   createLogger,
-  createPool,
   finishApp,
   initMetrics,
-  migrate,
   mountSubscriptions,
+  openDatabase,
   type RunningServer,
   Sidecar,
-  serve,
+  serveService,
 } from '@meshmart/kit';
 import { OutputBindings } from '@meshmart/kit/bindings';
-import { stopTracing } from '@meshmart/kit/tracing';
 import type { NotificationsConfig } from './config.ts';
 import { EmailSender } from './email-sender.ts';
 import { migrations } from './migrations.ts';
@@ -27,9 +25,7 @@ export async function startNotifications(
 ): Promise<RunningServer> {
   const logger = createLogger('notifications', config.LOG_LEVEL);
   initMetrics('notifications');
-  const pool = createPool(config.DATABASE_URL);
-  const applied = await migrate(pool, migrations);
-  if (applied.length) logger.info('migrations applied', { versions: applied });
+  const pool = await openDatabase(config.DATABASE_URL, migrations, logger);
 
   const daprApiToken = config.DAPR_API_TOKEN;
   const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken });
@@ -65,13 +61,10 @@ export async function startNotifications(
   mountSubscriptions(service.router, notificationSubscriptions({ store, sender, opsEmail: config.OPS_EMAIL, logger }), logger);
 
   sender.start();
-  return serve(finishApp(service), {
-    port: config.PORT,
-    host: config.BIND_HOST,
+  return serveService(finishApp(service), config, {
     logger,
-    graceMs: config.SHUTDOWN_GRACE_MS,
-    handleSignals: options.handleSignals ?? true,
+    handleSignals: options.handleSignals,
     onDrain: service.setDraining,
-    onShutdown: [() => sender.stop(), () => pool.end(), () => stopTracing()],
+    onShutdown: [() => sender.stop(), () => pool.end()],
   });
 }

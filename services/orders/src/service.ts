@@ -6,10 +6,9 @@ import {
   initMetrics,
   type RunningServer,
   Sidecar,
-  serve,
+  serveService,
   sidecarGrpcClient,
 } from '@meshmart/kit';
-import { stopTracing } from '@meshmart/kit/tracing';
 import { InventoryServiceClient } from '@meshmart/proto/catalog/v1/inventory';
 import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
 import { createOrders } from './app.ts';
@@ -42,13 +41,10 @@ export async function startOrders(config: OrdersConfig, options: { handleSignals
     payments: new PaymentsClient(sidecar, config.PAYMENTS_TIMEOUT_MS),
   });
 
-  return serve(orders.app, {
-    port: config.PORT,
-    host: config.BIND_HOST,
+  return serveService(orders.app, config, {
     logger,
-    graceMs: config.SHUTDOWN_GRACE_MS,
-    handleSignals: options.handleSignals ?? true,
+    handleSignals: options.handleSignals,
     onDrain: orders.setDraining,
-    onShutdown: [() => orders.stop(config.SHUTDOWN_GRACE_MS), () => pool.end(), () => stopTracing()],
+    onShutdown: [() => orders.stop(config.SHUTDOWN_GRACE_MS), () => pool.end()],
   });
 }

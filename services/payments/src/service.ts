@@ -2,17 +2,15 @@
 import {
   createApp,
   createLogger,
-  createPool,
   finishApp,
   initMetrics,
-  migrate,
   mountSubscriptions,
+  openDatabase,
   type RunningServer,
   Sidecar,
-  serve,
+  serveService,
   startOutboxRelay,
 } from '@meshmart/kit';
-import { stopTracing } from '@meshmart/kit/tracing';
 import type { PaymentsConfig } from './config.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { migrations } from './migrations.ts';
@@ -23,9 +21,7 @@ import { mountRoutes } from './routes.ts';
 export async function startPayments(config: PaymentsConfig, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
   const logger = createLogger('payments', config.LOG_LEVEL);
   initMetrics('payments');
-  const pool = createPool(config.DATABASE_URL);
-  const applied = await migrate(pool, migrations);
-  if (applied.length) logger.info('migrations applied', { versions: applied });
+  const pool = await openDatabase(config.DATABASE_URL, migrations, logger);
 
   const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
   const keys = new IdempotencyKeys(pool, { leaseMs: config.IDEMPOTENCY_LEASE_MS, waitMs: config.IDEMPOTENCY_WAIT_MS });
@@ -46,13 +42,10 @@ export async function startPayments(config: PaymentsConfig, options: { handleSig
   mountSubscriptions(service.router, [], logger);
 
   const relay = startOutboxRelay({ pool, publisher: sidecar, logger });
-  return serve(finishApp(service), {
-    port: config.PORT,
-    host: config.BIND_HOST,
+  return serveService(finishApp(service), config, {
     logger,
-    graceMs: config.SHUTDOWN_GRACE_MS,
-    handleSignals: options.handleSignals ?? true,
+    handleSignals: options.handleSignals,
     onDrain: service.setDraining,
-    onShutdown: [() => relay.stop(), () => pool.end(), () => stopTracing()],
+    onShutdown: [() => relay.stop(), () => pool.end()],
   });
 }

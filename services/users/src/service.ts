@@ -3,17 +3,15 @@ import {
   createApp,
   createGrpcServer,
   createLogger,
-  createPool,
   finishApp,
   initMetrics,
-  migrate,
   mountSubscriptions,
+  openDatabase,
   type RunningServer,
   Sidecar,
-  serve,
+  serveService,
   startOutboxRelay,
 } from '@meshmart/kit';
-import { stopTracing } from '@meshmart/kit/tracing';
 import { UsersInternalServiceService } from '@meshmart/proto/users/v1/users';
 import { Accounts } from './accounts.ts';
 import type { UsersConfig } from './config.ts';
@@ -27,9 +25,7 @@ import { UsersRepo } from './users-repo.ts';
 export async function startUsers(config: UsersConfig, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
   const logger = createLogger('users', config.LOG_LEVEL);
   initMetrics('users');
-  const pool = createPool(config.DATABASE_URL);
-  const applied = await migrate(pool, migrations);
-  if (applied.length) logger.info('migrations applied', { versions: applied });
+  const pool = await openDatabase(config.DATABASE_URL, migrations, logger);
 
   const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
   const tokens = {
@@ -64,15 +60,12 @@ export async function startUsers(config: UsersConfig, options: { handleSignals?:
   grpc.addService(UsersInternalServiceService, usersInternalHandlers(repo));
 
   const relay = startOutboxRelay({ pool, publisher: sidecar, logger });
-  return serve(finishApp(service), {
-    port: config.PORT,
-    host: config.BIND_HOST,
+  return serveService(finishApp(service), config, {
     logger,
     grpcServer: grpc.server,
-    graceMs: config.SHUTDOWN_GRACE_MS,
-    handleSignals: options.handleSignals ?? true,
+    handleSignals: options.handleSignals,
     onDrain: service.setDraining,
-    onShutdown: [() => relay.stop(), () => pool.end(), () => stopTracing()],
+    onShutdown: [() => relay.stop(), () => pool.end()],
   });
 }
 
