@@ -65,7 +65,46 @@ export const eventSchemas = {
     version: 1,
     schema: z.strictObject({ paymentId: id, refundId: id, orderId: id, amountMinor: minor, currency, at: timestamp }),
   },
-} as const satisfies Partial<Record<Topic, { version: number; schema: z.ZodType }>>;
+  'link.created': {
+    version: 1,
+    schema: z.strictObject({
+      code: id,
+      ownerId: id,
+      targetUrl: z.url({ protocol: /^https?$/ }),
+      customAlias: z.boolean(),
+      expiresAt: timestamp.nullable(),
+      at: timestamp,
+    }),
+  },
+  'link.clicked': {
+    version: 1,
+    schema: z.strictObject({
+      /** Unique per click, so a consumer can tell a redelivery from a second click. */
+      clickId: id,
+      code: id,
+      ownerId: id,
+      /** Host of the Referer, or "(direct)". */
+      referrer: z.string().max(255),
+      /** Browser or client family derived from the User-Agent, or "(unknown)". */
+      userAgent: z.string().max(255),
+      at: timestamp,
+    }),
+  },
+  'qr.generated': {
+    version: 1,
+    schema: z.strictObject({
+      qrId: id,
+      ownerId: id,
+      format: z.enum(['png', 'svg']),
+      size: z.number().int().positive(),
+      /** Served from the cache without rendering. */
+      cached: z.boolean(),
+      /** Part of a batch request. */
+      batch: z.boolean(),
+      at: timestamp,
+    }),
+  },
+} as const satisfies Record<Topic, { version: number; schema: z.ZodType }>;
 
 export type EventTopic = keyof typeof eventSchemas;
 export type EventData<T extends EventTopic> = z.infer<(typeof eventSchemas)[T]['schema']>;

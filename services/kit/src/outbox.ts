@@ -33,8 +33,17 @@ export const outboxMigration: Migration = {
   `,
 };
 
-/** Adds an event to the outbox inside the caller's transaction. */
-export async function enqueueEvent<T extends EventTopic>(client: pg.ClientBase, topic: T, data: EventData<T>): Promise<string> {
+/**
+ * Adds an event to the outbox inside the caller's transaction. Code that writes events
+ * for several requests in one transaction passes each request's trace context, captured
+ * with currentTraceContext() while that request was active.
+ */
+export async function enqueueEvent<T extends EventTopic>(
+  client: pg.ClientBase,
+  topic: T,
+  data: EventData<T>,
+  traceContext: Record<string, string> = currentTraceContext(),
+): Promise<string> {
   const envelope: EventEnvelope<T> = {
     eventId: randomUUID(),
     topic,
@@ -46,7 +55,7 @@ export async function enqueueEvent<T extends EventTopic>(client: pg.ClientBase, 
     envelope.eventId,
     topic,
     envelope,
-    currentTraceContext(),
+    traceContext,
   ]);
   await client.query("SELECT pg_notify('outbox', $1)", [topic]);
   return envelope.eventId;

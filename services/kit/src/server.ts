@@ -181,3 +181,53 @@ export function serveService(
     onShutdown: [...(options.onShutdown ?? []), () => stopTracing()],
   });
 }
+
+/**
+ * For apps whose app port speaks only gRPC (app-protocol grpc): gRPC on PORT for the
+ * sidecar, and the Koa app with /healthz, /readyz and /metrics on ADMIN_PORT for probes
+ * and scrapes. One shutdown drains both.
+ */
+export async function serveGrpcService(
+  adminApp: Koa,
+  grpcServer: grpc.Server,
+  config: Pick<BaseConfig, 'PORT' | 'BIND_HOST' | 'SHUTDOWN_GRACE_MS'> & { ADMIN_PORT: number },
+  options: Pick<ServeOptions, 'logger' | 'onDrain' | 'handleSignals'> & { onShutdown?: ServeOptions['onShutdown'] },
+): Promise<RunningServer> {
+  const common = { logger: options.logger, host: config.BIND_HOST, graceMs: config.SHUTDOWN_GRACE_MS, handleSignals: false };
+  const app = await serve(adminApp, { ...common, port: config.PORT, grpcServer, onDrain: options.onDrain });
+  let admin: RunningServer;
+  try {
+    admin = await serve(adminApp, { ...common, port: config.ADMIN_PORT });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // The admin port stays up while gRPC drains, so probes see "draining", not a refusal.
+      await app.close();
+      for (const step of [...(options.onShutdown ?? []), () => stopTracing()]) {
+        try {
+          await step();
+        } catch (err) {
+          options.logger.error('shutdown step failed', { err: (err as Error).message });
+        }
+      }
+      await admin.close();
+    })();
+    return closing;
+  };
+  if (options.handleSignals ?? true) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        options.logger.info('shutting down', { signal });
+        close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
+    }
+  }
+  return { port: app.port, close };
+}

@@ -69,7 +69,17 @@ export const topics = [
 ] as const;
 export type Topic = (typeof topics)[number];
 
-export const serviceNames = ['gateway', 'users', 'catalog', 'orders', 'payments', 'notifications'] as const;
+export const serviceNames = [
+  'gateway',
+  'users',
+  'catalog',
+  'orders',
+  'payments',
+  'notifications',
+  'analytics',
+  'qr',
+  'links',
+] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
 export const services: readonly ServiceSpec[] = [
@@ -85,6 +95,9 @@ export const services: readonly ServiceSpec[] = [
       { to: 'catalog', kind: 'http', purpose: 'product and category routes' },
       { to: 'orders', kind: 'http', purpose: 'checkout, order history, cancel' },
       { to: 'notifications', kind: 'http', purpose: 'in-app notifications of the signed-in user' },
+      { to: 'links', kind: 'grpc', purpose: 'short links, redirects and live click statistics' },
+      { to: 'qr', kind: 'grpc', purpose: 'QR codes, single and batch with progress' },
+      { to: 'analytics', kind: 'http', purpose: 'client event tracking, dashboard and usage reports' },
     ],
     publishes: [],
     subscribes: [],
@@ -165,6 +178,50 @@ export const services: readonly ServiceSpec[] = [
     components: ['pubsub', 'smtp'],
     postgresDatabase: 'notifications',
     scalesOut: false,
+  },
+  {
+    name: 'analytics',
+    description: 'Event tracking and hourly/daily rollups of every domain event; dashboard and usage reports',
+    appProtocol: 'http',
+    port: 8081,
+    grpcServices: [],
+    public: false,
+    calls: [{ to: 'users', kind: 'http', purpose: 'JWKS to verify the reader token' }],
+    publishes: [],
+    subscribes: [...topics],
+    components: ['pubsub', 'statestore'],
+    postgresDatabase: 'analytics',
+    scalesOut: false,
+  },
+  {
+    name: 'qr',
+    description: 'QR codes as PNG or SVG, cached by content and options; batches streamed with progress',
+    appProtocol: 'grpc',
+    port: 50051,
+    grpcServices: ['meshmart.qr.v1.QRService'],
+    adminPort: 9091,
+    public: false,
+    calls: [],
+    publishes: ['qr.generated'],
+    subscribes: [],
+    components: ['statestore', 'pubsub', 'blobstore'],
+    postgresDatabase: 'qr',
+    scalesOut: true,
+  },
+  {
+    name: 'links',
+    description: 'Short links with aliases and expiry, cached redirects, click statistics (unary and streamed)',
+    appProtocol: 'grpc',
+    port: 50052,
+    grpcServices: ['meshmart.links.v1.LinksService'],
+    adminPort: 9092,
+    public: false,
+    calls: [],
+    publishes: ['link.created', 'link.clicked'],
+    subscribes: [],
+    components: ['statestore', 'pubsub'],
+    postgresDatabase: 'links',
+    scalesOut: true,
   },
 ];
 
