@@ -137,6 +137,9 @@ async function generateLoad(stack: StackHandle): Promise<void> {
     `127.0.0.1:${servicePorts('gateway').daprGrpc}`,
     grpc.credentials.createInsecure(),
   );
+  const link = await client.call('POST', '/api/links', { token: accessToken, body: { url: 'https://example.com/load' } });
+  const { code } = link.json<{ code: string }>();
+  let serial = 0;
   const md = new grpc.Metadata();
   md.set('dapr-app-id', 'users');
   md.set('dapr-api-token', stack.tokens.daprApiToken);
@@ -154,6 +157,12 @@ async function generateLoad(stack: StackHandle): Promise<void> {
         // One order paid and one declined per round: saga, charge and reservation outcomes.
         checkout('4242424242424242'),
         checkout('4000000000000002'),
+        // Redirects (and one unknown code), a new QR code and a repeat of the first, a client event.
+        fetch(`${stack.urls.gateway}/s/${code}`, { redirect: 'manual' }).then((r) => r.arrayBuffer()),
+        fetch(`${stack.urls.gateway}/s/unknown-code`, { redirect: 'manual' }).then((r) => r.arrayBuffer()),
+        client.call('POST', '/api/qr', { token: accessToken, body: { content: `load ${serial++}`, format: 'svg' } }),
+        client.call('POST', '/api/qr', { token: accessToken, body: { content: 'load', format: 'png' } }),
+        client.call('POST', '/api/analytics/track', { token: accessToken, body: { name: 'page.view' } }),
       ]);
     }
   } finally {

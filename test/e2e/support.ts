@@ -56,3 +56,35 @@ export class GatewayClient {
 }
 
 export { eventually } from '@meshmart/stack';
+
+export interface ServerSentEvent {
+  event: string;
+  data: string;
+}
+
+/**
+ * Reads a text/event-stream response as events, the way a browser's EventSource does:
+ * `event:` and `data:` lines up to a blank line; comment lines (heartbeats) are skipped.
+ */
+export async function* serverSentEvents(response: Response): AsyncGenerator<ServerSentEvent> {
+  if (!response.body) throw new Error('the response has no body to stream');
+  const decoder = new TextDecoder();
+  let buffered = '';
+  let event = 'message';
+  let data: string[] = [];
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline).replace(/\r$/, '');
+      buffered = buffered.slice(newline + 1);
+      if (line === '') {
+        if (data.length > 0) yield { event, data: data.join('\n') };
+        event = 'message';
+        data = [];
+      } else if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      newline = buffered.indexOf('\n');
+    }
+  }
+}

@@ -283,6 +283,100 @@ const businessKpis: Dashboard = {
         },
       ],
     },
+    {
+      title: 'Links and QR codes',
+      panels: [
+        {
+          title: 'Redirects in range',
+          description: 'Short-link follows that redirected over the selected range.',
+          unit: 'short',
+          kind: 'stat',
+          width: 6,
+          queries: [{ expr: 'sum(increase(links_redirects_total{outcome="found"}[$__range]))', legend: 'redirects' }],
+        },
+        {
+          title: 'QR codes in range',
+          description: 'QR codes generated over the selected range (cache hits included).',
+          unit: 'short',
+          kind: 'stat',
+          width: 6,
+          queries: [{ expr: 'sum(increase(qr_generated_total[$__range]))', legend: 'QR codes' }],
+        },
+        {
+          title: 'Redirects by outcome',
+          description: 'Short-link follows per second: redirected, unknown code, expired, deleted.',
+          unit: 'ops',
+          width: 12,
+          queries: [{ expr: `sum by (outcome) (${rate('links_redirects_total')})`, legend: '{{outcome}}' }],
+        },
+        {
+          title: 'Redirect p95 (ResolveURL)',
+          description: 'Time links takes to resolve a code and store the click, at the gRPC server.',
+          unit: 's',
+          queries: [
+            {
+              expr: `histogram_quantile(0.95, sum by (le) (${rate('grpc_server_handling_seconds_bucket{grpc_method="ResolveURL"}')}))`,
+              legend: 'p95',
+            },
+          ],
+        },
+        {
+          title: 'Link cache hit ratio',
+          description: 'Share of redirects answered from the Dapr state store without reading PostgreSQL.',
+          unit: 'percentunit',
+          queries: [
+            {
+              expr: `sum(${rate('links_cache_lookups_total{result="hit"}')}) / sum(${rate('links_cache_lookups_total')})`,
+              legend: 'hit ratio',
+            },
+          ],
+        },
+        {
+          title: 'QR codes by format and cache',
+          description: 'QR codes per second by image format and whether the cache answered.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (format, cached) (${rate('qr_generated_total')})`, legend: '{{format}} cached={{cached}}' }],
+        },
+        {
+          title: 'QR render p95 by format',
+          description: 'Time to render one image, cache misses only.',
+          unit: 's',
+          queries: [{ expr: p95('qr_render_seconds_bucket', 'format'), legend: '{{format}}' }],
+        },
+        {
+          title: 'Live streams open',
+          description: 'Server-sent event streams the gateway relays and click streams links serves.',
+          unit: 'short',
+          queries: [
+            { expr: 'sum by (route) (gateway_sse_streams_open)', legend: 'gateway {{route}}' },
+            { expr: 'sum(links_streams_open)', legend: 'links click streams' },
+          ],
+        },
+      ],
+    },
+    {
+      title: 'Analytics',
+      panels: [
+        {
+          title: 'Events counted by topic',
+          description: 'Domain events analytics folded into its rollups, per second.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (topic) (${rate('analytics_events_counted_total')})`, legend: '{{topic}}' }],
+        },
+        {
+          title: 'Redelivered events ignored',
+          description: 'Events analytics had counted already (at-least-once delivery), per second.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (topic) (${rate('analytics_events_duplicate_total')})`, legend: '{{topic}}' }],
+        },
+        {
+          title: 'Tracked client events',
+          description: 'Events posted to /analytics/track per second.',
+          unit: 'ops',
+          queries: [{ expr: `sum(${rate('analytics_tracked_total')})`, legend: 'tracked' }],
+        },
+      ],
+    },
   ],
 };
 

@@ -2,14 +2,19 @@
  * `npm run bench`: figures from one run of the real local stack. Login, GET me and the
  * product listing are measured through gateway → daprd → daprd → service and against the
  * same handler called directly, so the cost of the sidecar hops shows as a ratio;
- * checkout runs the whole saga. Then the idle
+ * checkout runs the whole saga; the short-link redirect (the hot path) likewise, against
+ * ResolveURL called directly; QR codes rendered as PNG and SVG and served from the cache.
+ * Then the idle
  * resident memory of every service and sidecar. Load goes to loopback only, for a
  * fixed time per scenario (BENCH_SECONDS, default 5) at fixed concurrency
  * (BENCH_CONCURRENCY, default 8).
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
+import { LinksServiceClient } from '@meshmart/proto/links/v1/links';
 import { localCredentials } from './credentials.ts';
+import { servicePorts } from './ports.ts';
 import { startStack } from './stack.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -30,8 +35,21 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+/** What one request came to: fine, or the status (or 'network') that explains the error. */
+type Outcome = { ok: true } | { ok: false; failure: string };
+
+/** An HTTP request counts as fine when `ok` says so (default: a 2xx answer). */
+function http(send: () => Promise<Response>, ok = (r: Response) => r.ok): () => Promise<Outcome> {
+  return async () => {
+    const res = await send().catch(() => undefined);
+    await res?.arrayBuffer();
+    if (res && ok(res)) return { ok: true };
+    return { ok: false, failure: res ? String(res.status) : 'network' };
+  };
+}
+
 /** Closed-loop load: `concurrency` workers, each sending its next request when the last answered. */
-async function load(label: string, send: () => Promise<Response>): Promise<Result> {
+async function load(label: string, send: () => Promise<Outcome>): Promise<Result> {
   process.stderr.write(`  measuring ${label} for ${seconds}s … `);
   const latencies: number[] = [];
   let errors = 0;
@@ -42,13 +60,11 @@ async function load(label: string, send: () => Promise<Response>): Promise<Resul
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         const t0 = performance.now();
-        const res = await send().catch(() => undefined);
-        if (!res?.ok) {
+        const outcome = await send();
+        if (!outcome.ok) {
           errors++;
-          const key = res ? String(res.status) : 'network';
-          failures[key] = (failures[key] ?? 0) + 1;
+          failures[outcome.failure] = (failures[outcome.failure] ?? 0) + 1;
         }
-        await res?.arrayBuffer();
         latencies.push(performance.now() - t0);
       }
     }),
@@ -126,24 +142,34 @@ async function main(): Promise<void> {
     rows.push([
       'login',
       'gateway → daprd → daprd → users',
-      await load('login via gateway', () => fetch(`${gateway}/api/auth/login`, { method: 'POST', headers: json, body: login })),
+      await load(
+        'login via gateway',
+        http(() => fetch(`${gateway}/api/auth/login`, { method: 'POST', headers: json, body: login })),
+      ),
     ]);
     rows.push([
       'login',
       'users directly',
-      await load('login direct', () =>
-        fetch(`${users}/auth/login`, { method: 'POST', headers: { ...json, ...appToken }, body: login }),
+      await load(
+        'login direct',
+        http(() => fetch(`${users}/auth/login`, { method: 'POST', headers: { ...json, ...appToken }, body: login })),
       ),
     ]);
     rows.push([
       'GET me',
       'gateway → daprd → daprd → users',
-      await load('me via gateway', () => fetch(`${gateway}/api/users/me`, { headers: bearer })),
+      await load(
+        'me via gateway',
+        http(() => fetch(`${gateway}/api/users/me`, { headers: bearer })),
+      ),
     ]);
     rows.push([
       'GET me',
       'users directly',
-      await load('me direct', () => fetch(`${users}/me`, { headers: { ...bearer, ...appToken } })),
+      await load(
+        'me direct',
+        http(() => fetch(`${users}/me`, { headers: { ...bearer, ...appToken } })),
+      ),
     ]);
 
     // Commerce: one product with plenty of stock, one address, the approving test card.
@@ -170,23 +196,95 @@ async function main(): Promise<void> {
     rows.push([
       'list',
       'gateway → daprd → daprd → catalog',
-      await load('product listing via gateway', () => fetch(`${gateway}/api/products?limit=20`)),
+      await load(
+        'product listing via gateway',
+        http(() => fetch(`${gateway}/api/products?limit=20`)),
+      ),
     ]);
     rows.push([
       'list',
       'catalog directly',
-      await load('product listing direct', () => fetch(`${catalog}/products?limit=20`, { headers: appToken })),
+      await load(
+        'product listing direct',
+        http(() => fetch(`${catalog}/products?limit=20`, { headers: appToken })),
+      ),
     ]);
     // The saga has no direct twin: each request runs GetUser, CheckStock, Reserve, charge and Commit.
     rows.push([
       'checkout',
       'gateway → orders → users, catalog, payments',
-      await load('checkout through the saga', () =>
-        fetch(`${gateway}/api/orders`, {
+      await load(
+        'checkout through the saga',
+        http(() =>
+          fetch(`${gateway}/api/orders`, {
+            method: 'POST',
+            headers: { ...json, ...bearer, 'idempotency-key': `bench-${randomBytes(8).toString('hex')}` },
+            body: order,
+          }),
+        ),
+      ),
+    ]);
+
+    // Short links: one link followed over and over is the redirect hot path.
+    const shortened = await fetch(`${gateway}/api/links`, {
+      method: 'POST',
+      headers: { ...json, ...bearer },
+      body: JSON.stringify({ url: 'https://example.com/bench' }),
+    });
+    if (shortened.status !== 201) throw new Error(`shortening failed: ${shortened.status} ${await shortened.text()}`);
+    const { code } = (await shortened.json()) as { code: string };
+    rows.push([
+      'redirect',
+      'gateway → daprd → daprd → links',
+      await load(
+        'redirect via gateway',
+        http(
+          () => fetch(`${gateway}/s/${code}`, { redirect: 'manual' }),
+          (r) => r.status === 302,
+        ),
+      ),
+    ]);
+    const links = new LinksServiceClient(`127.0.0.1:${servicePorts('links').app}`, grpc.credentials.createInsecure());
+    const linksToken = new grpc.Metadata();
+    linksToken.set('dapr-api-token', stack.tokens.appApiToken);
+    try {
+      rows.push([
+        'redirect',
+        'links directly (ResolveURL)',
+        await load(
+          'redirect direct',
+          () =>
+            new Promise<Outcome>((resolve) =>
+              links.resolveUrl({ code, referrer: '', userAgent: 'bench' }, linksToken, (err: grpc.ServiceError | null) =>
+                resolve(err ? { ok: false, failure: String(grpc.status[err.code]) } : { ok: true }),
+              ),
+            ),
+        ),
+      ]);
+    } finally {
+      links.close();
+    }
+
+    // QR codes: new content on every request renders; the same request again is a cache hit.
+    const run = randomBytes(4).toString('hex');
+    let serial = 0;
+    const qr = (format: 'png' | 'svg', content: () => string) =>
+      http(() =>
+        fetch(`${gateway}/api/qr`, {
           method: 'POST',
-          headers: { ...json, ...bearer, 'idempotency-key': `bench-${randomBytes(8).toString('hex')}` },
-          body: order,
+          headers: { ...json, ...bearer },
+          body: JSON.stringify({ content: content(), format }),
         }),
+      );
+    const fresh = () => `https://meshmart.local/bench/${run}/${serial++}`;
+    rows.push(['QR PNG', 'gateway → qr, new content each', await load('QR PNG generation', qr('png', fresh))]);
+    rows.push(['QR SVG', 'gateway → qr, new content each', await load('QR SVG generation', qr('svg', fresh))]);
+    rows.push([
+      'QR PNG',
+      'gateway → qr, same content (cache)',
+      await load(
+        'QR PNG cache hits',
+        qr('png', () => `https://meshmart.local/bench/${run}/cached`),
       ),
     ]);
 
@@ -194,20 +292,22 @@ async function main(): Promise<void> {
     out.push(`\nmeshmart bench — ${seconds}s per scenario, ${concurrency} concurrent clients, loopback, one machine`);
     out.push('');
     out.push(
-      `${'scenario'.padEnd(8)} ${'path'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
+      `${'scenario'.padEnd(8)} ${'path'.padEnd(36)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
     );
     for (const [scenario, path, r] of rows) {
       out.push(
-        `${scenario.padEnd(8)} ${path.padEnd(34)} ${fmt(r.perSecond).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.errors).padStart(7)}`,
+        `${scenario.padEnd(8)} ${path.padEnd(36)} ${fmt(r.perSecond).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.errors).padStart(7)}`,
       );
     }
     for (const [scenario, path, r] of rows) {
       if (r.errors > 0) out.push(`  ${scenario} via ${path}: failed with ${JSON.stringify(r.failures)}`);
     }
     out.push('');
-    for (let i = 0; i + 1 < rows.length; i += 2) {
-      const [scenario, , viaMesh] = rows[i] as [string, string, Result];
-      const direct = (rows[i + 1] as [string, string, Result])[2];
+    // Each "directly" row is the twin of the row before it: the same handler without the sidecar hops.
+    for (let i = 1; i < rows.length; i++) {
+      const [scenario, path, direct] = rows[i] as [string, string, Result];
+      if (!path.includes('directly')) continue;
+      const viaMesh = (rows[i - 1] as [string, string, Result])[2];
       out.push(
         `${scenario}: sidecar path / direct = ${fmt(direct.perSecond / viaMesh.perSecond, 2)}× fewer req/s, p50 ${fmt(viaMesh.p50 / direct.p50, 2)}×, p99 ${fmt(viaMesh.p99 / direct.p99, 2)}×`,
       );
