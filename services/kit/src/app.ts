@@ -19,8 +19,8 @@ export interface ReadinessCheck {
 export interface AppOptions {
   service: string;
   logger: Logger;
-  /** Largest JSON body accepted, e.g. `64kb`. */
-  bodyLimit?: string;
+  /** Largest JSON body accepted, e.g. `64kb`; a function picks it per request (by route). */
+  bodyLimit?: string | ((ctx: Context) => string);
   /**
    * Token the sidecar sends in `dapr-api-token`. When set, every route except the probes
    * and `/metrics` refuses calls without it, so only the app's own sidecar can reach it.
@@ -123,7 +123,7 @@ export function createApp(options: AppOptions): ServiceApp {
       throw problems.unauthorized('missing or wrong app token: this service is reached through its Dapr sidecar');
     }
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'DELETE') {
-      ctx.state.body = await readJsonBody(ctx, bodyLimit);
+      ctx.state.body = await readJsonBody(ctx, typeof bodyLimit === 'function' ? bodyLimit(ctx) : bodyLimit);
     }
     await next();
   });

@@ -81,6 +81,15 @@ function toServiceError(err: unknown, logger: Logger, method: string): Partial<g
   return { code: grpc.status.INTERNAL, details: 'internal error' };
 }
 
+/**
+ * Ends a server stream with an error status. grpc-js sends the status from the stream's
+ * own 'error' listener; `destroy(err)` would skip that and leave the client waiting
+ * for a status until its deadline.
+ */
+function failStream(call: grpc.ServerWritableStream<unknown, unknown>, se: Partial<grpc.ServiceError>): void {
+  call.emit('error', Object.assign(new Error(se.details), se));
+}
+
 export type UnaryHandler<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>;
 export type StreamHandler<Req, Res> = (call: grpc.ServerWritableStream<Req, Res>) => Promise<void>;
 // biome-ignore lint/suspicious/noExplicitAny: each service types its own handlers; this is the erased form
@@ -137,7 +146,7 @@ export function createGrpcServer({ logger, appToken }: GrpcServerOptions) {
           const started = process.hrtime.bigint();
           if (appToken && !tokenMatches(call.metadata, appToken)) {
             observe(def.path, grpc.status.UNAUTHENTICATED, started);
-            call.destroy(Object.assign(new Error('missing or wrong app token'), { code: grpc.status.UNAUTHENTICATED }));
+            failStream(call, { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong app token' });
             return;
           }
           handler(call).then(
@@ -148,7 +157,7 @@ export function createGrpcServer({ logger, appToken }: GrpcServerOptions) {
             (err: unknown) => {
               const se = toServiceError(err, logger, def.path);
               observe(def.path, se.code ?? grpc.status.UNKNOWN, started);
-              call.destroy(Object.assign(new Error(se.details), se));
+              failStream(call, se);
             },
           );
         };
