@@ -27,6 +27,11 @@ export const edgeRoutes = {
   /** Server-sent events stay open for as long as the browser watches. */
   eventStreamAccept: '.*text/event-stream.*',
   /**
+   * The gateway's event streams, matched by path too: a fetch() caller need not send
+   * `Accept: text/event-stream`, and a QR batch may take longer than the API timeout.
+   */
+  eventStreamPaths: [{ regex: '^/api/links/[^/]+/stats/stream$' }, { exact: '/api/qr/batch' }],
+  /**
    * Checkout and cancel run a saga that may wait up to the gateway's SAGA_TIMEOUT_MS
    * (30 s) before answering 202; the edge must not cut it first.
    */
@@ -65,7 +70,10 @@ export function ingress(scope: Construct, services: readonly ServiceSpec[]): voi
       http: [
         {
           name: 'event-streams',
-          match: [{ headers: { accept: { regex: edgeRoutes.eventStreamAccept } } }],
+          match: [
+            { headers: { accept: { regex: edgeRoutes.eventStreamAccept } } },
+            ...edgeRoutes.eventStreamPaths.map((uri) => ({ uri })),
+          ],
           route: [{ destination }],
           timeout: '0s',
           retries: { attempts: 0 },

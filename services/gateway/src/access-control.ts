@@ -19,10 +19,13 @@ export interface GatewayState extends AppState {
 
 export type GatewayContext = Context & { state: GatewayState };
 
-export function identify(verifier: AccessTokenVerifier) {
+/** With `optional`, a request without an Authorization header is anonymous, not refused. */
+export function identify(verifier: AccessTokenVerifier, options: { optional?: boolean } = {}) {
   return async (ctx: GatewayContext, next: Next) => {
+    const authorization = ctx.get('authorization');
+    if (options.optional && authorization === '') return next();
     try {
-      ctx.state.user = await verifier.verify(ctx.get('authorization'));
+      ctx.state.user = await verifier.verify(authorization);
     } catch (err) {
       if (!(err instanceof Problem)) throw err;
       ctx.state.credentialsProblem = err;
@@ -35,6 +38,7 @@ export function authorize(access: Exclude<Access, 'public'>) {
   return async (ctx: GatewayContext, next: Next) => {
     const { user, credentialsProblem } = ctx.state;
     if (credentialsProblem) throw credentialsProblem;
+    if (access === 'optional') return next();
     if (!user) throw problems.unauthorized('a bearer access token is required');
     if (access === 'admin' && !user.roles.includes('admin')) throw problems.forbidden('the admin role is required');
     await next();

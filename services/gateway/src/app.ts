@@ -10,7 +10,9 @@ import type Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
 import { authorize, type GatewayState, identify } from './access-control.ts';
 import { forwardToService } from './forward.ts';
+import { type LinksDeps, linksHandler } from './links.ts';
 import { buildOpenApi } from './openapi.ts';
+import { type QrDeps, qrHandler } from './qr.ts';
 import type { FixedWindowLimiter } from './rate-limit.ts';
 import { createRateLimiting } from './rate-limit-middleware.ts';
 import { type GatewayRoute, routes } from './routes.ts';
@@ -20,10 +22,13 @@ export interface GatewayDeps {
   sidecar: Sidecar;
   verifier: AccessTokenVerifier;
   limiter: FixedWindowLimiter;
-  bodyLimit: string;
+  /** `batch` is for routes marked so (large batch requests). */
+  bodyLimits: { default: string; batch: string };
   trustedProxyHops: number;
   /** Calls to services; `saga` is for routes that wait for a checkout or cancellation to end. */
   timeouts: { upstreamMs: number; sagaMs: number };
+  links: LinksDeps;
+  qr: QrDeps;
 }
 
 type Step = RouterMiddleware<GatewayState>;
@@ -34,11 +39,12 @@ export interface GatewayApp {
 }
 
 export function createGatewayApp(deps: GatewayDeps): GatewayApp {
-  const { logger, sidecar, verifier, limiter, bodyLimit, trustedProxyHops, timeouts } = deps;
+  const { logger, sidecar, verifier, limiter, bodyLimits, trustedProxyHops, timeouts } = deps;
+  const batchBodies = new Set(routes.filter((r) => r.bodyLimit === 'batch').map((r) => `${r.method} ${r.path}`));
   const service = createApp({
     service: 'gateway',
     logger,
-    bodyLimit,
+    bodyLimit: (ctx) => (batchBodies.has(`${ctx.method} ${ctx.path}`) ? bodyLimits.batch : bodyLimits.default),
     appToken: undefined,
     readiness: [{ name: 'dapr-sidecar', check: () => sidecar.healthy() }],
   });
@@ -51,6 +57,10 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
         const timeoutMs = route.timeout === 'saga' ? timeouts.sagaMs : timeouts.upstreamMs;
         return forwardToService(sidecar, route, { app: route.target.app, path: route.target.path, timeoutMs });
       }
+      case 'links':
+        return linksHandler(route.target.operation, route, deps.links);
+      case 'qr':
+        return qrHandler(route.target.operation, route, deps.qr);
       case 'openapi':
         return (ctx) => {
           ctx.body = openApi;
@@ -64,12 +74,19 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     const handle = handler(route);
     if (!handle) continue;
     const chain: Step[] = [];
-    if (route.access !== 'public') chain.push(identify(verifier));
+    if (route.access !== 'public') chain.push(identify(verifier, { optional: route.access === 'optional' }));
     if (route.limit) chain.push(limit(route.limit, route.path));
     if (route.access !== 'public') chain.push(authorize(route.access));
     chain.push(handle);
     service.router.register(route.path, [route.method], chain);
   }
 
-  return { app: finishApp(service), setDraining: service.setDraining };
+  const app = finishApp(service);
+  // Errors after the response began. A client leaving an event stream cuts Koa's body
+  // pipeline short: that is how such streams end, not a failure.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    logger.error('response failed after it began', { err: err.message, stack: err.stack });
+  });
+  return { app, setDraining: service.setDraining };
 }

@@ -16,13 +16,34 @@ export interface ServiceTarget {
   timeoutMs: number;
 }
 
+export interface RouteInput {
+  params: Record<string, unknown>;
+  query: Record<string, unknown> | undefined;
+  body: unknown;
+}
+
+/** The request's path parameters, query and body, each validated by the route's schema. */
+export function routeInput(route: GatewayRoute, ctx: RouterContext<GatewayState>): RouteInput {
+  let params: Record<string, unknown> = {};
+  if (route.params) {
+    const result = route.params.safeParse(ctx.params);
+    if (result.success) params = result.data;
+    else if (route.notFoundOnBadParams) throw problems.notFound(`nothing at ${ctx.path}`);
+    else throw problems.validation(fieldErrors(result.error));
+  }
+  return {
+    params,
+    query: route.query ? parse(route.query, ctx.query) : undefined,
+    body: route.body ? parse(route.body, ctx.state.body) : undefined,
+  };
+}
+
 export function forwardToService(sidecar: Sidecar, route: GatewayRoute, target: ServiceTarget) {
   return async (ctx: RouterContext<GatewayState>) => {
-    const params: Record<string, unknown> = route.params ? parse(route.params, ctx.params) : {};
-    const query: Record<string, unknown> | undefined = route.query ? parse(route.query, ctx.query) : undefined;
+    const { params, query, body } = routeInput(route, ctx);
     const headers = routeHeaders(route, ctx.headers);
-    const body = route.body ? parse(route.body, ctx.state.body) : undefined;
-    const path = target.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params[name])));
+    const fill = (name: string) => (name === 'callerId' ? ctx.state.user?.id : params[name]);
+    const path = target.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(fill(name))));
     const response = await sidecar.invoke(target.app, path + queryString(query), {
       method: route.method,
       ...(body !== undefined && { body }),

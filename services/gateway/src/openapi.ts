@@ -17,6 +17,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'The token lacks the role this route requires',
   404: 'Not found',
   409: 'Conflicts with existing data or with the state the resource is in',
+  410: 'Gone: it existed, but has expired or been deleted',
   413: 'Body larger than the limit',
   415: 'Body is not JSON',
   422: 'Well-formed, but names something that does not exist or reuses an Idempotency-Key with a different body',
@@ -61,7 +62,8 @@ function parameters(route: GatewayRoute): JsonSchema[] {
 /** Problem statuses a route can answer, from what it declares and how it is guarded. */
 export function errorStatuses(route: GatewayRoute): number[] {
   const statuses = new Set(route.errors);
-  if (route.body || route.params || route.query || route.headers) statuses.add(400);
+  if (route.body || (route.params && !route.notFoundOnBadParams) || route.query || route.headers) statuses.add(400);
+  if (route.notFoundOnBadParams) statuses.add(404);
   if (route.body) {
     statuses.add(413);
     statuses.add(415);
@@ -69,18 +71,26 @@ export function errorStatuses(route: GatewayRoute): number[] {
   if (route.access !== 'public') statuses.add(401);
   if (route.access === 'admin') statuses.add(403);
   if (route.limit) statuses.add(429);
-  if (route.target.kind === 'service' || route.access !== 'public') statuses.add(503);
-  if (route.target.kind === 'service') statuses.add(504);
+  const upstream = route.target.kind === 'service' || route.target.kind === 'links' || route.target.kind === 'qr';
+  if (upstream || route.access !== 'public') statuses.add(503);
+  if (upstream) statuses.add(504);
   return [...statuses].sort((a, b) => a - b);
 }
 
 function operation(route: GatewayRoute, requestIds: Map<z.ZodType, string>, responseIds: Map<z.ZodType, string>) {
   const { success } = route;
-  const contentType = success.contentType ?? 'application/json';
-  const content = { [contentType]: success.schema ? { schema: schemaFor(success.schema, responseIds, 'output') } : {} };
+  const contentTypes = [success.contentType ?? 'application/json'].flat();
+  const media = success.schema ? { schema: schemaFor(success.schema, responseIds, 'output') } : {};
+  const content = Object.fromEntries(contentTypes.map((type) => [type, media]));
+  const headers = success.headers && {
+    headers: Object.fromEntries(
+      Object.entries(success.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]),
+    ),
+  };
   const responses: Record<string, unknown> = {};
   for (const { status, description } of [success, ...(success.alternatives ?? [])]) {
-    responses[status] = { description, ...(status !== 204 && { content }) };
+    const bodyless = status === 204 || status === 304 || (status >= 300 && status < 400 && !success.schema);
+    responses[status] = { description, ...(!bodyless && { content }), ...(status === success.status && headers) };
   }
   for (const status of errorStatuses(route)) {
     responses[status] = {
@@ -93,7 +103,8 @@ function operation(route: GatewayRoute, requestIds: Map<z.ZodType, string>, resp
     operationId: operationId(route),
     summary: route.summary,
     tags: [route.tag],
-    ...(route.access !== 'public' && { security: [{ bearerAuth: [] }] }),
+    ...(route.access === 'optional' && { security: [{ bearerAuth: [] }, {}] }),
+    ...(route.access !== 'public' && route.access !== 'optional' && { security: [{ bearerAuth: [] }] }),
     ...(params.length > 0 && { parameters: params }),
     ...(route.body && {
       requestBody: { required: true, content: { 'application/json': { schema: schemaFor(route.body, requestIds, 'input') } } },

@@ -14,6 +14,14 @@
  * only come from other replicas, so a client's parallel requests are not refused for
  * contention while under its limit. Persistent contention across replicas is answered
  * with 429: letting those through would let a burst bypass the limit.
+ *
+ * Two things keep the store off hot paths. A window that is known to be used up is
+ * remembered until it ends, so a client over its limit costs no store calls at all (a
+ * counter never goes down within its window, so this is exact). And a policy may lease:
+ * one write takes up to `lease` requests from the shared counter and the replica grants
+ * them locally until they are spent. Leased but unspent requests still count, so a
+ * client spread over several replicas may be refused up to `lease - 1` requests per
+ * replica early, never let through late.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sidecar } from '@meshmart/kit';
@@ -23,6 +31,8 @@ export interface LimitPolicy {
   /** Requests allowed per window and client. */
   max: number;
   windowSeconds: number;
+  /** Requests one replica takes from the shared counter per write (default 1: exact). */
+  lease?: number;
 }
 
 export type CounterStore = Pick<Sidecar, 'getState' | 'saveState'>;
@@ -40,10 +50,22 @@ export interface FixedWindowLimiterOptions {
   now?: () => number;
 }
 
+/** What this replica knows of a counter in its current window. */
+interface LocalWindow {
+  /** Leased requests: the counter values [next, end) are this replica's to grant. */
+  next: number;
+  end: number;
+  /** The shared counter reached the limit: refuse without asking the store. */
+  exhausted: boolean;
+  windowEnd: number;
+}
+
 interface Batch {
   max: number;
+  lease: number;
   resetSeconds: number;
   ttlSeconds: number;
+  windowEnd: number;
   waiters: Array<{ resolve: (d: Decision) => void; reject: (err: unknown) => void }>;
 }
 
@@ -67,12 +89,26 @@ export class FixedWindowLimiter {
     const windowStart = Math.floor(now / windowMs) * windowMs;
     const resetSeconds = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
     const key = `ratelimit:${group}:${encodeURIComponent(client)}:${windowStart / 1000}`;
+    this.forgetEndedWindows(now);
+    const local = this.local.get(key);
+    if (local?.exhausted) return Promise.resolve({ allowed: false, limit: max, retryAfterSeconds: resetSeconds });
+    if (local && local.next < local.end) {
+      const used = local.next++;
+      return Promise.resolve({ allowed: true, limit: max, remaining: max - used - 1, resetSeconds });
+    }
     return new Promise((resolve, reject) => {
       let batch = this.queued.get(key);
       if (!batch) {
         // The counter outlives its window a little so that replicas with slightly skewed
         // clocks still find it; after that the store drops it.
-        batch = { max, resetSeconds, ttlSeconds: windowSeconds * 2, waiters: [] };
+        batch = {
+          max,
+          lease: Math.max(1, this.options.policies[group].lease ?? 1),
+          resetSeconds,
+          ttlSeconds: windowSeconds * 2,
+          windowEnd: windowStart + windowMs,
+          waiters: [],
+        };
         this.queued.set(key, batch);
       }
       batch.waiters.push({ resolve, reject });
@@ -82,6 +118,14 @@ export class FixedWindowLimiter {
 
   private readonly queued = new Map<string, Batch>();
   private readonly writing = new Set<string>();
+  private readonly local = new Map<string, LocalWindow>();
+  private nextSweep = 0;
+
+  private forgetEndedWindows(now: number): void {
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + 10_000;
+    for (const [key, window] of this.local) if (window.windowEnd <= now) this.local.delete(key);
+  }
 
   private async drain(key: string): Promise<void> {
     this.writing.add(key);
@@ -100,24 +144,47 @@ export class FixedWindowLimiter {
     }
   }
 
-  /** Adds a batch to the counter in one write; the first requests up to the limit pass. */
+  /**
+   * Decides a batch: from what is left of this replica's lease first (requests that
+   * queued while the lease was being taken), then in one write to the counter.
+   */
   private async apply(key: string, batch: Batch): Promise<Decision[]> {
-    const { max, resetSeconds, ttlSeconds, waiters } = batch;
+    const { max, resetSeconds } = batch;
+    const local = this.local.get(key);
+    const decisions: Decision[] = [];
+    if (local?.exhausted) return batch.waiters.map(() => ({ allowed: false, limit: max, retryAfterSeconds: resetSeconds }));
+    while (local && local.next < local.end && decisions.length < batch.waiters.length) {
+      const used = local.next++;
+      decisions.push({ allowed: true, limit: max, remaining: max - used - 1, resetSeconds });
+    }
+    const rest = batch.waiters.length - decisions.length;
+    return rest === 0 ? decisions : [...decisions, ...(await this.take(key, batch, rest))];
+  }
+
+  /** Adds `count` requests to the counter in one write; the first ones up to the limit pass. */
+  private async take(key: string, batch: Batch, count: number): Promise<Decision[]> {
+    const { max, lease, resetSeconds, ttlSeconds, windowEnd } = batch;
     const denied = (retryAfterSeconds: number): Decision => ({ allowed: false, limit: max, retryAfterSeconds });
+    const all = (decision: Decision) => Array.from({ length: count }, () => decision);
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const { value, etag } = await this.options.store.getState<number>(this.options.storeName, key);
       const used = typeof value === 'number' ? value : 0;
-      const granted = Math.max(0, Math.min(waiters.length, max - used));
-      if (granted === 0) return waiters.map(() => denied(resetSeconds));
-      if (await this.write(key, used + granted, etag, ttlSeconds)) {
-        return waiters.map((_, i) =>
+      const taken = Math.max(0, Math.min(Math.max(count, lease), max - used));
+      const granted = Math.min(count, taken);
+      if (granted === 0) {
+        this.local.set(key, { next: 0, end: 0, exhausted: true, windowEnd });
+        return all(denied(resetSeconds));
+      }
+      if (await this.write(key, used + taken, etag, ttlSeconds)) {
+        this.local.set(key, { next: used + granted, end: used + taken, exhausted: granted < count, windowEnd });
+        return Array.from({ length: count }, (_, i) =>
           i < granted ? { allowed: true, limit: max, remaining: max - used - i - 1, resetSeconds } : denied(resetSeconds),
         );
       }
       // Jitter spreads the replicas that lost the same race.
       await sleep(Math.random() * 4 * attempt);
     }
-    return waiters.map(() => denied(1));
+    return all(denied(1));
   }
 
   /** Writes the counter; false when another writer got there first. */

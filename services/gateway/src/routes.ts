@@ -3,18 +3,29 @@
  * document is generated from it, so a route cannot exist without being described.
  */
 import type { ServiceName } from '@meshmart/kit/topology';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   address,
   addressIdParams,
   addressList,
   addressRequest,
+  analyticsDashboard,
+  analyticsRangeQuery,
+  analyticsSummary,
   category,
   categoryList,
   categoryRequest,
   checkoutHeaders,
   checkoutRequest,
+  clickEvent,
+  dashboardQuery,
   jwks,
+  link,
+  linkCodeParams,
+  linkPage,
+  linkStats,
+  linkStatsQuery,
+  listLinksQuery,
   listNotificationsQuery,
   listOrdersQuery,
   listUsersQuery,
@@ -30,40 +41,67 @@ import {
   productPage,
   productReplaceRequest,
   productRequest,
+  qrBatchRequest,
+  qrIdParams,
+  qrProgressEvent,
+  qrRequest,
+  qrSummaryEvent,
   refreshRequest,
   registerRequest,
+  shortenRequest,
   stockRequest,
   tokenPair,
+  tracked,
+  trackRequest,
   updateMeRequest,
+  usageReport,
   user,
+  userIdParams,
   userPage,
 } from './schemas.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-/** Who may call a route: anyone, any signed-in user, or users with the admin role. */
-export type Access = 'public' | 'user' | 'admin';
+/**
+ * Who may call a route: anyone, any signed-in user, or users with the admin role.
+ * `optional`: anyone, but a bearer token that is sent must be valid, and names the caller.
+ */
+export type Access = 'public' | 'optional' | 'user' | 'admin';
 
 /** Rate-limit budget a route draws from; see rate-limit.ts. */
-export type LimitGroup = 'auth' | 'api';
+export type LimitGroup = 'auth' | 'api' | 'redirect';
 
 export interface SuccessResponse {
   status: number;
   description: string;
   schema?: z.ZodType;
-  /** Defaults to application/json when a schema is given. */
-  contentType?: string;
+  /**
+   * Defaults to application/json when a schema is given. For `text/event-stream` the
+   * schema is that of each event's data.
+   */
+  contentType?: string | readonly string[];
+  /** Response headers worth documenting, by lower-case name. */
+  headers?: Record<string, string>;
   /** Other success statuses with the same body, e.g. 200 for an idempotent repeat. */
   alternatives?: Array<{ status: number; description: string }>;
 }
 
 /** What answers a route: a service's endpoint through the sidecar, or the gateway itself. */
 export type RouteTarget =
-  /** `path` is the callee's path; `:name` segments are filled from the validated params. */
+  /**
+   * `path` is the callee's path; `:name` segments are filled from the validated params,
+   * `:callerId` from the signed-in user.
+   */
   | { kind: 'service'; app: ServiceName; path: string }
+  /** Answered by the gateway over gRPC to links (links.ts) or qr (qr.ts). */
+  | { kind: 'links'; operation: LinksOperation }
+  | { kind: 'qr'; operation: QrOperation }
   | { kind: 'openapi' }
   /** Probes and metrics come from the kit's app factory; listed here to be documented. */
   | { kind: 'kit' };
+
+export type LinksOperation = 'shorten' | 'list' | 'delete' | 'stats' | 'statsStream' | 'redirect';
+export type QrOperation = 'generate' | 'get' | 'batch';
 
 export interface GatewayRoute {
   method: HttpMethod;
@@ -76,6 +114,8 @@ export interface GatewayRoute {
   limit?: LimitGroup;
   body?: z.ZodType;
   params?: z.ZodObject;
+  /** A malformed path parameter cannot name anything: answer 404 rather than 400. */
+  notFoundOnBadParams?: true;
   query?: z.ZodObject;
   /**
    * Request headers the route takes (lower-case names): validated, documented and
@@ -87,6 +127,8 @@ export interface GatewayRoute {
    * SAGA_TIMEOUT_MS instead of UPSTREAM_TIMEOUT_MS.
    */
   timeout?: 'saga';
+  /** `batch`: the body may be up to BATCH_BODY_LIMIT instead of BODY_LIMIT (static paths only). */
+  bodyLimit?: 'batch';
   success: SuccessResponse;
   /** Problem statuses this route answers beyond those implied by body, access and limits. */
   errors: number[];
@@ -100,6 +142,9 @@ const users = service('users');
 const catalog = service('catalog');
 const orders = service('orders');
 const notifications = service('notifications');
+const analytics = service('analytics');
+const links = (operation: LinksOperation): RouteTarget => ({ kind: 'links', operation });
+const qr = (operation: QrOperation): RouteTarget => ({ kind: 'qr', operation });
 
 const authTag = 'auth';
 const profileTag = 'profile';
@@ -107,6 +152,10 @@ const adminTag = 'admin';
 const catalogTag = 'catalog';
 const ordersTag = 'orders';
 const notificationsTag = 'notifications';
+const linksTag = 'links';
+const qrTag = 'qr';
+const analyticsTag = 'analytics';
+const qrImageTypes = ['image/png', 'image/svg+xml'];
 
 export const routes: readonly GatewayRoute[] = [
   {
@@ -447,6 +496,212 @@ export const routes: readonly GatewayRoute[] = [
     success: { status: 204, description: 'Marked read' },
     errors: [404],
     target: notifications('/notifications/:id/read'),
+  },
+  {
+    method: 'POST',
+    path: '/api/links',
+    summary: 'Shorten a URL, under a generated code or a chosen alias, optionally expiring',
+    tag: linksTag,
+    access: 'user',
+    limit: 'api',
+    body: shortenRequest,
+    success: { status: 201, description: 'The new short link', schema: link },
+    errors: [409],
+    target: links('shorten'),
+  },
+  {
+    method: 'GET',
+    path: '/api/links',
+    summary: 'Short links of the signed-in user, newest first',
+    tag: linksTag,
+    access: 'user',
+    limit: 'api',
+    query: listLinksQuery,
+    success: { status: 200, description: 'One page of links', schema: linkPage },
+    errors: [],
+    target: links('list'),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/links/:code',
+    summary: 'Delete a short link; its code answers 410 Gone from then on and is never reused',
+    tag: linksTag,
+    access: 'user',
+    limit: 'api',
+    params: linkCodeParams,
+    success: { status: 204, description: 'Deleted' },
+    errors: [404],
+    target: links('delete'),
+  },
+  {
+    method: 'GET',
+    path: '/api/links/:code/stats',
+    summary: 'Clicks over time, top referrers and user agents of a short link',
+    tag: linksTag,
+    access: 'user',
+    limit: 'api',
+    params: linkCodeParams,
+    query: linkStatsQuery,
+    success: { status: 200, description: 'Statistics', schema: linkStats },
+    errors: [404],
+    target: links('stats'),
+  },
+  {
+    method: 'GET',
+    path: '/api/links/:code/stats/stream',
+    summary: 'Live click counts of a short link as server-sent events',
+    tag: linksTag,
+    access: 'user',
+    limit: 'api',
+    params: linkCodeParams,
+    success: {
+      status: 200,
+      description:
+        '`event: clicks` with the counts at once, then whenever they change; `: ping` comments while idle; ' +
+        '`event: error` with a problem if the stream fails',
+      contentType: 'text/event-stream',
+      schema: clickEvent,
+    },
+    errors: [404],
+    target: links('statsStream'),
+  },
+  {
+    method: 'GET',
+    path: '/s/:code',
+    summary: 'Follow a short link (every follow is counted)',
+    tag: linksTag,
+    access: 'public',
+    limit: 'redirect',
+    params: linkCodeParams,
+    notFoundOnBadParams: true,
+    success: {
+      status: 302,
+      description: 'Redirect to the target URL',
+      headers: { location: 'the target URL' },
+    },
+    errors: [404, 410],
+    target: links('redirect'),
+  },
+  {
+    method: 'POST',
+    path: '/api/qr',
+    summary: 'Generate a QR code (identical requests are served from the cache)',
+    tag: qrTag,
+    access: 'user',
+    limit: 'api',
+    body: qrRequest,
+    success: {
+      status: 201,
+      description: 'The image',
+      contentType: qrImageTypes,
+      headers: {
+        location: '`/api/qr/{id}`, where the image stays available',
+        'x-qr-id': 'id of the code',
+        'x-qr-cache': '`hit` when served from the cache, `miss` when rendered',
+      },
+    },
+    errors: [],
+    target: qr('generate'),
+  },
+  {
+    method: 'GET',
+    path: '/api/qr/:id',
+    summary: 'A QR code generated earlier',
+    tag: qrTag,
+    access: 'public',
+    limit: 'api',
+    params: qrIdParams,
+    notFoundOnBadParams: true,
+    success: {
+      status: 200,
+      description: 'The image; it never changes, so it may be cached for good',
+      contentType: qrImageTypes,
+      headers: { etag: 'the same for every answer for one id' },
+      alternatives: [{ status: 304, description: 'Not modified (If-None-Match)' }],
+    },
+    errors: [404],
+    target: qr('get'),
+  },
+  {
+    method: 'POST',
+    path: '/api/qr/batch',
+    summary: 'Generate up to 500 QR codes, with progress as server-sent events',
+    tag: qrTag,
+    access: 'user',
+    limit: 'api',
+    body: qrBatchRequest,
+    bodyLimit: 'batch',
+    success: {
+      status: 200,
+      description:
+        '`event: progress` per item in order, then `event: summary`; `event: error` with a problem if the ' +
+        'stream fails midway. A batch refused up front is a 400 problem, not a stream.',
+      contentType: 'text/event-stream',
+      schema: z.union([qrProgressEvent, qrSummaryEvent]),
+    },
+    errors: [],
+    target: qr('batch'),
+  },
+  {
+    method: 'POST',
+    path: '/api/analytics/track',
+    summary: 'Record a client event (anonymous without a token)',
+    tag: analyticsTag,
+    access: 'optional',
+    limit: 'api',
+    body: trackRequest,
+    success: { status: 202, description: 'Accepted', schema: tracked },
+    errors: [],
+    target: analytics('/analytics/track'),
+  },
+  {
+    method: 'GET',
+    path: '/api/analytics/summary',
+    summary: 'Sign-ups, orders, revenue, links, clicks and QR codes over a time range (admin role)',
+    tag: analyticsTag,
+    access: 'admin',
+    limit: 'api',
+    query: analyticsRangeQuery,
+    success: { status: 200, description: 'Summary', schema: analyticsSummary },
+    errors: [],
+    target: analytics('/analytics/summary'),
+  },
+  {
+    method: 'GET',
+    path: '/api/analytics/dashboard',
+    summary: 'Totals, time series, top links and top products (admin role)',
+    tag: analyticsTag,
+    access: 'admin',
+    limit: 'api',
+    query: dashboardQuery,
+    success: { status: 200, description: 'Dashboard', schema: analyticsDashboard },
+    errors: [],
+    target: analytics('/analytics/dashboard'),
+  },
+  {
+    method: 'GET',
+    path: '/api/analytics/usage',
+    summary: 'Usage report of the signed-in user',
+    tag: analyticsTag,
+    access: 'user',
+    limit: 'api',
+    query: analyticsRangeQuery,
+    success: { status: 200, description: 'Usage report', schema: usageReport },
+    errors: [],
+    target: analytics('/analytics/users/:callerId/usage'),
+  },
+  {
+    method: 'GET',
+    path: '/api/analytics/users/:userId/usage',
+    summary: 'Usage report of any user (admin role)',
+    tag: analyticsTag,
+    access: 'admin',
+    limit: 'api',
+    params: userIdParams,
+    query: analyticsRangeQuery,
+    success: { status: 200, description: 'Usage report', schema: usageReport },
+    errors: [],
+    target: analytics('/analytics/users/:userId/usage'),
   },
   {
     method: 'GET',

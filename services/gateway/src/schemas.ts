@@ -287,6 +287,234 @@ export const notificationPage = z.object({
   total: z.number().int(),
 });
 
+/*
+ * links. Bounds follow proto/meshmart/links/v1/links.proto; links checks them again.
+ */
+
+/** Generated codes and aliases alike; anything else cannot name a link. */
+export const LINK_CODE = /^[A-Za-z0-9_-]{1,64}$/;
+
+const targetUrl = z
+  .string()
+  .max(2048)
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an absolute http or https URL');
+const isoDateTime = z.iso.datetime({ offset: true });
+
+export const shortenRequest = z.strictObject({
+  url: targetUrl,
+  alias: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{3,64}$/, 'must be 3 to 64 letters, digits, _ or -')
+    .optional()
+    .describe('the code to use instead of a generated one'),
+  expiresAt: isoDateTime
+    // A malformed value is named once, by the format check above.
+    .refine((v) => !(Date.parse(v) <= Date.now()), 'must be in the future')
+    .optional()
+    .describe('RFC 3339; the link answers 410 Gone afterwards'),
+});
+
+export const linkCodeParams = z.strictObject({ code: z.string().regex(LINK_CODE, 'not a link code') });
+
+export const listLinksQuery = z.strictObject({
+  limit: wholeNumber(100)
+    .refine((v) => Number(v) >= 1, 'must be at least 1')
+    .optional(),
+  pageToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_=-]{1,200}$/, 'not a page token')
+    .optional(),
+});
+
+export const linkStatsQuery = z.strictObject({
+  from: isoDateTime.optional().describe('RFC 3339; default 7 days ago'),
+  to: isoDateTime.optional().describe('RFC 3339; default now'),
+  granularity: z.enum(['hour', 'day']).optional(),
+});
+
+export const link = z.object({
+  code: z.string(),
+  url: z.string(),
+  shortUrl: z.string().describe('the address to hand out'),
+  customAlias: z.boolean(),
+  createdAt: z.iso.datetime({ offset: true }),
+  expiresAt: z.iso.datetime({ offset: true }).nullable(),
+  totalClicks: z.number().int(),
+});
+
+export const linkPage = z.object({
+  items: z.array(link),
+  nextPageToken: z.string().nullable().describe('null on the last page'),
+});
+
+const countedValue = z.object({ value: z.string(), clicks: z.number().int() });
+
+export const linkStats = z.object({
+  link,
+  clicksInRange: z.number().int(),
+  series: z.array(z.object({ start: z.iso.datetime({ offset: true }), clicks: z.number().int() })),
+  referrers: z.array(countedValue).describe('top 10; "(direct)" for none'),
+  userAgents: z.array(countedValue).describe('top 10; "(unknown)" for none'),
+});
+
+/*
+ * qr. Bounds follow proto/meshmart/qr/v1/qr.proto.
+ */
+export const QR_BATCH_MAX = 500;
+
+const qrOptionFields = {
+  format: z.enum(['png', 'svg']).optional().describe('default png'),
+  size: z.number().int().min(64).max(2048).optional().describe('pixels; default 256'),
+  errorCorrection: z.enum(['L', 'M', 'Q', 'H']).optional().describe('default M'),
+  margin: z.number().int().min(0).max(16).optional().describe('quiet zone in modules; default 4'),
+  darkColor: z
+    .string()
+    .regex(/^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$/, 'must be #rrggbb or #rrggbbaa')
+    .optional(),
+  lightColor: z
+    .string()
+    .regex(/^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$/, 'must be #rrggbb or #rrggbbaa')
+    .optional(),
+};
+/** qr counts characters as code points, as people do; a string has at most two units per point. */
+const qrContent = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((v) => [...v].length <= 2048, 'must be at most 2048 characters')
+  .describe('text or URL to encode, at most 2048 characters');
+
+export const qrOptions = z.strictObject(qrOptionFields);
+
+export const qrRequest = z.strictObject({ content: qrContent, ...qrOptionFields });
+
+export const qrBatchRequest = z.strictObject({
+  items: z
+    .array(qrRequest)
+    .min(1)
+    .max(QR_BATCH_MAX, `at most ${QR_BATCH_MAX} items`)
+    .describe('each item may override the batch options'),
+  options: qrOptions.optional(),
+});
+
+export const qrIdParams = z.strictObject({ id: z.uuid() });
+
+/** Data of the batch stream's `progress` events, one per item in order. */
+export const qrProgressEvent = z.object({
+  index: z.number().int(),
+  total: z.number().int(),
+  ok: z.boolean(),
+  id: z.uuid().optional().describe('when ok: GET /api/qr/{id} serves the image'),
+  cached: z.boolean().optional(),
+  error: z.string().optional().describe('when not ok: why this item failed'),
+});
+
+/** Data of the batch stream's last event, `summary`. */
+export const qrSummaryEvent = z.object({
+  total: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  cached: z.number().int(),
+  durationMs: z.number().int(),
+});
+
+/** Data of the click stream's `clicks` events. */
+export const clickEvent = z.object({
+  code: z.string(),
+  totalClicks: z.number().int(),
+  clicksLastMinute: z.number().int(),
+  at: z.iso.datetime({ offset: true }),
+});
+
+/*
+ * analytics. Bounds follow analytics' contract (docs/CONTRACTS.md); it checks them again,
+ * and the time rules (occurredAt within the last day) are its own.
+ */
+const scalar = z.union([z.string().max(256), z.number(), z.boolean()]);
+
+export const trackRequest = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'must be lower-case, start with a letter, at most 64 characters'),
+  properties: z
+    .record(z.string().min(1).max(64), scalar)
+    .refine((p) => Object.keys(p).length <= 20, 'at most 20 properties')
+    .optional(),
+  occurredAt: isoDateTime.optional().describe('RFC 3339, within the last 24 hours; default now'),
+  eventId: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 printable characters')
+    .optional()
+    .describe('chosen by the client; an event sent twice with one id counts once'),
+});
+
+export const tracked = z.object({ id: z.string() });
+
+export const analyticsRangeQuery = z.strictObject({
+  from: isoDateTime.optional().describe('RFC 3339; default 24 hours ago'),
+  to: isoDateTime.optional().describe('RFC 3339; default now'),
+});
+
+export const dashboardQuery = z.strictObject({
+  ...analyticsRangeQuery.shape,
+  granularity: z.enum(['hour', 'day']).optional(),
+});
+
+export const userIdParams = z.strictObject({ userId: z.uuid() });
+
+const money = z.array(z.object({ currency: z.string(), minor: z.number().int() }));
+
+const summaryFields = {
+  signups: z.number().int(),
+  orders: z.object({
+    created: z.number().int(),
+    paid: z.number().int(),
+    failed: z.number().int(),
+    cancelled: z.number().int(),
+  }),
+  revenue: money,
+  linksCreated: z.number().int(),
+  clicks: z.number().int(),
+  qrGenerated: z.number().int(),
+  trackedEvents: z.number().int(),
+};
+
+export const analyticsSummary = z.object({
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  ...summaryFields,
+  generatedAt: z.iso.datetime({ offset: true }),
+});
+
+export const analyticsDashboard = z.object({
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  granularity: z.enum(['hour', 'day']),
+  totals: z.object(summaryFields),
+  series: z.array(
+    z.object({
+      start: z.iso.datetime({ offset: true }),
+      signups: z.number().int(),
+      ordersPaid: z.number().int(),
+      clicks: z.number().int(),
+      qrGenerated: z.number().int(),
+      revenue: money,
+    }),
+  ),
+  topLinks: z.array(z.object({ code: z.string(), clicks: z.number().int() })),
+  topProducts: z.array(z.object({ productId: z.string(), name: z.string(), quantity: z.number().int(), revenue: money })),
+});
+
+export const usageReport = z.object({
+  userId: z.uuid(),
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  linksCreated: z.number().int(),
+  clicksOnLinks: z.number().int(),
+  qrGenerated: z.number().int(),
+  ordersPaid: z.number().int(),
+  spent: money,
+  trackedEvents: z.number().int(),
+});
+
 /** RFC 9457 problem details as every service renders them (kit `Problem`). */
 export const problem = z.looseObject({
   type: z.url(),
@@ -309,6 +537,10 @@ export const namedRequestSchemas = {
   StockRequest: stockRequest,
   CategoryRequest: categoryRequest,
   CheckoutRequest: checkoutRequest,
+  ShortenRequest: shortenRequest,
+  QrRequest: qrRequest,
+  QrBatchRequest: qrBatchRequest,
+  TrackRequest: trackRequest,
 };
 
 export const namedResponseSchemas = {
@@ -324,5 +556,11 @@ export const namedResponseSchemas = {
   Order: order,
   OrderPage: orderPage,
   NotificationPage: notificationPage,
+  Link: link,
+  LinkPage: linkPage,
+  LinkStats: linkStats,
+  AnalyticsSummary: analyticsSummary,
+  AnalyticsDashboard: analyticsDashboard,
+  UsageReport: usageReport,
   Problem: problem,
 };

@@ -1,5 +1,14 @@
 /** Wires the gateway together from its configuration and serves it. */
-import { accessTokenVerifierFromConfig, createLogger, type RunningServer, Sidecar, serveService } from '@meshmart/kit';
+import {
+  accessTokenVerifierFromConfig,
+  createLogger,
+  type RunningServer,
+  Sidecar,
+  serveService,
+  sidecarGrpcClient,
+} from '@meshmart/kit';
+import { LinksServiceClient } from '@meshmart/proto/links/v1/links';
+import { QRServiceClient } from '@meshmart/proto/qr/v1/qr';
 import { createGatewayApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
 import { tokenRejections } from './metrics.ts';
@@ -24,17 +33,38 @@ export async function startGateway(config: GatewayConfig, options: { handleSigna
     policies: {
       auth: { ...window, max: config.RATE_LIMIT_AUTH_MAX },
       api: { ...window, max: config.RATE_LIMIT_API_MAX },
+      // Redirects are the hot path: a replica takes 1% of a client's budget per store
+      // round trip and grants it locally, so most redirects do not wait for the store.
+      redirect: {
+        ...window,
+        max: config.RATE_LIMIT_REDIRECT_MAX,
+        lease: Math.max(1, Math.floor(config.RATE_LIMIT_REDIRECT_MAX / 100)),
+      },
     },
   });
+  const grpcTarget = { daprGrpcPort: config.DAPR_GRPC_PORT, daprApiToken };
 
   const gateway = createGatewayApp({
     logger,
     sidecar,
     verifier,
     limiter,
-    bodyLimit: config.BODY_LIMIT,
+    bodyLimits: { default: config.BODY_LIMIT, batch: config.BATCH_BODY_LIMIT },
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     timeouts: { upstreamMs: config.UPSTREAM_TIMEOUT_MS, sagaMs: config.SAGA_TIMEOUT_MS },
+    links: {
+      client: sidecarGrpcClient(LinksServiceClient, 'links', grpcTarget),
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      unaryTimeoutMs: config.GRPC_TIMEOUT_MS,
+      resolveTimeoutMs: config.RESOLVE_TIMEOUT_MS,
+      heartbeatMs: config.SSE_HEARTBEAT_MS,
+    },
+    qr: {
+      client: sidecarGrpcClient(QRServiceClient, 'qr', grpcTarget),
+      unaryTimeoutMs: config.GRPC_TIMEOUT_MS,
+      batchTimeoutMs: config.QR_BATCH_TIMEOUT_MS,
+      heartbeatMs: config.SSE_HEARTBEAT_MS,
+    },
   });
   return serveService(gateway.app, config, {
     logger,

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { createAccessTokenVerifier, type RunningServer, Sidecar, serve } from '@meshmart/kit';
 import { createGatewayApp } from '../src/app.ts';
 import { type CounterStore, FixedWindowLimiter } from '../src/rate-limit.ts';
+import { grpcDeps } from './grpc-fakes.ts';
 import {
   AUDIENCE,
   accessToken,
@@ -50,11 +51,16 @@ async function startGateway(counters: 'unreachable' | CounterStore, authMax = 10
     limiter: new FixedWindowLimiter({
       store: counters === 'unreachable' ? sidecar : counters,
       storeName: 'statestore',
-      policies: { auth: { max: authMax, windowSeconds: 60 }, api: { max: 2, windowSeconds: 60 } },
+      policies: {
+        auth: { max: authMax, windowSeconds: 60 },
+        api: { max: 2, windowSeconds: 60 },
+        redirect: { max: 100, windowSeconds: 60, lease: 10 },
+      },
     }),
-    bodyLimit: '1kb',
+    bodyLimits: { default: '1kb', batch: '64kb' },
     trustedProxyHops: 0,
     timeouts: { upstreamMs: 2000, sagaMs: 2000 },
+    ...grpcDeps({ daprGrpcPort: await closedPort() }),
   });
   const server = await serve(app.app, { port: 0, host: '127.0.0.1', logger, handleSignals: false });
   return { base: `http://127.0.0.1:${server.port}`, server, key };
@@ -171,6 +177,25 @@ describe('gateway over HTTP without a sidecar', () => {
 
     const unread = await fetch(`${gw.base}/api/notifications?unread=maybe`, { headers: customer });
     assert.deepEqual(await fieldsOf(unread), ['unread']);
+  });
+
+  it('takes analytics events with or without a token, but not with a bad one', async () => {
+    const event = JSON.stringify({ name: 'page.view' });
+    const anonymous = await post('/api/analytics/track', event);
+    assert.equal(anonymous.status, 503, 'let through to an absent analytics');
+    assert.match((await problemOf(anonymous)).detail, /analytics is unavailable/);
+    const forged = await post('/api/analytics/track', event, { authorization: 'Bearer not.a.token' });
+    assert.equal(forged.status, 401);
+    const signedIn = await post('/api/analytics/track', event, { authorization: `Bearer ${await accessToken(gw.key)}` });
+    assert.equal(signedIn.status, 503);
+
+    const customer = { authorization: `Bearer ${await accessToken(gw.key)}` };
+    assert.equal((await fetch(`${gw.base}/api/analytics/summary`, { headers: customer })).status, 403);
+    const usage = await fetch(`${gw.base}/api/analytics/usage?from=yesterday`, { headers: customer });
+    assert.deepEqual(
+      (await problemOf(usage)).errors?.map((e) => e.field),
+      ['from'],
+    );
   });
 
   it('is not ready without its sidecar, but alive', async () => {

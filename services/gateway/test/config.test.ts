@@ -13,6 +13,15 @@ describe('gateway configuration', () => {
     assert.equal(config.RATE_LIMIT_AUTH_MAX, 20);
     assert.equal(config.RATE_LIMIT_API_MAX, 300);
     assert.equal(config.TRUSTED_PROXY_HOPS, 0);
+    assert.equal(config.PUBLIC_BASE_URL, 'http://127.0.0.1:3000');
+    assert.equal(config.RATE_LIMIT_REDIRECT_MAX, 6000);
+    assert.equal(config.BATCH_BODY_LIMIT, '2mb');
+    assert.equal(config.SSE_HEARTBEAT_MS, 15_000);
+  });
+
+  it('takes the public base URL without a trailing slash, and only http(s)', () => {
+    assert.equal(loadGatewayConfig({ PUBLIC_BASE_URL: 'https://shop.example/' }).PUBLIC_BASE_URL, 'https://shop.example');
+    assert.throws(() => loadGatewayConfig({ PUBLIC_BASE_URL: 'ftp://shop.example' }), /PUBLIC_BASE_URL/);
   });
 
   it('refuses to start naming each bad variable', () => {

@@ -141,6 +141,62 @@ describe('OpenAPI document from the route table', () => {
     assert.ok(params.every((p) => p.in === 'query' && !p.required));
   });
 
+  it('documents the links, QR and analytics routes', () => {
+    for (const [method, path] of [
+      ['post', '/api/links'],
+      ['get', '/api/links'],
+      ['delete', '/api/links/{code}'],
+      ['get', '/api/links/{code}/stats'],
+      ['get', '/api/links/{code}/stats/stream'],
+      ['post', '/api/qr'],
+      ['post', '/api/qr/batch'],
+      ['get', '/api/analytics/usage'],
+    ] as const) {
+      assert.deepEqual(op(method, path).security, [{ bearerAuth: [] }], `${method} ${path} needs a token`);
+    }
+    for (const [method, path] of [
+      ['get', '/api/analytics/summary'],
+      ['get', '/api/analytics/dashboard'],
+      ['get', '/api/analytics/users/{userId}/usage'],
+    ] as const) {
+      assert.ok(op(method, path).responses['403'], `${method} ${path} is for admins`);
+    }
+    assert.deepEqual(op('post', '/api/links').requestBody?.content['application/json']?.schema, {
+      $ref: '#/components/schemas/ShortenRequest',
+    });
+    assert.deepEqual(op('post', '/api/links').responses['201']?.content?.['application/json']?.schema, {
+      $ref: '#/components/schemas/Link',
+    });
+    assert.ok(op('post', '/api/links').responses['409'], 'a taken alias');
+    assert.deepEqual(op('post', '/api/analytics/track').security, [{ bearerAuth: [] }, {}], 'the token is optional');
+    assert.ok(op('post', '/api/analytics/track').responses['401'], 'a bad token is still refused');
+  });
+
+  it('documents the public redirect: 302 with Location, 404 and 410, and no 400 for odd codes', () => {
+    const redirect = op('get', '/s/{code}');
+    assert.equal(redirect.security, undefined);
+    const found = redirect.responses['302'] as { content?: unknown; headers?: Record<string, unknown> };
+    assert.ok(found.headers?.location);
+    assert.equal(found.content, undefined);
+    for (const status of ['404', '410', '429', '503', '504']) assert.ok(redirect.responses[status], status);
+    assert.equal(redirect.responses['400'], undefined);
+  });
+
+  it('documents images and event streams with their media types', () => {
+    const generate = op('post', '/api/qr').responses['201'] as { content?: Record<string, unknown>; headers?: object };
+    assert.deepEqual(Object.keys(generate.content ?? {}), ['image/png', 'image/svg+xml']);
+    assert.deepEqual(Object.keys(generate.headers ?? {}).sort(), ['location', 'x-qr-cache', 'x-qr-id']);
+    const image = op('get', '/api/qr/{id}');
+    assert.equal(image.security, undefined, 'stored codes are public');
+    assert.ok(image.responses['304']);
+    assert.equal(image.responses['400'], undefined, 'a malformed id is a 404');
+    for (const path of ['/api/links/{code}/stats/stream', '/api/qr/batch']) {
+      const method = path.endsWith('batch') ? 'post' : 'get';
+      assert.deepEqual(Object.keys(op(method, path).responses['200']?.content ?? {}), ['text/event-stream'], path);
+    }
+    assert.ok(op('post', '/api/qr/batch').responses['400'], 'a batch refused up front');
+  });
+
   it('resolves every $ref within the document', () => {
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1] ?? '');
     assert.ok(refs.length > 10);

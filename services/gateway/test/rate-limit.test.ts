@@ -10,7 +10,7 @@ describe('fixed-window rate limiter', () => {
     return new FixedWindowLimiter({
       store,
       storeName: 'statestore',
-      policies: { auth: { max, windowSeconds }, api: { max: 100, windowSeconds } },
+      policies: { auth: { max, windowSeconds }, api: { max: 100, windowSeconds }, redirect: { max, windowSeconds, lease: 10 } },
       now: () => now,
     });
   }
@@ -83,6 +83,45 @@ describe('fixed-window rate limiter', () => {
     const [a, b] = await Promise.all([l.hit('auth', 'ip:10.0.0.3'), l.hit('auth', 'ip:10.0.0.3')]);
     assert.ok(a.allowed && b.allowed);
     assert.equal([...store.entries.values()][0]?.value, 2);
+  });
+
+  it('remembers a used-up window, so refusals cost no store calls', async () => {
+    const l = limiter(1);
+    let reads = 0;
+    const get = store.getState.bind(store);
+    store.getState = (name, key) => {
+      reads++;
+      return get(name, key);
+    };
+    assert.ok((await l.hit('auth', 'ip:10.0.0.4')).allowed);
+    assert.ok(!(await l.hit('auth', 'ip:10.0.0.4')).allowed);
+    const before = reads;
+    for (let i = 0; i < 5; i++) assert.ok(!(await l.hit('auth', 'ip:10.0.0.4')).allowed);
+    assert.equal(reads, before);
+    now += 45_000;
+    assert.ok((await l.hit('auth', 'ip:10.0.0.4')).allowed, 'until the window ends');
+  });
+
+  it('leases: one write takes a slice of the budget and the rest is granted locally', async () => {
+    const l = limiter(25);
+    const remaining = [];
+    for (let i = 0; i < 25; i++) {
+      const d = await l.hit('redirect', 'ip:10.0.0.5');
+      assert.ok(d.allowed);
+      remaining.push(d.remaining);
+    }
+    assert.deepEqual(remaining, [...Array(25).keys()].reverse(), 'remaining counts down as without leases');
+    assert.equal(store.writes, 3, 'slices of 10, 10 and the last 5');
+    assert.ok(!(await l.hit('redirect', 'ip:10.0.0.5')).allowed);
+    assert.equal([...store.entries.values()][0]?.value, 25);
+  });
+
+  it('never lets replicas with leases through beyond the shared limit, and strands less than a lease each', async () => {
+    const [a, b] = [limiter(30), limiter(30)];
+    const decisions = await Promise.all(Array.from({ length: 80 }, (_, i) => (i % 2 ? a : b).hit('redirect', 'ip:10.0.0.6')));
+    const allowed = decisions.filter((d) => d.allowed).length;
+    assert.ok(allowed <= 30 && allowed >= 30 - 2 * 9, `${allowed} allowed`);
+    assert.equal([...store.entries.values()][0]?.value, 30);
   });
 
   it('throws when the store fails, so that the caller can fail open', async () => {
