@@ -41,6 +41,21 @@ export class OutputBindings {
 
   /** Resolves with the binding's response body (parsed when JSON, undefined when empty). */
   async invoke(name: string, request: BindingRequest): Promise<unknown> {
+    const { body, contentType } = await this.call(name, request);
+    if (body.length === 0) return undefined;
+    const text = body.toString('utf8');
+    return contentType.includes('json') ? JSON.parse(text) : text;
+  }
+
+  /**
+   * Resolves with the response body as bytes, for bindings that answer with file
+   * contents (e.g. localstorage `get`), which a text decode would corrupt.
+   */
+  async invokeForBytes(name: string, request: BindingRequest): Promise<Buffer> {
+    return (await this.call(name, request)).body;
+  }
+
+  private async call(name: string, request: BindingRequest): Promise<{ body: Buffer; contentType: string }> {
     const started = process.hrtime.bigint();
     let outcome = 'error';
     try {
@@ -59,11 +74,12 @@ export class OutputBindings {
         outcome = (err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable';
         throw new BindingError(`binding ${name}: the Dapr sidecar did not answer (${outcome})`, undefined, { cause: err });
       }
-      const text = await response.text();
+      const body = Buffer.from(await response.arrayBuffer());
       outcome = String(response.status);
-      if (!response.ok) throw new BindingError(`binding ${name} failed: ${response.status} ${text}`, response.status);
-      if (text === '') return undefined;
-      return (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
+      if (!response.ok) {
+        throw new BindingError(`binding ${name} failed: ${response.status} ${body.toString('utf8')}`, response.status);
+      }
+      return { body, contentType: response.headers.get('content-type') ?? '' };
     } finally {
       const labels = { target: name, operation: `binding_${request.operation}`, outcome };
       daprClientMetrics().requests.inc(labels);
