@@ -15,6 +15,9 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor may a checked-out one (a LISTEN connection, a transaction in progress): the pool
+  // listens only to idle clients. Its queries fail by themselves and release discards it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
