@@ -1,0 +1,8 @@
+// Tracing starts before anything else is imported so its hooks see grpc-js and pg.
+import { startTracing } from '@meshmart/kit/tracing';
+
+startTracing('links');
+const { runService } = await import('@meshmart/kit');
+const { loadLinksConfig } = await import('./config.ts');
+const { startLinks } = await import('./service.ts');
+await runService('links', () => startLinks(loadLinksConfig()));

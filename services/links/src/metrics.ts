@@ -1,0 +1,21 @@
+import { counter, gauge, registry } from '@meshmart/kit';
+import client from 'prom-client';
+
+export const linksCreated = counter('links_created_total', 'Short links created, by whether the code was a chosen alias', [
+  'custom_alias',
+]);
+export const redirects = counter('links_redirects_total', 'ResolveURL answers, by outcome', ['outcome']);
+export const clicksRecorded = counter('links_clicks_recorded_total', 'Clicks committed to PostgreSQL');
+export const clicksDropped = counter(
+  'links_clicks_dropped_total',
+  'Clicks lost because PostgreSQL refused them while the in-memory backlog was full',
+);
+export const cacheLookups = counter('links_cache_lookups_total', 'State store lookups of a code, by result', ['result']);
+export const clickBatchSize = new client.Histogram({
+  name: 'links_click_batch_size',
+  help: 'Clicks committed per transaction',
+  buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+  registers: [registry],
+});
+export const clickBacklog = gauge('links_click_backlog', 'Clicks held in memory until PostgreSQL takes them again');
+export const streamsOpen = gauge('links_streams_open', 'StreamClickStatistics calls open on this replica');
