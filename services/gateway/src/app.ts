@@ -11,6 +11,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { authorize, type GatewayState, identify } from './access-control.ts';
 import { forwardToService } from './forward.ts';
 import { type LinksDeps, linksHandler } from './links.ts';
+import { sseStreamsOpen } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import { type QrDeps, qrHandler } from './qr.ts';
 import type { FixedWindowLimiter } from './rate-limit.ts';
@@ -79,6 +80,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     if (route.access !== 'public') chain.push(authorize(route.access));
     chain.push(handle);
     service.router.register(route.path, [route.method], chain);
+    // A labelled gauge exports nothing until a label set is used; dashboards want a 0.
+    if (route.success.contentType === 'text/event-stream') sseStreamsOpen.inc({ route: route.path }, 0);
   }
 
   const app = finishApp(service);

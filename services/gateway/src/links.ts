@@ -171,6 +171,8 @@ export function linksHandler(operation: LinksOperation, route: GatewayRoute, dep
  */
 function redirect({ client, resolveTimeoutMs }: LinksDeps): Step {
   const resolve = client.resolveUrl.bind(client);
+  // Every outcome is exported from the start, so rates and ratios have all their series.
+  for (const outcome of ['redirected', 'not_found', 'gone', 'error']) redirects.inc({ outcome }, 0);
   return async (ctx) => {
     const code = ctx.params.code ?? '';
     if (!LINK_CODE.test(code)) {

@@ -190,6 +190,14 @@ describe('gateway links and qr routes over gRPC', () => {
       assert.deepEqual(backends.calls, []);
     });
 
+    it('exports every redirect outcome and the open-streams gauge from the start', async () => {
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      for (const outcome of ['redirected', 'not_found', 'gone', 'error']) {
+        assert.match(metrics, new RegExp(`gateway_redirects_total\\{outcome="${outcome}"`));
+      }
+      assert.match(metrics, /gateway_sse_streams_open\{route="\/api\/qr\/batch"/);
+    });
+
     it('answers 503 when links is unavailable', async () => {
       backends.links.resolveUrl = (_call, callback) => callback(grpcError(grpc.status.UNAVAILABLE, 'links is restarting'));
       const res = await fetch(`${base}/s/spring`, { redirect: 'manual' });
