@@ -150,11 +150,12 @@ describe('links, QR codes and analytics through the local stack', function () {
       });
       const dashboard = await client.call('GET', '/api/analytics/dashboard?granularity=hour', { token: adminToken });
       assert.equal(dashboard.status, 200, dashboard.text);
+      // Other runs' links share the analytics database, so ours is in the top list unless
+      // every entry there has at least as many clicks.
       const top = dashboard.json<{ topLinks: Array<{ code: string; clicks: number }> }>().topLinks;
-      assert.deepEqual(
-        top.find((t) => t.code === link.code),
-        { code: link.code, clicks: 100 },
-      );
+      const ours = top.find((t) => t.code === link.code);
+      if (ours) assert.deepEqual(ours, { code: link.code, clicks: 100 });
+      else assert.ok(top.length === 10 && top.every((t) => t.clicks >= 100), JSON.stringify(top));
       const summary = await client.call('GET', '/api/analytics/summary', { token: adminToken });
       assert.equal(summary.status, 200, summary.text);
       assert.ok(summary.json<{ clicks: number }>().clicks >= 100);

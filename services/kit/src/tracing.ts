@@ -5,7 +5,7 @@
  * imported from ES modules, which require-hooks alone do not see.
  */
 import { register } from 'node:module';
-import { context, propagation, trace } from '@opentelemetry/api';
+import { type Context, context, propagation, type TextMapGetter, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -21,6 +21,27 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 let provider: TracerProvider | undefined;
+
+/**
+ * W3C trace context that also reads what daprd hands a gRPC app: the proxying sidecar
+ * appends its own `traceparent` to the caller's, and grpc-js joins the two values with
+ * ", ", which the standard parser rejects, so every gRPC server span would start a new
+ * trace. The last entry is the sidecar's span, the app's direct parent.
+ */
+export class SidecarTraceContextPropagator extends W3CTraceContextPropagator {
+  override extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const lastEntry: TextMapGetter = {
+      keys: (c) => getter.keys(c),
+      get: (c, key) => {
+        const value = getter.get(c, key);
+        const joined = Array.isArray(value) ? value.join(',') : value;
+        if (key !== 'traceparent' || joined === undefined || !joined.includes(',')) return value;
+        return joined.split(',').at(-1)?.trim();
+      },
+    };
+    return super.extract(ctx, carrier, lastEntry);
+  }
+}
 
 /**
  * Only these packages go through the ESM hook: wrapping every module costs tens of MB per
@@ -44,7 +65,7 @@ export function startTracing(service: string, endpoint = process.env.OTEL_EXPORT
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    new CompositePropagator({ propagators: [new SidecarTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
   registerInstrumentations({
     tracerProvider: provider,
