@@ -103,7 +103,12 @@ async function main(): Promise<void> {
     quiet: true,
     // The benchmark is one client hammering on purpose; the limiter would only measure itself.
     env: {
-      gateway: { RATE_LIMIT_AUTH_MAX: '100000000', RATE_LIMIT_API_MAX: '100000000', LOG_LEVEL: 'warn' },
+      gateway: {
+        RATE_LIMIT_AUTH_MAX: '100000000',
+        RATE_LIMIT_API_MAX: '100000000',
+        RATE_LIMIT_REDIRECT_MAX: '100000000',
+        LOG_LEVEL: 'warn',
+      },
       users: { LOG_LEVEL: 'warn' },
     },
   });
