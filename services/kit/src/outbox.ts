@@ -36,7 +36,7 @@ export const outboxMigration: Migration = {
 /**
  * Adds an event to the outbox inside the caller's transaction. Code that writes events
  * for several requests in one transaction passes each request's trace context, captured
- * with currentTraceContext() while that request was active.
+ * with currentTraceContext() while that request was active (or uses enqueueEvents).
  */
 export async function enqueueEvent<T extends EventTopic>(
   client: pg.ClientBase,
@@ -44,21 +44,40 @@ export async function enqueueEvent<T extends EventTopic>(
   data: EventData<T>,
   traceContext: Record<string, string> = currentTraceContext(),
 ): Promise<string> {
-  const envelope: EventEnvelope<T> = {
+  const [eventId] = await enqueueEvents(client, topic, [{ data, traceContext }]);
+  return eventId as string;
+}
+
+/**
+ * Many events of one topic in one statement, each with the trace context of the request
+ * it belongs to: a batch writer (group commit) pays one round trip, not one per event.
+ */
+export async function enqueueEvents<T extends EventTopic>(
+  client: pg.ClientBase,
+  topic: T,
+  events: Array<{ data: EventData<T>; traceContext: Record<string, string> }>,
+): Promise<string[]> {
+  if (events.length === 0) return [];
+  const occurredAt = new Date().toISOString();
+  const envelopes: Array<EventEnvelope<T>> = events.map(({ data }) => ({
     eventId: randomUUID(),
     topic,
     version: eventSchemas[topic].version,
-    occurredAt: new Date().toISOString(),
+    occurredAt,
     data: checkEventData(topic, data),
-  };
-  await client.query('INSERT INTO outbox (id, topic, envelope, trace_context) VALUES ($1, $2, $3, $4)', [
-    envelope.eventId,
-    topic,
-    envelope,
-    traceContext,
-  ]);
+  }));
+  await client.query(
+    `INSERT INTO outbox (id, topic, envelope, trace_context)
+     SELECT id, $1, envelope, trace_context FROM unnest($2::uuid[], $3::jsonb[], $4::jsonb[]) AS e(id, envelope, trace_context)`,
+    [
+      topic,
+      envelopes.map((e) => e.eventId),
+      envelopes.map((e) => JSON.stringify(e)),
+      events.map((e) => JSON.stringify(e.traceContext)),
+    ],
+  );
   await client.query("SELECT pg_notify('outbox', $1)", [topic]);
-  return envelope.eventId;
+  return envelopes.map((e) => e.eventId);
 }
 
 export interface Publisher {

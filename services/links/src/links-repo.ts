@@ -1,5 +1,5 @@
 /** links' PostgreSQL: links, clicks, and the events announcing both through the outbox. */
-import { enqueueEvent, inTransaction } from '@meshmart/kit';
+import { enqueueEvent, enqueueEvents, inTransaction } from '@meshmart/kit';
 import type pg from 'pg';
 import type { StatsRange } from './inputs.ts';
 
@@ -171,18 +171,23 @@ export class LinksRepo {
         ],
       );
       const stored = new Set(rows.map((r) => r.id));
-      for (const click of clicks) {
-        if (!stored.has(click.id)) continue;
-        const data = {
-          clickId: click.id,
-          code: click.code,
-          ownerId: click.ownerId,
-          referrer: click.referrer,
-          userAgent: click.userAgent,
-          at: click.at.toISOString(),
-        };
-        await enqueueEvent(client, 'link.clicked', data, click.traceContext);
-      }
+      await enqueueEvents(
+        client,
+        'link.clicked',
+        clicks
+          .filter((click) => stored.has(click.id))
+          .map((click) => ({
+            data: {
+              clickId: click.id,
+              code: click.code,
+              ownerId: click.ownerId,
+              referrer: click.referrer,
+              userAgent: click.userAgent,
+              at: click.at.toISOString(),
+            },
+            traceContext: click.traceContext,
+          })),
+      );
       const perCode = new Map<string, number>();
       for (const r of rows) perCode.set(r.code, (perCode.get(r.code) ?? 0) + 1);
       const codes = [...perCode.keys()].sort();
