@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type ServiceName, services as topology } from '@meshmart/kit/topology';
+import { type ServiceName, service, services as topology } from '@meshmart/kit/topology';
 import { serviceEnv } from './app-env.ts';
 import { reserveNameWidth } from './console.ts';
 import { daprFileLocations, writeDaprFiles } from './dapr-files.ts';
@@ -120,6 +120,23 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
     return { label: name, ready: () => isHttpOk(url), child };
   };
 
+  const sidecarAfterAppPort = (name: ServiceName): Awaited => {
+    let launched: Awaited | undefined;
+    return {
+      label: sidecarName(name),
+      get child() {
+        return launched?.child;
+      },
+      async ready() {
+        if (!launched) {
+          if (!(await isPortOpen(servicePorts(name).app))) return false;
+          launched = launchSidecar(name);
+        }
+        return launched.ready();
+      },
+    };
+  };
+
   const restarted: Infra[] = [];
   const stopAll = async () => {
     await Promise.all([...apps.values()].map((c) => c.stop()));
@@ -134,8 +151,14 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
     await writeDaprFiles(daprFileLocations('run'));
     await mkdir(paths.blobs, { recursive: true });
     // Sidecar and app start together: daprd waits for the app port, the app's readiness
-    // waits for its sidecar.
-    const awaited = selected.flatMap((name) => [launchSidecar(name), launchApp(name)]);
+    // waits for its sidecar. A gRPC-only app's sidecar starts once the app port accepts
+    // connections: daprd dials it at start and, when refused, backs off for long enough
+    // that calls proxied to the app fail for the rest of a short run.
+    const awaited = selected.flatMap((name) =>
+      service(name).appProtocol === 'grpc'
+        ? [launchApp(name), sidecarAfterAppPort(name)]
+        : [launchSidecar(name), launchApp(name)],
+    );
     await waitForAll(awaited, { title: 'services', timeoutMs, quiet });
   } catch (err) {
     await stopAll();
