@@ -297,11 +297,11 @@ async function main(): Promise<void> {
     out.push(`\nmeshmart bench — ${seconds}s per scenario, ${concurrency} concurrent clients, loopback, one machine`);
     out.push('');
     out.push(
-      `${'scenario'.padEnd(8)} ${'path'.padEnd(36)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
+      `${'scenario'.padEnd(8)} ${'path'.padEnd(44)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
     );
     for (const [scenario, path, r] of rows) {
       out.push(
-        `${scenario.padEnd(8)} ${path.padEnd(36)} ${fmt(r.perSecond).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.errors).padStart(7)}`,
+        `${scenario.padEnd(8)} ${path.padEnd(44)} ${fmt(r.perSecond).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.errors).padStart(7)}`,
       );
     }
     for (const [scenario, path, r] of rows) {
