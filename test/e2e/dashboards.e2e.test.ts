@@ -139,6 +139,8 @@ async function generateLoad(stack: StackHandle): Promise<void> {
   );
   const link = await client.call('POST', '/api/links', { token: accessToken, body: { url: 'https://example.com/load' } });
   const { code } = link.json<{ code: string }>();
+  // New content every run: the local databases persist, and a code seen before is a cache hit, not a render.
+  const run = randomBytes(4).toString('hex');
   let serial = 0;
   const md = new grpc.Metadata();
   md.set('dapr-app-id', 'users');
@@ -160,7 +162,7 @@ async function generateLoad(stack: StackHandle): Promise<void> {
         // Redirects (and one unknown code), a new QR code and a repeat of the first, a client event.
         fetch(`${stack.urls.gateway}/s/${code}`, { redirect: 'manual' }).then((r) => r.arrayBuffer()),
         fetch(`${stack.urls.gateway}/s/unknown-code`, { redirect: 'manual' }).then((r) => r.arrayBuffer()),
-        client.call('POST', '/api/qr', { token: accessToken, body: { content: `load ${serial++}`, format: 'svg' } }),
+        client.call('POST', '/api/qr', { token: accessToken, body: { content: `load ${run} ${serial++}`, format: 'svg' } }),
         client.call('POST', '/api/qr', { token: accessToken, body: { content: 'load', format: 'png' } }),
         client.call('POST', '/api/analytics/track', { token: accessToken, body: { name: 'page.view' } }),
       ]);

@@ -17,3 +17,10 @@ export const renderSeconds = new client.Histogram({
 });
 
 export const batchItems = counter('qr_batch_items_total', 'Batch items by outcome: generated, cached or failed', ['outcome']);
+
+// Every series exists from the start at 0, so dashboards see "none yet" rather than no data.
+for (const format of ['png', 'svg'] as const) {
+  renderSeconds.zero({ format });
+  for (const cached of ['true', 'false'] as const) generated.inc({ format, cached }, 0);
+}
+for (const outcome of ['generated', 'cached', 'failed'] as const) batchItems.inc({ outcome }, 0);
