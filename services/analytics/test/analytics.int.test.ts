@@ -7,17 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createAccessTokenVerifier, createLogger, createPool, type RunningServer, routeFor, serve } from '@meshmart/kit';
+import { createLogger, createPool, type RunningServer, routeFor, serve } from '@meshmart/kit';
+import { testTokens } from '@meshmart/kit/test-tokens';
 import { topics } from '@meshmart/kit/topology';
 import { createScratchDatabase, type Infra, type ScratchDatabase, startInfra } from '@meshmart/stack';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type pg from 'pg';
 import { createAnalytics } from '../src/app.ts';
 import { loadAnalyticsConfig } from '../src/config.ts';
 
 const APP_TOKEN = 'analytics-int-test-token';
-const ISSUER = 'meshmart-users';
-const AUDIENCE = 'meshmart';
 
 // Infrastructure this file started stays up for the rest of the run (later files reuse
 // it) and is stopped when the whole run ends, so a test run leaves no server behind.
@@ -101,17 +99,8 @@ describe('analytics on the real PostgreSQL', function () {
     db = await createScratchDatabase('analytics_it');
     pool = createPool(db.url, 20);
 
-    const { privateKey, publicKey } = await generateKeyPair('ES256');
-    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    sign = (sub, roles = ['customer']) =>
-      new SignJWT({ roles })
-        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-        .setSubject(sub)
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .sign(privateKey);
+    const tokens = await testTokens();
+    sign = tokens.sign;
     admin = await sign(randomUUID(), ['customer', 'admin']);
 
     const config = loadAnalyticsConfig({
@@ -128,15 +117,7 @@ describe('analytics on the real PostgreSQL', function () {
       logger,
       pool,
       sidecar: state,
-      verifier: createAccessTokenVerifier({
-        jwksUrl: new URL('http://127.0.0.1:9/jwks.json'),
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        cacheMaxAgeMs: 600_000,
-        cooldownMs: 0,
-        timeoutMs: 1000,
-        fetch: async () => Response.json({ keys: [jwk] }),
-      }),
+      verifier: tokens.verifier,
     });
     server = await serve(analytics.app, { port: 0, host: '127.0.0.1', logger, handleSignals: false });
     base = `http://127.0.0.1:${server.port}`;

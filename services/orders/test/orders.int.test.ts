@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createAccessTokenVerifier, createLogger, createPool, Problem, type RunningServer, Sidecar, serve } from '@meshmart/kit';
+import { createLogger, createPool, Problem, type RunningServer, Sidecar, serve } from '@meshmart/kit';
+import { testTokens } from '@meshmart/kit/test-tokens';
 import { createScratchDatabase, type Infra, type ScratchDatabase, startInfra } from '@meshmart/stack';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type pg from 'pg';
 import { createOrders, type Orders } from '../src/app.ts';
 import { loadOrdersConfig } from '../src/config.ts';
@@ -18,8 +18,6 @@ import { OrdersRepo } from '../src/orders-repo.ts';
 import { CARD, PRICE, ScriptedInventory, ScriptedPayments } from './support.ts';
 
 const APP_TOKEN = 'orders-int-test-token';
-const ISSUER = 'meshmart-users';
-const AUDIENCE = 'meshmart';
 const LEASE_SECONDS = 2;
 
 interface Account {
@@ -54,17 +52,8 @@ describe('orders on the real PostgreSQL', function () {
     db = await createScratchDatabase('orders_it');
     pool = createPool(db.url, 20);
 
-    const { privateKey, publicKey } = await generateKeyPair('ES256');
-    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    sign = (sub, roles = ['customer']) =>
-      new SignJWT({ roles })
-        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-        .setSubject(sub)
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .sign(privateKey);
+    const tokens = await testTokens();
+    sign = tokens.sign;
 
     const config = loadOrdersConfig({
       PORT: '1',
@@ -87,15 +76,7 @@ describe('orders on the real PostgreSQL', function () {
       logger,
       pool,
       sidecar: new Sidecar({ daprHttpPort: 9 }),
-      verifier: createAccessTokenVerifier({
-        jwksUrl: new URL('http://127.0.0.1:9/jwks.json'),
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        cacheMaxAgeMs: 600_000,
-        cooldownMs: 0,
-        timeoutMs: 1000,
-        fetch: async () => Response.json({ keys: [jwk] }),
-      }),
+      verifier: tokens.verifier,
       users: {
         async buyer(userId, addressId) {
           if (addresses.get(addressId) !== userId) {
