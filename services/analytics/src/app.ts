@@ -26,7 +26,7 @@ export interface AnalyticsDeps {
   config: AnalyticsConfig;
   logger: Logger;
   pool: pg.Pool;
-  sidecar: Pick<Sidecar, 'getState' | 'saveState' | 'healthy'>;
+  sidecar: Pick<Sidecar, 'getState' | 'saveState' | 'deleteState' | 'healthy'>;
   verifier: AccessTokenVerifier;
 }
 

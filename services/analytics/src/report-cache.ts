@@ -5,16 +5,16 @@
  * computed, never an error. Entries carry their own expiry as well as the store's
  * `ttlInSeconds`, so a store that ignores TTLs cannot serve stale reports.
  */
-import type { Logger, Sidecar } from '@meshmart/kit';
+import { type Logger, type Sidecar, StateCache } from '@meshmart/kit';
 import { cacheLookups } from './metrics.ts';
 
-interface Entry<T> {
+interface Entry {
   expiresAt: number;
-  value: T;
+  value: unknown;
 }
 
 export interface ReportCacheOptions {
-  state: Pick<Sidecar, 'getState' | 'saveState'>;
+  state: Pick<Sidecar, 'getState' | 'saveState' | 'deleteState'>;
   store: string;
   ttlSeconds: number;
   logger: Logger;
@@ -23,46 +23,31 @@ export interface ReportCacheOptions {
 
 export class ReportCache {
   private readonly now: () => number;
-  /** Logged once per outage, not once per request. */
-  private failing = false;
+  private readonly cache: StateCache<Entry>;
 
   constructor(private readonly options: ReportCacheOptions) {
     this.now = options.now ?? Date.now;
+    this.cache = new StateCache<Entry>({
+      ...options,
+      prefix: '',
+      // An entry past its own expiry is a miss, whatever the store's TTL handling.
+      parse: (value) => {
+        const entry = value as Partial<Entry> | undefined;
+        return typeof entry?.expiresAt === 'number' && entry.expiresAt > this.now() ? (entry as Entry) : undefined;
+      },
+      name: 'report cache',
+      lookups: cacheLookups,
+    });
   }
 
   async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    const { state, store, ttlSeconds } = this.options;
+    const { ttlSeconds } = this.options;
     if (ttlSeconds === 0) return compute();
-    try {
-      const { value: entry } = await state.getState<Entry<T>>(store, key);
-      if (entry && typeof entry.expiresAt === 'number' && entry.expiresAt > this.now()) {
-        cacheLookups.inc({ result: 'hit' });
-        this.recovered();
-        return entry.value;
-      }
-      cacheLookups.inc({ result: 'miss' });
-      this.recovered();
-    } catch (err) {
-      cacheLookups.inc({ result: 'error' });
-      this.failed(err);
-      return compute();
-    }
+    const read = await this.cache.read(key);
+    if (read.result === 'hit') return read.value.value as T;
     const value = await compute();
-    const entry: Entry<T> = { expiresAt: this.now() + ttlSeconds * 1000, value };
     // The answer does not wait for the cache write.
-    void state.saveState(store, { key, value: entry, ttlSeconds }).catch((err: unknown) => this.failed(err));
+    if (read.result === 'miss') void this.cache.write(key, { expiresAt: this.now() + ttlSeconds * 1000, value });
     return value;
-  }
-
-  private failed(err: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.options.logger.warn('report cache unavailable; computing reports', { err: (err as Error).message });
-  }
-
-  private recovered(): void {
-    if (!this.failing) return;
-    this.failing = false;
-    this.options.logger.info('report cache available again');
   }
 }

@@ -72,6 +72,9 @@ const state = {
     state.entries.set(entry.key, entry.value);
     return true;
   },
+  async deleteState(_store: string, key: string) {
+    state.entries.delete(key);
+  },
   async healthy() {},
 };
 

@@ -19,6 +19,9 @@ function memoryState() {
       entries.set(entry.key, entry.value);
       return true;
     },
+    async deleteState(_store: string, key: string) {
+      entries.delete(key);
+    },
   };
   return state;
 }

@@ -13,4 +13,5 @@ export * from './metrics.ts';
 export * from './outbox.ts';
 export * from './pubsub.ts';
 export * from './server.ts';
+export * from './state-cache.ts';
 export * from './validation.ts';

@@ -94,13 +94,13 @@ function untilCancelled(call: ServerWritableStream<unknown, unknown>): Promise<v
 export function linksHandlers({ repo, cache, recorder, live, maxBuckets, logger }: LinksDeps): Handlers {
   /** The mapping from the cache, else PostgreSQL (refilling the cache unless it is down). */
   async function lookup(code: string): Promise<Mapping | undefined> {
-    const cached = await cache.get(code);
-    if (cached.result === 'hit') return cached.mapping;
+    const cached = await cache.read(code);
+    if (cached.result === 'hit') return cached.value;
     const row = await repo.byCode(code);
     if (!row) return undefined;
     const mapping = mappingOf(row);
     // Not awaited: the redirect does not wait for the refill.
-    if (cached.result === 'miss') void cache.put(code, mapping);
+    if (cached.result === 'miss') void cache.write(code, mapping);
     return mapping;
   }
 
@@ -125,7 +125,7 @@ export function linksHandlers({ repo, cache, recorder, live, maxBuckets, logger 
       if (!row && alias) throw new GrpcError(status.ALREADY_EXISTS, `alias "${alias}" is taken`);
       if (!row) throw new GrpcError(status.INTERNAL, 'no free code found; try again');
       linksCreated.inc({ custom_alias: String(row.customAlias) });
-      await cache.put(row.code, mappingOf(row));
+      await cache.write(row.code, mappingOf(row));
       return { link: toLink(row) };
     },
 
@@ -179,7 +179,7 @@ export function linksHandlers({ repo, cache, recorder, live, maxBuckets, logger 
       // asking PostgreSQL. Removing is the fallback. With the store down both fail, and
       // the old mapping can redirect until its TTL: logged, since a retried delete would
       // only find the link gone.
-      if (!(await cache.put(code, mappingOf(row))) && !(await cache.remove(code))) {
+      if (!(await cache.write(code, mappingOf(row))) && !(await cache.remove(code))) {
         logger.error('deleted link may still redirect until its cache entry expires', { code });
       }
       return {};

@@ -1,9 +1,9 @@
 /**
  * Code → target mappings in the Dapr state store, in front of PostgreSQL for redirects.
- * The cache is an accelerator, never a dependency: every failure is counted, logged at
- * debug and answered as "ask PostgreSQL".
+ * The cache is an accelerator, never a dependency: every failure is counted and
+ * answered as "ask PostgreSQL".
  */
-import type { Logger, Sidecar } from '@meshmart/kit';
+import { StateCache, type StateCacheOptions } from '@meshmart/kit';
 import type { LinkRow } from './links-repo.ts';
 import { cacheLookups } from './metrics.ts';
 
@@ -35,52 +35,16 @@ function isMapping(value: unknown): value is Mapping {
   );
 }
 
-export type Lookup = { result: 'hit'; mapping: Mapping } | { result: 'miss' } | { result: 'error' };
-
-export class LinkCache {
-  constructor(
-    private readonly sidecar: Sidecar,
-    private readonly store: string,
-    private readonly ttlSeconds: number,
-    private readonly logger: Logger,
-  ) {}
-
-  private key(code: string): string {
-    return `link:${code}`;
-  }
-
-  async get(code: string): Promise<Lookup> {
-    let lookup: Lookup;
-    try {
-      const { value } = await this.sidecar.getState<unknown>(this.store, this.key(code));
-      // Anything else (an older format, a stray write) is treated as absent and refilled.
-      lookup = isMapping(value) ? { result: 'hit', mapping: value } : { result: 'miss' };
-    } catch (err) {
-      this.logger.debug('link cache read failed', { code, err: (err as Error).message });
-      lookup = { result: 'error' };
-    }
-    cacheLookups.inc({ result: lookup.result });
-    return lookup;
-  }
-
-  /** Writes the mapping (a tombstone for a deleted link); false if the store refused. */
-  async put(code: string, mapping: Mapping): Promise<boolean> {
-    try {
-      await this.sidecar.saveState(this.store, { key: this.key(code), value: mapping, ttlSeconds: this.ttlSeconds });
-      return true;
-    } catch (err) {
-      this.logger.debug('link cache write failed', { code, err: (err as Error).message });
-      return false;
-    }
-  }
-
-  async remove(code: string): Promise<boolean> {
-    try {
-      await this.sidecar.deleteState(this.store, this.key(code));
-      return true;
-    } catch (err) {
-      this.logger.debug('link cache delete failed', { code, err: (err as Error).message });
-      return false;
-    }
-  }
+/** The cache of code → mapping, keyed by code; its outages are logged once, not per redirect. */
+export function linkCache(options: Omit<StateCacheOptions<Mapping>, 'prefix' | 'parse' | 'name' | 'lookups'>): LinkCache {
+  // Anything but a mapping (an older format, a stray write) is treated as absent and refilled.
+  return new StateCache({
+    ...options,
+    prefix: 'link:',
+    parse: (v) => (isMapping(v) ? v : undefined),
+    name: 'link cache',
+    lookups: cacheLookups,
+  });
 }
+
+export type LinkCache = StateCache<Mapping>;

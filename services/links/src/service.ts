@@ -15,7 +15,7 @@ import { LinksServiceService } from '@meshmart/proto/links/v1/links';
 import { ClickRecorder } from './click-recorder.ts';
 import type { LinksConfig } from './config.ts';
 import { linksHandlers } from './handlers.ts';
-import { LinkCache } from './link-cache.ts';
+import { linkCache } from './link-cache.ts';
 import { LinksRepo } from './links-repo.ts';
 import { LiveStats } from './live-stats.ts';
 import { migrations } from './migrations.ts';
@@ -33,7 +33,7 @@ export async function startLinks(config: LinksConfig, options: { handleSignals?:
     timeoutMs: config.CACHE_TIMEOUT_MS,
   });
   const repo = new LinksRepo(pool);
-  const cache = new LinkCache(cacheSidecar, config.STATE_STORE, config.CACHE_TTL_SECONDS, logger);
+  const cache = linkCache({ state: cacheSidecar, store: config.STATE_STORE, ttlSeconds: config.CACHE_TTL_SECONDS, logger });
   const recorder = new ClickRecorder(
     (clicks) => repo.recordClicks(clicks),
     {

@@ -1,9 +1,8 @@
 /**
  * The hot cache in the Dapr state store: cache key → the code's record and, when small,
- * its image. Only an accelerator: any failure reading or writing it is logged and the
- * request goes on as a miss.
+ * its image. Only an accelerator: a failure reading or writing it is a miss.
  */
-import type { Logger, Sidecar } from '@meshmart/kit';
+import { type Logger, type Sidecar, StateCache } from '@meshmart/kit';
 import { z } from 'zod';
 import type { QrRecord } from './qr-repo.ts';
 
@@ -40,44 +39,38 @@ export interface QrCacheOptions {
   logger: Logger;
 }
 
-export class QrCache {
-  constructor(private readonly o: QrCacheOptions) {}
+type Stored = z.infer<typeof entrySchema>;
 
-  private key(cacheKey: string): string {
-    return `qr:${cacheKey}`;
+export class QrCache {
+  private readonly cache: StateCache<Stored>;
+
+  constructor(private readonly o: QrCacheOptions) {
+    this.cache = new StateCache({
+      state: o.sidecar,
+      store: o.store,
+      prefix: 'qr:',
+      ttlSeconds: o.ttlSeconds,
+      parse: (value) => entrySchema.safeParse(value).data,
+      name: 'qr cache',
+      logger: o.logger,
+    });
   }
 
   async get(cacheKey: string): Promise<CacheEntry | undefined> {
-    try {
-      const { value } = await this.o.sidecar.getState<unknown>(this.o.store, this.key(cacheKey));
-      if (value === undefined) return undefined;
-      const parsed = entrySchema.safeParse(value);
-      if (!parsed.success || parsed.data.record.cacheKey !== cacheKey) return undefined;
-      return {
-        record: parsed.data.record,
-        image: parsed.data.image === undefined ? undefined : Buffer.from(parsed.data.image, 'base64'),
-      };
-    } catch (err) {
-      this.o.logger.warn('qr cache read failed; treating it as a miss', { err: (err as Error).message });
-      return undefined;
-    }
+    const read = await this.cache.read(cacheKey);
+    if (read.result !== 'hit' || read.value.record.cacheKey !== cacheKey) return undefined;
+    const { record, image } = read.value;
+    return { record, image: image === undefined ? undefined : Buffer.from(image, 'base64') };
   }
 
   async put(record: QrRecord, image: Buffer): Promise<void> {
-    const value = {
+    await this.cache.write(record.cacheKey, {
       record,
       ...(image.length <= this.o.maxImageBytes && { image: image.toString('base64') }),
-    };
-    try {
-      await this.o.sidecar.saveState(this.o.store, { key: this.key(record.cacheKey), value, ttlSeconds: this.o.ttlSeconds });
-    } catch (err) {
-      this.o.logger.warn('qr cache write failed', { err: (err as Error).message });
-    }
+    });
   }
 
   async drop(cacheKey: string): Promise<void> {
-    await this.o.sidecar.deleteState(this.o.store, this.key(cacheKey)).catch((err: unknown) => {
-      this.o.logger.warn('qr cache delete failed', { err: (err as Error).message });
-    });
+    await this.cache.remove(cacheKey);
   }
 }
