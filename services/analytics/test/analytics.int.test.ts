@@ -10,19 +10,14 @@ import { randomUUID } from 'node:crypto';
 import { createLogger, createPool, type RunningServer, routeFor, serve } from '@meshmart/kit';
 import { testTokens } from '@meshmart/kit/test-tokens';
 import { topics } from '@meshmart/kit/topology';
-import { createScratchDatabase, type Infra, type ScratchDatabase, startInfra } from '@meshmart/stack';
+import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import type pg from 'pg';
 import { createAnalytics } from '../src/app.ts';
 import { loadAnalyticsConfig } from '../src/config.ts';
 
 const APP_TOKEN = 'analytics-int-test-token';
 
-// Infrastructure this file started stays up for the rest of the run (later files reuse
-// it) and is stopped when the whole run ends, so a test run leaves no server behind.
-let infra: Infra | undefined;
-after(async () => {
-  await infra?.stop();
-});
+const infra = infraForThisRun();
 
 interface Money {
   currency: string;
@@ -98,7 +93,7 @@ describe('analytics on the real PostgreSQL', function () {
 
   before(async function () {
     this.timeout(180_000);
-    infra = await startInfra({ only: ['postgres'], quiet: true });
+    await infra.start(['postgres']);
     db = await createScratchDatabase('analytics_it');
     pool = createPool(db.url, 20);
 

@@ -14,7 +14,7 @@ import {
   ReservationStatus,
   type ReserveItem,
 } from '@meshmart/proto/catalog/v1/inventory';
-import { createScratchDatabase, type Infra, type ScratchDatabase, scratchMongoUrl, startInfra } from '@meshmart/stack';
+import { createScratchDatabase, infraForThisRun, type ScratchDatabase, scratchMongoUrl } from '@meshmart/stack';
 import mongoose from 'mongoose';
 import { loadUsersConfig } from '../../users/src/config.ts';
 import { startUsers } from '../../users/src/service.ts';
@@ -39,12 +39,7 @@ interface ProblemBody {
   detail?: string;
 }
 
-// Infrastructure this file started stays up for the rest of the run (later files reuse
-// it) and is stopped when the whole run ends, so a test run leaves no server behind.
-let infra: Infra | undefined;
-after(async () => {
-  await infra?.stop();
-});
+const infra = infraForThisRun();
 
 describe('catalog on the real FerretDB', function () {
   this.timeout(60_000);
@@ -62,7 +57,7 @@ describe('catalog on the real FerretDB', function () {
 
   before(async function () {
     this.timeout(180_000);
-    infra = await startInfra({ only: ['postgres', 'ferretdb'], quiet: true });
+    await infra.start(['postgres', 'ferretdb']);
     usersDb = await createScratchDatabase('catalog_users_it');
     const usersConfig = loadUsersConfig({
       PORT: '1',

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { createAccessTokenVerifier, createLogger } from '@meshmart/kit';
 import { InventoryServiceClient, type Reservation, ReservationStatus } from '@meshmart/proto/catalog/v1/inventory';
-import { type Infra, scratchMongoUrl, startInfra } from '@meshmart/stack';
+import { infraForThisRun, scratchMongoUrl } from '@meshmart/stack';
 import mongoose from 'mongoose';
 import { loadCatalogConfig } from '../src/config.ts';
 import { type CatalogModels, catalogModels, type ReservationState, type ReservationStatus as Status } from '../src/models.ts';
@@ -27,12 +27,7 @@ const SAMPLES = 20;
 const DAY_MS = 86_400_000;
 const STALE_HOLDS = 5;
 
-// Infrastructure this file started stays up for the rest of the run (later files reuse
-// it) and is stopped when the whole run ends, so a test run leaves no server behind.
-let infra: Infra | undefined;
-after(async () => {
-  await infra?.stop();
-});
+const infra = infraForThisRun();
 
 describe('catalog with a long history', function () {
   this.timeout(300_000);
@@ -47,7 +42,7 @@ describe('catalog with a long history', function () {
 
   before(async function () {
     this.timeout(180_000);
-    infra = await startInfra({ only: ['ferretdb'], quiet: true });
+    await infra.start(['ferretdb']);
     const mongoUrl = scratchMongoUrl('catalog_history_it');
     config = loadCatalogConfig({
       PORT: '1',

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createLogger, createPool, type EventEnvelope, type EventTopic, type RunningServer, routeFor } from '@meshmart/kit';
 import { OutputBindings } from '@meshmart/kit/bindings';
-import { createScratchDatabase, type Infra, type ScratchDatabase, startInfra } from '@meshmart/stack';
+import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import type pg from 'pg';
 import { loadNotificationsConfig } from '../src/config.ts';
 import { EmailSender } from '../src/email-sender.ts';
@@ -29,12 +29,7 @@ const registered = (userId = randomUUID()) =>
     registeredAt: new Date().toISOString(),
   });
 
-// Infrastructure this file started stays up for the rest of the run (later files reuse
-// it) and is stopped when the whole run ends, so a test run leaves no server behind.
-let infra: Infra | undefined;
-after(async () => {
-  await infra?.stop();
-});
+const infra = infraForThisRun();
 
 describe('notifications on the real PostgreSQL', () => {
   let db: ScratchDatabase;
@@ -44,7 +39,7 @@ describe('notifications on the real PostgreSQL', () => {
 
   before(async function () {
     this.timeout(180_000);
-    infra = await startInfra({ only: ['postgres'], quiet: true });
+    await infra.start(['postgres']);
     db = await createScratchDatabase('notifications_it');
     const config = loadNotificationsConfig({
       PORT: '1',

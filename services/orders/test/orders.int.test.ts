@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createLogger, createPool, Problem, type RunningServer, Sidecar, serve } from '@meshmart/kit';
 import { testTokens } from '@meshmart/kit/test-tokens';
-import { createScratchDatabase, type Infra, type ScratchDatabase, startInfra } from '@meshmart/stack';
+import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import type pg from 'pg';
 import { createOrders, type Orders } from '../src/app.ts';
 import { loadOrdersConfig } from '../src/config.ts';
@@ -26,12 +26,7 @@ interface Account {
   addressId: string;
 }
 
-// Infrastructure this file started stays up for the rest of the run (later files reuse
-// it) and is stopped when the whole run ends, so a test run leaves no server behind.
-let infra: Infra | undefined;
-after(async () => {
-  await infra?.stop();
-});
+const infra = infraForThisRun();
 
 describe('orders on the real PostgreSQL', function () {
   this.timeout(30_000);
@@ -48,7 +43,7 @@ describe('orders on the real PostgreSQL', function () {
 
   before(async function () {
     this.timeout(180_000);
-    infra = await startInfra({ only: ['postgres'], quiet: true });
+    await infra.start(['postgres']);
     db = await createScratchDatabase('orders_it');
     pool = createPool(db.url, 20);
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createPool, migrate, type RunningServer } from '@meshmart/kit';
-import { createScratchDatabase, type Infra, type ScratchDatabase, startInfra } from '@meshmart/stack';
+import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import type pg from 'pg';
 import { loadPaymentsConfig } from '../src/config.ts';
 import { IdempotencyKeys } from '../src/idempotency.ts';
@@ -29,12 +29,7 @@ interface ChargeBody {
   failureCode?: string;
 }
 
-// Infrastructure this file started stays up for the rest of the run (later files reuse
-// it) and is stopped when the whole run ends, so a test run leaves no server behind.
-let infra: Infra | undefined;
-after(async () => {
-  await infra?.stop();
-});
+const infra = infraForThisRun();
 
 describe('payments on the real PostgreSQL', () => {
   let db: ScratchDatabase;
@@ -44,7 +39,7 @@ describe('payments on the real PostgreSQL', () => {
 
   before(async function () {
     this.timeout(180_000);
-    infra = await startInfra({ only: ['postgres'], quiet: true });
+    await infra.start(['postgres']);
     db = await createScratchDatabase('payments_it');
     const config = loadPaymentsConfig({
       PORT: '1',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { createPool, migrate, type RunningServer } from '@meshmart/kit';
 import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
-import { createScratchDatabase, type Infra, type ScratchDatabase, startInfra } from '@meshmart/stack';
+import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import { loadUsersConfig } from '../src/config.ts';
 import { migrations } from '../src/migrations.ts';
 import { startUsers } from '../src/service.ts';
@@ -10,12 +10,7 @@ import { SigningKeys } from '../src/signing-keys.ts';
 
 const TOKEN = 'users-int-test-token';
 
-// Infrastructure this file started stays up for the rest of the run (later files reuse
-// it) and is stopped when the whole run ends, so a test run leaves no server behind.
-let infra: Infra | undefined;
-after(async () => {
-  await infra?.stop();
-});
+const infra = infraForThisRun();
 
 describe('users on the real PostgreSQL', () => {
   let db: ScratchDatabase;
@@ -24,7 +19,7 @@ describe('users on the real PostgreSQL', () => {
 
   before(async function () {
     this.timeout(180_000);
-    infra = await startInfra({ only: ['postgres'], quiet: true });
+    await infra.start(['postgres']);
     db = await createScratchDatabase('users_it');
     const config = loadUsersConfig({
       PORT: '1',

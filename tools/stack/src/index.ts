@@ -4,5 +4,12 @@ export { mailDir } from './infra/smtp-sink.ts';
 export { allPorts, infraPorts, probePort, type ServicePorts, servicePorts } from './ports.ts';
 export type { Tokens } from './sidecar.ts';
 export { runnableServices, type StackHandle, type StackOptions, startStack } from './stack.ts';
-export { createScratchDatabase, eventually, infraUrls, type ScratchDatabase, scratchMongoUrl } from './test-infra.ts';
+export {
+  createScratchDatabase,
+  eventually,
+  infraForThisRun,
+  infraUrls,
+  type ScratchDatabase,
+  scratchMongoUrl,
+} from './test-infra.ts';
 export type { ServiceUrls, StackUrls } from './urls.ts';

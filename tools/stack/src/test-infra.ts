@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { otlpHttpEndpoint } from './app-env.ts';
 import { mongoUrl } from './infra/ferretdb.ts';
+import { type Infra, type InfraName, startInfra } from './infra/index.ts';
 import { jaegerUrl } from './infra/jaeger.ts';
 import { postgresUrl, withAdminClient } from './infra/postgres.ts';
 import { prometheusUrl } from './infra/prometheus.ts';
@@ -65,4 +66,23 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/**
+ * For an integration test file: call at module level, then `start()` in a `before`.
+ * What a file starts stays up for the rest of the run (later files reuse it) and is
+ * stopped when the whole run ends, so a test run leaves no server behind.
+ */
+export function infraForThisRun(): { start(only: InfraName[]): Promise<Infra> } {
+  const started: Infra[] = [];
+  after(async () => {
+    for (const infra of started.reverse()) await infra.stop();
+  });
+  return {
+    async start(only) {
+      const infra = await startInfra({ only, quiet: true });
+      started.push(infra);
+      return infra;
+    },
+  };
 }
