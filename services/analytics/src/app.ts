@@ -11,6 +11,7 @@ import {
   migrate,
   mountSubscriptions,
   type Sidecar,
+  sidecarReadiness,
 } from '@meshmart/kit';
 import type Koa from 'koa';
 import type pg from 'pg';
@@ -26,7 +27,10 @@ export interface AnalyticsDeps {
   config: AnalyticsConfig;
   logger: Logger;
   pool: pg.Pool;
-  sidecar: Pick<Sidecar, 'getState' | 'saveState' | 'deleteState' | 'healthy'>;
+  sidecar: Pick<
+    Sidecar,
+    'getState' | 'saveState' | 'deleteState' | 'outboundReady' | 'loadedComponents' | 'stateStoreReachable'
+  >;
   verifier: AccessTokenVerifier;
 }
 
@@ -56,7 +60,7 @@ export async function createAnalytics(deps: AnalyticsDeps): Promise<Analytics> {
     appToken: config.APP_API_TOKEN,
     readiness: [
       { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'sidecar', check: () => sidecar.healthy() },
+      ...sidecarReadiness(sidecar, 'analytics'),
     ],
   });
   mountRoutes(service.router, { store, reports, verifier: deps.verifier });

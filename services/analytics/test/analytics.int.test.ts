@@ -70,7 +70,11 @@ const state = {
   async deleteState(_store: string, key: string) {
     state.entries.delete(key);
   },
-  async healthy() {},
+  async outboundReady() {},
+  async loadedComponents() {
+    return ['pubsub', 'statestore'];
+  },
+  async stateStoreReachable() {},
 };
 
 let hourCounter = 0;

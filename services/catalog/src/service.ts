@@ -9,8 +9,9 @@ import {
   initMetrics,
   mountSubscriptions,
   type RunningServer,
-  Sidecar,
   serveService,
+  Sidecar,
+  sidecarReadiness,
 } from '@meshmart/kit';
 import { InventoryServiceService } from '@meshmart/proto/catalog/v1/inventory';
 import mongoose from 'mongoose';
@@ -117,7 +118,7 @@ export async function startCatalog(config: CatalogConfig, options: StartOptions 
           await connection.db.admin().ping();
         },
       },
-      { name: 'sidecar', check: () => sidecar.healthy() },
+      ...sidecarReadiness(sidecar, 'catalog'),
     ],
   });
   mountRoutes(service.router, { products: new Products(models, products), requireAdmin: adminGuard(verifier) });

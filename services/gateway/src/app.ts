@@ -5,7 +5,7 @@
  */
 import type { RouterMiddleware } from '@koa/router';
 import type { AccessTokenVerifier } from '@meshmart/kit';
-import { createApp, finishApp, type Logger, type Sidecar } from '@meshmart/kit';
+import { createApp, finishApp, type Logger, type Sidecar, sidecarReadiness } from '@meshmart/kit';
 import type Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
 import { authorize, type GatewayState, identify } from './access-control.ts';
@@ -47,7 +47,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     logger,
     bodyLimit: (ctx) => (batchBodies.has(`${ctx.method} ${ctx.path}`) ? bodyLimits.batch : bodyLimits.default),
     appToken: undefined,
-    readiness: [{ name: 'dapr-sidecar', check: () => sidecar.healthy() }],
+    readiness: sidecarReadiness(sidecar, 'gateway'),
   });
   const limit = createRateLimiting({ limiter, logger, trustedProxyHops });
   const openApi = buildOpenApi(routes, packageJson.version);

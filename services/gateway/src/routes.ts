@@ -727,7 +727,7 @@ export const routes: readonly GatewayRoute[] = [
   {
     method: 'GET',
     path: '/readyz',
-    summary: "Readiness: the gateway's Dapr sidecar is healthy",
+    summary: "Readiness: the gateway's Dapr sidecar serves outbound calls",
     tag: 'meta',
     access: 'public',
     success: { status: 200, description: 'Ready (503 with the failing checks otherwise)', contentType: 'application/json' },

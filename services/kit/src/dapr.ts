@@ -245,9 +245,27 @@ export class Sidecar {
     if (response.status !== 204 && !response.ok) throw new Error(`sidecar outbound health ${response.status}`);
   }
 
-  /** Sidecar health, for readiness checks. */
-  async healthy(): Promise<void> {
-    const response = await fetch(`${this.base}/v1.0/healthz`, { signal: AbortSignal.timeout(1000) });
-    if (response.status !== 204 && !response.ok) throw new Error(`sidecar health ${response.status}`);
+  /** Names of the components the sidecar has loaded (its metadata API). */
+  async loadedComponents(): Promise<string[]> {
+    const response = await fetch(`${this.base}/v1.0/metadata`, {
+      headers: this.headers(),
+      signal: AbortSignal.timeout(1000),
+    });
+    if (!response.ok) throw new Error(`sidecar metadata ${response.status}`);
+    const body = (await response.json()) as { components?: Array<{ name: string }> };
+    return (body.components ?? []).map((c) => c.name);
+  }
+
+  /**
+   * One read through a state store, outside the measured state calls so that probes do
+   * not show up as traffic. A missing key answers 204; a store that cannot be reached, 500.
+   */
+  async stateStoreReachable(store: string): Promise<void> {
+    const response = await fetch(`${this.base}/v1.0/state/${encodeURIComponent(store)}/readiness-probe`, {
+      headers: this.headers(),
+      signal: AbortSignal.timeout(1000),
+    });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`state store ${store} answered ${response.status}`);
   }
 }

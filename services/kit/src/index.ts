@@ -13,5 +13,6 @@ export * from './metrics.ts';
 export * from './outbox.ts';
 export * from './pubsub.ts';
 export * from './server.ts';
+export * from './sidecar-readiness.ts';
 export * from './state-cache.ts';
 export * from './validation.ts';

@@ -39,6 +39,12 @@ export interface ServiceSpec {
   subscribes: Topic[];
   /** Dapr components the app needs; used to scope component access. */
   components: ComponentName[];
+  /**
+   * Of those, the ones the app keeps serving without (fail-open caches and counters):
+   * its readiness does not depend on them, so an outage of one degrades the app
+   * instead of taking it out of its Service's endpoints.
+   */
+  degradesWithout?: ComponentName[];
   /** Owned PostgreSQL database, if any. */
   postgresDatabase?: string;
   /** Owned MongoDB database, if any. */
@@ -102,6 +108,7 @@ export const services: readonly ServiceSpec[] = [
     publishes: [],
     subscribes: [],
     components: ['statestore'],
+    degradesWithout: ['statestore'],
     scalesOut: true,
   },
   {
@@ -147,7 +154,7 @@ export const services: readonly ServiceSpec[] = [
     ],
     publishes: ['order.created', 'order.paid', 'order.cancelled', 'order.failed'],
     subscribes: ['payment.succeeded', 'payment.failed', 'payment.refunded'],
-    components: ['pubsub', 'statestore'],
+    components: ['pubsub'],
     postgresDatabase: 'orders',
     scalesOut: false,
   },
@@ -190,6 +197,7 @@ export const services: readonly ServiceSpec[] = [
     publishes: [],
     subscribes: [...topics],
     components: ['pubsub', 'statestore'],
+    degradesWithout: ['statestore'],
     postgresDatabase: 'analytics',
     scalesOut: false,
   },
@@ -205,6 +213,7 @@ export const services: readonly ServiceSpec[] = [
     publishes: ['qr.generated'],
     subscribes: [],
     components: ['statestore', 'pubsub', 'blobstore'],
+    degradesWithout: ['statestore'],
     postgresDatabase: 'qr',
     scalesOut: true,
   },
@@ -220,6 +229,7 @@ export const services: readonly ServiceSpec[] = [
     publishes: ['link.created', 'link.clicked'],
     subscribes: [],
     components: ['statestore', 'pubsub'],
+    degradesWithout: ['statestore'],
     postgresDatabase: 'links',
     scalesOut: true,
   },
@@ -239,6 +249,11 @@ export function edges(): Array<{ from: ServiceName; to: ServiceName; kind: CallK
 /** Apps subscribed to a topic; pub/sub deliveries are calls from the callee's sidecar. */
 export function subscribersOf(topic: Topic): ServiceName[] {
   return services.filter((s) => s.subscribes.includes(topic)).map((s) => s.name);
+}
+
+/** Components without which the app cannot serve: what its readiness checks. */
+export function requiredComponents(spec: ServiceSpec): ComponentName[] {
+  return spec.components.filter((c) => !spec.degradesWithout?.includes(c));
 }
 
 export function appsUsing(component: ComponentName): ServiceName[] {

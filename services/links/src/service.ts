@@ -7,8 +7,9 @@ import {
   initMetrics,
   openDatabase,
   type RunningServer,
-  Sidecar,
   serveGrpcService,
+  Sidecar,
+  sidecarReadiness,
   startOutboxRelay,
 } from '@meshmart/kit';
 import { LinksServiceService } from '@meshmart/proto/links/v1/links';
@@ -59,7 +60,7 @@ export async function startLinks(config: LinksConfig, options: { handleSignals?:
     appToken: config.APP_API_TOKEN,
     readiness: [
       { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'sidecar', check: () => sidecar.healthy() },
+      ...sidecarReadiness(sidecar, 'links'),
     ],
   });
   const grpc = createGrpcServer({ logger, appToken: config.APP_API_TOKEN });

@@ -8,8 +8,9 @@ import {
   mountSubscriptions,
   openDatabase,
   type RunningServer,
-  Sidecar,
   serveService,
+  Sidecar,
+  sidecarReadiness,
 } from '@meshmart/kit';
 import { OutputBindings } from '@meshmart/kit/bindings';
 import type { NotificationsConfig } from './config.ts';
@@ -54,7 +55,7 @@ export async function startNotifications(
     appToken: config.APP_API_TOKEN,
     readiness: [
       { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'sidecar', check: () => sidecar.healthy() },
+      ...sidecarReadiness(sidecar, 'notifications'),
     ],
   });
   mountRoutes(service.router, store, verifier);

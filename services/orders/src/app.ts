@@ -12,6 +12,7 @@ import {
   mountSubscriptions,
   type OutboxRelay,
   type Sidecar,
+  sidecarReadiness,
   startOutboxRelay,
 } from '@meshmart/kit';
 import type Koa from 'koa';
@@ -84,7 +85,7 @@ export async function createOrders(deps: OrdersDeps): Promise<Orders> {
     appToken: config.APP_API_TOKEN,
     readiness: [
       { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'sidecar', check: () => sidecar.healthy() },
+      ...sidecarReadiness(sidecar, 'orders'),
     ],
   });
   mountRoutes(service.router, { checkout, repo, verifier: deps.verifier });

@@ -7,8 +7,9 @@ import {
   mountSubscriptions,
   openDatabase,
   type RunningServer,
-  Sidecar,
   serveService,
+  Sidecar,
+  sidecarReadiness,
   startOutboxRelay,
 } from '@meshmart/kit';
 import type { PaymentsConfig } from './config.ts';
@@ -34,7 +35,7 @@ export async function startPayments(config: PaymentsConfig, options: { handleSig
     appToken: config.APP_API_TOKEN,
     readiness: [
       { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'sidecar', check: () => sidecar.healthy() },
+      ...sidecarReadiness(sidecar, 'payments'),
     ],
   });
   mountRoutes(service.router, payments);

@@ -5,11 +5,12 @@ import {
   createLogger,
   finishApp,
   initMetrics,
-  OutputBindings,
   openDatabase,
+  OutputBindings,
   type RunningServer,
-  Sidecar,
   serveGrpcService,
+  Sidecar,
+  sidecarReadiness,
   startOutboxRelay,
 } from '@meshmart/kit';
 import { QRServiceService } from '@meshmart/proto/qr/v1/qr';
@@ -49,7 +50,7 @@ export async function startQr(config: QrConfig, options: { handleSignals?: boole
     appToken: config.APP_API_TOKEN,
     readiness: [
       { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'sidecar', check: () => sidecar.healthy() },
+      ...sidecarReadiness(sidecar, 'qr'),
     ],
   });
   const grpc = createGrpcServer({ logger, appToken: config.APP_API_TOKEN });

@@ -8,8 +8,9 @@ import {
   mountSubscriptions,
   openDatabase,
   type RunningServer,
-  Sidecar,
   serveService,
+  Sidecar,
+  sidecarReadiness,
   startOutboxRelay,
 } from '@meshmart/kit';
 import { UsersInternalServiceService } from '@meshmart/proto/users/v1/users';
@@ -51,7 +52,7 @@ export async function startUsers(config: UsersConfig, options: { handleSignals?:
     appToken: config.APP_API_TOKEN,
     readiness: [
       { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'sidecar', check: () => sidecar.healthy() },
+      ...sidecarReadiness(sidecar, 'users'),
     ],
   });
   mountRoutes(service.router, { accounts, repo, keys, tokens });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { isHttpOk, isPortOpen } from '../src/readiness.ts';
 import { type StackHandle, startStack } from '../src/stack.ts';
+import { eventually } from '../src/test-infra.ts';
 
 describe('startStack()', function () {
   this.timeout(180_000);
@@ -46,6 +47,30 @@ describe('startStack()', function () {
     await stack.startSidecar('users');
     assert.ok(await sidecarHealthy('users'));
     assert.equal((await invokeUsersFromGateway()).status, 200);
+  });
+
+  const readiness = async (name: 'gateway' | 'users') => {
+    const response = await fetch(`${stack.urls.services[name]?.probe}/readyz`, { signal: AbortSignal.timeout(5000) });
+    const body = (await response.json()) as { checks: Array<{ name: string; ok: boolean }> };
+    return { status: response.status, failing: body.checks.filter((c) => !c.ok).map((c) => c.name) };
+  };
+
+  it('takes users out of readiness while its state store is down, and only users', async function () {
+    this.timeout(120_000);
+    assert.deepEqual(await readiness('users'), { status: 200, failing: [] });
+    await stack.stopInfra('redis');
+    try {
+      const down = await eventually('users to turn unready', async () => {
+        const users = await readiness('users');
+        return users.status === 503 ? users : undefined;
+      });
+      assert.deepEqual(down.failing, ['statestore']);
+      // The gateway's rate limits fail open, so it keeps serving and stays ready.
+      assert.deepEqual(await readiness('gateway'), { status: 200, failing: [] });
+    } finally {
+      await stack.startInfra('redis');
+    }
+    await eventually('users to be ready again', async () => ((await readiness('users')).status === 200 ? true : undefined));
   });
 
   it('stops everything it started', async () => {

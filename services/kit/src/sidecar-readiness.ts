@@ -1,0 +1,36 @@
+/**
+ * Readiness of an app's sidecar, judged by what the app uses: the sidecar's outbound
+ * APIs, the components it cannot serve without, and a read through each state store
+ * among them. Never daprd's full /v1.0/healthz: that also waits for the actor placement
+ * and scheduler services, which meshmart does not use, so wherever they are absent
+ * (`dapr run` without `dapr init`, a Dapr control plane whose scheduler is down) every
+ * app would leave its Service's endpoints over a feature nobody calls.
+ */
+import type { ReadinessCheck } from './app.ts';
+import type { Sidecar } from './dapr.ts';
+import { type ComponentName, requiredComponents, type ServiceName, service } from './topology.ts';
+
+/** Components whose backing store a read can reach without side effects. */
+const STATE_STORES: readonly ComponentName[] = ['statestore'];
+
+export function sidecarReadiness(
+  sidecar: Pick<Sidecar, 'outboundReady' | 'loadedComponents' | 'stateStoreReachable'>,
+  app: ServiceName,
+): ReadinessCheck[] {
+  const required = requiredComponents(service(app));
+  const checks: ReadinessCheck[] = [{ name: 'dapr-outbound', check: () => sidecar.outboundReady() }];
+  if (required.length > 0) {
+    checks.push({
+      name: 'dapr-components',
+      check: async () => {
+        const loaded = await sidecar.loadedComponents();
+        const missing = required.filter((c) => !loaded.includes(c));
+        if (missing.length > 0) throw new Error(`components not loaded by the sidecar: ${missing.join(', ')}`);
+      },
+    });
+  }
+  for (const store of required.filter((c) => STATE_STORES.includes(c))) {
+    checks.push({ name: store, check: () => sidecar.stateStoreReachable(store) });
+  }
+  return checks;
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { sidecarReadiness } from '../src/sidecar-readiness.ts';
+
+/** A sidecar whose answers the test sets; records which endpoints readiness used. */
+function fakeSidecar(loaded: string[], storeUp = true) {
+  const calls: string[] = [];
+  return {
+    calls,
+    async outboundReady() {
+      calls.push('outbound');
+    },
+    async loadedComponents() {
+      calls.push('metadata');
+      return loaded;
+    },
+    async stateStoreReachable(store: string) {
+      calls.push(`state:${store}`);
+      if (!storeUp) throw new Error(`state store ${store} answered 500`);
+    },
+  };
+}
+
+async function failing(checks: ReturnType<typeof sidecarReadiness>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const { name, check } of checks) {
+    await check().catch((err: Error) => {
+      out[name] = err.message;
+    });
+  }
+  return out;
+}
+
+describe('sidecar readiness', () => {
+  it('checks what users cannot serve without: outbound APIs, its components, the state store', async () => {
+    const sidecar = fakeSidecar(['statestore', 'pubsub', 'secretstore']);
+    const checks = sidecarReadiness(sidecar, 'users');
+    assert.deepEqual(
+      checks.map((c) => c.name),
+      ['dapr-outbound', 'dapr-components', 'statestore'],
+    );
+    assert.deepEqual(await failing(checks), {});
+    assert.deepEqual(sidecar.calls, ['outbound', 'metadata', 'state:statestore']);
+  });
+
+  it('fails naming the component the sidecar has not loaded, and the unreachable store', async () => {
+    const checks = sidecarReadiness(fakeSidecar(['statestore'], false), 'users');
+    assert.deepEqual(await failing(checks), {
+      'dapr-components': 'components not loaded by the sidecar: pubsub, secretstore',
+      statestore: 'state store statestore answered 500',
+    });
+  });
+
+  it('leaves out the stores an app serves without (the gateway’s rate limits, links’ cache)', async () => {
+    assert.deepEqual(
+      sidecarReadiness(fakeSidecar([], false), 'gateway').map((c) => c.name),
+      ['dapr-outbound'],
+    );
+    const links = sidecarReadiness(fakeSidecar(['pubsub'], false), 'links');
+    assert.deepEqual(
+      links.map((c) => c.name),
+      ['dapr-outbound', 'dapr-components'],
+    );
+    assert.deepEqual(await failing(links), {});
+  });
+});
