@@ -66,10 +66,15 @@ helm repo add dapr https://dapr.github.io/helm-charts/ --force-update >/dev/null
 helm repo update dapr >/dev/null
 # global.mtls.enabled=false: Istio already encrypts and authenticates every hop; two
 # layers of mTLS would double the handshakes and certificates for no gain.
+# global.actors.enabled=false, global.scheduler.enabled=false: meshmart uses no actors,
+# workflows or jobs, so neither placement nor scheduler is installed and no sidecar
+# waits on them (a sidecar's health includes both whenever it is given their address).
 helm upgrade --install dapr dapr/dapr \
   --version "${dapr_version}" \
   --namespace dapr-system --create-namespace \
   --set global.mtls.enabled=false \
+  --set global.actors.enabled=false \
+  --set global.scheduler.enabled=false \
   --set global.logAsJson=true \
   --set dapr_sidecar_injector.sidecarDropALLCapabilities=true \
   --wait --timeout 10m

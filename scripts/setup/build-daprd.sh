@@ -7,6 +7,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# dapr.yaml's runtimePath: the Dapr CLI runs <runtimePath>/.dapr/bin/daprd, which is
+# tools/dapr-run/daprd (tokens, loopback listeners) in front of the daprd below.
+mkdir -p "$TOOLS/dapr-cli/.dapr/bin"
+ln -sfn "$ROOT/tools/dapr-run/daprd" "$TOOLS/dapr-cli/.dapr/bin/daprd"
+
 src=$ROOT/tools/daprd
 dapr_version=$(awk '$1 == "github.com/dapr/dapr" && $2 ~ /^v/ { print $2; exit }' "$src/go.mod")
 [ -n "$dapr_version" ] || die "no github.com/dapr/dapr requirement in $src/go.mod"

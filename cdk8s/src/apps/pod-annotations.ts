@@ -28,6 +28,11 @@ export function daprAnnotations(spec: ServiceSpec, sizing: Sizing): Record<strin
     'dapr.io/sidecar-cpu-limit': sizing.daprd.cpuLimit,
     'dapr.io/sidecar-memory-request': sizing.daprd.memoryRequest,
     'dapr.io/sidecar-memory-limit': sizing.daprd.memoryLimit,
+    // No jobs, workflows or actor reminders: an empty address keeps daprd from dialling a
+    // scheduler and from counting it in its health, even where the control plane runs one.
+    // (Placement has no such per-pod switch in Dapr 1.17: the injector fills an empty
+    // address in, so scripts/kind-up.sh installs Dapr with actors off instead.)
+    'dapr.io/scheduler-host-address': '',
     // The app reaches secrets through the scoped `secretstore` component only.
     'dapr.io/disable-builtin-k8s-secret-store': 'true',
     // daprd's health and metrics ports are plain HTTP for kubelet and Prometheus, which

@@ -137,7 +137,9 @@ async function status(): Promise<void> {
   for (const s of topology) {
     const ports = servicePorts(s.name);
     const app = await isHttpOk(`http://127.0.0.1:${probePort(s.name)}/readyz`);
-    const sidecar = await isHttpOk(`http://127.0.0.1:${ports.daprHttp}/v1.0/healthz`);
+    // Outbound health: under `dapr run -f .` the full /v1.0/healthz also counts placement
+    // and scheduler, which meshmart does not use.
+    const sidecar = await isHttpOk(`http://127.0.0.1:${ports.daprHttp}/v1.0/healthz/outbound`);
     process.stdout.write(`  ${mark(app)} ${s.name.padEnd(22)} ${ports.app}   ${mark(sidecar)} daprd ${ports.daprHttp}\n`);
   }
   const records = recordedProcesses();

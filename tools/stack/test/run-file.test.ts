@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { services } from '@meshmart/kit/topology';
 import { servicePorts } from '../src/ports.ts';
-import { runFile } from '../src/run-file.ts';
+import { runFile, sidecarExposures, tokenWrapper } from '../src/run-file.ts';
 import { runnableServices } from '../src/stack.ts';
 
 interface RunFileApp {
@@ -44,7 +44,41 @@ describe('dapr.yaml (Dapr CLI multi-app run file)', () => {
       assert.equal(app.appProtocol, s.appProtocol);
       assert.equal(app.env.DATABASE_URL?.endsWith(`/${s.postgresDatabase}`), s.postgresDatabase ? true : undefined);
       assert.match(app.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
-      assert.deepEqual(app.command, ['node', '--import', 'tsx', `services/${s.name}/src/main.ts`]);
+      assert.deepEqual(app.command, [tokenWrapper, 'node', '--import', 'tsx', `services/${s.name}/src/main.ts`]);
     }
+  });
+
+  describe('sidecar exposure', () => {
+    const file = () => structuredClone(runFile()) as { common: Record<string, unknown>; apps: Array<Record<string, unknown>> };
+
+    it('binds every sidecar API to loopback, with tokens on both sides, and neither placement nor scheduler', () => {
+      assert.deepEqual(sidecarExposures(file()), []);
+      const { common } = file();
+      assert.equal(common.placementHostAddress, '');
+      assert.equal(String(common.schedulerHostAddress).trim(), '');
+    });
+
+    it('flags APIs on every interface or beyond loopback', () => {
+      const unset = file();
+      delete unset.common.apiListenAddresses;
+      assert.equal(sidecarExposures(unset).length, apps.length);
+      assert.match(sidecarExposures(unset)[0] ?? '', /gateway: no apiListenAddresses/);
+      const wide = file();
+      wide.common.apiListenAddresses = '127.0.0.1,0.0.0.0';
+      assert.match(sidecarExposures(wide)[0] ?? '', /listens on 0\.0\.0\.0/);
+    });
+
+    it('flags a sidecar or an app started without the tokens', () => {
+      const plainDaprd = file();
+      delete plainDaprd.common.runtimePath;
+      assert.match(sidecarExposures(plainDaprd)[0] ?? '', /no API token/);
+      const plainApp = file();
+      const first = plainApp.apps[0] as { command: string[] };
+      first.command = first.command.slice(1);
+      assert.deepEqual(sidecarExposures(plainApp), ["gateway: the app starts without its sidecar's tokens"]);
+      const open = file();
+      open.common.env = { REQUIRE_DAPR_TOKENS: 'false' };
+      assert.equal(sidecarExposures(open).length, apps.length);
+    });
   });
 });

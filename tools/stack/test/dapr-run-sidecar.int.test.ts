@@ -1,0 +1,186 @@
+/**
+ * dapr.yaml's promise, checked on a real daprd: started the way the Dapr CLI starts it
+ * from the run file (the CLI's flag mapping for the fields dapr.yaml sets is restated
+ * here, since the CLI itself is not part of setup), through the runtimePath daprd, every
+ * listener is on loopback and the Dapr API refuses a call without the token. The same
+ * daprd started without tools/dapr-run/daprd listens beyond loopback and answers anyone:
+ * that is what the check must catch. Last, what a CLI user without `dapr init` runs into:
+ * placement and scheduler addresses with nothing behind them make daprd's own health
+ * fail, and the apps' readiness must not follow it, only the stores they need.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Sidecar, sidecarReadiness } from '@meshmart/kit';
+import type { ServiceName } from '@meshmart/kit/topology';
+import { type Infra, startInfra } from '../src/infra/index.ts';
+import { dataDir, repoRoot, toolsBin } from '../src/paths.ts';
+import { runFile } from '../src/run-file.ts';
+import { eventually } from '../src/test-infra.ts';
+
+interface Listener {
+  port: number;
+  address: string;
+}
+
+/** Listening TCP sockets on `ports`, from /proc/net/tcp and tcp6 (state 0A). */
+async function listeners(ports: number[]): Promise<Listener[]> {
+  const found: Listener[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (await readFile(file, 'utf8')).split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A' || !local) continue;
+      const [hexAddress = '', hexPort = ''] = local.split(':');
+      const port = Number.parseInt(hexPort, 16);
+      if (ports.includes(port)) found.push({ port, address: decodeAddress(hexAddress) });
+    }
+  }
+  return found;
+}
+
+function decodeAddress(hex: string): string {
+  if (hex.length === 8)
+    return (hex.match(/../g) ?? [])
+      .reverse()
+      .map((b) => Number.parseInt(b, 16))
+      .join('.');
+  if (/^0{24}01000000$/.test(hex)) return '::1';
+  if (/^0+$/.test(hex)) return '::';
+  if (/^0{20}FFFF0000/i.test(hex)) return `::ffff:${decodeAddress(hex.slice(24))}`;
+  return hex;
+}
+
+const isLoopback = (address: string) => /^(127\.|::1$|::ffff:127\.)/.test(address);
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => {
+      const server = createServer();
+      return new Promise<ReturnType<typeof createServer>>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+    }),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+interface RunFileCommon {
+  apiListenAddresses: string;
+  runtimePath: string;
+  logLevel: string;
+  placementHostAddress: string;
+}
+
+/** The daprd arguments the CLI derives from the fields dapr.yaml sets (ports replaced). */
+function cliDaprdArgs(common: RunFileCommon, ports: number[], appId = 'exposure-probe'): string[] {
+  const [http, grpc, internal, metrics] = ports.map(String);
+  return [
+    ...['--app-id', appId, '--dapr-http-port', http ?? '', '--dapr-grpc-port', grpc ?? ''],
+    ...['--dapr-internal-grpc-port', internal ?? '', '--metrics-port', metrics ?? ''],
+    ...['--dapr-listen-addresses', common.apiListenAddresses, '--log-level', common.logLevel],
+    // An empty placement address is left out by the CLI, and so is the blank scheduler one.
+    ...(common.placementHostAddress.trim() === '' ? [] : ['--placement-host-address', common.placementHostAddress]),
+  ];
+}
+
+describe('sidecars under `dapr run -f .` (real daprd)', function () {
+  this.timeout(60_000);
+  const common = runFile().common as RunFileCommon;
+  const children: ChildProcess[] = [];
+  const { DAPR_API_TOKEN: _api, APP_API_TOKEN: _app, ...envWithoutTokens } = process.env;
+
+  async function start(binary: string, extraArgs: string[] = [], appId?: string): Promise<number[]> {
+    const ports = await freePorts(4);
+    const args = [...cliDaprdArgs(common, ports, appId), ...extraArgs];
+    const child = spawn(binary, args, { cwd: repoRoot, env: envWithoutTokens, stdio: 'ignore' });
+    children.push(child);
+    await eventually(`daprd listening on ${ports.join(', ')}`, async () =>
+      (await listeners(ports)).length >= ports.length ? true : undefined,
+    );
+    return ports;
+  }
+
+  let infra: Infra | undefined;
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await infra?.stop();
+  });
+
+  const runtimeDaprd = () => path.join(repoRoot, common.runtimePath, '.dapr', 'bin', 'daprd');
+  const apiToken = async () => {
+    const tokens = await readFile(path.join(dataDir, 'dapr-run', 'tokens.env'), 'utf8');
+    const token = /^DAPR_API_TOKEN=(\w+)$/m.exec(tokens)?.[1];
+    assert.ok(token, 'the tokens file names DAPR_API_TOKEN');
+    return token;
+  };
+
+  it('listens on loopback only and refuses Dapr API calls without the token', async () => {
+    const ports = await start(runtimeDaprd());
+    const open = await listeners(ports);
+    assert.deepEqual(
+      open.filter((l) => !isLoopback(l.address)),
+      [],
+      `listeners: ${JSON.stringify(open)}`,
+    );
+    const url = `http://127.0.0.1:${ports[0]}/v1.0/metadata`;
+    assert.equal((await fetch(url)).status, 401);
+    const withToken = await fetch(url, { headers: { 'dapr-api-token': await apiToken() } });
+    assert.equal(withToken.status, 200);
+    const metadata = (await withToken.json()) as { actorRuntime?: { runtimeStatus?: string } };
+    assert.equal(metadata.actorRuntime?.runtimeStatus, 'DISABLED');
+  });
+
+  it('catches the daprd the CLI would start without the wrapper: listeners beyond loopback, no token', async () => {
+    const ports = await start(path.join(toolsBin, 'daprd'));
+    const wide = (await listeners(ports)).filter((l) => !isLoopback(l.address)).map((l) => l.port);
+    assert.deepEqual(wide.sort(), [ports[2], ports[3]].sort(), 'internal gRPC and metrics listen beyond loopback');
+    assert.equal((await fetch(`http://127.0.0.1:${ports[0]}/v1.0/metadata`)).status, 200);
+  });
+
+  it('keeps apps ready without placement and scheduler, and takes one out only with a store it needs', async function () {
+    this.timeout(180_000);
+    infra = await startInfra({ only: ['redis', 'rabbitmq'], quiet: true });
+    // What the CLI passes when placement and scheduler are left at its defaults, with
+    // nothing listening there (no `dapr init`). The committed dapr/ files, as dapr.yaml uses.
+    const unreachable = (await freePorts(2)).map((p) => `127.0.0.1:${p}`);
+    const ports = await start(
+      runtimeDaprd(),
+      [
+        ...['--placement-host-address', unreachable[0] ?? '', '--scheduler-host-address', unreachable[1] ?? ''],
+        ...['--resources-path', 'dapr/components', '--config', 'dapr/config.yaml'],
+      ],
+      'users',
+    );
+    const sidecar = new Sidecar({ daprHttpPort: ports[0] ?? 0, daprApiToken: await apiToken() });
+    const failing = async (app: ServiceName) => {
+      const results = await Promise.all(
+        sidecarReadiness(sidecar, app).map(({ name, check }) =>
+          check().then(
+            () => undefined,
+            () => name,
+          ),
+        ),
+      );
+      return results.filter((name) => name !== undefined);
+    };
+    await eventually('users\u2019 sidecar checks to pass', async () =>
+      (await failing('users')).length === 0 ? true : undefined,
+    );
+    const health = await fetch(`http://127.0.0.1:${ports[0]}/v1.0/healthz`);
+    assert.equal(health.status, 500, 'daprd itself waits for placement and scheduler');
+    assert.match(await health.text(), /placement|scheduler/);
+
+    await infra.stopOne('redis');
+    assert.deepEqual(
+      await eventually('the state store check to fail', async () => {
+        const names = await failing('users');
+        return names.length > 0 ? names : undefined;
+      }),
+      ['statestore'],
+    );
+    assert.deepEqual(await failing('links'), [], 'links degrades without its cache and stays ready');
+    assert.deepEqual(await failing('gateway'), [], 'the gateway\u2019s rate limits fail open');
+  });
+});
