@@ -4,6 +4,8 @@
  * `@meshmart/kit/topology`.
  */
 
+import { readFileSync } from 'node:fs';
+
 export const namespaces = {
   apps: 'meshmart',
   data: 'meshmart-data',
@@ -35,6 +37,19 @@ export const images = {
 } as const;
 
 /** Image name skaffold builds for a service and substitutes with the tagged build. */
+/**
+ * The release every meshmart service is built from (the root package.json's version):
+ * the `version` label Istio's telemetry reads as the workload's canonical revision.
+ */
+export const releaseVersion: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** An image's tag, for the `version` label of third-party workloads. */
+export function imageTag(image: string): string {
+  return image.slice(image.lastIndexOf(':') + 1);
+}
+
 export function serviceImage(service: string): string {
   return `meshmart/${service}`;
 }
@@ -63,7 +78,6 @@ export interface Sizing {
   small: Resources;
   prometheus: Resources & { retention: string };
   jaeger: Resources & { maxTraces: number };
-  dataVolume: string;
 }
 
 export const sizeNames = ['default', 'small'] as const;
@@ -92,7 +106,6 @@ export const sizings: Record<SizeName, Sizing> = {
     small: res('10m', '200m', '24Mi', '128Mi'),
     prometheus: { ...res('100m', '1', '256Mi', '1Gi'), retention: '2d' },
     jaeger: { ...res('50m', '500m', '128Mi', '512Mi'), maxTraces: 50_000 },
-    dataVolume: '2Gi',
   },
   small: {
     name: 'small',
@@ -107,9 +120,15 @@ export const sizings: Record<SizeName, Sizing> = {
     small: res('5m', '100m', '16Mi', '96Mi'),
     prometheus: { ...res('50m', '500m', '192Mi', '512Mi'), retention: '12h' },
     jaeger: { ...res('25m', '250m', '64Mi', '256Mi'), maxTraces: 10_000 },
-    dataVolume: '1Gi',
   },
 };
+
+/**
+ * Each store's volume claim, the same in every size: a StatefulSet's volumeClaimTemplates
+ * cannot change once created, so a size that asked for less would fail to apply over
+ * the other (skaffold run, then skaffold run -p small).
+ */
+export const dataVolumeSize = '2Gi';
 
 export function sizing(name: string): Sizing {
   if (!(sizeNames as readonly string[]).includes(name)) {

@@ -13,11 +13,17 @@ import { credentials, ports, secretPurpose, storeHost } from '../data/stores.ts'
 import { appApiTokenSecret, daprApiTokenSecret, daprInternalPort, invokeServiceName } from '../naming.ts';
 import { observabilityEndpoints } from '../observability/endpoints.ts';
 import { serviceSettings } from '../service-settings.ts';
-import { appUser, type Resources, serviceImage } from '../settings.ts';
+import { appUser, type Resources, releaseVersion, serviceImage } from '../settings.ts';
 import { blobVolumeName, daprAnnotations, istioAnnotations, prometheusAnnotations } from './pod-annotations.ts';
 
 export function appLabels(name: string): Record<string, string> {
-  return { app: name, 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'meshmart' };
+  return {
+    app: name,
+    version: releaseVersion,
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/version': releaseVersion,
+    'app.kubernetes.io/part-of': 'meshmart',
+  };
 }
 
 export function containerResources(r: Resources): kplus.ContainerResources {
@@ -104,6 +110,11 @@ export function serviceWorkload(scope: Construct, spec: ServiceSpec, ctx: SynthC
     APP_API_TOKEN: kplus.EnvValue.fromSecretValue({ secret: appApiToken, key: 'token' }),
     REQUIRE_DAPR_TOKENS: kplus.EnvValue.fromValue('true'),
     OTEL_EXPORTER_OTLP_ENDPOINT: kplus.EnvValue.fromValue(observabilityEndpoints.otlpHttp),
+    // Requests arrive sampled or not by the ingress gateway and are followed; the ratio
+    // applies to traces an app starts itself (outbox relay, saga recovery).
+    OTEL_TRACES_SAMPLER: kplus.EnvValue.fromValue('parentbased_traceidratio'),
+    OTEL_TRACES_SAMPLER_ARG: kplus.EnvValue.fromValue('1'),
+    OTEL_RESOURCE_ATTRIBUTES: kplus.EnvValue.fromValue('deployment.environment.name=cluster,service.namespace=meshmart'),
     LOG_LEVEL: kplus.EnvValue.fromValue('info'),
   };
   if (spec.appProtocol === 'grpc') env.ADMIN_PORT = kplus.EnvValue.fromValue(String(adminPort));

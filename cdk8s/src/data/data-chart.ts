@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import { istioAnnotations } from '../apps/pod-annotations.ts';
 import { addRuntimeDefaultSeccomp, containerResources, restrictedSecurityContext } from '../apps/service-workload.ts';
 import type { SynthContext } from '../context.ts';
-import { images, namespaces } from '../settings.ts';
+import { dataVolumeSize, images, imageTag, namespaces } from '../settings.ts';
 import { assertDatabaseName, mongoProvisionScript, postgresProvisionScript } from './provisioning.ts';
 import { statefulStore } from './stateful-store.ts';
 import {
@@ -54,7 +54,7 @@ function postgres(scope: Construct, services: readonly ServiceSpec[], ctx: Synth
     namespace: namespaces.data,
     user: 70, // postgres in the alpine image
     dataPath: '/var/lib/postgresql/data',
-    volumeSize: ctx.sizing.dataVolume,
+    volumeSize: dataVolumeSize,
     servicePorts: [{ name: 'tcp-postgres', port: ports.postgres }],
     podAnnotations: istioAnnotations(ctx.sizing),
     volumes: [emptyDir('socket'), emptyDir('tmp'), { name: 'provision', configMap: { name: 'postgres-provision' } }],
@@ -110,7 +110,7 @@ function mongo(scope: Construct, services: readonly ServiceSpec[], ctx: SynthCon
     namespace: namespaces.data,
     user: 999, // mongodb in the official image
     dataPath: '/data/db',
-    volumeSize: ctx.sizing.dataVolume,
+    volumeSize: dataVolumeSize,
     servicePorts: [{ name: 'tcp-mongo', port: ports.mongo }],
     podAnnotations: istioAnnotations(ctx.sizing),
     volumes: [emptyDir('tmp'), emptyDir('config'), { name: 'provision', configMap: { name: 'mongo-provision' } }],
@@ -153,7 +153,7 @@ function redis(scope: Construct, ctx: SynthContext): void {
     namespace: namespaces.data,
     user: 999, // redis in the alpine image
     dataPath: '/data',
-    volumeSize: ctx.sizing.dataVolume,
+    volumeSize: dataVolumeSize,
     servicePorts: [{ name: 'tcp-redis', port: ports.redis }],
     podAnnotations: istioAnnotations(ctx.sizing),
     containers: [
@@ -194,7 +194,7 @@ function rabbitmq(scope: Construct, ctx: SynthContext): void {
     namespace: namespaces.data,
     user: 999, // rabbitmq in the Debian-based image
     dataPath: '/var/lib/rabbitmq',
-    volumeSize: ctx.sizing.dataVolume,
+    volumeSize: dataVolumeSize,
     servicePorts: [
       { name: 'tcp-amqp', port: ports.amqp },
       { name: 'http-management', port: ports.rabbitmqManagement },
@@ -224,7 +224,7 @@ function rabbitmq(scope: Construct, ctx: SynthContext): void {
 
 /** A stateless SMTP sink with a web UI, so sent mail can be read during development. */
 function mailpit(scope: Construct, ctx: SynthContext): void {
-  const labels = { app: 'mailpit', 'app.kubernetes.io/part-of': 'meshmart' };
+  const labels = { app: 'mailpit', version: imageTag(images.mailpit), 'app.kubernetes.io/part-of': 'meshmart' };
   const deployment = new kplus.Deployment(scope, 'mailpit', {
     metadata: { name: 'mailpit', namespace: namespaces.data, labels },
     select: false,

@@ -5,7 +5,7 @@
  */
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import type { Resources } from '../settings.ts';
+import { imageTag, type Resources } from '../settings.ts';
 
 export interface StoreContainer {
   name: string;
@@ -69,7 +69,12 @@ export function storeContainer(c: StoreContainer, user: number): k8s.Container {
 }
 
 export function statefulStore(scope: Construct, props: StatefulStoreProps): void {
-  const labels = { app: props.name, 'app.kubernetes.io/name': props.name, 'app.kubernetes.io/part-of': 'meshmart' };
+  const labels = {
+    app: props.name,
+    version: imageTag(props.containers[0]?.image ?? ''),
+    'app.kubernetes.io/name': props.name,
+    'app.kubernetes.io/part-of': 'meshmart',
+  };
   new k8s.KubeService(scope, `${props.name}-service`, {
     metadata: { name: props.name, namespace: props.namespace, labels },
     spec: {

@@ -75,7 +75,8 @@ export function ingress(scope: Construct, services: readonly ServiceSpec[]): voi
             ...edgeRoutes.eventStreamPaths.map((uri) => ({ uri })),
           ],
           route: [{ destination }],
-          timeout: '0s',
+          // No timeout field: an Istio route has none unless given one. '0s' is not
+          // "none": the VirtualService CRD rejects any duration under 1 ms.
           retries: { attempts: 0 },
         },
         ...(['orders', 'api', 'shortLinks', 'web'] as const).map((key) => ({

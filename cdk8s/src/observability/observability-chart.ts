@@ -9,7 +9,7 @@ import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { addRuntimeDefaultSeccomp, containerResources, restrictedSecurityContext } from '../apps/service-workload.ts';
 import type { SynthContext } from '../context.ts';
-import { images, namespaces, type Resources } from '../settings.ts';
+import { images, imageTag, namespaces, type Resources } from '../settings.ts';
 import { collectorConfig, jaegerConfig } from './collector-config.ts';
 import { observabilityEndpoints, observabilityPorts } from './endpoints.ts';
 import { grafanaAdminSecret, grafanaProvisioning } from './grafana-provisioning.ts';
@@ -38,7 +38,7 @@ function checksum(files: Record<string, string>): string {
 }
 
 function backend(scope: Construct, props: BackendProps): kplus.Deployment {
-  const labels = { app: props.name, 'app.kubernetes.io/part-of': 'meshmart' };
+  const labels = { app: props.name, version: imageTag(props.image), 'app.kubernetes.io/part-of': 'meshmart' };
   const deployment = new kplus.Deployment(scope, props.name, {
     metadata: { name: props.name, namespace: ns, labels },
     select: false,
