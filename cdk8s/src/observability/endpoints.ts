@@ -13,7 +13,7 @@ export const observabilityPorts = {
 } as const;
 
 export const observabilityEndpoints = {
-  /** Apps export OTLP/HTTP (the kit appends /v1/traces). */
+  /** Apps export OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT; the exporter appends /v1/traces). */
   otlpHttp: `http://${collector}:${observabilityPorts.otlpHttp}`,
   /** daprd and Envoy export OTLP/gRPC. */
   otlpGrpcHostPort: `${collector}:${observabilityPorts.otlpGrpc}`,

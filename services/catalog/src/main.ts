@@ -1,7 +1,7 @@
 // Tracing starts before anything else is imported so its hooks see koa, mongoose and grpc-js.
 import { startTracing } from '@meshmart/kit/tracing';
 
-startTracing('catalog');
+await startTracing('catalog');
 const { runService } = await import('@meshmart/kit');
 const { loadCatalogConfig } = await import('./config.ts');
 const { startCatalog } = await import('./service.ts');

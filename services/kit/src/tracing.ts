@@ -1,26 +1,32 @@
 /**
- * OpenTelemetry start-up. It must run before the instrumented libraries are imported,
- * so a service's main.ts calls startTracing() first and then imports the rest of the
- * service dynamically. The ESM hook is registered here because koa, pg and grpc-js are
- * imported from ES modules, which require-hooks alone do not see.
+ * OpenTelemetry start-up through the NodeSDK, configured by the standard OTEL_* variables
+ * (services/kit/README.md lists them). It must run before the instrumented libraries are
+ * imported, so a service's main.ts calls startTracing() first and then imports the rest
+ * of the service dynamically. The ESM hook is registered here because koa, pg and grpc-js
+ * are imported from ES modules, which require-hooks alone do not see.
  */
 import { register } from 'node:module';
-import { type Context, context, propagation, type TextMapGetter, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { type Context, context, logs, propagation, type TextMapGetter, type TextMapPropagator, trace } from '@opentelemetry/api';
+import {
+  CompositePropagator,
+  getBooleanFromEnv,
+  getStringFromEnv,
+  getStringListFromEnv,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
 import { MongooseInstrumentation } from '@opentelemetry/instrumentation-mongoose';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-
-let provider: TracerProvider | undefined;
 
 /**
  * W3C trace context that also reads what daprd hands a gRPC app: the proxying sidecar
@@ -49,44 +55,158 @@ export class SidecarTraceContextPropagator extends W3CTraceContextPropagator {
  */
 const HOOKED_PACKAGES = ['koa', '@koa/router', 'pg', 'pg-pool', 'mongoose', 'mongodb', '@grpc/grpc-js', 'undici'];
 
+/**
+ * What the NodeSDK imports at load for set-ups the kit never asks for: it picks exporters
+ * for metrics, logs and other trace protocols, and reads declarative config files, only
+ * when no component is passed in, and the kit passes every one. Loading them costs about
+ * 10 MiB per process, so its imports of these packages get stand-ins whose exports throw
+ * if ever used. The names are the ones the pinned NodeSDK imports; a new version that
+ * imports others fails at start (and in the kit's tracing test), not silently.
+ */
+const UNUSED_BY_NODE_SDK: Record<string, string[]> = {
+  '@opentelemetry/configuration': [
+    'mergeHeadersConfig',
+    'mergePropagatorCompositeConfig',
+    'mergeResourceAttributesConfig',
+    'parseConfigFile',
+  ],
+  '@opentelemetry/exporter-logs-otlp-grpc': ['OTLPLogExporter'],
+  '@opentelemetry/exporter-logs-otlp-http': ['OTLPLogExporter'],
+  '@opentelemetry/exporter-logs-otlp-proto': ['OTLPLogExporter'],
+  '@opentelemetry/exporter-metrics-otlp-grpc': ['OTLPMetricExporter'],
+  '@opentelemetry/exporter-metrics-otlp-http': ['OTLPMetricExporter', 'AggregationTemporalityPreference'],
+  '@opentelemetry/exporter-metrics-otlp-proto': ['OTLPMetricExporter'],
+  '@opentelemetry/exporter-prometheus': ['PrometheusExporter'],
+  '@opentelemetry/exporter-trace-otlp-grpc': ['OTLPTraceExporter'],
+  '@opentelemetry/exporter-trace-otlp-http': ['OTLPTraceExporter'],
+  '@opentelemetry/exporter-zipkin': ['ZipkinExporter'],
+  '@opentelemetry/otlp-grpc-exporter-base': ['createEmptyMetadata', 'createInsecureCredentials', 'createSslCredentials'],
+};
+
+/**
+ * Module hooks run on the loader thread and ship as source: a file beside this one would
+ * be missing from the bundled image, while a data: URL travels inside the bundle.
+ */
+const unusedModulesHook = `
+let unused = {};
+export function initialize(data) { unused = data; }
+export async function resolve(specifier, context, next) {
+  if (Object.hasOwn(unused, specifier) && context.parentURL?.includes('/@opentelemetry/sdk-node/')) {
+    return { url: 'meshmart-unused:' + specifier, shortCircuit: true };
+  }
+  return next(specifier, context);
+}
+export async function load(url, context, next) {
+  if (!url.startsWith('meshmart-unused:')) return next(url, context);
+  const specifier = url.slice('meshmart-unused:'.length);
+  const source = unused[specifier].map((name) =>
+    'export const ' + name + ' = function () { throw new Error(' +
+      JSON.stringify(specifier + ' is not loaded: configure it in services/kit/src/tracing.ts') + '); };');
+  return { format: 'module', source: source.join('\\n'), shortCircuit: true };
+}`;
+
 /** Paths the probes and Prometheus hit every few seconds; tracing them is noise. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
-export function startTracing(service: string, endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT): void {
-  if (provider) return;
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: HOOKED_PACKAGES } });
-  const exporter = endpoint ? new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }) : undefined;
-  provider = new TracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }),
-    // Without an endpoint spans are not exported, but W3C context still propagates so
-    // that traces stay joined across services that do export.
-    spanProcessors: exporter ? [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 500 })] : [],
-  });
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new SidecarTraceContextPropagator(), new W3CBaggagePropagator()] }),
-  );
-  registerInstrumentations({
-    tracerProvider: provider,
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
-      }),
-      // Node's fetch (undici) carries every call to the sidecar; without this, Dapr would
-      // start a new trace at each hop.
-      new UndiciInstrumentation(),
-      new KoaInstrumentation(),
-      new GrpcInstrumentation(),
-      new PgInstrumentation({ enhancedDatabaseReporting: false }),
-      new MongooseInstrumentation(),
-    ],
+/** OTEL_PROPAGATORS values, with the sidecar-aware parser as `tracecontext`. */
+const PROPAGATORS: Record<string, () => TextMapPropagator> = {
+  tracecontext: () => new SidecarTraceContextPropagator(),
+  baggage: () => new W3CBaggagePropagator(),
+  b3: () => new B3Propagator(),
+  b3multi: () => new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
+};
+
+/** `null` is OTEL_PROPAGATORS=none: the NodeSDK then installs no propagator at all. */
+function propagatorFromEnv(): TextMapPropagator | null {
+  const names = [...new Set(getStringListFromEnv('OTEL_PROPAGATORS') ?? ['tracecontext', 'baggage'])];
+  if (names.includes('none')) return null;
+  return new CompositePropagator({
+    propagators: names.map((name) => {
+      const make = PROPAGATORS[name];
+      if (!make) throw new Error(`OTEL_PROPAGATORS: ${name} is not supported (${Object.keys(PROPAGATORS).join(', ')}, none)`);
+      return make();
+    }),
   });
 }
 
+/** Only OTLP over HTTP/protobuf is loaded; another choice refuses to start rather than export nowhere. */
+function traceExport(): Partial<Pick<NodeSDKConfiguration, 'traceExporter' | 'spanProcessors'>> {
+  const exporters = getStringListFromEnv('OTEL_TRACES_EXPORTER') ?? ['otlp'];
+  if (exporters.length === 1 && exporters[0] === 'none') return { spanProcessors: [] };
+  if (exporters.some((name) => name !== 'otlp')) throw new Error('OTEL_TRACES_EXPORTER: only otlp or none is supported');
+  for (const variable of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+    const protocol = getStringFromEnv(variable)?.trim();
+    if (protocol === undefined) continue;
+    if (protocol !== 'http/protobuf') throw new Error(`${variable}: only http/protobuf is supported`);
+    break;
+  }
+  return { traceExporter: new OTLPTraceExporter() };
+}
+
+let running: { sdk: NodeSDK; instrumentations: Instrumentation[] } | undefined;
+let hooksRegistered = false;
+
+export interface TracingOptions {
+  /** Replaces the OTLP exporter (tests); batching still follows OTEL_BSP_*. */
+  traceExporter?: NodeSDKConfiguration['traceExporter'];
+}
+
+/**
+ * Starts the NodeSDK with `service` as the default service.name (OTEL_SERVICE_NAME and
+ * OTEL_RESOURCE_ATTRIBUTES override it). Sampler, exporter endpoint, batching and
+ * resource come from the standard variables; OTEL_SDK_DISABLED=true starts nothing.
+ */
+export async function startTracing(service: string, options: TracingOptions = {}): Promise<void> {
+  if (running || getBooleanFromEnv('OTEL_SDK_DISABLED')) return;
+  const exporting = options.traceExporter ? { traceExporter: options.traceExporter } : traceExport();
+  const textMapPropagator = propagatorFromEnv();
+  if (!hooksRegistered) {
+    register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: HOOKED_PACKAGES } });
+    register(`data:text/javascript,${encodeURIComponent(unusedModulesHook)}`, { data: UNUSED_BY_NODE_SDK });
+    hooksRegistered = true;
+  }
+  // Imported only now: a static import would load it, and all it imports, before the hook above exists.
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  const instrumentations = [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+    }),
+    // Node's fetch (undici) carries every call to the sidecar; without this, Dapr would
+    // start a new trace at each hop.
+    new UndiciInstrumentation(),
+    new KoaInstrumentation(),
+    new GrpcInstrumentation(),
+    new PgInstrumentation({ enhancedDatabaseReporting: false }),
+    new MongooseInstrumentation(),
+  ];
+  const sdk = new NodeSDK({
+    resource: defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: service })),
+    ...exporting,
+    textMapPropagator,
+    instrumentations,
+    // Passed empty so that the SDK does not set up OTLP metric and log exporters from the
+    // environment: metrics go to Prometheus, logs to stdout.
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  running = { sdk, instrumentations };
+}
+
+/** Flushes and ends tracing, and frees the API's globals so that tracing can start again (tests). */
 export async function stopTracing(): Promise<void> {
-  await provider?.shutdown();
-  provider = undefined;
+  const stopping = running;
+  if (!stopping) return;
+  running = undefined;
+  try {
+    await stopping.sdk.shutdown();
+  } finally {
+    for (const instrumentation of stopping.instrumentations) instrumentation.disable();
+    trace.disable();
+    propagation.disable();
+    context.disable();
+    logs.disable();
+  }
 }
 
 /** W3C trace context of the active span, for carriers the instrumentations miss. */

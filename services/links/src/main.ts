@@ -1,7 +1,7 @@
 // Tracing starts before anything else is imported so its hooks see grpc-js and pg.
 import { startTracing } from '@meshmart/kit/tracing';
 
-startTracing('links');
+await startTracing('links');
 const { runService } = await import('@meshmart/kit');
 const { loadLinksConfig } = await import('./config.ts');
 const { startLinks } = await import('./service.ts');

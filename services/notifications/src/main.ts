@@ -1,7 +1,7 @@
 // Tracing starts before anything else is imported so its hooks see koa and pg.
 import { startTracing } from '@meshmart/kit/tracing';
 
-startTracing('notifications');
+await startTracing('notifications');
 const { runService } = await import('@meshmart/kit');
 const { loadNotificationsConfig } = await import('./config.ts');
 const { startNotifications } = await import('./service.ts');

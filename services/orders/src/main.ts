@@ -1,7 +1,7 @@
 // Tracing starts before anything else is imported so its hooks see koa, pg and grpc-js.
 import { startTracing } from '@meshmart/kit/tracing';
 
-startTracing('orders');
+await startTracing('orders');
 const { runService } = await import('@meshmart/kit');
 const { loadOrdersConfig } = await import('./config.ts');
 const { startOrders } = await import('./service.ts');

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { context, propagation, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { currentTraceContext, startTracing, stopTracing } from '../src/tracing.ts';
+
+/** Keeps what it is given: the SDK's in-memory exporter forgets its spans at shutdown, which is when the batch flushes. */
+class KeepingExporter implements SpanExporter {
+  readonly spans: ReadableSpan[] = [];
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.spans.push(...spans);
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  async shutdown(): Promise<void> {}
+}
+
+interface Outcome {
+  sampled: boolean;
+  exported: ReadableSpan[];
+  carrier: Record<string, string>;
+  /** Parent span read from what daprd's gRPC proxy hands an app: the caller's and its own traceparent. */
+  proxiedParent: string | undefined;
+}
+
+const proxiedTraceparent =
+  '00-eabd61fb26580e5eeeb34f050d3898ad-80656918e0fa4e93-01, 00-eabd61fb26580e5eeeb34f050d3898ad-285ffe0d6721ee6c-01';
+
+const OTEL_VARIABLES = [
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_SERVICE_NAME',
+  'OTEL_PROPAGATORS',
+  'OTEL_SDK_DISABLED',
+];
+
+/** Starts tracing under `env`, ends one span (a child of `parent` if given), stops and returns what came out. */
+async function traceOnce(env: Record<string, string>, parent = ROOT_CONTEXT): Promise<Outcome> {
+  const saved = Object.fromEntries(OTEL_VARIABLES.map((name) => [name, process.env[name]]));
+  for (const name of OTEL_VARIABLES) delete process.env[name];
+  Object.assign(process.env, env);
+  const exporter = new KeepingExporter();
+  try {
+    await startTracing('kit-test', { traceExporter: exporter });
+    const span = trace.getTracer('kit-test').startSpan('work', {}, parent);
+    const carrier = context.with(trace.setSpan(context.active(), span), currentTraceContext);
+    const proxiedParent = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent: proxiedTraceparent }))?.spanId;
+    span.end();
+    await stopTracing();
+    const sampled = (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+    return { sampled, exported: exporter.spans, carrier, proxiedParent };
+  } finally {
+    await stopTracing();
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+const resourceOf = (outcome: Outcome) => {
+  assert.equal(outcome.exported.length, 1, 'one span exported');
+  return outcome.exported[0]?.resource.attributes ?? {};
+};
+
+describe('tracing configured by the OTEL_* environment', () => {
+  it('samples by OTEL_TRACES_SAMPLER and its ratio argument', async () => {
+    const none = await traceOnce({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' });
+    assert.equal(none.sampled, false);
+    assert.equal(none.exported.length, 0);
+    const all = await traceOnce({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' });
+    assert.equal(all.sampled, true);
+    assert.equal(all.exported.length, 1);
+  });
+
+  it('follows the parent’s decision by default and samples new traces', async () => {
+    assert.equal((await traceOnce({})).sampled, true);
+    const unsampledParent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: 'eabd61fb26580e5eeeb34f050d3898ad',
+      spanId: '285ffe0d6721ee6c',
+      traceFlags: TraceFlags.NONE,
+      isRemote: true,
+    });
+    const child = await traceOnce({}, unsampledParent);
+    assert.equal(child.sampled, false);
+    assert.equal(child.exported.length, 0);
+  });
+
+  it('adds OTEL_RESOURCE_ATTRIBUTES to the resource', async () => {
+    const attributes = resourceOf(
+      await traceOnce({ OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=unit,service.namespace=meshmart' }),
+    );
+    assert.equal(attributes['deployment.environment.name'], 'unit');
+    assert.equal(attributes['service.namespace'], 'meshmart');
+    assert.equal(resourceOf(await traceOnce({}))['deployment.environment.name'], undefined);
+  });
+
+  it('names the service after the caller unless OTEL_SERVICE_NAME says otherwise', async () => {
+    assert.equal(resourceOf(await traceOnce({}))['service.name'], 'kit-test');
+    assert.equal(resourceOf(await traceOnce({ OTEL_SERVICE_NAME: 'renamed' }))['service.name'], 'renamed');
+  });
+
+  it('propagates W3C trace context, read as the sidecar joins it, by default and what OTEL_PROPAGATORS names otherwise', async () => {
+    const w3c = await traceOnce({});
+    assert.match(w3c.carrier.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    assert.equal(w3c.carrier.b3, undefined);
+    assert.equal(w3c.proxiedParent, '285ffe0d6721ee6c', 'the sidecar span is the parent');
+    const b3 = await traceOnce({ OTEL_PROPAGATORS: 'b3' });
+    assert.equal(b3.carrier.traceparent, undefined);
+    assert.match(b3.carrier.b3 ?? '', /^[0-9a-f]{32}-[0-9a-f]{16}-1$/);
+    assert.equal(b3.proxiedParent, undefined);
+  });
+
+  it('starts nothing with OTEL_SDK_DISABLED=true', async () => {
+    const disabled = await traceOnce({ OTEL_SDK_DISABLED: 'true' });
+    assert.equal(disabled.sampled, false);
+    assert.equal(disabled.exported.length, 0);
+    assert.deepEqual(disabled.carrier, {});
+  });
+});
