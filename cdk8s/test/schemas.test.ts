@@ -5,7 +5,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { repoRoot } from '../src/repo-paths.ts';
 import { extendedServices } from './support/extended-topology.ts';
 import { synthesize } from './support/synth.ts';
-import { newAjv, sharedDir, strict, validateObject } from './support/validate.ts';
+import { cdk8sDir, newAjv, strict, validateObject } from './support/validate.ts';
 
 describe('schema validation', function () {
   this.timeout(120_000);
@@ -45,7 +45,7 @@ describe('schema validation', function () {
   });
 
   it('skaffold.yaml validates against the v4beta13 schema, with and without the small profile', () => {
-    const schema = JSON.parse(readFileSync(join(sharedDir, 'schemas/skaffold-v4beta13.json'), 'utf8'));
+    const schema = JSON.parse(readFileSync(join(cdk8sDir, 'schemas/skaffold-v4beta13.json'), 'utf8'));
     const validate = newAjv().compile(strict(schema) as object);
     const config = parse(readFileSync(join(repoRoot, 'skaffold.yaml'), 'utf8')) as SkaffoldConfig;
     assert.equal(config.apiVersion, 'skaffold/v4beta13');

@@ -1,7 +1,7 @@
 /**
  * Schema validation of synthesized objects: Kubernetes core kinds with kubernetes-models,
  * Istio kinds with @kubernetes-models/istio, Dapr kinds with the CRDs of the Dapr release
- * the cluster runs (../shared/crds/dapr). The Dapr schemas are made strict — an unknown
+ * the cluster runs (cdk8s/crds/dapr). The Dapr schemas are made strict — an unknown
  * field fails — because the API server would silently prune it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,8 +12,9 @@ import addFormatsModule from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
 import type { K8sObject } from './synth.ts';
 
-export const sharedDir = fileURLToPath(new URL('../../../../shared/', import.meta.url));
-const daprCrdDir = join(sharedDir, 'crds/dapr');
+/** Schemas and CRDs kept in this repository (cdk8s/crds, cdk8s/schemas). */
+export const cdk8sDir = fileURLToPath(new URL('../../', import.meta.url));
+const daprCrdDir = join(cdk8sDir, 'crds/dapr');
 
 // ajv-formats is CommonJS with a default export object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
-const crdDir = new URL('../../../../shared/crds/dapr/', import.meta.url);
+/** The Dapr CRDs the cluster installs, kept with the manifests. */
+const crdDir = new URL('../../../cdk8s/crds/dapr/', import.meta.url);
 
 type Schema = { [key: string]: unknown };
 
