@@ -60,8 +60,8 @@ const HOOKED_PACKAGES = ['koa', '@koa/router', 'pg', 'pg-pool', 'mongoose', 'mon
  * for metrics, logs and other trace protocols, and reads declarative config files, only
  * when no component is passed in, and the kit passes every one. Loading them costs about
  * 10 MiB per process, so its imports of these packages get stand-ins whose exports throw
- * if ever used. The names are the ones the pinned NodeSDK imports; a new version that
- * imports others fails at start (and in the kit's tracing test), not silently.
+ * if ever used. The names are the ones the pinned NodeSDK imports; a version that imports
+ * other names from these packages fails at start (and in the kit's tracing test).
  */
 const UNUSED_BY_NODE_SDK: Record<string, string[]> = {
   '@opentelemetry/configuration': [
@@ -134,11 +134,11 @@ function traceExport(): Partial<Pick<NodeSDKConfiguration, 'traceExporter' | 'sp
   const exporters = getStringListFromEnv('OTEL_TRACES_EXPORTER') ?? ['otlp'];
   if (exporters.length === 1 && exporters[0] === 'none') return { spanProcessors: [] };
   if (exporters.some((name) => name !== 'otlp')) throw new Error('OTEL_TRACES_EXPORTER: only otlp or none is supported');
-  for (const variable of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
-    const protocol = getStringFromEnv(variable)?.trim();
-    if (protocol === undefined) continue;
-    if (protocol !== 'http/protobuf') throw new Error(`${variable}: only http/protobuf is supported`);
-    break;
+  const protocolVariable = ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'].find((name) =>
+    getStringFromEnv(name),
+  );
+  if (protocolVariable && getStringFromEnv(protocolVariable)?.trim() !== 'http/protobuf') {
+    throw new Error(`${protocolVariable}: only http/protobuf is supported`);
   }
   return { traceExporter: new OTLPTraceExporter() };
 }

@@ -32,15 +32,31 @@ const OTEL_VARIABLES = [
   'OTEL_SERVICE_NAME',
   'OTEL_PROPAGATORS',
   'OTEL_SDK_DISABLED',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
 ];
 
-/** Starts tracing under `env`, ends one span (a child of `parent` if given), stops and returns what came out. */
-async function traceOnce(env: Record<string, string>, parent = ROOT_CONTEXT): Promise<Outcome> {
+/** Runs `run` with exactly `env` among the OTEL_* variables, and leaves tracing stopped. */
+async function withEnv<T>(env: Record<string, string>, run: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(OTEL_VARIABLES.map((name) => [name, process.env[name]]));
   for (const name of OTEL_VARIABLES) delete process.env[name];
   Object.assign(process.env, env);
-  const exporter = new KeepingExporter();
   try {
+    return await run();
+  } finally {
+    await stopTracing();
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+/** Starts tracing under `env`, ends one span (a child of `parent` if given), stops and returns what came out. */
+function traceOnce(env: Record<string, string>, parent = ROOT_CONTEXT): Promise<Outcome> {
+  return withEnv(env, async () => {
+    const exporter = new KeepingExporter();
     await startTracing('kit-test', { traceExporter: exporter });
     const span = trace.getTracer('kit-test').startSpan('work', {}, parent);
     const carrier = context.with(trace.setSpan(context.active(), span), currentTraceContext);
@@ -49,13 +65,7 @@ async function traceOnce(env: Record<string, string>, parent = ROOT_CONTEXT): Pr
     await stopTracing();
     const sampled = (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
     return { sampled, exported: exporter.spans, carrier, proxiedParent };
-  } finally {
-    await stopTracing();
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
+  });
 }
 
 const resourceOf = (outcome: Outcome) => {
@@ -109,6 +119,16 @@ describe('tracing configured by the OTEL_* environment', () => {
     assert.equal(b3.carrier.traceparent, undefined);
     assert.match(b3.carrier.b3 ?? '', /^[0-9a-f]{32}-[0-9a-f]{16}-1$/);
     assert.equal(b3.proxiedParent, undefined);
+  });
+
+  it('refuses to start with an exporter protocol or a propagator it does not load', async () => {
+    await withEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, () =>
+      assert.rejects(startTracing('kit-test'), /OTEL_EXPORTER_OTLP_PROTOCOL: only http\/protobuf/),
+    );
+    await withEnv({ OTEL_PROPAGATORS: 'tracecontext,jaeger' }, () =>
+      assert.rejects(startTracing('kit-test'), /OTEL_PROPAGATORS: jaeger is not supported/),
+    );
+    await withEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_EXPORTER: 'otlp' }, () => startTracing('kit-test'));
   });
 
   it('starts nothing with OTEL_SDK_DISABLED=true', async () => {
