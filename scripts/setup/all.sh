@@ -7,14 +7,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
 
 started=$(now)
-step() {
-  local label=$1 t0
-  shift
-  t0=$(now)
-  say "▸ $label"
-  "$@"
-  say "✓ $label ($(fmt_duration $(( $(now) - t0 ))))"
-}
 
 step "Debian packages" bash "$here/debian-packages.sh"
 go_bin=$(bash "$here/go-toolchain.sh")

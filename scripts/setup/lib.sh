@@ -45,6 +45,16 @@ writable_module_copy() {
   printf '%s' "$dest"
 }
 
+# Runs "$@" as one named step of a setup script, with a start line and its duration.
+step() {
+  local label=$1 t0
+  shift
+  t0=$(now)
+  say "▸ $label"
+  "$@"
+  say "✓ $label ($(fmt_duration $(( $(now) - t0 ))))"
+}
+
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Runs "$@" (a `go build -v`/`go install -v`), whose stderr lists each package as it is
@@ -77,4 +87,53 @@ go_build_progress() {
     return "$rc"
   fi
   printf '  %s: built in %s\n' "$label" "$(fmt_duration $(( $(now) - start )))"
+}
+
+# Prints the version of module $2 that the go.mod file $1 requires (or replaces it with).
+go_mod_version() {
+  awk -v m="$2" '$1 == "require" { $1 = ""; $0 = $0 } $1 == m && $2 ~ /^v/ { print $2; exit }' "$1"
+}
+
+# A short hash of the given files, so a stamp changes when any of them does.
+files_hash() { cat "$@" | sha256sum | cut -c1-16; }
+
+# The commit time of module $2 as the Go module proxy reports it, read in the module
+# folder $1 (ISO 8601, UTC): a reproducible build date for version ldflags.
+go_mod_time() {
+  go list -C "$1" -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' "$2"
+}
+
+# -ldflags that stamp a Kubernetes binary built from the k8s.io/kubernetes module
+# required in $1/go.mod with its release, as the Kubernetes release build does, so
+# `--version` and the API server's /version report it (and the compatibility version is
+# derived from it). The build date is the release's commit time.
+kube_version_ldflags() {
+  local version major minor date flags="-s -w" pkg key
+  version=$(go_mod_version "$1/go.mod" k8s.io/kubernetes)
+  [ -n "$version" ] || die "no k8s.io/kubernetes requirement in $1/go.mod"
+  major=${version#v}; major=${major%%.*}
+  minor=${version#v*.}; minor=${minor%%.*}
+  date=$(go_mod_time "$1" k8s.io/kubernetes)
+  for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+    for key in gitVersion=$version gitMajor=$major gitMinor=$minor gitTreeState=clean buildDate=$date; do
+      flags+=" -X $pkg.$key"
+    done
+  done
+  printf '%s' "$flags"
+}
+
+# -ldflags that stamp an Istio binary built from the istio.io/istio module required in
+# $1/go.mod: the module's VERSION file names the release branch's minor, and a build of
+# a branch snapshot is "<minor>-dev" (as Istio's own Makefile names it) with the
+# snapshot's commit as its revision.
+istio_version_ldflags() {
+  local version dir revision pkg=istio.io/istio/pkg/version
+  version=$(go_mod_version "$1/go.mod" istio.io/istio)
+  [ -n "$version" ] || die "no istio.io/istio requirement in $1/go.mod"
+  dir=$(go list -C "$1" -m -f '{{.Dir}}' istio.io/istio)
+  [ -f "$dir/VERSION" ] || die "no VERSION file in istio.io/istio@$version"
+  revision=${version##*-}
+  printf '%s' "-s -w -X $pkg.buildVersion=$(tr -d '[:space:]' < "$dir/VERSION")-dev" \
+    " -X $pkg.buildGitRevision=$revision -X $pkg.buildTag=$version -X $pkg.buildStatus=Clean" \
+    " -X $pkg.buildOS=$(go env GOOS) -X $pkg.buildArch=$(go env GOARCH)"
 }
