@@ -9,8 +9,9 @@ set -euo pipefail
 
 cluster=${MESHMART_CLUSTER:-meshmart}
 dapr_version=1.17.13
-istio_minor=1.29
-min_k8s_minor=29 # native sidecars (SidecarContainers) are on by default from Kubernetes 1.29
+istio_minor=1.31
+# istioctl 1.31 needs 1.32+; the manifests are checked against 1.37 (kind v0.33's node image).
+min_k8s_minor=32
 repo=$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)
 
 missing=()
@@ -18,7 +19,7 @@ need() {
   command -v "$1" >/dev/null 2>&1 || missing+=("$1 — $2")
 }
 need docker "install Docker Desktop or Docker Engine: https://docs.docker.com/get-docker/"
-need kind "install kind v0.27 or newer: https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
+need kind "install kind v0.33 or newer: https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
 need kubectl "install kubectl: https://kubernetes.io/docs/tasks/tools/"
 need istioctl "install istioctl ${istio_minor}.x: https://istio.io/latest/docs/setup/getting-started/#download"
 need helm "install Helm 3: https://helm.sh/docs/intro/install/"
@@ -53,7 +54,7 @@ fi
 kubectl config use-context "kind-${cluster}" >/dev/null
 server_minor=$(kubectl version -o json | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | tail -n 1)
 if [[ -z ${server_minor} || ${server_minor} -lt ${min_k8s_minor} ]]; then
-  echo "kind-up: Kubernetes 1.${server_minor:-?} is too old; native sidecars need 1.${min_k8s_minor}+ (use a newer kind)." >&2
+  echo "kind-up: Kubernetes 1.${server_minor:-?} is too old; Istio ${istio_minor} needs 1.${min_k8s_minor}+ (use a newer kind)." >&2
   exit 1
 fi
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: everything CI checks, runnable on a fresh clone. Installs what is missing
-# (npm packages, Debian packages, daprd/FerretDB/Jaeger builds, cached under .tools/),
-# then lints, typechecks and runs unit, integration and end-to-end tests in one mocha
-# run. TEST_LEVEL=unit|int|e2e narrows the run.
+# (npm packages, Debian packages, daprd/FerretDB/Jaeger builds and the control-plane
+# binaries of the cluster level, cached under .tools/), then lints, typechecks and runs
+# unit, integration, cluster and end-to-end tests in one mocha run.
+# TEST_LEVEL=unit|int|cluster|e2e narrows the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,10 @@ step() { printf '\n\033[1m== %s\033[0m (%ss)\n' "$*" "$(( $(date +%s) - started 
 
 step "bootstrap: dependencies, code generation, infrastructure binaries"
 bash scripts/bootstrap.sh
+if [ -z "${TEST_LEVEL:-}" ] || [ "${TEST_LEVEL}" = cluster ]; then
+  step "control-plane binaries for the cluster level"
+  bash scripts/setup/cluster-tools.sh
+fi
 
 step "lint and format (biome)"
 npx biome check .

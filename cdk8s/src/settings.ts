@@ -20,8 +20,14 @@ export const trustDomain = 'cluster.local';
 
 /** Dapr control plane release the cluster runs (Helm chart of the same version). */
 export const daprVersion = '1.17.13';
-/** Istio release whose CRDs the manifests are validated against and kind-up.sh expects. */
-export const istioVersion = '1.29.2';
+/**
+ * Istio minor the cluster runs: the one whose CRDs, istiod and istioctl the cluster test
+ * level builds and runs (tools/istio: the release-1.31 snapshot the Go module proxy
+ * serves; it serves no buildable tagged 1.29 or 1.30), and that kind-up.sh expects.
+ */
+export const istioVersion = '1.31';
+/** Kubernetes minor of kind v0.33's default node image, and of the API server the tests run. */
+export const kubernetesVersion = '1.37';
 
 /** Third-party images, pinned so a `skaffold dev` next month deploys the same thing. */
 export const images = {

@@ -8,6 +8,10 @@ import { parse } from 'yaml';
 import { observabilityEndpoints, observabilityPorts } from '../src/observability/endpoints.ts';
 import { repoRoot } from '../src/repo-paths.ts';
 import { daprVersion, istioVersion } from '../src/settings.ts';
+
+/** The daprd the local stack builds (tools/daprd/go.mod), which docs/cluster.md must name. */
+const localDaprVersion = /github\.com\/dapr\/dapr v(\S+)/.exec(readFileSync(join(repoRoot, 'tools/daprd/go.mod'), 'utf8'))?.[1];
+
 import { localPorts } from '../src/skaffold-config.ts';
 
 const tools = ['docker', 'kind', 'kubectl', 'istioctl', 'helm', 'skaffold', 'npm'];
@@ -75,7 +79,7 @@ describe('cluster bootstrap', () => {
     const doc = read('docs/cluster.md');
     for (const text of [
       `Dapr ${daprVersion}`,
-      '1.17.11',
+      `daprd **${localDaprVersion}**`,
       `Istio ${istioVersion.split('.').slice(0, 2).join('.')}`,
       'skaffold dev -p small',
       '.data/cluster-secret-seed',

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ControlPlane, type KubeObject, startControlPlane } from '@meshmart/stack';
-import type { SizeName } from '../src/settings.ts';
+import { kubernetesVersion, type SizeName } from '../src/settings.ts';
 import {
   type ApplyOutcome,
   addBudgetNode,
@@ -28,7 +28,7 @@ after(() => {
   if (summary.length === 0) return;
   const widths = summary[0]?.map((_, i) => Math.max(...summary.map((row) => (row[i] ?? '').length))) ?? [];
   const lines = summary.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '));
-  process.stdout.write(`\n  cluster check (${crdCount} CRDs installed)\n${lines.map((l) => `    ${l}`).join('\n')}\n\n`);
+  process.stdout.write(`\n  cluster check\n${lines.map((l) => `    ${l}`).join('\n')}\n\n`);
 });
 const fixedSeed = Buffer.alloc(48, 7);
 const manifests = (size: SizeName) => synthesize({ size, seed: fixedSeed }).objects;
@@ -83,6 +83,12 @@ describe('manifests on a real control plane (loopback)', function () {
 
   after(async () => {
     await cp?.stop();
+  });
+
+  it(`runs the Kubernetes minor of the docs' kind node image (${kubernetesVersion})`, async () => {
+    const version = await cp.client.ok<{ gitVersion: string }>('GET', '/version');
+    assert.match(version.body.gitVersion, new RegExp(`^v${kubernetesVersion.replace('.', '\\.')}\\.`));
+    summary.push(['', 'API server', version.body.gitVersion, `${crdCount} CRDs installed`]);
   });
 
   for (const size of ['default', 'small'] as const) {
