@@ -1,6 +1,15 @@
 /** Programmatic API of the local stack, for end-to-end and integration tests. */
 
 export { type ControlPlane, controlPlanePorts, type NodeSize, startControlPlane } from './control-plane/control-plane.ts';
+export {
+  generateIstioInstall,
+  type Istiod,
+  injectionWebhookFor,
+  istiodPorts,
+  istioNamespace,
+  istioProfile,
+  startIstiod,
+} from './control-plane/istiod.ts';
 export { KubeClient, type KubeObject, type KubeResponse } from './control-plane/kube-client.ts';
 export { dataStores, fullInfra, type Infra, type InfraName, type InfraOptions, startInfra } from './infra/index.ts';
 export { mailDir } from './infra/smtp-sink.ts';
