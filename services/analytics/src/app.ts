@@ -27,10 +27,7 @@ export interface AnalyticsDeps {
   config: AnalyticsConfig;
   logger: Logger;
   pool: pg.Pool;
-  sidecar: Pick<
-    Sidecar,
-    'getState' | 'saveState' | 'deleteState' | 'outboundReady' | 'loadedComponents' | 'stateStoreReachable'
-  >;
+  sidecar: Pick<Sidecar, 'getState' | 'saveState' | 'deleteState' | 'outboundReady' | 'loadedComponents' | 'stateStoreReachable'>;
   verifier: AccessTokenVerifier;
 }
 

@@ -9,8 +9,8 @@ import {
   initMetrics,
   mountSubscriptions,
   type RunningServer,
-  serveService,
   Sidecar,
+  serveService,
   sidecarReadiness,
 } from '@meshmart/kit';
 import { InventoryServiceService } from '@meshmart/proto/catalog/v1/inventory';

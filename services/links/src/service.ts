@@ -7,8 +7,8 @@ import {
   initMetrics,
   openDatabase,
   type RunningServer,
-  serveGrpcService,
   Sidecar,
+  serveGrpcService,
   sidecarReadiness,
   startOutboxRelay,
 } from '@meshmart/kit';

@@ -8,8 +8,8 @@ import {
   mountSubscriptions,
   openDatabase,
   type RunningServer,
-  serveService,
   Sidecar,
+  serveService,
   sidecarReadiness,
 } from '@meshmart/kit';
 import { OutputBindings } from '@meshmart/kit/bindings';

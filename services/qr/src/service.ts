@@ -5,11 +5,11 @@ import {
   createLogger,
   finishApp,
   initMetrics,
-  openDatabase,
   OutputBindings,
+  openDatabase,
   type RunningServer,
-  serveGrpcService,
   Sidecar,
+  serveGrpcService,
   sidecarReadiness,
   startOutboxRelay,
 } from '@meshmart/kit';
@@ -48,10 +48,7 @@ export async function startQr(config: QrConfig, options: { handleSignals?: boole
     service: 'qr',
     logger,
     appToken: config.APP_API_TOKEN,
-    readiness: [
-      { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      ...sidecarReadiness(sidecar, 'qr'),
-    ],
+    readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }, ...sidecarReadiness(sidecar, 'qr')],
   });
   const grpc = createGrpcServer({ logger, appToken: config.APP_API_TOKEN });
   grpc.addService(QRServiceService, qrHandlers(codes, { batchConcurrency: config.QR_BATCH_CONCURRENCY }));

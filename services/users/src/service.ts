@@ -8,8 +8,8 @@ import {
   mountSubscriptions,
   openDatabase,
   type RunningServer,
-  serveService,
   Sidecar,
+  serveService,
   sidecarReadiness,
   startOutboxRelay,
 } from '@meshmart/kit';
