@@ -5,8 +5,8 @@
  */
 import type { ComponentName, ServiceSpec } from '@meshmart/kit/topology';
 import { componentNames } from '@meshmart/kit/topology';
-import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { Component } from '../../imports/dapr.io.ts';
 import { blobMountPath } from '../apps/pod-annotations.ts';
 import { usersOf } from '../context.ts';
 import { credentials, ports, storeHost } from '../data/stores.ts';
@@ -74,9 +74,7 @@ export function daprComponents(scope: Construct, services: readonly ServiceSpec[
     const scopes = usersOf(services, name);
     if (scopes.length === 0) continue;
     const { type, metadata } = definitions[name];
-    new ApiObject(scope, `component-${name}`, {
-      apiVersion: 'dapr.io/v1alpha1',
-      kind: 'Component',
+    new Component(scope, `component-${name}`, {
       metadata: { name },
       spec: { type, version: 'v1', metadata },
       scopes,

@@ -3,17 +3,15 @@
  * Dapr's is off; invocation is addressed to `<app-id>-invoke` so Istio's per-request
  * policies see it; traces go to the same collector as the apps' and Envoy's.
  */
-import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { Configuration } from '../../imports/dapr.io.ts';
 import { daprConfigName } from '../apps/pod-annotations.ts';
 import { daprNameResolutionTemplate, fqdn } from '../naming.ts';
 import { observabilityEndpoints } from '../observability/endpoints.ts';
 import { namespaces, trustDomain } from '../settings.ts';
 
 export function daprConfiguration(scope: Construct): void {
-  new ApiObject(scope, 'dapr-configuration', {
-    apiVersion: 'dapr.io/v1alpha1',
-    kind: 'Configuration',
+  new Configuration(scope, 'dapr-configuration', {
     metadata: { name: daprConfigName },
     spec: {
       tracing: {

@@ -7,8 +7,8 @@
  */
 import type { ComponentName, ServiceSpec } from '@meshmart/kit/topology';
 import { componentNames } from '@meshmart/kit/topology';
-import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { Resiliency } from '../../imports/dapr.io.ts';
 import { usersOf } from '../context.ts';
 
 export const resiliencyPolicies = {
@@ -54,9 +54,7 @@ function componentTargets(services: readonly ServiceSpec[]): Record<string, { ou
 
 export function daprResiliency(scope: Construct, services: readonly ServiceSpec[]): void {
   const invoked = [...new Set(services.flatMap((s) => s.calls.map((c) => c.to)))];
-  new ApiObject(scope, 'dapr-resiliency', {
-    apiVersion: 'dapr.io/v1alpha1',
-    kind: 'Resiliency',
+  new Resiliency(scope, 'dapr-resiliency', {
     metadata: { name: 'meshmart' },
     spec: {
       policies: resiliencyPolicies,
