@@ -2,6 +2,14 @@
 
 export { type ControlPlane, controlPlanePorts, type NodeSize, startControlPlane } from './control-plane/control-plane.ts';
 export {
+  type DaprInjector,
+  daprInjectorPorts,
+  daprNamespace,
+  daprSidecarImage,
+  daprWebhook,
+  startDaprInjector,
+} from './control-plane/dapr-injector.ts';
+export {
   generateIstioInstall,
   type Istiod,
   injectionWebhookFor,
