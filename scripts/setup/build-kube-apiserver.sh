@@ -8,20 +8,4 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-src=$ROOT/tools/control-plane
-version=$(go_mod_version "$src/go.mod" k8s.io/kubernetes)
-[ -n "$version" ] || die "no k8s.io/kubernetes requirement in $src/go.mod"
-want="$version $(files_hash "$src/go.mod" "$src/go.sum")"
-
-if [ -x "$BIN/kube-apiserver" ] && stamp_matches kube-apiserver "$want"; then
-  say "kube-apiserver $version: up to date"
-  exit 0
-fi
-
-say "kube-apiserver: building $version (a first build takes about 5 minutes on 2 cores)"
-go_build_progress kube-apiserver go build -C "$src" -v -trimpath \
-  -ldflags "$(kube_version_ldflags "$src")" \
-  -o "$BIN/kube-apiserver.new" k8s.io/kubernetes/cmd/kube-apiserver
-mv "$BIN/kube-apiserver.new" "$BIN/kube-apiserver"
-stamp_write kube-apiserver "$want"
-say "kube-apiserver: $("$BIN/kube-apiserver" --version)"
+build_kube_binary kube-apiserver "about 5 minutes"

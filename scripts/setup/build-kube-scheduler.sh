@@ -8,20 +8,4 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-src=$ROOT/tools/control-plane
-version=$(go_mod_version "$src/go.mod" k8s.io/kubernetes)
-[ -n "$version" ] || die "no k8s.io/kubernetes requirement in $src/go.mod"
-want="$version $(files_hash "$src/go.mod" "$src/go.sum")"
-
-if [ -x "$BIN/kube-scheduler" ] && stamp_matches kube-scheduler "$want"; then
-  say "kube-scheduler $version: up to date"
-  exit 0
-fi
-
-say "kube-scheduler: building $version (a first build takes about 20 seconds after kube-apiserver on 2 cores)"
-go_build_progress kube-scheduler go build -C "$src" -v -trimpath \
-  -ldflags "$(kube_version_ldflags "$src")" \
-  -o "$BIN/kube-scheduler.new" k8s.io/kubernetes/cmd/kube-scheduler
-mv "$BIN/kube-scheduler.new" "$BIN/kube-scheduler"
-stamp_write kube-scheduler "$want"
-say "kube-scheduler: $("$BIN/kube-scheduler" --version)"
+build_kube_binary kube-scheduler "about 20 seconds after kube-apiserver"

@@ -137,3 +137,24 @@ istio_version_ldflags() {
     " -X $pkg.buildGitRevision=$revision -X $pkg.buildTag=$version -X $pkg.buildStatus=Clean" \
     " -X $pkg.buildOS=$(go env GOOS) -X $pkg.buildArch=$(go env GOARCH)"
 }
+
+# Builds k8s.io/kubernetes/cmd/$1 from the module pinned in tools/control-plane into
+# $BIN/$1, with the release stamped into `--version`; skipped while the pin is unchanged.
+# $2 is how long a first build takes, for the start line.
+build_kube_binary() {
+  local name=$1 expected=$2 src=$ROOT/tools/control-plane version want
+  version=$(go_mod_version "$src/go.mod" k8s.io/kubernetes)
+  [ -n "$version" ] || die "no k8s.io/kubernetes requirement in $src/go.mod"
+  want="$version $(files_hash "$src/go.mod" "$src/go.sum")"
+  if [ -x "$BIN/$name" ] && stamp_matches "$name" "$want"; then
+    say "$name $version: up to date"
+    return 0
+  fi
+  say "$name: building $version (a first build takes $expected on 2 cores)"
+  go_build_progress "$name" go build -C "$src" -v -trimpath \
+    -ldflags "$(kube_version_ldflags "$src")" \
+    -o "$BIN/$name.new" "k8s.io/kubernetes/cmd/$name"
+  mv "$BIN/$name.new" "$BIN/$name"
+  stamp_write "$name" "$want"
+  say "$name: $("$BIN/$name" --version)"
+}
