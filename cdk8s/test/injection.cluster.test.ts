@@ -21,7 +21,7 @@ import {
   startDaprInjector,
   startIstiod,
 } from '@meshmart/stack';
-import { daprConfigName } from '../src/apps/pod-annotations.ts';
+import { blobMountPath, blobVolumeName, daprConfigName } from '../src/apps/pod-annotations.ts';
 import { appApiTokenSecret, daprApiTokenSecret, daprMetricsPort } from '../src/naming.ts';
 import { namespaces, sizings } from '../src/settings.ts';
 import { addBudgetNode, applyAll, installCrds, installStorage } from './support/loopback-cluster.ts';
@@ -55,6 +55,7 @@ interface Container {
   args?: string[];
   env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
   restartPolicy?: string;
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: { capabilities?: { add?: string[]; drop?: string[] }; privileged?: boolean };
 }
@@ -246,6 +247,17 @@ describe('injection webhooks on a real control plane (loopback)', function () {
           where,
         );
         assert.deepEqual(daprd.securityContext?.capabilities?.drop, ['ALL'], where);
+        assert.ok(daprd.args?.includes('--log-as-json'), where);
+        assert.equal(
+          argAfter(daprd.args, '--app-health-check-path'),
+          spec.appProtocol === 'http' ? '/healthz' : undefined,
+          `${where}: app health checks are for HTTP apps only`,
+        );
+        assert.deepEqual(
+          (daprd.volumeMounts ?? []).filter((m) => m.name === blobVolumeName).map((m) => m.mountPath),
+          spec.components.includes('blobstore') ? [blobMountPath] : [],
+          `${where}: blob volume`,
+        );
       }
     }
   });
@@ -371,6 +383,27 @@ describe('injection webhooks on a real control plane (loopback)', function () {
     ]);
     for (const m of messages) summary.push(['', `${m.level} ${m.code}`, m.origin, m.message.slice(0, 110)]);
     assert.deepEqual(analyzerProblems(messages), []);
+  });
+
+  it('keeps istiod and the Dapr injector on loopback: every socket they hold is 127.0.0.1', async () => {
+    const { stdout } = await run('ss', ['-tanpH']);
+    for (const [name, child] of [
+      ['istiod', istiod?.child],
+      ['dapr-injector', dapr?.child],
+    ] as const) {
+      assert.ok(child?.running, `${name} is not running`);
+      const sockets = stdout.split('\n').filter((l) => l.includes(`pid=${child.pid},`));
+      assert.ok(sockets.length > 0, `${name} holds no TCP socket`);
+      const elsewhere = sockets.filter((l) => {
+        const [, , , local = '', peer = ''] = l.trim().split(/\s+/);
+        const loopback = (a: string) => /^(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]):/.test(a);
+        return !loopback(local) || !(loopback(peer) || /^(0\.0\.0\.0|\*|\[::\]):\*$/.test(peer));
+      });
+      assert.deepEqual(elsewhere, [], `${name} sockets off loopback`);
+      const listening = sockets.filter((l) => l.startsWith('LISTEN')).length;
+      summary.push([name, 'sockets', `${sockets.length} (${listening} listening)`, 'all on 127.0.0.1']);
+    }
+    summary.push(['dapr-injector', 'serving certificate', `${dapr?.signed()} signed by the Sentry stand-in`, 'loopback CA']);
   });
 
   describe('negative cases: each check catches what it is for', () => {

@@ -25,7 +25,6 @@ import type { KubeObject } from './kube-client.ts';
 export const daprInjectorPorts = {
   webhook: 26520,
   healthz: 26521,
-  metrics: 26522,
   sentry: 26523,
 } as const;
 
@@ -285,9 +284,9 @@ export async function startDaprInjector(cp: ControlPlane, options: { timeoutMs?:
       '--listen-address=127.0.0.1',
       `--port=${daprInjectorPorts.webhook}`,
       `--healthz-port=${daprInjectorPorts.healthz}`,
-      '--metrics-listen-address=127.0.0.1',
-      `--metrics-port=${daprInjectorPorts.metrics}`,
-      '--enable-metrics',
+      // The chart enables metrics, but Dapr 1.17.5's injector never hands
+      // --metrics-listen-address to its exporter, which then listens on every interface.
+      '--enable-metrics=false',
       '--scheduler-enabled=false',
       '--log-level=info',
       '--log-as-json',
