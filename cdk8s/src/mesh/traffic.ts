@@ -36,6 +36,16 @@ const longInvocations: Partial<Record<ServiceName, { timeout: string; perTryTime
   orders: { timeout: '35s', perTryTimeout: '35s' },
 };
 
+/** The bounds of Dapr's request/response invocation of an app (its `dapr-invocation` route). */
+export function invocationBounds(app: ServiceName): { timeout: string; perTryTimeout: string } {
+  return (
+    longInvocations[app] ?? {
+      timeout: trafficSettings.invocationTimeout,
+      perTryTimeout: trafficSettings.invocationPerTryTimeout,
+    }
+  );
+}
+
 /** Path prefix of Dapr's internal invocation API; everything else on the hop is proxied gRPC. */
 export const daprInternalInvocationPrefix = '/dapr.proto.internals.v1.ServiceInvocation/';
 
@@ -86,10 +96,10 @@ export function invocationRoutes(scope: Construct, services: readonly ServiceSpe
             name: 'dapr-invocation',
             match: [{ uri: { prefix: daprInternalInvocationPrefix } }],
             route,
-            timeout: longInvocations[spec.name]?.timeout ?? trafficSettings.invocationTimeout,
+            timeout: invocationBounds(spec.name).timeout,
             retries: {
               attempts: trafficSettings.attempts,
-              perTryTimeout: longInvocations[spec.name]?.perTryTimeout ?? trafficSettings.invocationPerTryTimeout,
+              perTryTimeout: invocationBounds(spec.name).perTryTimeout,
               retryOn: trafficSettings.retryOn,
             },
           },
