@@ -272,8 +272,10 @@ describe('injection webhooks on a real control plane (loopback)', function () {
       // daprd parses the flag as a list: "" is an empty list, and no scheduler client starts.
       assert.equal(argAfter(daprd.args, '--scheduler-host-address'), '', podName(pod));
       seen.add(
-        daprd.args?.filter((a) => /placement|scheduler|actors/.test(a)).join(' ') +
-          JSON.stringify(argAfter(daprd.args, '--scheduler-host-address')),
+        (daprd.args ?? [])
+          .map((a) => (a === '' ? '""' : a))
+          .filter((a, i, all) => /placement|scheduler|actors/.test(a) || /placement|scheduler/.test(all[i - 1] ?? ''))
+          .join(' '),
       );
     }
     summary.push(['daprd', 'placement / scheduler', [...seen].join(' | '), 'no placement, scheduler disabled']);
@@ -340,6 +342,30 @@ describe('injection webhooks on a real control plane (loopback)', function () {
       .filter((e) => e.reason === 'FailedCreate' && e.involvedObject.namespace?.startsWith('meshmart'))
       .map((e) => `${e.involvedObject.namespace}/${e.involvedObject.name}: ${e.message}`);
     assert.deepEqual(failed, []);
+  });
+
+  it('leaves the injected pods within PodSecurity "restricted" too (dry run of the stricter label)', async () => {
+    // PodSecurity answers a change of a namespace's enforce level with a warning per
+    // existing pod that would violate it; dryRun keeps the namespace as it is.
+    const wouldViolate = async (ns: string) =>
+      (
+        await cp.client.ok(
+          'PATCH',
+          `/api/v1/namespaces/${ns}?dryRun=All`,
+          { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+          'application/merge-patch+json',
+        )
+      ).warnings;
+    for (const ns of [namespaces.apps, namespaces.data]) {
+      assert.deepEqual(await wouldViolate(ns), [], ns);
+      summary.push([ns, 'PodSecurity', 'baseline enforced', 'restricted would admit every injected pod too']);
+    }
+    // The control: istioctl's ingress gateway pod sets no runAsNonRoot or seccomp profile.
+    const gateway = await wouldViolate(namespaces.istio);
+    assert.ok(
+      gateway.some((w) => /istio-ingressgateway/.test(w)),
+      `no restricted warning for the ingress gateway: ${gateway.join(' | ')}`,
+    );
   });
 
   it('binds every pod on the node within the budget, sidecars included', () => {
