@@ -5,10 +5,11 @@
  */
 import type { RouterMiddleware } from '@koa/router';
 import type { AccessTokenVerifier } from '@meshmart/kit';
-import { createApp, finishApp, type Logger, type Sidecar, sidecarReadiness } from '@meshmart/kit';
+import { capability, createApp, finishApp, type Logger, type Sidecar, sidecarReadiness } from '@meshmart/kit';
 import type Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
 import { authorize, type GatewayState, identify } from './access-control.ts';
+import { capabilityOf } from './capabilities.ts';
 import { forwardToService } from './forward.ts';
 import { type LinksDeps, linksHandler } from './links.ts';
 import { sseStreamsOpen } from './metrics.ts';
@@ -74,7 +75,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   for (const route of routes) {
     const handle = handler(route);
     if (!handle) continue;
-    const chain: Step[] = [];
+    // First, so that a 503 from token verification names the route's capability too.
+    const chain: Step[] = [capability(capabilityOf(route))];
     if (route.access !== 'public') chain.push(identify(verifier, { optional: route.access === 'optional' }));
     if (route.limit) chain.push(limit(route.limit, route.path));
     if (route.access !== 'public') chain.push(authorize(route.access));

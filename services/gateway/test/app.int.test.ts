@@ -30,7 +30,11 @@ interface Gateway {
   server: RunningServer;
 }
 
-async function startGateway(counters: 'unreachable' | CounterStore, authMax = 100): Promise<Gateway & { key: SigningKey }> {
+async function startGateway(
+  counters: 'unreachable' | CounterStore,
+  authMax = 100,
+  keys: 'served' | 'unreachable' = 'served',
+): Promise<Gateway & { key: SigningKey }> {
   const key = await signingKey('key-1');
   const jwks = new FakeJwks();
   jwks.keys = [key.jwk];
@@ -46,7 +50,8 @@ async function startGateway(counters: 'unreachable' | CounterStore, authMax = 10
       cacheMaxAgeMs: 600_000,
       cooldownMs: 0,
       timeoutMs: 1000,
-      fetch: jwks.fetch,
+      // Unreachable: the key set is fetched for real, from the closed sidecar port.
+      ...(keys === 'served' && { fetch: jwks.fetch }),
     }),
     limiter: new FixedWindowLimiter({
       store: counters === 'unreachable' ? sidecar : counters,
@@ -134,12 +139,14 @@ describe('gateway over HTTP without a sidecar', () => {
     const res = await post('/api/auth/login', JSON.stringify({ email: 'a@b.co', password: 'whatever1' }));
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('retry-after'), '1');
-    assert.match((await problemOf(res)).detail, /users is unavailable/);
+    assert.match((await problemOf(res)).detail, /^sign-in is unavailable/, 'the detail names what the route provides');
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
 
     const token = await accessToken(gw.key);
     const me = await fetch(`${gw.base}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(me.status, 503);
+    assert.ok(me.headers.get('retry-after'), 'a 503 passed on from upstream keeps Retry-After');
+    assert.match((await problemOf(me)).detail, /^your profile is unavailable/);
 
     const metrics = await (await fetch(`${gw.base}/metrics`)).text();
     assert.match(metrics, /gateway_rate_limit_errors_total\{service="gateway"\} [1-9]/);
@@ -155,7 +162,7 @@ describe('gateway over HTTP without a sidecar', () => {
     assert.deepEqual(await fieldsOf(await fetch(`${gw.base}/api/products?q=a&q=b&limit=0`)), ['q', 'limit']);
     const listed = await fetch(`${gw.base}/api/products?sort=-price&inStock=true`);
     assert.equal(listed.status, 503);
-    assert.match((await problemOf(listed)).detail, /catalog is unavailable/);
+    assert.match((await problemOf(listed)).detail, /^the product catalog is unavailable/);
 
     const notAdmin = await post('/api/products', JSON.stringify({}), customer);
     assert.equal(notAdmin.status, 403);
@@ -173,7 +180,7 @@ describe('gateway over HTTP without a sidecar', () => {
     assert.deepEqual(await fieldsOf(await post('/api/orders', JSON.stringify(priced), withKey)), ['items.0.unitPriceMinor']);
     const placed = await post('/api/orders', JSON.stringify(checkout), withKey);
     assert.equal(placed.status, 503);
-    assert.match((await problemOf(placed)).detail, /orders is unavailable/);
+    assert.match((await problemOf(placed)).detail, /^checkout is unavailable/);
 
     const unread = await fetch(`${gw.base}/api/notifications?unread=maybe`, { headers: customer });
     assert.deepEqual(await fieldsOf(unread), ['unread']);
@@ -183,7 +190,7 @@ describe('gateway over HTTP without a sidecar', () => {
     const event = JSON.stringify({ name: 'page.view' });
     const anonymous = await post('/api/analytics/track', event);
     assert.equal(anonymous.status, 503, 'let through to an absent analytics');
-    assert.match((await problemOf(anonymous)).detail, /analytics is unavailable/);
+    assert.match((await problemOf(anonymous)).detail, /^analytics is unavailable/);
     const forged = await post('/api/analytics/track', event, { authorization: 'Bearer not.a.token' });
     assert.equal(forged.status, 401);
     const signedIn = await post('/api/analytics/track', event, { authorization: `Bearer ${await accessToken(gw.key)}` });
@@ -256,5 +263,34 @@ describe('gateway rate limits over HTTP', () => {
         .status;
     assert.deepEqual([await get('user-a'), await get('user-a'), await get('user-a')], [503, 503, 429]);
     assert.equal(await get('user-b'), 503, 'another user from the same address has their own budget');
+  });
+});
+
+describe('gateway whose signing keys cannot be fetched', () => {
+  let gw: Gateway & { key: SigningKey };
+
+  before(async () => {
+    gw = await startGateway('unreachable', 100, 'unreachable');
+  });
+  after(() => gw.server.close());
+
+  it('answers a valid token with 503, Retry-After and the route’s capability, never 401', async () => {
+    const token = await accessToken(gw.key, { roles: ['customer', 'admin'] });
+    for (const [path, capability] of [
+      ['/api/users/me', 'your profile'],
+      ['/api/admin/users', 'user administration'],
+    ] as const) {
+      const res = await fetch(gw.base + path, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 503, path);
+      assert.ok(Number(res.headers.get('retry-after')) > 0, path);
+      const { detail } = await problemOf(res);
+      assert.ok(detail.startsWith(`${capability} is unavailable`), detail);
+      assert.ok(!/127\.0\.0\.1|ECONN|:\d+/.test(detail), detail);
+    }
+  });
+
+  it('still refuses a token that is no token at all with 401', async () => {
+    const res = await fetch(`${gw.base}/api/users/me`, { headers: { authorization: 'Bearer not-a-jwt' } });
+    assert.equal(res.status, 401);
   });
 });

@@ -10,6 +10,7 @@ import { readJsonBody } from './body.ts';
 import { Problem, problems } from './errors.ts';
 import { type Logger, requestContext } from './logging.ts';
 import { httpMetrics, initMetrics, registry } from './metrics.ts';
+import { classifyOutage, problemFor } from './outages.ts';
 
 export interface ReadinessCheck {
   name: string;
@@ -27,11 +28,18 @@ export interface AppOptions {
    */
   appToken?: string | undefined;
   readiness?: ReadinessCheck[];
+  /**
+   * What the service provides, named in the detail of a 503 when a route names nothing
+   * more precise with `capability()`, e.g. `the product catalog`.
+   */
+  capability?: string;
 }
 
 export interface AppState {
   requestId: string;
   body: unknown;
+  /** Set by `capability()`: what the route provides, for the detail of a 503. */
+  capability?: string;
 }
 
 export type AppContext = Context & { state: AppState };
@@ -75,7 +83,7 @@ export function createApp(options: AppOptions): ServiceApp {
         throw problems.notFound(`no route for ${ctx.method} ${ctx.path}`);
       }
     } catch (err) {
-      renderError(ctx, err, logger);
+      renderError(ctx, err, logger, options.capability);
     } finally {
       const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
       if (!OPEN_PATHS.has(ctx.path)) {
@@ -150,26 +158,20 @@ export function finishApp({ app, router }: ServiceApp): Koa {
   return app;
 }
 
-function renderError(ctx: Context, err: unknown, logger: Logger): void {
-  let problem: Problem;
-  if (err instanceof Problem) {
-    problem = err;
-  } else if (isHttpError(err) && err.status < 500) {
-    problem = new Problem(err.status, 'http-error', err.message);
-  } else {
-    problem = problems.internal(err);
-  }
-  if (problem.status >= 500) {
-    logger.error('request failed', { status: problem.status, detail: problem.detail, err: describe(err) });
+function renderError(ctx: Context, err: unknown, logger: Logger, defaultCapability: string | undefined): void {
+  const named = typeof ctx.state.capability === 'string' ? ctx.state.capability : defaultCapability;
+  const problem = problemFor(err, named);
+  const meta = { request_id: ctx.state.requestId, status: problem.status, path: ctx.path, err: describe(err) };
+  // An outage is expected to pass; the cause (with its addresses) stays in the log.
+  if (problem.status === 503 || classifyOutage(err)) {
+    logger.warn('dependency unavailable', { ...meta, capability: named, detail: problem.detail });
+  } else if (problem.status >= 500) {
+    logger.error('request failed', { ...meta, detail: problem.detail });
   }
   ctx.status = problem.status;
   for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
   ctx.type = 'application/problem+json';
   ctx.body = problem.toBody(ctx.path);
-}
-
-function isHttpError(err: unknown): err is { status: number; message: string } {
-  return typeof err === 'object' && err !== null && typeof (err as { status?: unknown }).status === 'number';
 }
 
 function describe(err: unknown): unknown {

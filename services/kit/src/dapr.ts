@@ -7,6 +7,7 @@
 import type { DaprClient } from '@dapr/dapr';
 import { isProblemBody, Problem, problemFromBody, problems } from './errors.ts';
 import { daprClientMetrics } from './metrics.ts';
+import { SidecarError } from './outages.ts';
 
 export interface SidecarOptions {
   daprHttpPort: number;
@@ -43,6 +44,23 @@ export function forwardedHeaders(incoming: Record<string, string | string[] | un
 function isConnectionFailure(err: unknown): boolean {
   const code = (err as { cause?: { code?: string } }).cause?.code;
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
+}
+
+/**
+ * A typed error for a failed building-block call, so that callers (and the kit's error
+ * handling) can tell a store or broker behind the sidecar that is down (5xx) from a
+ * request the sidecar refused.
+ */
+async function sidecarError(what: string, response: Response): Promise<SidecarError> {
+  const text = await response.text().catch(() => '');
+  let errorCode: string | undefined;
+  try {
+    const parsed = JSON.parse(text) as { errorCode?: unknown };
+    if (typeof parsed.errorCode === 'string') errorCode = parsed.errorCode;
+  } catch {
+    // Not JSON: the status alone has to do.
+  }
+  return new SidecarError(`${what} failed: ${response.status} ${text}`, response.status, errorCode);
 }
 
 export class Sidecar {
@@ -145,7 +163,7 @@ export class Sidecar {
         },
       );
       outcome = String(response.status);
-      if (!response.ok) throw new Error(`publish to ${topic} failed: ${response.status} ${await response.text()}`);
+      if (!response.ok) throw await sidecarError(`publish to ${topic}`, response);
     } finally {
       const labels = { target: pubsub, operation: 'publish', outcome };
       daprClientMetrics().requests.inc(labels);
@@ -196,7 +214,7 @@ export class Sidecar {
       });
       outcome = String(response.status);
       if (!response.ok && !expectedFailures.includes(response.status)) {
-        throw new Error(`state ${init.method} ${path} failed: ${response.status} ${await response.text()}`);
+        throw await sidecarError(`state ${init.method} ${path}`, response);
       }
       return response;
     } catch (err) {

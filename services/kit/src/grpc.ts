@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Problem, problems } from './errors.ts';
 import type { Logger } from './logging.ts';
 import { grpcMetrics } from './metrics.ts';
+import { classifyOutage, mentionsInternals } from './outages.ts';
 
 export class GrpcError extends Error {
   constructor(
@@ -43,10 +44,14 @@ export function httpStatusForGrpc(code: grpc.status): number {
 /** Maps an error from a gRPC call to the problem the gateway answers with. */
 export function problemFromGrpc(err: unknown, target: string): Problem {
   const e = err as Partial<grpc.ServiceError>;
-  if (typeof e.code !== 'number') return problems.internal(err);
+  if (typeof e.code !== 'number') {
+    return classifyOutage(err) ? problems.unavailable(`${target} is unavailable`, err) : problems.internal(err);
+  }
   const status = httpStatusForGrpc(e.code);
-  const detail = e.details || e.message || grpc.status[e.code];
-  if (status === 503) return problems.unavailable(`${target} is unavailable: ${detail}`, err);
+  const said = e.details || e.message || grpc.status[e.code];
+  // grpc-js words its own connection failures with the address it dialled.
+  const detail = mentionsInternals(said) ? grpc.status[e.code] : said;
+  if (status === 503 || classifyOutage(err)) return problems.unavailable(`${target} is unavailable: ${detail}`, err);
   if (status === 504) return problems.timeout(`${target} did not answer in time`, err);
   if (status >= 500) return problems.badGateway(`${target} failed: ${detail}`, err);
   return new Problem(status, `grpc-${grpc.status[e.code].toLowerCase().replace(/_/g, '-')}`, grpc.status[e.code], {
@@ -64,6 +69,11 @@ function tokenMatches(metadata: grpc.Metadata, expected: string): boolean {
 
 function toServiceError(err: unknown, logger: Logger, method: string): Partial<grpc.ServiceError> {
   if (err instanceof GrpcError) return { code: err.code, details: err.message };
+  // A store or sidecar that is down: the caller may retry, and must not see the driver's words.
+  if ((err instanceof Problem && err.status === 503) || (!(err instanceof Problem) && classifyOutage(err))) {
+    logger.warn('grpc handler met an outage', { method, err: (err as Error).message });
+    return { code: grpc.status.UNAVAILABLE, details: 'temporarily unavailable; retry later' };
+  }
   if (err instanceof Problem && err.status < 500) {
     const code =
       err.status === 404

@@ -10,6 +10,7 @@ export * from './events.ts';
 export * from './grpc.ts';
 export * from './logging.ts';
 export * from './metrics.ts';
+export * from './outages.ts';
 export * from './outbox.ts';
 export * from './pubsub.ts';
 export * from './server.ts';

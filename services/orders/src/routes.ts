@@ -4,7 +4,15 @@
  * first line, not the only one.
  */
 import type Router from '@koa/router';
-import { type AccessTokenVerifier, type AppContext, fieldErrors, type Principal, parse, problems } from '@meshmart/kit';
+import {
+  type AccessTokenVerifier,
+  type AppContext,
+  capability,
+  fieldErrors,
+  type Principal,
+  parse,
+  problems,
+} from '@meshmart/kit';
 import type { Context } from 'koa';
 import type { Checkout } from './checkout.ts';
 import { isSettled, orderView } from './order.ts';
@@ -19,6 +27,7 @@ export interface RouteDeps {
 
 export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteDeps): void {
   const caller = (ctx: Context): Promise<Principal> => verifier.verify(ctx.get('authorization'));
+  const yourOrders = capability('your orders');
 
   async function views(orders: StoredOrder[]) {
     const timelines = await repo.timelines(orders.map((o) => o.id));
@@ -36,7 +45,7 @@ export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteD
     ]);
   }
 
-  router.post('/orders', async (ctx) => {
+  router.post('/orders', capability('checkout'), async (ctx) => {
     const user = await caller(ctx);
     const { key, body } = checkoutInput(ctx);
     const { created, order } = await checkout.place(user, key, body);
@@ -45,20 +54,20 @@ export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteD
     ctx.body = (await views([order]))[0];
   });
 
-  router.get('/orders', async (ctx) => {
+  router.get('/orders', yourOrders, async (ctx) => {
     const user = await caller(ctx);
     const { limit, offset } = parse(listQuery, ctx.query);
     const { items, total } = await repo.listForUser(user.id, limit, offset);
     ctx.body = { items: await views(items), total, limit, offset };
   });
 
-  router.get('/orders/:id', async (ctx) => {
+  router.get('/orders/:id', yourOrders, async (ctx) => {
     const user = await caller(ctx);
     const id = parse(orderIdParam, ctx.params.id);
     ctx.body = (await views([await checkout.visible(user, id)]))[0];
   });
 
-  router.post('/orders/:id/cancel', async (ctx) => {
+  router.post('/orders/:id/cancel', capability('cancelling orders'), async (ctx) => {
     const user = await caller(ctx);
     const id = parse(orderIdParam, ctx.params.id);
     const order = await checkout.cancel(user, id);

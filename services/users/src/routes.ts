@@ -1,6 +1,6 @@
 /** REST routes, reached only through the sidecar (the app token is checked by the kit). */
 import type Router from '@koa/router';
-import { type AppContext, parse, problems } from '@meshmart/kit';
+import { type AppContext, capability, parse, problems } from '@meshmart/kit';
 import type { Context } from 'koa';
 import type { Accounts } from './accounts.ts';
 import { addressBody, listQuery, loginBody, refreshBody, registerBody, updateMeBody, uuidParam } from './schemas.ts';
@@ -22,8 +22,11 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
     const header = ctx.get('authorization');
     const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);
     if (!match?.[1]) throw problems.unauthorized('a bearer access token is required');
+    // Outside the try: keys that cannot be read (the database is down) say nothing about
+    // the token, and a 401 would sign the user out over an outage.
+    const published = await keys.jwks();
     try {
-      return await verifyAccessToken(keys, tokens, match[1]);
+      return await verifyAccessToken(published, tokens, match[1]);
     } catch (err) {
       throw problems.unauthorized(`access token rejected: ${(err as Error).message}`);
     }
@@ -37,57 +40,59 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
   }
 
   const body = (ctx: Context) => (ctx as AppContext).state.body;
+  const profile = capability('your profile');
+  const addresses = capability('your addresses');
 
-  router.get('/.well-known/jwks.json', async (ctx) => {
+  router.get('/.well-known/jwks.json', capability('sign-in'), async (ctx) => {
     ctx.set('cache-control', 'public, max-age=300');
     ctx.body = await keys.jwks();
   });
 
-  router.post('/auth/register', async (ctx) => {
+  router.post('/auth/register', capability('sign-up'), async (ctx) => {
     const input = parse(registerBody, body(ctx));
     ctx.status = 201;
     ctx.body = await accounts.register(input);
   });
 
-  router.post('/auth/login', async (ctx) => {
+  router.post('/auth/login', capability('sign-in'), async (ctx) => {
     const { email, password } = parse(loginBody, body(ctx));
     ctx.body = await accounts.login(email, password);
   });
 
-  router.post('/auth/refresh', async (ctx) => {
+  router.post('/auth/refresh', capability('sign-in'), async (ctx) => {
     const { refreshToken } = parse(refreshBody, body(ctx));
     ctx.body = await accounts.refresh(refreshToken);
   });
 
-  router.post('/auth/logout', async (ctx) => {
+  router.post('/auth/logout', capability('sign-out'), async (ctx) => {
     const { refreshToken } = parse(refreshBody, body(ctx));
     await accounts.logout(refreshToken);
     ctx.status = 204;
   });
 
-  router.get('/me', async (ctx) => {
+  router.get('/me', profile, async (ctx) => {
     ctx.body = await me(ctx);
   });
 
-  router.put('/me', async (ctx) => {
+  router.put('/me', profile, async (ctx) => {
     const { displayName } = parse(updateMeBody, body(ctx));
     const { id } = await me(ctx);
     ctx.body = await repo.updateDisplayName(id, displayName);
   });
 
-  router.get('/me/addresses', async (ctx) => {
+  router.get('/me/addresses', addresses, async (ctx) => {
     const { id } = await me(ctx);
     ctx.body = { items: await repo.addresses(id) };
   });
 
-  router.post('/me/addresses', async (ctx) => {
+  router.post('/me/addresses', addresses, async (ctx) => {
     const input = parse(addressBody, body(ctx));
     const { id } = await me(ctx);
     ctx.status = 201;
     ctx.body = await repo.addAddress(id, input);
   });
 
-  router.get('/me/addresses/:id', async (ctx) => {
+  router.get('/me/addresses/:id', addresses, async (ctx) => {
     const addressId = parse(uuidParam, ctx.params.id);
     const { id } = await me(ctx);
     const address = await repo.address(id, addressId);
@@ -95,7 +100,7 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
     ctx.body = address;
   });
 
-  router.put('/me/addresses/:id', async (ctx) => {
+  router.put('/me/addresses/:id', addresses, async (ctx) => {
     const addressId = parse(uuidParam, ctx.params.id);
     const input = parse(addressBody, body(ctx));
     const { id } = await me(ctx);
@@ -104,14 +109,14 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
     ctx.body = address;
   });
 
-  router.delete('/me/addresses/:id', async (ctx) => {
+  router.delete('/me/addresses/:id', addresses, async (ctx) => {
     const addressId = parse(uuidParam, ctx.params.id);
     const { id } = await me(ctx);
     if (!(await repo.deleteAddress(id, addressId))) throw problems.notFound(`no address ${addressId}`);
     ctx.status = 204;
   });
 
-  router.get('/admin/users', async (ctx) => {
+  router.get('/admin/users', capability('user administration'), async (ctx) => {
     const { roles } = await claims(ctx);
     if (!roles.includes('admin')) throw problems.forbidden('the admin role is required');
     const { limit, offset } = parse(listQuery, ctx.query);

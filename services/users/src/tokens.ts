@@ -4,7 +4,7 @@
  * leaked state store does not leak usable tokens.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createLocalJWKSet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { SigningKeys } from './signing-keys.ts';
 
 export interface TokenSettings {
@@ -34,9 +34,13 @@ export async function issueAccessToken(
     .sign(privateKey);
 }
 
-/** Verifies a bearer token against the service's own published keys. */
-export async function verifyAccessToken(keys: SigningKeys, settings: TokenSettings, token: string): Promise<AccessClaims> {
-  const { payload } = await jwtVerify(token, createLocalJWKSet(await keys.jwks()), {
+/** Verifies a bearer token against the service's own published keys (`SigningKeys.jwks()`). */
+export async function verifyAccessToken(
+  published: { keys: JWK[] },
+  settings: TokenSettings,
+  token: string,
+): Promise<AccessClaims> {
+  const { payload } = await jwtVerify(token, createLocalJWKSet(published), {
     issuer: settings.issuer,
     audience: settings.audience,
     algorithms: ['ES256'],
