@@ -12,7 +12,8 @@ for crd in components configuration resiliency subscription; do
   cat "crds/dapr/$crd.yaml"
   echo '---'
 done > "$work/dapr-crds.yaml"
-npx -y "cdk8s-cli@$cli_version" import "dapr:=$work/dapr-crds.yaml" --language typescript --output "$work/out"
+# From the scratch folder: the CLI rewrites the cdk8s.yaml of the folder it runs in.
+(cd "$work" && npx -y "cdk8s-cli@$cli_version" import "dapr:=$work/dapr-crds.yaml" --language typescript --output "$work/out")
 sed -e "s/^import { ApiObject, ApiObjectMetadata, GroupVersionKind } from 'cdk8s';/import { ApiObject, type ApiObjectMetadata, type GroupVersionKind } from 'cdk8s';/" \
   "$work/out/dapr-dapr.io.ts" > imports/dapr.io.ts
 echo "wrote cdk8s/imports/dapr.io.ts"
