@@ -56,11 +56,18 @@ const memOfGi = (q = '0') => {
   return m ? Number(m[1]) * (m[2] ? (units[m[2]] ?? 0) : 2 ** -30) : Number.NaN;
 };
 
-/** The pods the workloads ask for: replicas of every Deployment and StatefulSet. */
+/**
+ * The pods the workloads ask for: replicas of every Deployment and StatefulSet, raised
+ * to its HorizontalPodAutoscaler's minimum, which the real HPA controller enforces even
+ * without a metrics API (a few seconds after the Deployment's first pod).
+ */
 function expectedPods(objects: K8sObject[]): number {
+  const minimum = new Map(
+    objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => [o.spec.scaleTargetRef.name, o.spec.minReplicas ?? 1]),
+  );
   return objects
     .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
-    .reduce((n, o) => n + (o.spec.replicas ?? 1), 0);
+    .reduce((n, o) => n + Math.max(o.spec.replicas ?? 1, minimum.get(o.metadata.name) ?? 1), 0);
 }
 
 /** What scripts/kind-up.sh leaves before the first deploy: Istio's and Dapr's namespaces. */
@@ -190,7 +197,7 @@ for (const size of ['default', 'small'] as const) {
       for (;;) {
         pods = (await cp.client.list<PodLike>('v1', 'Pod', '*')).filter((p) => p.metadata.namespace.startsWith('meshmart'));
         const bound = pods.filter((p) => p.spec.nodeName === `kind-${size}`);
-        if (pods.length >= want && bound.length === pods.length) break;
+        if (pods.length === want && bound.length === pods.length) break;
         if (Date.now() > deadline) {
           const events = await cp.client.list<{ reason: string; message: string; involvedObject: { name: string } }>(
             'v1',

@@ -101,12 +101,21 @@ export interface ApplyOutcome {
   status: number;
   warnings: string[];
   message?: string;
-  /** resourceVersion before and after: equal when the apply changed nothing. */
+  /** Whether the apply wrote a new revision of the object (see revision()). */
   changed: boolean;
 }
 
 export const describeObject = (o: K8sObject | KubeObject) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+
+/**
+ * What changes when an apply changes an object: its generation where it has one
+ * (controllers writing status or scaling do not count), else its resourceVersion.
+ */
+function revision(obj: KubeObject | undefined): string | undefined {
+  const generation = obj?.metadata.generation;
+  return typeof generation === 'number' ? `generation ${generation}` : obj?.metadata.resourceVersion;
+}
 
 export async function applyAll(client: KubeClient, objects: K8sObject[]): Promise<ApplyOutcome[]> {
   const outcomes: ApplyOutcome[] = [];
@@ -119,7 +128,7 @@ export async function applyAll(client: KubeClient, objects: K8sObject[]): Promis
       status: res.status,
       warnings: res.warnings,
       ...(res.status >= 300 ? { message: (res.body as { message?: string })?.message ?? JSON.stringify(res.body) } : {}),
-      changed: before.status !== 200 || before.body.metadata.resourceVersion !== res.body?.metadata?.resourceVersion,
+      changed: before.status !== 200 || revision(before.body) !== revision(res.body),
     });
   }
   return outcomes;
