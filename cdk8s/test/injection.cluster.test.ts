@@ -22,6 +22,7 @@ import {
   startIstiod,
 } from '@meshmart/stack';
 import { blobMountPath, blobVolumeName, daprConfigName } from '../src/apps/pod-annotations.ts';
+import { adminPortOf } from '../src/context.ts';
 import { appApiTokenSecret, daprApiTokenSecret, daprMetricsPort } from '../src/naming.ts';
 import { namespaces, sizings } from '../src/settings.ts';
 import { addBudgetNode, applyAll, installCrds, installStorage } from './support/loopback-cluster.ts';
@@ -55,6 +56,7 @@ interface Container {
   args?: string[];
   env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
   restartPolicy?: string;
+  ports?: Array<{ name?: string; containerPort: number }>;
   volumeMounts?: Array<{ name: string; mountPath: string }>;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: { capabilities?: { add?: string[]; drop?: string[] }; privileged?: boolean };
@@ -303,6 +305,31 @@ describe('injection webhooks on a real control plane (loopback)', function () {
       );
       assert.deepEqual(added, [], podName(pod));
       assert.ok(!allContainers(pod).some((c) => c.securityContext?.privileged), podName(pod));
+    }
+  });
+
+  it("leaves what the Prometheus jobs look for: the merged istio-agent endpoint and daprd's dapr-metrics port", () => {
+    for (const spec of services) {
+      for (const pod of appPods(spec.name)) {
+        const where = podName(pod);
+        // Istio's merge moves the app's prometheus.io annotations into the agent's env.
+        const annotations = pod.metadata.annotations ?? {};
+        assert.equal(annotations['prometheus.io/port'], '15020', where);
+        assert.equal(annotations['prometheus.io/path'], '/stats/prometheus', where);
+        const proxy = pod.spec.initContainers?.find((c) => c.name === 'istio-proxy');
+        const merged = proxy?.env?.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value;
+        assert.deepEqual(
+          JSON.parse(merged ?? '{}'),
+          { scrape: 'true', path: '/metrics', port: String(adminPortOf(spec)) },
+          `${where}: the app's metrics behind the merged endpoint`,
+        );
+        const daprd = pod.spec.containers.find((c) => c.name === 'daprd');
+        assert.deepEqual(
+          daprd?.ports?.filter((p) => p.name === 'dapr-metrics').map((p) => p.containerPort),
+          [daprMetricsPort],
+          where,
+        );
+      }
     }
   });
 
