@@ -185,7 +185,18 @@ describe('injection webhooks on a real control plane (loopback)', function () {
       pods = (await cp.client.list<Pod>('v1', 'Pod', '*')).filter((p) => p.metadata.namespace.startsWith('meshmart'));
       if (pods.length >= want && pods.every((p) => p.spec.nodeName)) break;
       if (Date.now() > deadline) {
-        assert.fail(`${pods.filter((p) => p.spec.nodeName).length} of ${want} pods bound (${pods.length} created)`);
+        // A pod a webhook or PodSecurity refused never exists: its controller's events say why.
+        const events = await cp.client.list<{ reason: string; message: string; involvedObject: { name: string } }>(
+          'v1',
+          'Event',
+          '*',
+        );
+        const why = events
+          .filter((e) => /FailedCreate|FailedScheduling/.test(e.reason))
+          .map((e) => `${e.involvedObject.name}: ${e.reason}: ${e.message}`);
+        assert.fail(
+          `${pods.filter((p) => p.spec.nodeName).length} of ${want} pods bound (${pods.length} created)\n${why.slice(-15).join('\n')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 500));
     }
