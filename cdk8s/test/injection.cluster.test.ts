@@ -6,6 +6,9 @@
  * admits them and the scheduler binds them within the node budget. Then the real
  * `istioctl analyze` reads the whole cluster. Expectations come from the topology,
  * the sizing and the annotation helpers, not from lists kept here.
+ * One stand-in: Dapr's Sentry. The injector takes its serving certificate from Sentry
+ * even with mTLS off; a loopback stand-in signs that one request with the test CA
+ * (tools/stack/src/control-plane/dapr-injector.ts). Nothing else Sentry does is used.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
