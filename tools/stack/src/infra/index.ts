@@ -28,6 +28,14 @@ const components: Record<InfraName, InfraComponent> = {
   smtp: smtpSink,
 };
 
+/**
+ * Components this process started and that still run, whichever call started them: an
+ * outage test may stop and restart a store an earlier test file of the same run started
+ * (integration files keep theirs up for the rest of the run), never one another process
+ * runs.
+ */
+const startedByThisProcess = new Map<InfraName, Child[]>();
+
 export function infraPort(name: InfraName): number {
   return components[name].port;
 }
@@ -67,13 +75,15 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
     for (const child of [...children].reverse()) await child.stop();
   };
   const stopOne = async (name: InfraName) => {
-    const own = childrenOf.get(name);
+    const adopted = reused.includes(name) ? startedByThisProcess.get(name) : undefined;
+    const own = childrenOf.get(name) ?? (adopted?.every((c) => c.running) ? adopted : undefined);
     if (!own) {
-      const why = reused.includes(name) ? 'it was already running' : 'it was not asked for';
-      throw new Error(`${name} was not started by this call (${why})`);
+      const why = reused.includes(name) ? 'another process runs it' : 'it was not asked for';
+      throw new Error(`${name} was not started by this process (${why})`);
     }
     for (const child of [...own].reverse()) await child.stop();
     childrenOf.delete(name);
+    startedByThisProcess.delete(name);
   };
   try {
     // allSettled: a failure must not leave siblings starting after we stopped the rest.
@@ -90,6 +100,7 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
         for (const child of own) reportUnexpectedExit(child);
         children.push(...own);
         childrenOf.set(name, own);
+        startedByThisProcess.set(name, own);
         started.push(name);
         awaited.push({ label: name, ready, child: own.at(-1) });
       }),
