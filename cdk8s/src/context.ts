@@ -11,9 +11,8 @@ export interface SynthContext {
   dashboards: ReadonlyMap<string, string>;
 }
 
-export function callersOf(services: readonly ServiceSpec[], callee: ServiceName): ServiceName[] {
-  return services.filter((s) => s.calls.some((c) => c.to === callee)).map((s) => s.name);
-}
+/** The same declared edges the call-graph test compares with Jaeger's traces. */
+export { callersOf } from '@meshmart/kit/call-graph';
 
 export function usersOf(services: readonly ServiceSpec[], component: ComponentName): ServiceName[] {
   return services.filter((s) => s.components.includes(component)).map((s) => s.name);

@@ -13,9 +13,9 @@
  * Rules match ports, not paths: path rules need Istio to parse the hop as HTTP, and a
  * protocol mis-detection would silently turn an ALLOW into a deny.
  */
+import { callersOf } from '@meshmart/kit/call-graph';
 import type { ServiceSpec } from '@meshmart/kit/topology';
 import type { Construct } from 'constructs';
-import { callersOf } from '../context.ts';
 import { storeAccess } from '../data/stores.ts';
 import { appPrincipal, daprInternalPort, ingressPrincipal } from '../naming.ts';
 import { namespaces } from '../settings.ts';
