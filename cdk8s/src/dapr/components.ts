@@ -23,7 +23,7 @@ const redisAuth: MetadataItem[] = [
   { name: 'redisPassword', secretKeyRef: { name: credentials.redis, key: 'password' } },
 ];
 
-const definitions: Record<ComponentName, ComponentDefinition> = {
+export const componentDefinitions: Record<ComponentName, ComponentDefinition> = {
   statestore: {
     type: 'state.redis',
     metadata: [...redisAuth, { name: 'redisDB', value: '0' }],
@@ -43,9 +43,13 @@ const definitions: Record<ComponentName, ComponentDefinition> = {
       { name: 'deliveryMode', value: '2' },
       { name: 'publisherConfirm', value: 'true' },
       { name: 'deletedWhenUnused', value: 'false' },
-      // After the bounded inbound retries in the Resiliency policy the message is dead-lettered, not requeued forever.
-      { name: 'requeueInFailure', value: 'false' },
-      { name: 'enableDeadLetter', value: 'true' },
+      // Dapr bounds redelivery: after the inbound Resiliency retries daprd publishes the
+      // message to the subscription's dead-letter topic (services/kit/src/pubsub.ts) and
+      // acks it. The component sees a failure only when that publish fails or daprd stops
+      // mid-delivery (a rollout); requeueing hands it to the next round or replica, where a
+      // broker-side dead-letter queue would park healthy messages on every rollout. Same
+      // locally (tools/stack/src/dapr-files.ts).
+      { name: 'requeueInFailure', value: 'true' },
       { name: 'prefetchCount', value: '16' },
     ],
   },
@@ -73,7 +77,7 @@ export function daprComponents(scope: Construct, services: readonly ServiceSpec[
   for (const name of componentNames) {
     const scopes = usersOf(services, name);
     if (scopes.length === 0) continue;
-    const { type, metadata } = definitions[name];
+    const { type, metadata } = componentDefinitions[name];
     new Component(scope, `component-${name}`, {
       metadata: { name },
       spec: { type, version: 'v1', metadata },

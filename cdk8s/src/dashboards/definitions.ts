@@ -162,6 +162,18 @@ const serviceOverview: Dashboard = {
           ],
         },
         {
+          title: 'Dead-lettered events',
+          description:
+            'Events that reached the dead-letter topic over the range, by the topic they failed on and why: malformed, or undeliverable (dropped by a subscriber, or still failing after the delivery retries).',
+          unit: 'short',
+          queries: [
+            {
+              expr: `sum by (topic, reason) (increase(events_dead_lettered_total{${svc}}[$__range]))`,
+              legend: '{{topic}} {{reason}}',
+            },
+          ],
+        },
+        {
           title: 'Events published and outbox backlog',
           description: 'Events handed to the sidecar per second, and rows still waiting in the outbox.',
           unit: 'short',
@@ -172,6 +184,13 @@ const serviceOverview: Dashboard = {
             },
             { expr: `max by (service) (outbox_pending{${svc}})`, legend: 'pending {{service}}' },
           ],
+        },
+        {
+          title: 'Outbox rows parked',
+          description:
+            'Outbox rows set aside after failing to publish OUTBOX_MAX_ATTEMPTS times (a refused topic, a rejected event); they wait for someone to requeue or discard them.',
+          unit: 'short',
+          queries: [{ expr: `max by (service) (outbox_parked{${svc}})`, legend: 'parked {{service}}' }],
         },
         {
           title: 'Resident memory',

@@ -61,6 +61,7 @@ export async function createAnalytics(deps: AnalyticsDeps): Promise<Analytics> {
     ],
   });
   mountRoutes(service.router, { store, reports, verifier: deps.verifier });
-  mountSubscriptions(service.router, analyticsSubscriptions(store, logger), logger);
+  // analytics reads every topic, so it is also where dead letters are counted.
+  mountSubscriptions(service.router, analyticsSubscriptions(store, logger), logger, { consumeDeadLetters: true });
   return { app: finishApp(service), setDraining: service.setDraining };
 }

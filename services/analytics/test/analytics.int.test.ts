@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createLogger, createPool, type RunningServer, routeFor, serve } from '@meshmart/kit';
+import { createLogger, createPool, deadLetterTopic, type RunningServer, routeFor, serve } from '@meshmart/kit';
 import { testTokens } from '@meshmart/kit/test-tokens';
 import { topics } from '@meshmart/kit/topology';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
@@ -203,10 +203,13 @@ describe('analytics on the real PostgreSQL', function () {
       at: iso(at),
     });
 
-  it('subscribes to every topic of the topology', async () => {
+  it('subscribes to every topic of the topology, each dead-lettering, and consumes the dead letters', async () => {
     const res = await fetch(`${base}/dapr/subscribe`, { headers: { 'dapr-api-token': APP_TOKEN } });
-    const subscribed = ((await res.json()) as Array<{ topic: string }>).map((s) => s.topic).sort();
-    assert.deepEqual(subscribed, [...topics].sort());
+    const entries = (await res.json()) as Array<{ topic: string; deadLetterTopic?: string }>;
+    assert.deepEqual(entries.map((s) => s.topic).sort(), [...topics, deadLetterTopic].sort());
+    for (const entry of entries) {
+      assert.equal(entry.deadLetterTopic, entry.topic === deadLetterTopic ? undefined : deadLetterTopic, entry.topic);
+    }
   });
 
   it('counts 100 clicks arriving together and shows them in the summary, top links and the owner’s usage', async () => {

@@ -88,9 +88,26 @@ export const eventMetrics = memo(() => ({
     labelNames: ['topic'] as const,
     registers: [registry],
   }),
+  deadLettered: new client.Counter({
+    name: 'events_dead_lettered_total',
+    help: 'Events that arrived on the dead-letter topic, by the topic they failed on and why',
+    labelNames: ['topic', 'reason'] as const,
+    registers: [registry],
+  }),
   outboxPending: new client.Gauge({
     name: 'outbox_pending',
     help: 'Outbox rows not yet published',
+    registers: [registry],
+  }),
+  outboxParked: new client.Counter({
+    name: 'outbox_parked_total',
+    help: 'Outbox rows parked after failing to publish OUTBOX_MAX_ATTEMPTS times',
+    labelNames: ['topic'] as const,
+    registers: [registry],
+  }),
+  outboxParkedRows: new client.Gauge({
+    name: 'outbox_parked',
+    help: 'Outbox rows parked now, waiting for someone to requeue or discard them',
     registers: [registry],
   }),
 }));

@@ -4,15 +4,25 @@
  * sidecar afterwards and retries with backoff while the broker or sidecar is down, so
  * a committed change is never left unannounced and an outage loses nothing.
  * Delivery is at least once; consumers deduplicate on eventId.
+ *
+ * A row the sidecar refuses (a topic its scopes deny, a bad request), or one that keeps
+ * failing while other rows publish, is parked after OUTBOX_MAX_ATTEMPTS failures: kept,
+ * marked with parked_at, counted and logged with its event id, and skipped from then on.
+ * Failed rows are tried after fresh ones, so a failing row never holds back the rows
+ * behind it. Any other failure while nothing publishes is an outage, not the row's fault:
+ * the relay backs off and parks nothing.
  */
 import { randomUUID } from 'node:crypto';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type pg from 'pg';
+import { z } from 'zod';
+import { env, loadConfig } from './config.ts';
 import type { Migration } from './db.ts';
 import { checkEventData, cloudEventType, type EventData, type EventEnvelope, type EventTopic, eventSchemas } from './events.ts';
 import type { Logger } from './logging.ts';
 import { eventMetrics } from './metrics.ts';
+import { SidecarError } from './outages.ts';
 import { currentTraceContext } from './tracing.ts';
 
 export const outboxMigration: Migration = {
@@ -32,6 +42,20 @@ export const outboxMigration: Migration = {
     CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (created_at) WHERE published_at IS NULL;
   `,
 };
+
+export const outboxParkingMigration: Migration = {
+  version: 1001,
+  name: 'outbox parking',
+  sql: `
+    ALTER TABLE outbox ADD COLUMN IF NOT EXISTS parked_at timestamptz;
+    DROP INDEX IF EXISTS outbox_unpublished;
+    CREATE INDEX outbox_unpublished ON outbox (created_at) WHERE published_at IS NULL AND parked_at IS NULL;
+    CREATE INDEX IF NOT EXISTS outbox_parked ON outbox (parked_at) WHERE published_at IS NULL AND parked_at IS NOT NULL;
+  `,
+};
+
+/** Read by every relay at start; a bad value stops the service naming the variable. */
+export const outboxConfigSchema = z.object({ OUTBOX_MAX_ATTEMPTS: env.int(10, 1, 1000) });
 
 /**
  * Adds an event to the outbox inside the caller's transaction. Code that writes events
@@ -98,6 +122,8 @@ export interface OutboxRelayOptions {
   /** Poll interval when no notification arrives. */
   pollMs?: number;
   maxBackoffMs?: number;
+  /** Failures after which a row is parked; default OUTBOX_MAX_ATTEMPTS from the environment. */
+  maxAttempts?: number;
 }
 
 export interface OutboxRelay {
@@ -113,8 +139,18 @@ interface Row {
   trace_context: Record<string, string>;
 }
 
+/**
+ * The sidecar answering that it will not publish this request (400: bad request, 403: a
+ * topic the component's scopes deny) is about the row; 401, 404 (no such component) and
+ * 5xx would fail every row alike.
+ */
+function refusedByTheSidecar(err: unknown): boolean {
+  return err instanceof SidecarError && (err.sidecarStatus === 400 || err.sidecarStatus === 403);
+}
+
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { pool, publisher, logger, pubsub = 'pubsub', batchSize = 100, pollMs = 1000, maxBackoffMs = 30_000 } = options;
+  const maxAttempts = options.maxAttempts ?? loadConfig(outboxConfigSchema).OUTBOX_MAX_ATTEMPTS;
   let stopped = false;
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -124,13 +160,17 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function publishBatch(): Promise<number> {
     const client = await pool.connect();
     let published = 0;
+    let outage: Error | undefined;
     try {
       await client.query('BEGIN');
       // SKIP LOCKED lets several replicas relay in parallel without publishing a row twice.
+      // Rows that failed before go last, so they cannot hold back the ones behind them.
       const { rows } = await client.query<Row>(
-        'SELECT id, topic, envelope, trace_context FROM outbox WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED',
+        `SELECT id, topic, envelope, trace_context FROM outbox WHERE published_at IS NULL AND parked_at IS NULL
+         ORDER BY (last_error IS NOT NULL), created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
+      const failed: Array<{ row: Row; err: Error }> = [];
       for (const row of rows) {
         try {
           await publisher.publish(pubsub, row.topic, row.envelope, {
@@ -145,14 +185,36 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           eventMetrics().published.inc({ topic: row.topic });
           published++;
         } catch (err) {
-          await client.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [
-            row.id,
-            (err as Error).message,
-          ]);
-          throw err;
+          failed.push({ row, err: err as Error });
+          if (refusedByTheSidecar(err)) continue;
+          // The sidecar or the broker is failing: the rest of the batch would only wait on
+          // it too.
+          outage = err as Error;
+          break;
+        }
+      }
+      for (const { row, err } of failed) {
+        // A refusal is about this row; any other failure is the row's fault only if other
+        // rows got through in the same pass.
+        const parkable = refusedByTheSidecar(err) || published > 0;
+        const { rows: updated } = await client.query<{ attempts: number; parked: boolean }>(
+          `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+             parked_at = CASE WHEN $3 AND attempts + 1 >= $4 THEN now() END
+           WHERE id = $1 RETURNING attempts, parked_at IS NOT NULL AS parked`,
+          [row.id, err.message, parkable, maxAttempts],
+        );
+        if (updated[0]?.parked) {
+          eventMetrics().outboxParked.inc({ topic: row.topic });
+          logger.warn('outbox row parked: it keeps failing while other events publish', {
+            event_id: row.id,
+            topic: row.topic,
+            attempts: updated[0].attempts,
+            err: err.message,
+          });
         }
       }
       await client.query('COMMIT');
+      if (published === 0 && outage) throw outage;
       return published;
     } catch (err) {
       // Rows published before the failure are kept as published.
@@ -170,8 +232,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       total += n;
       if (n < batchSize) break;
     }
-    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
-    eventMetrics().outboxPending.set(Number(rows[0]?.n ?? 0));
+    const { rows } = await pool.query<{ pending: string; parked: string }>(
+      `SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NULL) AS pending,
+              (SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NOT NULL) AS parked`,
+    );
+    eventMetrics().outboxPending.set(Number(rows[0]?.pending ?? 0));
+    eventMetrics().outboxParkedRows.set(Number(rows[0]?.parked ?? 0));
     return total;
   }
 

@@ -2,12 +2,27 @@
  * Programmatic Dapr subscriptions served from Koa. Dapr reads `GET /dapr/subscribe`
  * once at start, then POSTs each CloudEvent to the route. The answer tells Dapr what to
  * do: SUCCESS (done), RETRY (redeliver later) or DROP (never redeliver; a poison event).
+ *
+ * Every subscription names the dead-letter topic, so what the app DROPs, and what still
+ * fails once the sidecar's inbound Resiliency retries are spent, is published there by
+ * Dapr instead of being requeued forever or acknowledged into nothing. One service
+ * (analytics) consumes that topic and counts each dead letter once.
  */
 import type Router from '@koa/router';
 import { type EventEnvelope, readEnvelope } from './events.ts';
 import type { Logger } from './logging.ts';
 import { eventMetrics } from './metrics.ts';
-import type { Topic } from './topology.ts';
+import { type Topic, topics } from './topology.ts';
+
+/**
+ * One dead-letter topic per pub/sub component rather than one per topic: the original
+ * topic travels inside the dead-lettered CloudEvent, and RabbitMQ discards what reaches
+ * an exchange with no queue bound, so each dead-letter topic needs a live subscriber.
+ */
+export const deadLetterTopic = 'deadletters';
+
+const deadLetterReasons = ['malformed', 'undeliverable'] as const;
+export type DeadLetterReason = (typeof deadLetterReasons)[number];
 
 export type DeliveryStatus = 'SUCCESS' | 'RETRY' | 'DROP';
 
@@ -27,10 +42,52 @@ export function routeFor(topic: string): string {
   return `/events/${topic.replace(/[^a-z0-9]+/gi, '-')}`;
 }
 
-export function mountSubscriptions(router: Router, subscriptions: Subscription[], logger: Logger): void {
+export interface MountOptions {
+  /** Subscribe to the dead-letter topic and count what arrives there (one service does). */
+  consumeDeadLetters?: boolean;
+}
+
+export interface SubscriptionEntry {
+  pubsubname: string;
+  topic: string;
+  route: string;
+  deadLetterTopic?: string;
+}
+
+/** What `GET /dapr/subscribe` answers. */
+export function subscriptionEntries(subscriptions: Subscription[], options: MountOptions = {}): SubscriptionEntry[] {
+  const entries: SubscriptionEntry[] = subscriptions.map((s) => ({
+    pubsubname: s.pubsub ?? 'pubsub',
+    topic: s.topic,
+    route: routeFor(s.topic),
+    deadLetterTopic,
+  }));
+  // No dead-letter topic of its own: a failure here would dead-letter into itself.
+  if (options.consumeDeadLetters)
+    entries.push({ pubsubname: 'pubsub', topic: deadLetterTopic, route: routeFor(deadLetterTopic) });
+  return entries;
+}
+
+export function mountSubscriptions(
+  router: Router,
+  subscriptions: Subscription[],
+  logger: Logger,
+  options: MountOptions = {},
+): void {
   router.get('/dapr/subscribe', (ctx) => {
-    ctx.body = subscriptions.map((s) => ({ pubsubname: s.pubsub ?? 'pubsub', topic: s.topic, route: routeFor(s.topic) }));
+    ctx.body = subscriptionEntries(subscriptions, options);
   });
+  if (options.consumeDeadLetters) {
+    // Every series starts at zero, so the first dead letter is an increase, not a new series.
+    for (const topic of [...topics, 'unknown']) {
+      for (const reason of deadLetterReasons) eventMetrics().deadLettered.inc({ topic, reason }, 0);
+    }
+    router.post(routeFor(deadLetterTopic), (ctx) => {
+      recordDeadLetter((ctx.state.body ?? {}) as DeadLetterCloudEvent, logger);
+      ctx.status = 200;
+      ctx.body = { status: 'SUCCESS' };
+    });
+  }
   for (const sub of subscriptions) {
     router.post(routeFor(sub.topic), async (ctx) => {
       const cloudEvent = (ctx.state.body ?? {}) as { id?: string; data?: unknown; traceparent?: string };
@@ -49,7 +106,11 @@ export async function deliver(
 ): Promise<DeliveryStatus> {
   const read = readEnvelope(cloudEvent.data);
   if (!read.ok) {
-    logger.error('dropping malformed event', { topic: sub.topic, cloud_event_id: cloudEvent.id, reason: read.reason });
+    logger.warn('dropping malformed event to the dead-letter topic', {
+      topic: sub.topic,
+      cloud_event_id: cloudEvent.id,
+      reason: read.reason,
+    });
     return 'DROP';
   }
   try {
@@ -57,7 +118,11 @@ export async function deliver(
     return 'SUCCESS';
   } catch (err) {
     if (err instanceof DropEvent) {
-      logger.error('dropping event', { topic: sub.topic, event_id: read.event.eventId, reason: err.message });
+      logger.warn('dropping event to the dead-letter topic', {
+        topic: sub.topic,
+        event_id: read.event.eventId,
+        reason: err.message,
+      });
       return 'DROP';
     }
     logger.warn('event handling failed; Dapr will redeliver', {
@@ -67,4 +132,32 @@ export async function deliver(
     });
     return 'RETRY';
   }
+}
+
+export interface DeadLetterCloudEvent {
+  id?: unknown;
+  topic?: unknown;
+  data?: unknown;
+}
+
+const knownTopics: ReadonlySet<string> = new Set(topics);
+
+/**
+ * Counts and logs one dead letter. Dapr republishes the original CloudEvent unchanged, so
+ * its `topic` is the topic it failed on; the reason is what can be told from the event
+ * itself: a malformed envelope, or a valid one that a subscriber dropped or could not
+ * handle within its retries. The topic label is bounded to the topology's topics.
+ */
+export function recordDeadLetter(cloudEvent: DeadLetterCloudEvent, logger: Logger): { topic: string; reason: DeadLetterReason } {
+  const topic = typeof cloudEvent.topic === 'string' && knownTopics.has(cloudEvent.topic) ? cloudEvent.topic : 'unknown';
+  const read = readEnvelope(cloudEvent.data);
+  const reason: DeadLetterReason = read.ok ? 'undeliverable' : 'malformed';
+  eventMetrics().deadLettered.inc({ topic, reason });
+  logger.warn('event dead-lettered', {
+    topic,
+    reason,
+    cloud_event_id: typeof cloudEvent.id === 'string' ? cloudEvent.id : undefined,
+    ...(read.ok ? { event_id: read.event.eventId } : { detail: read.reason }),
+  });
+  return { topic, reason };
 }

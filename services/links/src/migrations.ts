@@ -1,4 +1,4 @@
-import { type Migration, outboxMigration } from '@meshmart/kit';
+import { type Migration, outboxMigration, outboxParkingMigration } from '@meshmart/kit';
 
 export const migrations: Migration[] = [
   {
@@ -32,4 +32,5 @@ export const migrations: Migration[] = [
     `,
   },
   outboxMigration,
+  outboxParkingMigration,
 ];

@@ -1,4 +1,4 @@
-import { type Migration, outboxMigration } from '@meshmart/kit';
+import { type Migration, outboxMigration, outboxParkingMigration } from '@meshmart/kit';
 
 export const migrations: Migration[] = [
   {
@@ -49,4 +49,5 @@ export const migrations: Migration[] = [
     `,
   },
   outboxMigration,
+  outboxParkingMigration,
 ];

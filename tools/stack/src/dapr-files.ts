@@ -50,6 +50,13 @@ export interface DaprComponent {
   scopes: string[];
 }
 
+export interface DaprResiliency {
+  apiVersion: 'dapr.io/v1alpha1';
+  kind: 'Resiliency';
+  metadata: { name: string };
+  spec: Record<string, unknown>;
+}
+
 export interface DaprConfiguration {
   apiVersion: 'dapr.io/v1alpha1';
   kind: 'Configuration';
@@ -81,7 +88,11 @@ const componentSpecs: Record<ComponentName, (at: DaprFileLocations) => DaprCompo
         // once the broker has it.
         deliveryMode: '2',
         publisherConfirm: 'true',
-        // A handler's RETRY nacks the delivery and RabbitMQ redelivers it; DROP acks it.
+        // Dapr, not the broker, bounds redelivery: the inbound Resiliency policy retries a
+        // delivery, then daprd publishes it to the subscription's dead-letter topic and acks
+        // it. The component sees a failure only when that publish fails or daprd stops
+        // mid-delivery; requeueing then keeps the message for the next round (another replica
+        // after a rollout). Same in the cluster (cdk8s/src/dapr/components.ts).
         requeueInFailure: 'true',
         prefetchCount: '20',
       }),
@@ -151,6 +162,29 @@ export function daprConfiguration(at: DaprFileLocations): DaprConfiguration {
   };
 }
 
+/**
+ * The inbound half of the cluster's pub/sub policy (cdk8s/src/dapr/resiliency.ts), with
+ * the same numbers: without it daprd delivers once and dead-letters a RETRY at once. The
+ * outbound component policies stay cluster-only: the outage tests expect a failing store
+ * to answer at once, not after retries and an open breaker.
+ */
+export const deliveryPolicy = {
+  timeout: '30s',
+  retry: { policy: 'exponential', maxInterval: '15s', maxRetries: 5 },
+} as const;
+
+export function daprResiliency(): DaprResiliency {
+  return {
+    apiVersion: 'dapr.io/v1alpha1',
+    kind: 'Resiliency',
+    metadata: { name: DAPR_CONFIGURATION_NAME },
+    spec: {
+      policies: { timeouts: { delivery: deliveryPolicy.timeout }, retries: { delivery: deliveryPolicy.retry } },
+      targets: { components: { pubsub: { inbound: { timeout: 'delivery', retry: 'delivery' } } } },
+    },
+  };
+}
+
 /** Secrets the local.file secret store serves; the same names the cluster's Secrets carry. */
 export function localSecrets(): Record<string, string> {
   return {
@@ -168,6 +202,8 @@ export function renderDaprFiles(at: DaprFileLocations): Map<string, string> {
   for (const component of daprComponents(at)) {
     files.set(path.join('components', `${component.metadata.name}.yaml`), header + stringify(component));
   }
+  // daprd reads Resiliency documents from the resources path, next to the components.
+  files.set(path.join('components', 'resiliency.yaml'), header + stringify(daprResiliency()));
   files.set('config.yaml', header + stringify(daprConfiguration(at)));
   files.set('secrets.json', `${JSON.stringify(localSecrets(), null, 2)}\n`);
   return files;

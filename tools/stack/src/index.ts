@@ -26,6 +26,7 @@ export type { Tokens } from './sidecar.ts';
 export { runnableServices, type StackHandle, type StackOptions, startStack } from './stack.ts';
 export {
   createScratchDatabase,
+  createScratchVhost,
   eventually,
   infraForThisRun,
   infraUrls,

@@ -2,12 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { otlpHttpEndpoint } from './app-env.ts';
+import { localCredentials } from './credentials.ts';
 import { mongoUrl } from './infra/ferretdb.ts';
 import { type Infra, type InfraName, startInfra } from './infra/index.ts';
 import { jaegerUrl } from './infra/jaeger.ts';
 import { postgresUrl, withAdminClient } from './infra/postgres.ts';
 import { prometheusUrl } from './infra/prometheus.ts';
-import { rabbitmqUrl } from './infra/rabbitmq.ts';
+import { rabbitmqctl, rabbitmqUrl } from './infra/rabbitmq.ts';
 import { redisUrl } from './infra/redis.ts';
 
 export const infraUrls = {
@@ -41,6 +42,22 @@ export async function createScratchDatabase(prefix = 'scratch'): Promise<Scratch
       withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`)).then(
         () => undefined,
       ),
+  };
+}
+
+/**
+ * A RabbitMQ virtual host of its own, so a test's exchanges and queues meet none of the
+ * stack's (whose queues outlive a run) and go when it is deleted.
+ */
+export async function createScratchVhost(prefix = 'scratch'): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = uniqueName(prefix);
+  const { user } = localCredentials.rabbitmq;
+  await rabbitmqctl(['add_vhost', name]);
+  await rabbitmqctl(['set_permissions', '-p', name, user, '.*', '.*', '.*']);
+  return {
+    name,
+    url: `${rabbitmqUrl()}/${encodeURIComponent(name)}`,
+    drop: () => rabbitmqctl(['delete_vhost', name]).then(() => undefined),
   };
 }
 

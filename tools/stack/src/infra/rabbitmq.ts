@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { localCredentials } from '../credentials.ts';
 import { infraDir } from '../paths.ts';
 import { infraPorts } from '../ports.ts';
@@ -37,6 +39,15 @@ function environment(dir: string): NodeJS.ProcessEnv {
     ERL_EPMD_PORT: String(infraPorts.rabbitmqEpmd),
     ERL_EPMD_ADDRESS: '127.0.0.1',
   };
+}
+
+/** rabbitmqctl against the private node, e.g. for a test's own virtual host. */
+export async function rabbitmqctl(args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('/usr/lib/rabbitmq/bin/rabbitmqctl', ['-n', NODE_NAME, ...args], {
+    env: environment(infraDir('rabbitmq')),
+    timeout: 30_000,
+  });
+  return stdout;
 }
 
 async function writeConfiguration(dir: string): Promise<void> {
