@@ -8,6 +8,9 @@ import type { User, UsersRepo } from './users-repo.ts';
 
 const registered = counter('users_registered_total', 'Accounts created');
 const logins = counter('users_logins_total', 'Login attempts by outcome', ['outcome']);
+// Each outcome's series exists from the start at 0: a series born at 1 between two
+// scrapes shows no rate, so a burst of logins right after start would chart as none.
+for (const outcome of ['ok', 'rejected'] as const) logins.inc({ outcome }, 0);
 
 // argon2id with OWASP's recommended minimums (19 MiB, 2 passes).
 const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
