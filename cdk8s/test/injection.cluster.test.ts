@@ -28,7 +28,15 @@ import { blobMountPath, blobVolumeName, daprConfigName } from '../src/apps/pod-a
 import { adminPortOf } from '../src/context.ts';
 import { appApiTokenSecret, daprApiTokenSecret, daprMetricsPort } from '../src/naming.ts';
 import { namespaces, sizings } from '../src/settings.ts';
-import { addBudgetNode, applyAll, installCrds, installStorage } from './support/loopback-cluster.ts';
+import {
+  addBudgetNode,
+  applyAll,
+  cpuOf,
+  installCrds,
+  installStorage,
+  memOfGi,
+  waitForBoundPods,
+} from './support/loopback-cluster.ts';
 import { type K8sObject, synthesize } from './support/synth.ts';
 import { cdk8sDir } from './support/validate.ts';
 
@@ -76,13 +84,6 @@ interface AnalyzerMessage {
   origin: string;
   message: string;
 }
-
-const cpuOf = (q = '0') => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
-const memOfGi = (q = '0') => {
-  const units: Record<string, number> = { Ki: 2 ** -20, Mi: 2 ** -10, Gi: 1 };
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi)?$/.exec(q);
-  return m ? Number(m[1]) * (m[2] ? (units[m[2]] ?? 0) : 2 ** -30) : Number.NaN;
-};
 
 /**
  * What the scheduler reserves for a pod: its containers plus the native sidecars, or
@@ -183,26 +184,7 @@ describe('injection webhooks on a real control plane (loopback)', function () {
     assert.deepEqual(rejected, []);
 
     const want = [namespaces.apps, namespaces.data, namespaces.observability].reduce((n, ns) => n + expectedPods(ns), 0);
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      pods = (await cp.client.list<Pod>('v1', 'Pod', '*')).filter((p) => p.metadata.namespace.startsWith('meshmart'));
-      if (pods.length >= want && pods.every((p) => p.spec.nodeName)) break;
-      if (Date.now() > deadline) {
-        // A pod a webhook or PodSecurity refused never exists: its controller's events say why.
-        const events = await cp.client.list<{ reason: string; message: string; involvedObject: { name: string } }>(
-          'v1',
-          'Event',
-          '*',
-        );
-        const why = events
-          .filter((e) => /FailedCreate|FailedScheduling/.test(e.reason))
-          .map((e) => `${e.involvedObject.name}: ${e.reason}: ${e.message}`);
-        assert.fail(
-          `${pods.filter((p) => p.spec.nodeName).length} of ${want} pods bound (${pods.length} created)\n${why.slice(-15).join('\n')}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    pods = await waitForBoundPods<Pod>(cp.client, want);
   });
 
   after(async () => {

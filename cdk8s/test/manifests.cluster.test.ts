@@ -14,9 +14,12 @@ import {
   type ApplyOutcome,
   addBudgetNode,
   applyAll,
+  cpuOf,
   describeObject,
   installCrds,
   installStorage,
+  memOfGi,
+  waitForBoundPods,
 } from './support/loopback-cluster.ts';
 import { type K8sObject, synthesize } from './support/synth.ts';
 
@@ -48,13 +51,6 @@ interface PodLike {
     initContainers?: Array<{ name: string; resources?: { requests?: Record<string, string> } }>;
   };
 }
-
-const cpuOf = (q = '0') => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
-const memOfGi = (q = '0') => {
-  const units: Record<string, number> = { Ki: 2 ** -20, Mi: 2 ** -10, Gi: 1 };
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi)?$/.exec(q);
-  return m ? Number(m[1]) * (m[2] ? (units[m[2]] ?? 0) : 2 ** -30) : Number.NaN;
-};
 
 /**
  * The pods the workloads ask for: replicas of every Deployment and StatefulSet, raised
@@ -192,25 +188,7 @@ for (const size of ['default', 'small'] as const) {
       const objects = manifests(size);
       assert.deepEqual(problems(await applyAll(cp.client, objects)), []);
       const want = expectedPods(objects);
-      const deadline = Date.now() + 120_000;
-      let pods: PodLike[] = [];
-      for (;;) {
-        pods = (await cp.client.list<PodLike>('v1', 'Pod', '*')).filter((p) => p.metadata.namespace.startsWith('meshmart'));
-        const bound = pods.filter((p) => p.spec.nodeName === `kind-${size}`);
-        if (pods.length === want && bound.length === pods.length) break;
-        if (Date.now() > deadline) {
-          const events = await cp.client.list<{ reason: string; message: string; involvedObject: { name: string } }>(
-            'v1',
-            'Event',
-            '*',
-          );
-          const why = events
-            .filter((e) => /Failed|Unschedulable/.test(e.reason) && !/metrics/.test(e.message))
-            .map((e) => `${e.involvedObject.name}: ${e.reason}: ${e.message}`);
-          assert.fail(`${bound.length} of ${want} pods bound (${pods.length} created):\n${why.slice(-15).join('\n')}`);
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      const pods = await waitForBoundPods<PodLike>(cp.client, want);
       assert.equal(pods.length, want);
       const requested = pods.flatMap((p) => [...p.spec.containers, ...(p.spec.initContainers ?? [])]);
       const cpu = requested.reduce((n, c) => n + cpuOf(c.resources?.requests?.cpu), 0);

@@ -133,3 +133,39 @@ export async function applyAll(client: KubeClient, objects: K8sObject[]): Promis
   }
   return outcomes;
 }
+
+/** Kubernetes CPU and memory quantities as CPUs and GiB (the forms the manifests use). */
+export const cpuOf = (q = '0') => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
+export const memOfGi = (q = '0') => {
+  const units: Record<string, number> = { Ki: 2 ** -20, Mi: 2 ** -10, Gi: 1 };
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi)?$/.exec(q);
+  return m ? Number(m[1]) * (m[2] ? (units[m[2]] ?? 0) : 2 ** -30) : Number.NaN;
+};
+
+interface ScheduledPod {
+  metadata: { namespace: string };
+  spec: { nodeName?: string };
+}
+
+/**
+ * Waits until the meshmart namespaces hold exactly `want` pods, all bound to a node.
+ * When they do not in time, fails with what the controllers and the scheduler said: a
+ * pod a webhook or PodSecurity refused never exists, and only its controller's events
+ * tell why.
+ */
+export async function waitForBoundPods<P extends ScheduledPod>(client: KubeClient, want: number): Promise<P[]> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const pods = (await client.list<P>('v1', 'Pod', '*')).filter((p) => p.metadata.namespace.startsWith('meshmart'));
+    const bound = pods.filter((p) => p.spec.nodeName);
+    if (pods.length === want && bound.length === want) return pods;
+    if (Date.now() > deadline) {
+      const events = await client.list<{ reason: string; message: string; involvedObject: { name: string } }>('v1', 'Event', '*');
+      const why = events
+        .filter((e) => /FailedCreate|FailedScheduling|Unschedulable/.test(e.reason))
+        .map((e) => `${e.involvedObject.name}: ${e.reason}: ${e.message}`);
+      throw new Error(`${bound.length} of ${want} pods bound (${pods.length} created):\n${why.slice(-15).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
