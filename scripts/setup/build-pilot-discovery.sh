@@ -9,20 +9,4 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-src=$ROOT/tools/istio
-version=$(go_mod_version "$src/go.mod" istio.io/istio)
-[ -n "$version" ] || die "no istio.io/istio requirement in $src/go.mod"
-want="$version $(files_hash "$src/go.mod" "$src/go.sum")"
-
-if [ -x "$BIN/pilot-discovery" ] && stamp_matches pilot-discovery "$want"; then
-  say "pilot-discovery $version: up to date"
-  exit 0
-fi
-
-say "pilot-discovery: building istio $version (a first build takes about 7 minutes on 2 cores)"
-go_build_progress pilot-discovery go build -C "$src" -v -trimpath \
-  -ldflags "$(istio_version_ldflags "$src")" \
-  -o "$BIN/pilot-discovery.new" istio.io/istio/pilot/cmd/pilot-discovery
-mv "$BIN/pilot-discovery.new" "$BIN/pilot-discovery"
-stamp_write pilot-discovery "$want"
-say "pilot-discovery: $("$BIN/pilot-discovery" version --short)"
+build_pinned_binary pilot-discovery istio istio.io/istio "about 7 minutes" istio.io/istio/pilot/cmd/pilot-discovery istio_version_ldflags version --short

@@ -138,23 +138,30 @@ istio_version_ldflags() {
     " -X $pkg.buildOS=$(go env GOOS) -X $pkg.buildArch=$(go env GOARCH)"
 }
 
-# Builds k8s.io/kubernetes/cmd/$1 from the module pinned in tools/control-plane into
-# $BIN/$1, with the release stamped into `--version`; skipped while the pin is unchanged.
-# $2 is how long a first build takes, for the start line.
-build_kube_binary() {
-  local name=$1 expected=$2 src=$ROOT/tools/control-plane version want
-  version=$(go_mod_version "$src/go.mod" k8s.io/kubernetes)
-  [ -n "$version" ] || die "no k8s.io/kubernetes requirement in $src/go.mod"
+# Builds package $5 of module $3, pinned in the Go module at tools/$2, into $BIN/$1 with the
+# ldflags that function $6 prints for that module; skipped while the pin is unchanged.
+# $4 is how long a first build takes, for the start line; the rest is the command that
+# prints the built binary's version.
+build_pinned_binary() {
+  local name=$1 src=$ROOT/tools/$2 module=$3 expected=$4 package=$5 ldflags_of=$6 version want
+  shift 6
+  version=$(go_mod_version "$src/go.mod" "$module")
+  [ -n "$version" ] || die "no $module requirement in $src/go.mod"
   want="$version $(files_hash "$src/go.mod" "$src/go.sum")"
   if [ -x "$BIN/$name" ] && stamp_matches "$name" "$want"; then
     say "$name $version: up to date"
     return 0
   fi
-  say "$name: building $version (a first build takes $expected on 2 cores)"
+  say "$name: building $module $version (a first build takes $expected on 2 cores)"
   go_build_progress "$name" go build -C "$src" -v -trimpath \
-    -ldflags "$(kube_version_ldflags "$src")" \
-    -o "$BIN/$name.new" "k8s.io/kubernetes/cmd/$name"
+    -ldflags "$("$ldflags_of" "$src")" \
+    -o "$BIN/$name.new" "$package"
   mv "$BIN/$name.new" "$BIN/$name"
   stamp_write "$name" "$want"
-  say "$name: $("$BIN/$name" --version)"
+  say "$name: $("$BIN/$name" "$@")"
+}
+
+# A Kubernetes component from the module pinned in tools/control-plane.
+build_kube_binary() {
+  build_pinned_binary "$1" control-plane k8s.io/kubernetes "$2" "k8s.io/kubernetes/cmd/$1" kube_version_ldflags --version
 }
