@@ -94,6 +94,7 @@ export async function startControlPlane(options: { quiet?: boolean } = {}): Prom
   const stop = async () => {
     for (const child of [...children].reverse()) await child.stop();
   };
+  const client = new KubeClient({ host: '127.0.0.1', port: controlPlanePorts.apiServer }, certs);
 
   try {
     const etcdClient = `http://127.0.0.1:${controlPlanePorts.etcdClient}`;
@@ -129,7 +130,6 @@ export async function startControlPlane(options: { quiet?: boolean } = {}): Prom
       // No kubelet, so no logs or exec; these only quiet start-up warnings.
       `--kubelet-certificate-authority=${certs.ca.cert}`,
     ]);
-    const client = new KubeClient({ host: '127.0.0.1', port: controlPlanePorts.apiServer }, certs);
     await waitFor('kube-apiserver', async () => (await client.request('GET', '/readyz')).status === 200, children);
 
     start('kube-controller-manager', [
@@ -166,8 +166,6 @@ export async function startControlPlane(options: { quiet?: boolean } = {}): Prom
     throw err;
   }
 
-  const client = new KubeClient({ host: '127.0.0.1', port: controlPlanePorts.apiServer }, certs);
-  await client.discover();
   return {
     client,
     certs,
