@@ -152,7 +152,7 @@ export function rollupOf(event: EventEnvelope): EventRollup {
         return { at: new Date(d.at), increments: [], productNames: [{ productId: d.productId, name: d.name }] };
       }
       default: {
-        // product.deleted, inventory.low_stock and payment.*: their topic count is the whole story.
+        // product.deleted, inventory.*, and payment.*: their topic count is the whole story.
         const d = event.data as { at?: string };
         return { at: new Date(d.at ?? event.occurredAt), increments: [], productNames: [] };
       }

@@ -7,7 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createLogger, createPool, deadLetterTopic, type RunningServer, routeFor, serve } from '@meshmart/kit';
+import {
+  createLogger,
+  createPool,
+  deadLetterTopic,
+  type EventTopic,
+  eventSchemas,
+  type RunningServer,
+  routeFor,
+  serve,
+} from '@meshmart/kit';
 import { testTokens } from '@meshmart/kit/test-tokens';
 import { topics } from '@meshmart/kit/topology';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
@@ -136,7 +145,7 @@ describe('analytics on the real PostgreSQL', function () {
   });
 
   function envelope(topic: string, data: Record<string, unknown>, eventId: string = randomUUID()) {
-    return { eventId, topic, version: 1, occurredAt: new Date().toISOString(), data };
+    return { eventId, topic, version: eventSchemas[topic as EventTopic].version, occurredAt: new Date().toISOString(), data };
   }
 
   async function deliver(event: { topic: string }, topic = event.topic): Promise<string> {
@@ -294,9 +303,9 @@ describe('analytics on the real PostgreSQL', function () {
       envelope('user.registered', { userId, email: 'new@meshmart.test', displayName: 'New', registeredAt: iso(plus(hour, 7)) }),
     );
     // The newest name of a product wins, whichever event carried it.
-    const renamed = { productId: p1, name: 'Big mug', category: 'kitchen', priceMinor: 1000, currency: 'EUR', stock: 5 };
-    await deliver(envelope('product.updated', { ...renamed, at: iso(plus(hour, 40)) }));
-    await deliver(envelope('product.updated', { ...renamed, name: 'Old mug', at: iso(plus(hour, 10)) }));
+    const renamed = { productId: p1, name: 'Big mug', category: 'kitchen', description: '', priceMinor: 1000, currency: 'EUR' };
+    await deliver(envelope('product.updated', { ...renamed, revision: 2, at: iso(plus(hour, 40)) }));
+    await deliver(envelope('product.updated', { ...renamed, name: 'Old mug', revision: 1, at: iso(plus(hour, 10)) }));
 
     const s = await summary(hour, plus(hour, 60));
     assert.deepEqual(s.orders, { created: 3, paid: 3, failed: 1, cancelled: 1 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type EventEnvelope, readEnvelope } from '@meshmart/kit';
+import { type EventEnvelope, type EventTopic, eventSchemas, readEnvelope } from '@meshmart/kit';
 import { topics } from '@meshmart/kit/topology';
 import { distinctNames, type Increment, rollupOf, rollupRows, trackedRollup } from '../src/increments.ts';
 
@@ -7,7 +7,13 @@ const at = '2026-11-21T13:45:10.000Z';
 
 /** Events go through the kit's schema check, so every fixture is one the service could receive. */
 function event(topic: string, data: Record<string, unknown>): EventEnvelope {
-  const read = readEnvelope({ eventId: `e-${topic}`, topic, version: 1, occurredAt: '2026-11-21T14:00:00.000Z', data });
+  const read = readEnvelope({
+    eventId: `e-${topic}`,
+    topic,
+    version: eventSchemas[topic as EventTopic].version,
+    occurredAt: '2026-11-21T14:00:00.000Z',
+    data,
+  });
   if (!read.ok) throw new Error(read.reason);
   return read.event;
 }
@@ -21,7 +27,16 @@ const lines = [
   { productId: 'p-1', name: 'Mug', quantity: 2, unitPriceMinor: 1299 },
   { productId: 'p-2', name: 'Tee', quantity: 1, unitPriceMinor: 3299 },
 ];
-const product = { productId: 'p-1', name: 'Big mug', category: 'kitchen', priceMinor: 1499, currency: 'EUR', stock: 3, at };
+const product = {
+  productId: 'p-1',
+  name: 'Big mug',
+  category: 'kitchen',
+  description: '',
+  priceMinor: 1499,
+  currency: 'EUR',
+  revision: 3,
+  at,
+};
 
 const fixtures: Record<string, EventEnvelope> = {
   'user.registered': event('user.registered', {
@@ -32,8 +47,9 @@ const fixtures: Record<string, EventEnvelope> = {
   }),
   'product.created': event('product.created', product),
   'product.updated': event('product.updated', product),
-  'product.deleted': event('product.deleted', { productId: 'p-1', at }),
+  'product.deleted': event('product.deleted', { productId: 'p-1', revision: 4, at }),
   'inventory.low_stock': event('inventory.low_stock', { productId: 'p-1', name: 'Mug', available: 1, threshold: 5, at }),
+  'inventory.stock_changed': event('inventory.stock_changed', { productId: 'p-1', available: 1, held: 2, revision: 7, at }),
   'order.created': event('order.created', { ...order, lines }),
   'order.paid': event('order.paid', { ...order, lines, paymentId: 'pay-1' }),
   'order.cancelled': event('order.cancelled', { ...order, lines, reason: 'changed my mind', refundedMinor: 5897 }),
@@ -88,6 +104,7 @@ const expected: Record<string, Increment[]> = {
   'product.updated': [],
   'product.deleted': [],
   'inventory.low_stock': [],
+  'inventory.stock_changed': [],
   'order.created': [inc('orders.created')],
   'order.paid': [
     inc('orders.paid'),

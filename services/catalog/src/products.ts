@@ -13,18 +13,21 @@ import { CATEGORY_ID, type CreateProductBody, type ListQuery, type ReplaceProduc
 import { type Current, isDuplicateKey, type VersionedStore } from './versioned-store.ts';
 import { type CategoryView, categoryView, type ProductView, productView } from './views.ts';
 
+/** `revision` is the product revision the event is written in. */
 export function productData(
   id: string,
-  p: Pick<ProductState, 'name' | 'category' | 'priceMinor' | 'currency' | 'stock'>,
+  p: Pick<ProductState, 'name' | 'category' | 'description' | 'priceMinor' | 'currency'>,
+  revision: number,
   at: Date,
 ) {
   return {
     productId: id,
     name: p.name,
     category: p.category,
+    description: p.description,
     priceMinor: p.priceMinor,
     currency: p.currency,
-    stock: p.stock,
+    revision,
     at: at.toISOString(),
   } satisfies EventData<'product.updated'>;
 }
@@ -73,33 +76,33 @@ export class Products {
     const now = new Date();
     const id = randomUUID();
     const state = newProduct(body, now);
-    await this.store.append(id, null, state, [pendingEvent('product.created', productData(id, state, now), now)]);
+    await this.store.append(id, null, state, [pendingEvent('product.created', productData(id, state, 1, now), now)]);
     return productView(id, state);
   }
 
   async replace(id: string, body: ReplaceProductBody): Promise<ProductView> {
     await this.requireCategory(body.category);
-    return this.write(id, (p, now) => {
+    return this.write(id, (p, revision, now) => {
       const next = { ...p, ...body, sortName: body.name.toLowerCase(), updatedAt: now };
-      return { state: next, events: [pendingEvent('product.updated', productData(id, next, now), now)] };
+      return { state: next, events: [pendingEvent('product.updated', productData(id, next, revision, now), now)] };
     });
   }
 
   async remove(id: string): Promise<void> {
-    await this.write(id, (p, now) => ({
+    await this.write(id, (p, revision, now) => ({
       state: { ...p, deletedAt: now, updatedAt: now },
-      events: [pendingEvent('product.deleted', { productId: id, at: now.toISOString() }, now)],
+      events: [pendingEvent('product.deleted', { productId: id, revision, at: now.toISOString() }, now)],
     }));
   }
 
   /** Sets what can be reserved; falling to or below the threshold here also raises inventory.low_stock. */
   async setStock(id: string, stock: number, lowStockThreshold?: number): Promise<ProductView> {
     let enteredLowStock = false;
-    const view = await this.write(id, (p, now) => {
+    const view = await this.write(id, (p, revision, now) => {
       const threshold = lowStockThreshold ?? p.lowStockThreshold;
       enteredLowStock = p.stock > p.lowStockThreshold && stock <= threshold;
       const next = { ...p, stock, lowStockThreshold: threshold, updatedAt: now };
-      const events = [pendingEvent('product.updated', productData(id, next, now), now)];
+      const events = [pendingEvent('product.updated', productData(id, next, revision, now), now)];
       if (enteredLowStock) {
         const data = { productId: id, name: p.name, available: stock, threshold, at: now.toISOString() };
         events.push(pendingEvent('inventory.low_stock', data, now));
@@ -148,11 +151,11 @@ export class Products {
   /** Applies an admin change to the newest revision, deciding again when a reservation moved stock meanwhile. */
   private async write(
     id: string,
-    change: (p: ProductState, now: Date) => { state: ProductState; events: PendingEvent[] },
+    change: (p: ProductState, revision: number, now: Date) => { state: ProductState; events: PendingEvent[] },
   ): Promise<ProductView> {
     return this.store.change(id, (current: Current<ProductState> | null) => {
       if (!current || current.state.deletedAt) throw problems.notFound(`no product ${id}`);
-      const { state, events } = change(current.state, new Date());
+      const { state, events } = change(current.state, current.rev + 1, new Date());
       return { state, events, result: productView(id, state) };
     });
   }

@@ -37,7 +37,7 @@ export async function seedDemoCatalog(
     }
     for (const { id, ...fields } of demoProducts) {
       const state = newProduct({ ...fields, currency: demoCurrency, images: [], lowStockThreshold: LOW_STOCK_THRESHOLD }, now);
-      const event = pendingEvent('product.created', productData(id, state, now), now);
+      const event = pendingEvent('product.created', productData(id, state, 1, now), now);
       if (await products.append(id, null, state, [event])) loaded++;
     }
     if (loaded > 0) logger.info('demo catalog loaded', { products: loaded });

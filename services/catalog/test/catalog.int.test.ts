@@ -312,6 +312,12 @@ describe('catalog on the real FerretDB', function () {
         revisions.every((r) => r.eventsPending),
         'no sidecar here: nothing is published yet',
       );
+      for (const r of revisions) {
+        for (const { envelope } of r.events as Array<{ envelope: EventEnvelope }>) {
+          if (!envelope.topic.startsWith('product.')) continue;
+          assert.equal((envelope.data as { revision: number }).revision, r.rev, `${envelope.topic} names its revision`);
+        }
+      }
       assert.deepEqual(events[3]?.data, { ...(events[3]?.data as object), available: 1, threshold: 2 });
       assert.equal(new Set(events.map((e) => e.eventId)).size, events.length);
     });

@@ -17,15 +17,23 @@ const orderLine = z.strictObject({
   quantity: z.number().int().positive(),
   unitPriceMinor: minor,
 });
+/**
+ * A product document's revision: +1 per write of that document, so a read model keeps
+ * the state with the highest revision and drops older or repeated events.
+ */
+const revision = z.number().int().positive();
+/** Stock is inventory's: product events carry what catalog owns and nothing else. */
 const product = z.strictObject({
   productId: id,
   name: z.string(),
   category: z.string(),
+  description: z.string(),
   priceMinor: minor,
   currency,
-  stock: z.number().int().nonnegative(),
+  revision,
   at: timestamp,
 });
+const count = z.number().int().nonnegative();
 const orderRef = { orderId: id, userId: id, userEmail: z.email(), totalMinor: minor, currency, at: timestamp };
 
 export const eventSchemas = {
@@ -33,9 +41,9 @@ export const eventSchemas = {
     version: 1,
     schema: z.strictObject({ userId: id, email: z.email(), displayName: z.string(), registeredAt: timestamp }),
   },
-  'product.created': { version: 1, schema: product },
-  'product.updated': { version: 1, schema: product },
-  'product.deleted': { version: 1, schema: z.strictObject({ productId: id, at: timestamp }) },
+  'product.created': { version: 2, schema: product },
+  'product.updated': { version: 2, schema: product },
+  'product.deleted': { version: 2, schema: z.strictObject({ productId: id, revision, at: timestamp }) },
   'inventory.low_stock': {
     version: 1,
     schema: z.strictObject({
@@ -45,6 +53,15 @@ export const eventSchemas = {
       threshold: z.number().int(),
       at: timestamp,
     }),
+  },
+  /**
+   * A product's stock after any change of it (reserve, release, commit, expiry, admin
+   * adjustment, seed). `revision` grows with each change of that product's stock, so a
+   * read model keeps the highest and ignores older or repeated events.
+   */
+  'inventory.stock_changed': {
+    version: 1,
+    schema: z.strictObject({ productId: id, available: count, held: count, revision, at: timestamp }),
   },
   'order.created': { version: 1, schema: z.strictObject({ ...orderRef, lines: z.array(orderLine).min(1) }) },
   'order.paid': { version: 1, schema: z.strictObject({ ...orderRef, lines: z.array(orderLine).min(1), paymentId: id }) },

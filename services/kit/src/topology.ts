@@ -62,6 +62,7 @@ export const topics = [
   'product.updated',
   'product.deleted',
   'inventory.low_stock',
+  'inventory.stock_changed',
   'order.created',
   'order.paid',
   'order.cancelled',

@@ -28,9 +28,9 @@ function capturingLogger() {
 const validEnvelope = () => ({
   eventId: randomUUID(),
   topic: 'product.deleted',
-  version: 1,
+  version: 2,
   occurredAt: new Date().toISOString(),
-  data: { productId: 'p1', at: new Date().toISOString() },
+  data: { productId: 'p1', revision: 3, at: new Date().toISOString() },
 });
 
 const count = async (topic: string, reason: string) =>

@@ -84,7 +84,7 @@ describe('notification rendering', () => {
 
   it('drops topics it has nothing to say about', () => {
     assert.throws(
-      () => render(event('product.deleted', { productId: 'p-1', at }), OPS),
+      () => render(event('product.deleted', { productId: 'p-1', revision: 2, at }), OPS),
       (err) => err instanceof DropEvent,
     );
   });

@@ -312,7 +312,7 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
 
     it('parks a row the real sidecar refuses after OUTBOX_MAX_ATTEMPTS, while the rows behind it publish', async () => {
       const before = await parkedCount('product.deleted');
-      const refused = await enqueue('product.deleted', { productId: 'p-refused', at: new Date().toISOString() });
+      const refused = await enqueue('product.deleted', { productId: 'p-refused', revision: 1, at: new Date().toISOString() });
       const behind = [await enqueue('order.paid', paid('').data), await enqueue('order.paid', paid('').data)];
       const relay = startOutboxRelay({ pool: pool as pg.Pool, publisher: sidecar, logger, maxAttempts: 3, pollMs: 100 });
       try {
