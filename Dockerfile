@@ -4,8 +4,8 @@
 # skaffold.yaml builds each service with it. cdk8s/test/docker-steps.test.ts replays these
 # steps without Docker, so keep every path relative to WORKDIR.
 
-ARG NODE_IMAGE=node:20.19-bookworm-slim
-ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 
 # Bundling happens on the build machine's own architecture: the output is plain JavaScript.
 FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS bundle

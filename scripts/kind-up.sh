@@ -24,7 +24,7 @@ need kubectl "install kubectl: https://kubernetes.io/docs/tasks/tools/"
 need istioctl "install istioctl ${istio_minor}.x: https://istio.io/latest/docs/setup/getting-started/#download"
 need helm "install Helm 3: https://helm.sh/docs/intro/install/"
 need skaffold "install skaffold v2 (config v4beta13): https://skaffold.dev/docs/install/"
-need npm "install Node.js 20.19+ with npm: https://nodejs.org/"
+need npm "install Node.js 24 LTS with npm: https://nodejs.org/"
 if ((${#missing[@]} > 0)); then
   echo "kind-up: missing prerequisites:" >&2
   printf '  - %s\n' "${missing[@]}" >&2

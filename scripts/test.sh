@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: everything CI checks, runnable on a fresh clone. Installs what is missing
-# (npm packages, Debian packages, daprd/FerretDB/Jaeger builds and the control-plane
-# binaries of the cluster level, cached under .tools/), then lints, typechecks and runs
+# `npm test`: everything CI checks, runnable on a fresh clone, under the project's Node
+# (package.json runs it through scripts/with-node.sh). Installs what is missing (npm
+# packages, Debian packages, daprd/FerretDB/Jaeger builds and the control-plane binaries
+# of the cluster level, cached under .tools/), then lints, typechecks and runs
 # unit, integration, cluster and end-to-end tests in one mocha run.
 # TEST_LEVEL=unit|int|cluster|e2e narrows the run.
 set -euo pipefail
@@ -11,6 +12,7 @@ started=$(date +%s)
 step() { printf '\n\033[1m== %s\033[0m (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 
 step "bootstrap: dependencies, code generation, infrastructure binaries"
+echo "node $(node --version) ($(command -v node))"
 bash scripts/bootstrap.sh
 if [ -z "${TEST_LEVEL:-}" ] || [ "${TEST_LEVEL}" = cluster ]; then
   step "control-plane binaries for the cluster level"

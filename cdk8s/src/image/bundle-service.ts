@@ -38,7 +38,7 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   outExtension: { '.js': '.mjs' },
   sourcemap: 'linked',
   plugins: [npmPackagesExternal],
