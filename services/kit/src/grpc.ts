@@ -108,14 +108,21 @@ type AnyHandler = (call: any) => Promise<unknown>;
 export interface GrpcServerOptions {
   logger: Logger;
   appToken?: string | undefined;
+  /**
+   * Asked before each call: true answers UNAVAILABLE as an outage would (a fault flag
+   * such as `catalog.unavailable`), so callers' retries and compensation can be watched.
+   */
+  unavailable?: () => boolean;
 }
+
+const OUTAGE: Partial<grpc.ServiceError> = { code: grpc.status.UNAVAILABLE, details: 'temporarily unavailable; retry later' };
 
 /**
  * A grpc-js server whose services are registered through addService, which wraps each
  * unary and server-streaming handler. Handlers return a value (unary) or write to the
  * call (streams) and may throw GrpcError.
  */
-export function createGrpcServer({ logger, appToken }: GrpcServerOptions) {
+export function createGrpcServer({ logger, appToken, unavailable }: GrpcServerOptions) {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
 
   function observe(path: string, code: grpc.status, started: bigint): void {
@@ -139,6 +146,11 @@ export function createGrpcServer({ logger, appToken }: GrpcServerOptions) {
             callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong app token' });
             return;
           }
+          if (unavailable?.()) {
+            observe(def.path, grpc.status.UNAVAILABLE, started);
+            callback(OUTAGE);
+            return;
+          }
           handler(call).then(
             (response) => {
               observe(def.path, grpc.status.OK, started);
@@ -157,6 +169,11 @@ export function createGrpcServer({ logger, appToken }: GrpcServerOptions) {
           if (appToken && !tokenMatches(call.metadata, appToken)) {
             observe(def.path, grpc.status.UNAUTHENTICATED, started);
             failStream(call, { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong app token' });
+            return;
+          }
+          if (unavailable?.()) {
+            observe(def.path, grpc.status.UNAVAILABLE, started);
+            failStream(call, OUTAGE);
             return;
           }
           handler(call).then(

@@ -7,6 +7,7 @@ export * from './dapr.ts';
 export * from './db.ts';
 export * from './errors.ts';
 export * from './events.ts';
+export * from './fault-flags.ts';
 export * from './grpc.ts';
 export * from './logging.ts';
 export * from './metrics.ts';
