@@ -6,6 +6,7 @@ import {
   createGrpcServer,
   createLogger,
   finishApp,
+  followFaultFlags,
   initMetrics,
   mountSubscriptions,
   type RunningServer,
@@ -123,7 +124,17 @@ export async function startCatalog(config: CatalogConfig, options: StartOptions 
   });
   mountRoutes(service.router, { products: new Products(models, products), requireAdmin: adminGuard(verifier) });
   mountSubscriptions(service.router, [orderCancelled(inventory)], logger);
-  const grpc = createGrpcServer({ logger, appToken: config.APP_API_TOKEN });
+  const faults = await followFaultFlags({
+    service: 'catalog',
+    daprGrpcPort: config.DAPR_GRPC_PORT,
+    daprApiToken: config.DAPR_API_TOKEN,
+    logger,
+  });
+  const grpc = createGrpcServer({
+    logger,
+    appToken: config.APP_API_TOKEN,
+    unavailable: () => faults.flags.isOn('catalog.unavailable'),
+  });
   grpc.addService(InventoryServiceService, inventoryHandlers(inventory));
 
   const server = await serveService(finishApp(service), config, {
@@ -131,7 +142,7 @@ export async function startCatalog(config: CatalogConfig, options: StartOptions 
     grpcServer: grpc.server,
     handleSignals: options.handleSignals,
     onDrain: service.setDraining,
-    onShutdown: [() => relayLoop?.stop(), () => sweeper.stop(), () => connection.close()],
+    onShutdown: [() => faults.stop(), () => relayLoop?.stop(), () => sweeper.stop(), () => connection.close()],
   });
   return { ...server, inventory, flushOutbox: () => relay.drain() };
 }

@@ -40,7 +40,8 @@ export interface ServiceSpec {
   /** Dapr components the app needs; used to scope component access. */
   components: ComponentName[];
   /**
-   * Of those, the ones the app keeps serving without (fail-open caches and counters):
+   * Of those, the ones the app keeps serving without (fail-open caches and counters;
+   * the fault-flag store, whose flags keep their last values):
    * its readiness does not depend on them, so an outage of one degrades the app
    * instead of taking it out of its Service's endpoints.
    */
@@ -136,7 +137,8 @@ export const services: readonly ServiceSpec[] = [
     calls: [{ to: 'users', kind: 'http', purpose: 'JWKS to verify admin tokens' }],
     publishes: ['product.created', 'product.updated', 'product.deleted', 'inventory.low_stock'],
     subscribes: ['order.cancelled'],
-    components: ['pubsub'],
+    components: ['pubsub', 'configstore'],
+    degradesWithout: ['configstore'],
     mongoDatabase: 'catalog',
     scalesOut: true,
   },
@@ -169,7 +171,8 @@ export const services: readonly ServiceSpec[] = [
     calls: [],
     publishes: ['payment.succeeded', 'payment.failed', 'payment.refunded'],
     subscribes: [],
-    components: ['pubsub'],
+    components: ['pubsub', 'configstore'],
+    degradesWithout: ['configstore'],
     postgresDatabase: 'payments',
     scalesOut: false,
   },
@@ -183,7 +186,8 @@ export const services: readonly ServiceSpec[] = [
     calls: [{ to: 'users', kind: 'http', purpose: 'JWKS to verify the reader token' }],
     publishes: [],
     subscribes: ['user.registered', 'order.paid', 'order.cancelled', 'order.failed', 'inventory.low_stock'],
-    components: ['pubsub', 'smtp'],
+    components: ['pubsub', 'smtp', 'configstore'],
+    degradesWithout: ['configstore'],
     postgresDatabase: 'notifications',
     scalesOut: false,
   },
@@ -229,8 +233,8 @@ export const services: readonly ServiceSpec[] = [
     calls: [],
     publishes: ['link.created', 'link.clicked'],
     subscribes: [],
-    components: ['statestore', 'pubsub'],
-    degradesWithout: ['statestore'],
+    components: ['statestore', 'pubsub', 'configstore'],
+    degradesWithout: ['statestore', 'configstore'],
     postgresDatabase: 'links',
     scalesOut: true,
   },

@@ -3,7 +3,7 @@
  * The cache is an accelerator, never a dependency: every failure is counted and
  * answered as "ask PostgreSQL".
  */
-import { StateCache, type StateCacheOptions } from '@meshmart/kit';
+import { type FaultFlags, type Sidecar, StateCache, type StateCacheOptions } from '@meshmart/kit';
 import type { LinkRow } from './links-repo.ts';
 import { cacheLookups } from './metrics.ts';
 
@@ -48,3 +48,16 @@ export function linkCache(options: Omit<StateCacheOptions<Mapping>, 'prefix' | '
 }
 
 export type LinkCache = StateCache<Mapping>;
+
+type CacheState = Pick<Sidecar, 'getState' | 'saveState' | 'deleteState'>;
+
+/** The state store as the cache sees it, failing like a store that is down while `links.cache-outage` is set. */
+export function flaggedState(state: CacheState, faults: Pick<FaultFlags, 'isOn'>): CacheState {
+  const outage = () => faults.isOn('links.cache-outage');
+  const refused = () => Promise.reject(new Error('state store unavailable: links.cache-outage is set'));
+  return {
+    getState: <T>(store: string, key: string) => (outage() ? refused() : state.getState<T>(store, key)),
+    saveState: (store, entry) => (outage() ? refused() : state.saveState(store, entry)),
+    deleteState: (store, key) => (outage() ? refused() : state.deleteState(store, key)),
+  };
+}

@@ -4,6 +4,7 @@ import {
   createGrpcServer,
   createLogger,
   finishApp,
+  followFaultFlags,
   initMetrics,
   openDatabase,
   type RunningServer,
@@ -16,7 +17,7 @@ import { LinksServiceService } from '@meshmart/proto/links/v1/links';
 import { ClickRecorder } from './click-recorder.ts';
 import type { LinksConfig } from './config.ts';
 import { linksHandlers } from './handlers.ts';
-import { linkCache } from './link-cache.ts';
+import { flaggedState, linkCache } from './link-cache.ts';
 import { LinksRepo } from './links-repo.ts';
 import { LiveStats } from './live-stats.ts';
 import { migrations } from './migrations.ts';
@@ -34,7 +35,18 @@ export async function startLinks(config: LinksConfig, options: { handleSignals?:
     timeoutMs: config.CACHE_TIMEOUT_MS,
   });
   const repo = new LinksRepo(pool);
-  const cache = linkCache({ state: cacheSidecar, store: config.STATE_STORE, ttlSeconds: config.CACHE_TTL_SECONDS, logger });
+  const faults = await followFaultFlags({
+    service: 'links',
+    daprGrpcPort: config.DAPR_GRPC_PORT,
+    daprApiToken: config.DAPR_API_TOKEN,
+    logger,
+  });
+  const cache = linkCache({
+    state: flaggedState(cacheSidecar, faults.flags),
+    store: config.STATE_STORE,
+    ttlSeconds: config.CACHE_TTL_SECONDS,
+    logger,
+  });
   const recorder = new ClickRecorder(
     (clicks) => repo.recordClicks(clicks),
     {
@@ -78,6 +90,6 @@ export async function startLinks(config: LinksConfig, options: { handleSignals?:
       // Open streams would hold the gRPC drain for the whole grace period.
       void live.stop();
     },
-    onShutdown: [() => recorder.close(), () => relay.stop(), () => pool.end()],
+    onShutdown: [() => faults.stop(), () => recorder.close(), () => relay.stop(), () => pool.end()],
   });
 }

@@ -17,7 +17,7 @@ import { emailFailures, notificationsSent } from './metrics.ts';
 
 export interface EmailSenderOptions {
   pool: pg.Pool;
-  bindings: OutputBindings;
+  bindings: Pick<OutputBindings, 'invoke'>;
   /** Dapr component name of the SMTP output binding. */
   bindingName: string;
   logger: Logger;

@@ -4,6 +4,7 @@ import {
   createApp,
   createLogger,
   finishApp,
+  followFaultFlags,
   initMetrics,
   mountSubscriptions,
   openDatabase,
@@ -12,7 +13,7 @@ import {
   serveService,
   sidecarReadiness,
 } from '@meshmart/kit';
-import { OutputBindings } from '@meshmart/kit/bindings';
+import { BindingError, OutputBindings } from '@meshmart/kit/bindings';
 import type { NotificationsConfig } from './config.ts';
 import { EmailSender } from './email-sender.ts';
 import { migrations } from './migrations.ts';
@@ -38,9 +39,21 @@ export async function startNotifications(
   // users' JWKS through our own sidecar: the notifications → users edge of the topology.
   const verifier = accessTokenVerifierFromConfig(config);
   const store = new NotificationStore(pool);
+  const faults = await followFaultFlags({
+    service: 'notifications',
+    daprGrpcPort: config.DAPR_GRPC_PORT,
+    daprApiToken,
+    logger,
+  });
   const sender = new EmailSender({
     pool,
-    bindings,
+    bindings: {
+      // The flag fails the send where the relay would, so the retry loop and its metrics react as they would to SMTP.
+      invoke: (name, request) =>
+        faults.flags.isOn('notifications.smtp-failure')
+          ? Promise.reject(new BindingError(`binding ${name} failed: notifications.smtp-failure is set`))
+          : bindings.invoke(name, request),
+    },
     bindingName: config.SMTP_BINDING,
     logger,
     maxAttempts: config.EMAIL_MAX_ATTEMPTS,
@@ -66,6 +79,6 @@ export async function startNotifications(
     logger,
     handleSignals: options.handleSignals,
     onDrain: service.setDraining,
-    onShutdown: [() => sender.stop(), () => pool.end()],
+    onShutdown: [() => faults.stop(), () => sender.stop(), () => pool.end()],
   });
 }

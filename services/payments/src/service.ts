@@ -3,6 +3,7 @@ import {
   createApp,
   createLogger,
   finishApp,
+  followFaultFlags,
   initMetrics,
   mountSubscriptions,
   openDatabase,
@@ -26,7 +27,13 @@ export async function startPayments(config: PaymentsConfig, options: { handleSig
 
   const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
   const keys = new IdempotencyKeys(pool, { leaseMs: config.IDEMPOTENCY_LEASE_MS, waitMs: config.IDEMPOTENCY_WAIT_MS });
-  const payments = new Payments(pool, keys, new Processor(config.SLOW_CARD_DELAY_MS));
+  const faults = await followFaultFlags({
+    service: 'payments',
+    daprGrpcPort: config.DAPR_GRPC_PORT,
+    daprApiToken: config.DAPR_API_TOKEN,
+    logger,
+  });
+  const payments = new Payments(pool, keys, new Processor(config.SLOW_CARD_DELAY_MS, faults.flags));
 
   const service = createApp({
     service: 'payments',
@@ -47,6 +54,6 @@ export async function startPayments(config: PaymentsConfig, options: { handleSig
     logger,
     handleSignals: options.handleSignals,
     onDrain: service.setDraining,
-    onShutdown: [() => relay.stop(), () => pool.end()],
+    onShutdown: [() => faults.stop(), () => relay.stop(), () => pool.end()],
   });
 }

@@ -13,7 +13,21 @@ export const redis: InfraComponent = {
     const dir = infraDir('redis');
     await mkdir(dir, { recursive: true });
     // State, sessions and caches are rebuilt by the services: no snapshots, no AOF.
-    const args = ['--bind', '127.0.0.1', '--port', String(infraPorts.redis), '--dir', dir, '--save', '', '--appendonly', 'no'];
+    // Keyspace notifications are what Dapr's configuration.redis follows flag changes through.
+    const args = [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(infraPorts.redis),
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--notify-keyspace-events',
+      'KEA',
+    ];
     return [startChild({ name: 'redis', command: 'redis-server', args, output: 'file', outlive: true })];
   },
 };
