@@ -6,12 +6,14 @@
  *   status             what is running
  *   reset              down, then wipes .data/
  *   write-dapr-files   regenerates dapr/ and dapr.yaml from the topology
+ *   flag list | set <key> <value> | clear [key…]   fault flags (services/kit/src/fault-flags.ts)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { services as topology } from '@meshmart/kit/topology';
 import { bold, dim, green, red } from './console.ts';
 import { daprFileLocations, writeDaprFiles } from './dapr-files.ts';
+import { clearFlags, flagTable, listFlags, setFlag } from './flags.ts';
 import { fullInfra, infraPort, startInfra } from './infra/index.ts';
 import { dataDir, paths } from './paths.ts';
 import { probePort, servicePorts } from './ports.ts';
@@ -152,6 +154,20 @@ async function writeStaticDaprFiles(): Promise<void> {
   process.stdout.write(`wrote ${paths.staticDaprDir}/ and ${paths.staticRunFile}\n`);
 }
 
+async function flag([action = 'list', ...args]: string[]): Promise<void> {
+  if (action === 'set') {
+    const [key, value] = args;
+    if (key === undefined || value === undefined) throw new Error('usage: flag set <key> <value>');
+    const followed = await setFlag(key, value);
+    process.stdout.write(`${key} = ${value} ${dim(`(services follow ${followed})`)}\n`);
+  } else if (action === 'clear') {
+    process.stdout.write(`cleared ${(await clearFlags(args)).join(', ')}\n`);
+  } else if (action !== 'list') {
+    throw new Error(`unknown flag action ${action}; one of: list, set, clear`);
+  }
+  process.stdout.write(`${flagTable(await listFlags())}\n`);
+}
+
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   up,
   infra,
@@ -159,6 +175,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   status,
   reset,
   'write-dapr-files': writeStaticDaprFiles,
+  flag,
 };
 
 const [command = 'up', ...rest] = process.argv.slice(2);

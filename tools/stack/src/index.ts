@@ -19,6 +19,7 @@ export {
   startIstiod,
 } from './control-plane/istiod.ts';
 export { KubeClient, type KubeObject, type KubeResponse } from './control-plane/kube-client.ts';
+export { clearFlags, listFlags, setFlag } from './flags.ts';
 export { dataStores, fullInfra, type Infra, type InfraName, type InfraOptions, startInfra } from './infra/index.ts';
 export { mailDir } from './infra/smtp-sink.ts';
 export { allPorts, infraPorts, probePort, type ServicePorts, servicePorts } from './ports.ts';
