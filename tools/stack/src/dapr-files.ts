@@ -66,6 +66,9 @@ export interface DaprConfiguration {
 
 const DAPR_CONFIGURATION_NAME = 'meshmart';
 
+/** The Redis database of the `configstore` component (fault flags). */
+export const FLAG_REDIS_DB = 1;
+
 const loopback = '127.0.0.1';
 const redisHost = `${loopback}:${infraPorts.redis}`;
 
@@ -103,7 +106,13 @@ const componentSpecs: Record<ComponentName, (at: DaprFileLocations) => DaprCompo
     version: 'v1',
     metadata: meta({ secretsFile: at.secretsFile, nestedSeparator: ':' }),
   }),
-  configstore: () => ({ type: 'configuration.redis', version: 'v1', metadata: meta({ redisHost, redisPassword: '' }) }),
+  // Database 1, as in the cluster: fault flags apart from cached state, and a store whose
+  // keys are all flags (`npm run stack -- flag list` reads them).
+  configstore: () => ({
+    type: 'configuration.redis',
+    version: 'v1',
+    metadata: meta({ redisHost, redisPassword: '', redisDB: String(FLAG_REDIS_DB) }),
+  }),
   smtp: () => ({
     type: 'bindings.smtp',
     version: 'v1',
@@ -173,14 +182,37 @@ export const deliveryPolicy = {
   retry: { policy: 'exponential', maxInterval: '15s', maxRetries: 5 },
 } as const;
 
+/**
+ * The breaker in front of payments. In the cluster Envoy's outlier detection ejects a
+ * slow or failing payments (cdk8s/src/mesh/traffic.ts); locally no Envoy runs, so orders'
+ * sidecar trips a Dapr circuit breaker instead, with no retries (the saga owns those).
+ * The timeout sits above the slowest test card (3 s) and below orders' own deadline
+ * (PAYMENTS_TIMEOUT_MS, 10 s), so a hung payments counts as a failure of the breaker.
+ * Dapr counts every answer outside 2xx–3xx as a failure, declined cards (402) included,
+ * and keeps one breaker per path (`payments:charges`): five in a row, not three, so a
+ * saga's three tries at one failing charge do not open it alone.
+ */
+export const paymentsBreaker = {
+  timeout: '5s',
+  circuitBreaker: { maxRequests: 1, interval: '0s', timeout: '15s', trip: 'consecutiveFailures >= 5' },
+  retry: { policy: 'constant', duration: '1s', maxRetries: 0 },
+} as const;
+
 export function daprResiliency(): DaprResiliency {
   return {
     apiVersion: 'dapr.io/v1alpha1',
     kind: 'Resiliency',
     metadata: { name: DAPR_CONFIGURATION_NAME },
     spec: {
-      policies: { timeouts: { delivery: deliveryPolicy.timeout }, retries: { delivery: deliveryPolicy.retry } },
-      targets: { components: { pubsub: { inbound: { timeout: 'delivery', retry: 'delivery' } } } },
+      policies: {
+        timeouts: { delivery: deliveryPolicy.timeout, payments: paymentsBreaker.timeout },
+        retries: { delivery: deliveryPolicy.retry, none: paymentsBreaker.retry },
+        circuitBreakers: { payments: paymentsBreaker.circuitBreaker },
+      },
+      targets: {
+        apps: { payments: { timeout: 'payments', retry: 'none', circuitBreaker: 'payments' } },
+        components: { pubsub: { inbound: { timeout: 'delivery', retry: 'delivery' } } },
+      },
     },
   };
 }
