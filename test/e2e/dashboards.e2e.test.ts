@@ -170,6 +170,10 @@ const zeroByDesign: Record<string, string> = {
     'the relay publishes within milliseconds, so a scrape rarely finds a row waiting; the backlog shows while the broker is down',
   'service-overview.json / Error ratio by route (5xx)': 'a healthy load has no 5xx; the load asserts it',
   'business-kpis.json / Redelivered events ignored': 'no delivery is retried while every subscriber is up',
+  'service-overview.json / Fault flags set':
+    'no fault flag is set during a healthy load; test/e2e/fault-flags.e2e.test.ts sets them',
+  'service-overview.json / Faults injected':
+    'no fault flag is set during a healthy load; test/e2e/fault-flags.e2e.test.ts sets them',
   'service-overview.json / Outbox rows parked':
     'no sidecar of the stack refuses a topic; tools/stack/test/dead-letters.int.test.ts parks a row on one that does',
 };

@@ -200,6 +200,25 @@ const serviceOverview: Dashboard = {
         },
       ],
     },
+    {
+      title: 'Fault flags',
+      panels: [
+        {
+          title: 'Fault flags set',
+          description:
+            'Each fault flag as the service follows it (a share for failure rates, milliseconds for latency, 1 for a switch that is on); set with `npm run stack -- flag set`.',
+          unit: 'short',
+          queries: [{ expr: `max by (service, flag) (fault_flag_value{${svc}})`, legend: '{{flag}}' }],
+        },
+        {
+          title: 'Faults injected',
+          description:
+            'Faults injected per second because a flag is set: failed or delayed charges, refused stock calls, cache reads and e-mail sends made to fail.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (service, flag) (${rate(`fault_flag_injections_total{${svc}}`)})`, legend: '{{flag}}' }],
+        },
+      ],
+    },
   ],
 };
 
