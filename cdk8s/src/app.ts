@@ -33,7 +33,7 @@ export function buildApp(ctx: SynthContext, outdir: string): App {
   peerAuthentication(mesh);
   authorizationPolicies(mesh, ctx.services);
   destinationRules(mesh, ctx.services);
-  invocationRoutes(mesh, ctx.services);
+  invocationRoutes(mesh, ctx.services, ctx.istioFaults);
   ingress(mesh, ctx.services);
 
   const apps = new Chart(app, '50-apps', { namespace: namespaces.apps });

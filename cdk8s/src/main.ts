@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { services } from '@meshmart/kit/topology';
 import { buildApp } from './app.ts';
 import { readDashboards } from './dashboards/dashboard-files.ts';
+import { istioFaultProfile } from './mesh/faults.ts';
 import { defaultSecretSeedFile, distDir } from './repo-paths.ts';
 import { SecretValues } from './secret-values.ts';
 import { sizing } from './settings.ts';
@@ -18,6 +19,8 @@ const { values } = parseArgs({
     // The cdk8s CLI (`cdk8s synth`, see cdk8s.yaml) passes its output directory this way.
     out: { type: 'string', default: process.env.CDK8S_OUTDIR ?? distDir },
     'secret-seed': { type: 'string', default: process.env.MESHMART_SECRET_SEED_FILE ?? defaultSecretSeedFile },
+    // Off by default: e.g. --istio-faults=payments-slow (mesh/faults.ts lists the profiles).
+    'istio-faults': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -28,6 +31,7 @@ const app = buildApp(
     sizing: sizing(values.size),
     secrets: SecretValues.fromSeedFile(values['secret-seed']),
     dashboards: readDashboards(),
+    istioFaults: values['istio-faults'].map(istioFaultProfile),
   },
   values.out,
 );

@@ -14,6 +14,7 @@ import type { ServiceName, ServiceSpec } from '@meshmart/kit/topology';
 import type { Construct } from 'constructs';
 import { daprInternalPort, fqdn, invokeServiceName } from '../naming.ts';
 import { namespaces } from '../settings.ts';
+import { faultFor, type IstioFaultProfile } from './faults.ts';
 import { istioObject } from './istio-object.ts';
 
 type TrafficPolicy = NonNullable<NonNullable<IDestinationRule['spec']>['trafficPolicy']>;
@@ -81,10 +82,15 @@ export function destinationRules(scope: Construct, services: readonly ServiceSpe
 }
 
 /** Routes for the invocation hop of each service. */
-export function invocationRoutes(scope: Construct, services: readonly ServiceSpec[]): void {
+export function invocationRoutes(
+  scope: Construct,
+  services: readonly ServiceSpec[],
+  faults: readonly IstioFaultProfile[] = [],
+): void {
   for (const spec of services) {
     const host = fqdn(invokeServiceName(spec.name), namespaces.apps);
     const route = [{ destination: { host, port: { number: daprInternalPort } } }];
+    const fault = faultFor(spec.name, faults);
     istioObject(
       scope,
       'VirtualService',
@@ -96,6 +102,7 @@ export function invocationRoutes(scope: Construct, services: readonly ServiceSpe
             name: 'dapr-invocation',
             match: [{ uri: { prefix: daprInternalInvocationPrefix } }],
             route,
+            ...(fault && { fault }),
             timeout: invocationBounds(spec.name).timeout,
             retries: {
               attempts: trafficSettings.attempts,

@@ -7,6 +7,7 @@ import { type ServiceSpec, services as topologyServices } from '@meshmart/kit/to
 import { parseAllDocuments } from 'yaml';
 import { buildApp } from '../../src/app.ts';
 import { readDashboards } from '../../src/dashboards/dashboard-files.ts';
+import type { IstioFaultProfile } from '../../src/mesh/faults.ts';
 import { SecretValues } from '../../src/secret-values.ts';
 import { type SizeName, sizings } from '../../src/settings.ts';
 
@@ -23,7 +24,9 @@ export interface Synthesized {
   files: string[];
 }
 
-export function synthesize(options: { services?: readonly ServiceSpec[]; size?: SizeName; seed?: Buffer } = {}): Synthesized {
+export function synthesize(
+  options: { services?: readonly ServiceSpec[]; size?: SizeName; seed?: Buffer; istioFaults?: readonly IstioFaultProfile[] } = {},
+): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'meshmart-synth-'));
   try {
     buildApp(
@@ -32,6 +35,7 @@ export function synthesize(options: { services?: readonly ServiceSpec[]; size?: 
         sizing: sizings[options.size ?? 'default'],
         secrets: SecretValues.fromSeed(options.seed ?? randomBytes(48)),
         dashboards: readDashboards(),
+        ...(options.istioFaults && { istioFaults: options.istioFaults }),
       },
       outdir,
     ).synth();
