@@ -19,14 +19,8 @@ export const infraPorts = {
   ferretdbDebug: 27028,
   jaegerUi: 16687,
   jaegerQueryGrpc: 16688,
-  jaegerAdmin: 16689,
-  jaegerCollectorHttp: 16690,
-  jaegerCollectorGrpc: 16691,
-  /** The embedded agent's UDP receivers and sampling server, moved off 6831/6832/5775/5778. */
-  jaegerAgentCompact: 16692,
-  jaegerAgentBinary: 16693,
-  jaegerAgentZipkin: 16694,
-  jaegerAgentHttp: 16695,
+  /** Jaeger's health check, moved off the collector's default 13133. */
+  jaegerHealth: 16689,
   jaegerOtlpGrpc: 14317,
   jaegerOtlpHttp: 14318,
   prometheus: 19090,
