@@ -20,6 +20,8 @@ COPY tools/stack/package.json tools/stack/package.json
 RUN --mount=type=cache,target=/root/.npm npm ci --prefer-offline --no-audit --no-fund --include-workspace-root --workspace services/${SERVICE} --workspace proto --workspace cdk8s
 RUN npm run gen --workspace proto
 RUN node --import tsx cdk8s/src/image/bundle-service.ts ${SERVICE} out/dist
+# A service with a browser app (web) ships its static build too; others ship an empty folder.
+RUN mkdir -p out/public && if [ -f services/${SERVICE}/ui/vite.config.ts ]; then npm run build --workspace services/${SERVICE} && cp -R services/${SERVICE}/dist/. out/public/; fi
 
 # Production dependencies for the target architecture: argon2 and friends ship native
 # binaries per platform, so this stage runs under the target platform (emulated if needed).
@@ -40,6 +42,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=prod-deps /repo/node_modules node_modules
 COPY --from=bundle /repo/out/dist dist
+COPY --from=bundle /repo/out/public public
 USER 65532:65532
 ENTRYPOINT ["/nodejs/bin/node", "--enable-source-maps"]
 CMD ["dist/main.mjs"]

@@ -27,6 +27,7 @@ npm run --silent lint -w @meshmart/proto
 
 step "typecheck (tsc --strict)"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p services/web/ui/tsconfig.json
 
 step "tests${TEST_LEVEL:+ ($TEST_LEVEL)}"
 npx mocha "$@"

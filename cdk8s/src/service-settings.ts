@@ -3,7 +3,9 @@
  * bootstrap accounts). Kept deliberately small: a fact several outputs need belongs in
  * the topology instead.
  */
+import { observabilityEndpoints } from './observability/endpoints.ts';
 import type { SecretValues } from './secret-values.ts';
+import { localPorts } from './skaffold-config.ts';
 
 /**
  * Claims users puts in access tokens. Set explicitly on users (which signs) and gateway
@@ -34,9 +36,16 @@ export function serviceSettings(service: string, secrets: SecretValues): Service
           // The Istio ingress gateway is the one proxy in front: trust its X-Forwarded-For
           // entry, or every client would share the ingress's address in the rate limiter.
           TRUSTED_PROXY_HOPS: '1',
+          // The admin trace view reads Jaeger's query API, and links to Jaeger's UI where
+          // skaffold forwards it (cdk8s/src/skaffold-config.ts).
+          JAEGER_QUERY_URL: observabilityEndpoints.jaegerUi,
+          JAEGER_UI_URL: `http://localhost:${localPorts.jaeger}`,
         },
         secretEnv: {},
       };
+    case 'web':
+      // Where the Dockerfile puts the static build of the app.
+      return { env: { ASSETS_DIR: '/app/public' }, secretEnv: {} };
     default:
       return { env: {}, secretEnv: {} };
   }

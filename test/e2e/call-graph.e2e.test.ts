@@ -64,6 +64,7 @@ describe('observed call graph', function () {
     ok(admin, 200, 'admin login');
     const adminToken = admin.json<{ accessToken: string }>().accessToken;
 
+    ok(await client.call('GET', '/'), 200, 'web UI');
     ok(await client.call('GET', '/api/products?category=coffee&sort=price&limit=3'), 200, 'products');
     // Six in stock and the default threshold of five: the first sale enters low stock.
     const described = {

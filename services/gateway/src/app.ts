@@ -5,7 +5,7 @@
  */
 import type { RouterMiddleware } from '@koa/router';
 import type { AccessTokenVerifier } from '@meshmart/kit';
-import { capability, createApp, finishApp, type Logger, type Sidecar, sidecarReadiness } from '@meshmart/kit';
+import { activeTraceId, capability, createApp, finishApp, type Logger, type Sidecar, sidecarReadiness } from '@meshmart/kit';
 import type Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
 import { authorize, type GatewayState, identify } from './access-control.ts';
@@ -18,6 +18,8 @@ import { type QrDeps, qrHandler } from './qr.ts';
 import type { FixedWindowLimiter } from './rate-limit.ts';
 import { createRateLimiting } from './rate-limit-middleware.ts';
 import { type GatewayRoute, routes } from './routes.ts';
+import { type TraceDeps, traceHandler } from './traces.ts';
+import { webPassthrough } from './web.ts';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -31,6 +33,7 @@ export interface GatewayDeps {
   timeouts: { upstreamMs: number; sagaMs: number };
   links: LinksDeps;
   qr: QrDeps;
+  traces: TraceDeps;
 }
 
 type Step = RouterMiddleware<GatewayState>;
@@ -50,6 +53,12 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     appToken: undefined,
     readiness: sidecarReadiness(sidecar, 'gateway'),
   });
+  // Names the trace of every response, so that a page can show what the mesh did for it.
+  service.app.use(async (ctx, next) => {
+    const traceId = activeTraceId();
+    if (traceId) ctx.set('x-trace-id', traceId);
+    await next();
+  });
   const limit = createRateLimiting({ limiter, logger, trustedProxyHops });
   const openApi = buildOpenApi(routes, packageJson.version);
 
@@ -63,6 +72,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
         return linksHandler(route.target.operation, route, deps.links);
       case 'qr':
         return qrHandler(route.target.operation, route, deps.qr);
+      case 'traces':
+        return traceHandler(route, deps.traces);
       case 'openapi':
         return (ctx) => {
           ctx.body = openApi;
@@ -87,6 +98,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   }
 
   const app = finishApp(service);
+  // Last: only what no route answered goes to the web UI.
+  app.use(webPassthrough(sidecar, timeouts.upstreamMs));
   // Errors after the response began. A client leaving an event stream cuts Koa's body
   // pipeline short: that is how such streams end, not a failure.
   app.on('error', (err: NodeJS.ErrnoException) => {

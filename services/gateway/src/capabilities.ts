@@ -10,6 +10,7 @@ const BY_ROUTE: Record<string, string> = {
   'POST /api/orders': 'checkout',
   'POST /api/orders/:id/cancel': 'cancelling orders',
   'GET /s/:code': 'this short link',
+  'GET /api/admin/traces/:traceId': 'the trace view',
   'GET /api/users/me/addresses': 'your addresses',
   'POST /api/users/me/addresses': 'your addresses',
   'GET /api/users/me/addresses/:id': 'your addresses',

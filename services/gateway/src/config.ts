@@ -34,6 +34,13 @@ export const gatewayConfigSchema = serviceConfig({
    * address of the ingress in a cluster, the gateway's own address on a laptop.
    */
   PUBLIC_BASE_URL: env.url(['http', 'https'], 'http://127.0.0.1:3000').transform((v) => v.replace(/\/+$/, '')),
+  /**
+   * Jaeger query API the admin trace view reads (`GET /api/admin/traces/:traceId`);
+   * unset, that route answers 503.
+   */
+  JAEGER_QUERY_URL: env.optionalUrl(['http', 'https']),
+  /** Jaeger's own UI, linked from the trace view where one is deployed. */
+  JAEGER_UI_URL: env.optionalUrl(['http', 'https']),
   ...accessTokenConfigShape,
   /** Dapr state store holding the rate-limit counters. */
   STATE_STORE: env.string('statestore'),

@@ -51,6 +51,8 @@ import {
   shortenRequest,
   stockRequest,
   tokenPair,
+  traceIdParams,
+  traceView,
   tracked,
   trackRequest,
   updateMeRequest,
@@ -97,6 +99,8 @@ export type RouteTarget =
   | { kind: 'links'; operation: LinksOperation }
   | { kind: 'qr'; operation: QrOperation }
   | { kind: 'openapi' }
+  /** Read from the Jaeger query API by the gateway (traces.ts). */
+  | { kind: 'traces' }
   /** Probes and metrics come from the kit's app factory; listed here to be documented. */
   | { kind: 'kit' };
 
@@ -702,6 +706,18 @@ export const routes: readonly GatewayRoute[] = [
     success: { status: 200, description: 'Usage report', schema: usageReport },
     errors: [],
     target: analytics('/analytics/users/:userId/usage'),
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/traces/:traceId',
+    summary: 'The spans of one trace, for a waterfall (admin role); every response names its trace in `x-trace-id`',
+    tag: adminTag,
+    access: 'admin',
+    limit: 'api',
+    params: traceIdParams,
+    success: { status: 200, description: 'The trace, ordered by start', schema: traceView },
+    errors: [404],
+    target: { kind: 'traces' },
   },
   {
     method: 'GET',

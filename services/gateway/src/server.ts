@@ -65,6 +65,7 @@ export async function startGateway(config: GatewayConfig, options: { handleSigna
       batchTimeoutMs: config.QR_BATCH_TIMEOUT_MS,
       heartbeatMs: config.SSE_HEARTBEAT_MS,
     },
+    traces: { queryUrl: config.JAEGER_QUERY_URL, uiUrl: config.JAEGER_UI_URL, timeoutMs: config.UPSTREAM_TIMEOUT_MS },
   });
   return serveService(gateway.app, config, {
     logger,

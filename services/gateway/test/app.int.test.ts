@@ -65,6 +65,7 @@ async function startGateway(
     bodyLimits: { default: '1kb', batch: '64kb' },
     trustedProxyHops: 0,
     timeouts: { upstreamMs: 2000, sagaMs: 2000 },
+    traces: { queryUrl: undefined, uiUrl: undefined, timeoutMs: 1000 },
     ...grpcDeps({ daprGrpcPort: await closedPort() }),
   });
   const server = await serve(app.app, { port: 0, host: '127.0.0.1', logger, handleSignals: false });

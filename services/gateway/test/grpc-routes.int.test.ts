@@ -120,6 +120,7 @@ describe('gateway links and qr routes over gRPC', () => {
       bodyLimits: { default: '1kb', batch: '256kb' },
       trustedProxyHops: 0,
       timeouts: { upstreamMs: 2000, sagaMs: 2000 },
+      traces: { queryUrl: undefined, uiUrl: undefined, timeoutMs: 1000 },
       ...grpcDeps({ daprGrpcPort: backends.port }, 50),
     });
     server = await serve(app.app, { port: 0, host: '127.0.0.1', logger, handleSignals: false });

@@ -134,6 +134,47 @@ export class Sidecar {
   }
 
   /**
+   * Invokes `path` on `appId` and hands back the callee's response as it is (status,
+   * headers, body bytes), for passing files through. Like `invoke`, a sidecar that
+   * cannot be reached is a 503 and a slow one a 504; the callee's own statuses are not
+   * errors here.
+   */
+  async invokeRaw(appId: string, path: string, request: Omit<InvokeRequest, 'body'> = {}): Promise<Response> {
+    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
+    const started = process.hrtime.bigint();
+    let outcome = 'error';
+    try {
+      const response = await fetch(`${this.base}/${path.replace(/^\//, '')}`, {
+        method: request.method ?? 'GET',
+        headers: this.headers({ 'dapr-app-id': appId, ...request.headers }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      outcome = String(response.status);
+      // daprd answers for a callee it cannot reach with its own JSON error, not problem+json.
+      if (response.status >= 500 && !(response.headers.get('content-type') ?? '').includes('problem+json')) {
+        const detail = await response.text();
+        throw problems.unavailable(`${appId} is unavailable (${response.status} from the Dapr sidecar)`, detail);
+      }
+      return response;
+    } catch (err) {
+      if (err instanceof Problem) throw err;
+      if ((err as Error).name === 'TimeoutError') {
+        outcome = 'timeout';
+        throw problems.timeout(`${appId} did not answer within ${timeoutMs} ms`, err);
+      }
+      if (isConnectionFailure(err) || (err as Error).name === 'TypeError') {
+        outcome = 'unreachable';
+        throw problems.unavailable(`${appId} is unavailable: the Dapr sidecar cannot be reached`, err);
+      }
+      throw err;
+    } finally {
+      const labels = { target: appId, operation: 'invoke', outcome };
+      daprClientMetrics().requests.inc(labels);
+      daprClientMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /**
    * Publishes through the sidecar's HTTP API. `traceparent` continues the trace that
    * produced the event, even when an outbox relay publishes it later.
    */

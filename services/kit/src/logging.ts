@@ -11,11 +11,19 @@ export type Logger = winston.Logger;
 /** Per-request context carried across awaits without threading it through calls. */
 export const requestContext = new AsyncLocalStorage<{ requestId: string }>();
 
+const NO_TRACE = '00000000000000000000000000000000';
+
+/** The trace the current request belongs to, when tracing is on. */
+export function activeTraceId(): string | undefined {
+  const traceId = trace.getActiveSpan()?.spanContext().traceId;
+  return traceId && traceId !== NO_TRACE ? traceId : undefined;
+}
+
 const correlation = winston.format((info) => {
   const ctx = requestContext.getStore();
   if (ctx) info.request_id = ctx.requestId;
   const span = trace.getActiveSpan()?.spanContext();
-  if (span && span.traceId !== '00000000000000000000000000000000') {
+  if (span && span.traceId !== NO_TRACE) {
     info.trace_id = span.traceId;
     info.span_id = span.spanId;
   }

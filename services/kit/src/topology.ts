@@ -87,6 +87,7 @@ export const serviceNames = [
   'analytics',
   'qr',
   'links',
+  'web',
 ] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
@@ -106,6 +107,7 @@ export const services: readonly ServiceSpec[] = [
       { to: 'links', kind: 'grpc', purpose: 'short links, redirects and live click statistics' },
       { to: 'qr', kind: 'grpc', purpose: 'QR codes, single and batch with progress' },
       { to: 'analytics', kind: 'http', purpose: 'client event tracking, dashboard and usage reports' },
+      { to: 'web', kind: 'http', purpose: 'the web UI: every GET outside the API' },
     ],
     publishes: [],
     subscribes: [],
@@ -236,6 +238,19 @@ export const services: readonly ServiceSpec[] = [
     components: ['statestore', 'pubsub', 'configstore'],
     degradesWithout: ['statestore', 'configstore'],
     postgresDatabase: 'links',
+    scalesOut: true,
+  },
+  {
+    name: 'web',
+    description: 'Browser UI: store, account, links and QR codes, analytics, admin and the trace of each request',
+    appProtocol: 'http',
+    port: 8090,
+    grpcServices: [],
+    public: false,
+    calls: [],
+    publishes: [],
+    subscribes: [],
+    components: [],
     scalesOut: true,
   },
 ];

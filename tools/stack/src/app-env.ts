@@ -2,6 +2,7 @@
 import { type ServiceName, service } from '@meshmart/kit/topology';
 import { localCredentials } from './credentials.ts';
 import { mongoUrl } from './infra/ferretdb.ts';
+import { jaegerUrl } from './infra/jaeger.ts';
 import { postgresUrl } from './infra/postgres.ts';
 import { infraPorts, servicePorts } from './ports.ts';
 import type { Tokens } from './sidecar.ts';
@@ -29,6 +30,8 @@ export function serviceVariables(name: ServiceName): Record<string, string> {
       ? { ADMIN_EMAIL: localCredentials.admin.email, ADMIN_PASSWORD_SECRET: localCredentials.admin.secret }
       : {}),
     ...(spec.mongoDatabase ? { MONGO_URL: mongoUrl(spec.mongoDatabase) } : {}),
+    // The admin trace view reads the local Jaeger's query API.
+    ...(name === 'gateway' ? { JAEGER_QUERY_URL: jaegerUrl } : {}),
   };
 }
 

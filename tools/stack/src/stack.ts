@@ -18,6 +18,7 @@ import { type Child, reportUnexpectedExit, startChild } from './processes.ts';
 import { type Awaited, isHttpOk, isPortOpen, waitForAll } from './readiness.ts';
 import { daprdArgs, daprdBinary, daprdCwd, daprdEnv, type Tokens } from './sidecar.ts';
 import { type StackUrls, stackUrls } from './urls.ts';
+import { ensureWebBuild } from './web-build.ts';
 
 export interface StackOptions {
   /** Services to run; default: every topology service that has services/<name>/src/main.ts. */
@@ -85,6 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
   reserveNameWidth(selected.flatMap((name) => [name, sidecarName(name)]));
 
   await ensurePortsFree(selected);
+  if (selected.includes('web')) ensureWebBuild({ quiet });
   const infra: Infra = await startInfra({ only: fullInfra(), quiet, timeoutMs });
   const tokens: Tokens = { daprApiToken: randomBytes(24).toString('hex'), appApiToken: randomBytes(24).toString('hex') };
   const apps = new Map<ServiceName, Child>();

@@ -35,7 +35,8 @@ export function stackSummary(urls: StackUrls, services: ServiceName[]): string {
     '',
     bold('meshmart is up'),
     table([
-      ['Gateway', urls.gateway],
+      ['Open in a browser', `${urls.gateway}/`],
+      ['Gateway (REST API)', `${urls.gateway}/api`],
       ['OpenAPI', urls.openapi],
       ['Jaeger', urls.jaeger],
       ['Prometheus', urls.prometheus],

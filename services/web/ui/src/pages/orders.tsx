@@ -1,0 +1,120 @@
+/** Order history, and one order whose status updates itself until the saga has ended. */
+import { useState } from 'preact/hooks';
+import { call } from '../api.ts';
+import type { Order, OrderPage } from '../types.ts';
+import { ErrorBox, Link, Loading, money, PageTitle, useAsync, useInterval, when } from '../ui.tsx';
+
+function StatusBadge({ status }: { status: Order['status'] }) {
+  return <span class={`badge status-${status}`}>{status}</span>;
+}
+
+export function OrdersPage() {
+  const orders = useAsync((signal) => call<OrderPage>('GET', '/api/orders?limit=50', { auth: true, signal }), []);
+  return (
+    <div>
+      <PageTitle>Your orders</PageTitle>
+      {orders.loading && !orders.data && <Loading what="your orders" />}
+      <ErrorBox error={orders.error} retry={orders.reload} />
+      {orders.data && orders.data.items.length === 0 && (
+        <p>
+          No orders yet. <Link href="/">Browse the store</Link>
+        </p>
+      )}
+      <ul class="list">
+        {orders.data?.items.map((o) => (
+          <li key={o.id} class="card">
+            <Link href={`/orders/${o.id}`}>Order {o.id.slice(0, 8)}</Link> <StatusBadge status={o.status} />{' '}
+            <span>{money(o.totalMinor, o.currency)}</span> <span class="muted">{when(o.createdAt)}</span>
+            {o.reason && <p class="reason">{o.reason}</p>}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function OrderDetailPage({ id }: { id: string }) {
+  const order = useAsync((signal) => call<Order>('GET', `/api/orders/${id}`, { auth: true, signal }), [id]);
+  const [cancelling, setCancelling] = useState(false);
+  const [cancelError, setCancelError] = useState<unknown>(null);
+  const pending = order.data?.status === 'pending';
+  useInterval(order.reload, 1000, pending || (!order.data && !order.error));
+
+  if (!order.data) return order.error ? <ErrorBox error={order.error} retry={order.reload} /> : <Loading what="the order" />;
+  const o = order.data;
+
+  async function cancel() {
+    setCancelling(true);
+    setCancelError(null);
+    try {
+      await call<Order>('POST', `/api/orders/${o.id}/cancel`, { auth: true });
+      order.reload();
+    } catch (err) {
+      setCancelError(err);
+    } finally {
+      setCancelling(false);
+    }
+  }
+
+  return (
+    <article class="order">
+      <PageTitle>Order {o.id.slice(0, 8)}</PageTitle>
+      <p aria-live="polite" data-testid="order-status">
+        Status: <StatusBadge status={o.status} />
+        {pending && <span class="muted"> — updating…</span>}
+      </p>
+      {o.reason && (
+        <p class="reason" data-testid="order-reason">
+          {o.reason}
+        </p>
+      )}
+      <table>
+        <caption class="visually-hidden">Order lines</caption>
+        <thead>
+          <tr>
+            <th scope="col">Product</th>
+            <th scope="col">Quantity</th>
+            <th scope="col">Price</th>
+          </tr>
+        </thead>
+        <tbody>
+          {o.lines.map((l) => (
+            <tr key={l.productId}>
+              <td>{l.name}</td>
+              <td>{l.quantity}</td>
+              <td>{money(l.unitPriceMinor * l.quantity, o.currency)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colSpan={2}>
+              Total
+            </th>
+            <td>{money(o.totalMinor, o.currency)}</td>
+          </tr>
+        </tfoot>
+      </table>
+      <p class="muted">
+        Ships to {o.shippingAddress.line1}, {o.shippingAddress.postalCode} {o.shippingAddress.city}, {o.shippingAddress.country}
+      </p>
+      <h2>Timeline</h2>
+      <ol class="timeline">
+        {o.timeline.map((t) => (
+          <li key={`${t.status}-${t.at}`}>
+            <StatusBadge status={t.status} /> <time dateTime={t.at}>{when(t.at)}</time> {t.note}
+          </li>
+        ))}
+      </ol>
+      {(o.status === 'paid' || o.status === 'pending') && (
+        <button type="button" class="secondary" onClick={cancel} disabled={cancelling}>
+          {cancelling ? 'Cancelling…' : 'Cancel order'}
+        </button>
+      )}
+      <ErrorBox error={cancelError} />
+      <p>
+        <Link href="/orders">All orders</Link>
+      </p>
+    </article>
+  );
+}
