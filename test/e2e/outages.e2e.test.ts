@@ -1,6 +1,7 @@
 /**
  * Outages through the gateway of the real local stack: PostgreSQL, Redis and RabbitMQ
- * are stopped in turn, then users' and orders' sidecars, and each class of route is
+ * are stopped in turn, then users' and orders' sidecars, and each class of route (an
+ * event stream included: its status and first event) is
  * called while the dependency is down and again after it is back. A valid token never
  * earns a 401 because of an outage, nothing answers 500, no answer names an address or a
  * port, every 503 is problem+json with Retry-After, and everything answers as before
@@ -14,7 +15,7 @@ import { allPorts, type StackHandle, startStack } from '@meshmart/stack';
 const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
 const RECOVERY_MS = 30_000;
 
-type RouteClass = 'products' | 'login' | 'me' | 'admin' | 'checkout' | 'redirect';
+type RouteClass = 'products' | 'login' | 'me' | 'admin' | 'checkout' | 'redirect' | 'stream';
 const ROUTE_LABELS: Record<RouteClass, string> = {
   products: 'public GET /api/products',
   login: 'public POST /api/auth/login',
@@ -22,6 +23,7 @@ const ROUTE_LABELS: Record<RouteClass, string> = {
   admin: 'admin GET /api/admin/users',
   checkout: 'saga POST /api/orders',
   redirect: 'redirect GET /s/:code',
+  stream: 'stream GET /api/links/:code/stats/stream',
 };
 const ROUTE_CLASSES = Object.keys(ROUTE_LABELS) as RouteClass[];
 
@@ -108,7 +110,38 @@ describe('outages through the gateway (local stack)', function () {
         },
       }),
     redirect: () => call('GET', `/s/${linkCode}`),
+    stream: () => openStream(`/api/links/${linkCode}/stats/stream`, buyerToken),
   };
+
+  /**
+   * An event stream answers its status at once and then stays open: the answer is the
+   * status and, for a stream, its first event (what a browser would show), then it is closed.
+   */
+  async function openStream(path: string, token: string): Promise<Answer> {
+    const closing = new AbortController();
+    const response = await fetch(stack.urls.gateway + path, {
+      headers: { 'x-forwarded-for': forwardedFor, authorization: `Bearer ${token}` },
+      signal: AbortSignal.any([closing.signal, AbortSignal.timeout(40_000)]),
+    });
+    const type = response.headers.get('content-type') ?? '';
+    let text = '';
+    try {
+      if (type.startsWith('text/event-stream') && response.body) {
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        while (!text.includes('\n\n')) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += decoder.decode(value, { stream: true });
+        }
+      } else {
+        text = await response.text();
+      }
+    } finally {
+      closing.abort();
+    }
+    return { status: response.status, type, retryAfter: response.headers.get('retry-after'), text };
+  }
 
   before(async function () {
     this.timeout(300_000);
@@ -221,7 +254,8 @@ describe('outages through the gateway (local stack)', function () {
         for (const route of ROUTE_CLASSES) {
           const answer = await routes[route]();
           row[route] = String(answer.status);
-          for (const v of violations(answer, ports, route === 'me' || route === 'admin' || route === 'checkout')) {
+          const signedIn = route === 'me' || route === 'admin' || route === 'checkout' || route === 'stream';
+          for (const v of violations(answer, ports, signedIn)) {
             broken.push(`${ROUTE_LABELS[route]}: ${v} (${answer.status} ${answer.text.slice(0, 200)})`);
           }
         }
