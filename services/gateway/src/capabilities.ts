@@ -28,6 +28,7 @@ const BY_TAG: Record<string, string> = {
   links: 'short links',
   qr: 'QR codes',
   analytics: 'analytics',
+  search: 'product search',
 };
 
 export function capabilityOf(route: Pick<GatewayRoute, 'method' | 'path' | 'tag'>): string {

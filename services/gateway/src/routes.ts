@@ -61,6 +61,7 @@ import {
   userIdParams,
   userPage,
 } from './schemas.ts';
+import { rebuildProgress, searchQuery, searchResult, suggestions, suggestQuery } from './search-schemas.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -147,6 +148,7 @@ const catalog = service('catalog');
 const orders = service('orders');
 const notifications = service('notifications');
 const analytics = service('analytics');
+const search = service('search');
 const links = (operation: LinksOperation): RouteTarget => ({ kind: 'links', operation });
 const qr = (operation: QrOperation): RouteTarget => ({ kind: 'qr', operation });
 
@@ -159,6 +161,7 @@ const notificationsTag = 'notifications';
 const linksTag = 'links';
 const qrTag = 'qr';
 const analyticsTag = 'analytics';
+const searchTag = 'search';
 const qrImageTypes = ['image/png', 'image/svg+xml'];
 
 export const routes: readonly GatewayRoute[] = [
@@ -718,6 +721,52 @@ export const routes: readonly GatewayRoute[] = [
     success: { status: 200, description: 'The trace, ordered by start', schema: traceView },
     errors: [404],
     target: { kind: 'traces' },
+  },
+  {
+    method: 'GET',
+    path: '/api/search',
+    summary: 'Search products: ranked, highlighted, with facet counts over the whole match',
+    tag: searchTag,
+    access: 'public',
+    limit: 'api',
+    query: searchQuery,
+    success: { status: 200, description: 'One page of results and the facets', schema: searchResult },
+    errors: [],
+    target: search('/search'),
+  },
+  {
+    method: 'GET',
+    path: '/api/search/suggest',
+    summary: 'Product names for search-as-you-type: words starting with the input, then near misses',
+    tag: searchTag,
+    access: 'public',
+    limit: 'api',
+    query: suggestQuery,
+    success: { status: 200, description: 'At most ten names', schema: suggestions },
+    errors: [],
+    target: search('/search/suggest'),
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/search/rebuild',
+    summary: 'Rebuild the search index from catalog, in the background (admin role)',
+    tag: searchTag,
+    access: 'admin',
+    limit: 'api',
+    success: { status: 202, description: 'The rebuild, just started', schema: rebuildProgress },
+    errors: [409],
+    target: search('/admin/rebuild'),
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/search/rebuild',
+    summary: 'Progress of the latest search index rebuild (admin role)',
+    tag: searchTag,
+    access: 'admin',
+    limit: 'api',
+    success: { status: 200, description: 'The latest rebuild', schema: rebuildProgress },
+    errors: [404],
+    target: search('/admin/rebuild'),
   },
   {
     method: 'GET',

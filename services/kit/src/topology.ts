@@ -88,6 +88,7 @@ export const serviceNames = [
   'qr',
   'links',
   'web',
+  'search',
 ] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
@@ -108,6 +109,7 @@ export const services: readonly ServiceSpec[] = [
       { to: 'qr', kind: 'grpc', purpose: 'QR codes, single and batch with progress' },
       { to: 'analytics', kind: 'http', purpose: 'client event tracking, dashboard and usage reports' },
       { to: 'web', kind: 'http', purpose: 'the web UI: every GET outside the API' },
+      { to: 'search', kind: 'http', purpose: 'product search, suggestions and index rebuilds' },
     ],
     publishes: [],
     subscribes: [],
@@ -251,6 +253,23 @@ export const services: readonly ServiceSpec[] = [
     publishes: [],
     subscribes: [],
     components: [],
+    scalesOut: true,
+  },
+  {
+    name: 'search',
+    description: 'Full-text product search with facets and suggestions: a read model of product and stock events',
+    appProtocol: 'http',
+    port: 8086,
+    grpcServices: [],
+    public: false,
+    calls: [
+      { to: 'users', kind: 'http', purpose: 'JWKS to verify admin tokens' },
+      { to: 'catalog', kind: 'http', purpose: 'rebuild the index from the product list' },
+    ],
+    publishes: [],
+    subscribes: ['product.created', 'product.updated', 'product.deleted', 'inventory.stock_changed'],
+    components: ['pubsub'],
+    postgresDatabase: 'search',
     scalesOut: true,
   },
 ];

@@ -102,7 +102,7 @@ describe('call graph', () => {
     });
 
     it('gives the callers the AuthorizationPolicies allow: invocations only, no subscribers', () => {
-      assert.deepEqual(callersOf(services, 'users'), ['gateway', 'catalog', 'orders', 'notifications', 'analytics']);
+      assert.deepEqual(callersOf(services, 'users'), ['gateway', 'catalog', 'orders', 'notifications', 'analytics', 'search']);
       assert.deepEqual(callersOf(services, 'payments'), ['orders']);
       // analytics subscribes to every topic, yet only the gateway invokes it.
       assert.deepEqual(callersOf(services, 'analytics'), ['gateway']);

@@ -1,0 +1,20 @@
+import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
+import type { z } from 'zod';
+
+export const searchConfigSchema = serviceConfig({
+  PORT: env.port(8086),
+  DATABASE_URL: env.url(['postgres', 'postgresql']),
+  BODY_LIMIT: env.size('64kb'),
+  /** Each page a rebuild reads from catalog; catalog serves at most 100. */
+  REBUILD_PAGE_SIZE: env.int(100, 1, 100),
+  CATALOG_TIMEOUT_MS: env.int(5000, 100, 60_000),
+  /** A rebuild whose progress has not moved for this long is taken as abandoned (its instance died). */
+  REBUILD_STALE_MS: env.int(60_000, 1000, 3_600_000),
+  ...accessTokenConfigShape,
+});
+
+export type SearchConfig = z.infer<typeof searchConfigSchema>;
+
+export function loadSearchConfig(source: NodeJS.ProcessEnv = process.env): SearchConfig {
+  return loadConfig(searchConfigSchema, source);
+}

@@ -1,0 +1,188 @@
+/**
+ * Search and suggestions over the index. User text reaches PostgreSQL only as a bound
+ * parameter and only through websearch_to_tsquery, which accepts any string (quotes,
+ * `&`, `|`, `!`, `:*` are words or operators of its own small syntax, never errors),
+ * and through pg_trgm's similarity, which treats it as plain characters.
+ *
+ * A product matches when its document matches the query's lexemes or, for typos, when
+ * the query is similar to a word sequence of its name (pg_trgm word similarity). Rank
+ * is text rank (name weighted above category above description) plus that similarity,
+ * so a name match outranks a description-only match.
+ */
+import type pg from 'pg';
+import { PAGE_SIZE, type SearchQuery } from './schemas.ts';
+
+/** Price bands of the facet, in minor units; the last is open-ended. */
+export const priceBands = [
+  { key: 'under-10', min: 0, max: 1000 },
+  { key: '10-25', min: 1000, max: 2500 },
+  { key: '25-50', min: 2500, max: 5000 },
+  { key: '50-100', min: 5000, max: 10_000 },
+  { key: '100-and-over', min: 10_000, max: null },
+] as const;
+
+export interface SearchHit {
+  id: string;
+  name: string;
+  category: string;
+  priceMinor: number;
+  currency: string;
+  inStock: boolean;
+  /** Snippets as HTML: the text escaped, matched words in <mark>. */
+  highlights: { name: string; description: string };
+  score: number;
+}
+
+export interface SearchResult {
+  items: SearchHit[];
+  total: number;
+  page: number;
+  pageSize: number;
+  facets: {
+    categories: Array<{ category: string; count: number }>;
+    priceBands: Array<{ key: string; min: number; max: number | null; count: number }>;
+    inStock: { inStock: number; outOfStock: number };
+  };
+}
+
+// ts_headline marks matches with these; they are taken out of the text first, so every
+// one in a headline is a marker.
+const START = '\u0002';
+const STOP = '\u0003';
+const MARKERS = 'chr(2) || chr(3)';
+
+const ORDER_BY: Record<NonNullable<SearchQuery['sort']>, string> = {
+  relevance: 'score DESC, name, product_id',
+  name: 'name, product_id',
+  price: 'price_minor, name, product_id',
+  '-price': 'price_minor DESC, name, product_id',
+  newest: 'product_at DESC NULLS LAST, product_id',
+};
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+
+/** Escapes the text first, then turns ts_headline's markers into <mark>, so only our tags are HTML. */
+export function snippetHtml(headline: string): string {
+  const cleaned = escapeHtml(headline);
+  return cleaned.replaceAll(START, '<mark>').replaceAll(STOP, '</mark>');
+}
+
+interface Row {
+  total: number;
+  categories: Array<{ category: string; count: number }>;
+  bands: Record<string, number>;
+  in_stock: number;
+  items: Array<{
+    product_id: string;
+    name: string;
+    category: string;
+    price_minor: string;
+    currency: string;
+    available: number | null;
+    name_headline: string;
+    description_headline: string;
+    score: number;
+  }>;
+}
+
+export async function search(pool: pg.Pool, query: SearchQuery): Promise<SearchResult> {
+  const sort = query.sort ?? (query.q === undefined ? 'name' : 'relevance');
+  const bandColumns = priceBands
+    .map(
+      (b, i) =>
+        `count(*) FILTER (WHERE price_minor >= ${b.min}${b.max === null ? '' : ` AND price_minor < ${b.max}`}) AS "b${i}"`,
+    )
+    .join(', ');
+  const headlineOptions = `StartSel=${START}, StopSel=${STOP}`;
+  const sql = `
+    WITH input AS (
+      SELECT websearch_to_tsquery('search_english', $1::text) AS tsq, search_fold($1::text) AS folded
+    ),
+    matched AS (
+      SELECT p.product_id, p.name, p.category, p.description, p.price_minor, p.currency, p.available, p.product_at,
+             CASE WHEN $1::text IS NULL THEN 0
+                  ELSE ts_rank(p.document, input.tsq) + word_similarity(input.folded, p.name_key) END AS score
+      FROM products p, input
+      WHERE p.name IS NOT NULL AND NOT p.deleted
+        AND ($1::text IS NULL OR p.document @@ input.tsq OR input.folded <% p.name_key)
+        AND ($2::text IS NULL OR p.category = $2)
+        AND ($3::bigint IS NULL OR p.price_minor >= $3)
+        AND ($4::bigint IS NULL OR p.price_minor <= $4)
+        AND ($5::boolean IS NULL OR (coalesce(p.available, 0) > 0) = $5)
+    ),
+    page AS (
+      SELECT * FROM matched ORDER BY ${ORDER_BY[sort]} LIMIT ${PAGE_SIZE} OFFSET $6
+    )
+    SELECT
+      (SELECT count(*)::int FROM matched) AS total,
+      (SELECT coalesce(json_agg(json_build_object('category', category, 'count', n) ORDER BY n DESC, category), '[]')
+         FROM (SELECT category, count(*)::int AS n FROM matched GROUP BY category) c) AS categories,
+      (SELECT row_to_json(b) FROM (SELECT ${bandColumns} FROM matched) b) AS bands,
+      (SELECT count(*)::int FROM matched WHERE coalesce(available, 0) > 0) AS in_stock,
+      (SELECT coalesce(json_agg(h ORDER BY h.ord), '[]') FROM (
+         SELECT row_number() OVER (ORDER BY ${ORDER_BY[sort]}) AS ord, page.product_id, page.name, page.category,
+                page.price_minor::text AS price_minor, page.currency, page.available, page.score,
+                coalesce(ts_headline('search_english', translate(page.name, ${MARKERS}, ''), input.tsq,
+                                     'HighlightAll=true, ${headlineOptions}'), page.name) AS name_headline,
+                coalesce(ts_headline('search_english', translate(page.description, ${MARKERS}, ''), input.tsq,
+                                     'MaxWords=30, MinWords=12, MaxFragments=2, ${headlineOptions}'),
+                         left(page.description, 200)) AS description_headline
+         FROM page, input) h) AS items`;
+  const params = [
+    query.q ?? null,
+    query.category ?? null,
+    query.minPrice ?? null,
+    query.maxPrice ?? null,
+    query.inStock ?? null,
+    (query.page - 1) * PAGE_SIZE,
+  ];
+  const { rows } = await pool.query<Row>(sql, params);
+  const row = rows[0] as Row;
+  return {
+    items: row.items.map((r) => ({
+      id: r.product_id,
+      name: r.name,
+      category: r.category,
+      priceMinor: Number(r.price_minor),
+      currency: r.currency,
+      inStock: (r.available ?? 0) > 0,
+      highlights: { name: snippetHtml(r.name_headline), description: snippetHtml(r.description_headline) },
+      score: Math.round(r.score * 10_000) / 10_000,
+    })),
+    total: row.total,
+    page: query.page,
+    pageSize: PAGE_SIZE,
+    facets: {
+      categories: row.categories,
+      priceBands: priceBands.map((b, i) => ({ key: b.key, min: b.min, max: b.max, count: Number(row.bands[`b${i}`]) })),
+      inStock: { inStock: row.in_stock, outOfStock: row.total - row.in_stock },
+    },
+  };
+}
+
+/**
+ * Names for search-as-you-type: names with a word starting with what was typed first,
+ * then names similar to it (typos), at most ten.
+ */
+export async function suggest(pool: pg.Pool, q: string): Promise<string[]> {
+  const { rows } = await pool.query<{ name: string }>(
+    `WITH input AS (
+       SELECT search_fold($1::text) AS folded,
+              replace(replace(replace(search_fold($1::text), '\\', '\\\\'), '%', '\\%'), '_', '\\_') AS pattern
+     )
+     SELECT name FROM (
+       SELECT DISTINCT ON (p.name) p.name,
+              (p.name_key LIKE input.pattern || '%' OR p.name_key LIKE '% ' || input.pattern || '%') AS prefix,
+              word_similarity(input.folded, p.name_key) AS similarity
+       FROM products p, input
+       WHERE p.name IS NOT NULL AND NOT p.deleted
+         AND (p.name_key LIKE '%' || input.pattern || '%' OR input.folded <% p.name_key)
+       ORDER BY p.name
+     ) s
+     ORDER BY prefix DESC, similarity DESC, name
+     LIMIT 10`,
+    [q],
+  );
+  return rows.map((r) => r.name);
+}
