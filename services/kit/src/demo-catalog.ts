@@ -1,4 +1,7 @@
-/** The demo catalog loaded into an empty database. Ids are fixed so tests and docs can name them. */
+/**
+ * The demo catalog the local stack starts with: catalog loads the products, inventory their
+ * stock. Ids are fixed so tests and docs can name them.
+ */
 
 export interface DemoProduct {
   id: string;
