@@ -73,9 +73,10 @@ describe('observed call graph', function () {
       priceMinor: 1500,
       currency: 'EUR',
     };
-    const created = await client.call('POST', '/api/products', { token: adminToken, body: { ...described, stock: 6 } });
+    const created = await client.call('POST', '/api/products', { token: adminToken, body: described });
     ok(created, 201, 'product');
     const productId = created.json<{ id: string }>().id;
+    ok(await client.call('PUT', `/api/products/${productId}/stock`, { token: adminToken, body: { stock: 6 } }), 200, 'stock');
     ok(
       await client.call('PUT', `/api/products/${productId}`, { token: adminToken, body: { ...described, priceMinor: 1600 } }),
       200,

@@ -114,16 +114,20 @@ describe('fault flags (local stack)', function () {
   async function product(stock: number): Promise<string> {
     const res = await client.call('POST', '/api/products', {
       token: adminToken,
-      body: { name: `Flag mug ${randomBytes(3).toString('hex')}`, category, priceMinor: PRICE, currency: 'EUR', stock },
+      body: { name: `Flag mug ${randomBytes(3).toString('hex')}`, category, priceMinor: PRICE, currency: 'EUR' },
     });
     assert.equal(res.status, 201, res.text);
-    return res.json<{ id: string }>().id;
+    const id = res.json<{ id: string }>().id;
+    const stocked = await client.call('PUT', `/api/products/${id}/stock`, { token: adminToken, body: { stock } });
+    assert.equal(stocked.status, 200, stocked.text);
+    return id;
   }
 
+  /** What inventory, which decides the checkout, has available. */
   async function stockOf(productId: string): Promise<number> {
-    const res = await client.call('GET', `/api/products/${productId}`);
+    const res = await client.call('GET', `/api/products/${productId}/stock`, { token: adminToken });
     assert.equal(res.status, 200, res.text);
-    return res.json<{ stock: number }>().stock;
+    return res.json<{ available: number }>().available;
   }
 
   interface Placed {
@@ -177,7 +181,13 @@ describe('fault flags (local stack)', function () {
     const listed = await listFlags();
     assert.deepEqual(
       listed.map((f) => f.key),
-      ['payments.failure-rate', 'payments.latency-ms', 'catalog.unavailable', 'links.cache-outage', 'notifications.smtp-failure'],
+      [
+        'payments.failure-rate',
+        'payments.latency-ms',
+        'inventory.unavailable',
+        'links.cache-outage',
+        'notifications.smtp-failure',
+      ],
     );
     assert.ok(listed.every((f) => f.value === 0));
   });
@@ -211,17 +221,17 @@ describe('fault flags (local stack)', function () {
     assert.equal(await stockOf(mug), 4);
   });
 
-  it('catalog unavailable: the checkout is refused without a 500 and holds no stock', async () => {
+  it('inventory unavailable: the checkout is refused without a 500 and holds no stock', async () => {
     const mug = await product(5);
-    await setFlag('catalog.unavailable', 'on');
-    await followed('catalog', 'catalog.unavailable', 1);
+    await setFlag('inventory.unavailable', 'on');
+    await followed('inventory', 'inventory.unavailable', 1);
     const placed = await checkout(mug);
     assert.notEqual(placed.status, 500, placed.text);
     if (placed.order) assert.equal((await finalOrder(placed.order.id)).status, 'failed');
     else assert.equal(placed.status, 503, placed.text);
-    assert.ok((await metric('catalog', 'fault_flag_injections_total', { flag: 'catalog.unavailable' })) > 0);
-    await clearFlags(['catalog.unavailable']);
-    await followed('catalog', 'catalog.unavailable', 0);
+    assert.ok((await metric('inventory', 'fault_flag_injections_total', { flag: 'inventory.unavailable' })) > 0);
+    await clearFlags(['inventory.unavailable']);
+    await followed('inventory', 'inventory.unavailable', 0);
     assert.equal(await stockOf(mug), 5);
   });
 

@@ -173,10 +173,12 @@ describe('outages through the gateway (local stack)', function () {
     assert.equal(created.status, 201, created.text);
     const product = await call('POST', '/api/products', {
       token: adminToken,
-      body: { name: 'Outage mug', category, priceMinor: 500, currency: 'EUR', stock: 10_000 },
+      body: { name: 'Outage mug', category, priceMinor: 500, currency: 'EUR' },
     });
     assert.equal(product.status, 201, product.text);
     productId = (JSON.parse(product.text) as { id: string }).id;
+    const stocked = await call('PUT', `/api/products/${productId}/stock`, { token: adminToken, body: { stock: 10_000 } });
+    assert.equal(stocked.status, 200, stocked.text);
     const link = await call('POST', '/api/links', { token: buyerToken, body: { url: 'https://example.com/outages' } });
     assert.equal(link.status, 201, link.text);
     linkCode = (JSON.parse(link.text) as { code: string }).code;

@@ -311,7 +311,7 @@ const businessKpis: Dashboard = {
           title: 'Reservations by outcome',
           description: 'Stock reservations per second: held, out of stock, committed, released, expired.',
           unit: 'ops',
-          queries: [{ expr: `sum by (outcome) (${rate('catalog_reservations_total')})`, legend: '{{outcome}}' }],
+          queries: [{ expr: `sum by (outcome) (${rate('inventory_reservations_total')})`, legend: '{{outcome}}' }],
         },
         {
           title: 'Notifications sent',

@@ -23,6 +23,7 @@ const BY_TAG: Record<string, string> = {
   profile: 'your profile',
   admin: 'user administration',
   catalog: 'the product catalog',
+  inventory: 'stock',
   orders: 'your orders',
   notifications: 'your notifications',
   links: 'short links',

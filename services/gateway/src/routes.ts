@@ -30,6 +30,7 @@ import {
   listOrdersQuery,
   listUsersQuery,
   loginRequest,
+  movementsQuery,
   notificationIdParams,
   notificationPage,
   order,
@@ -49,6 +50,8 @@ import {
   refreshRequest,
   registerRequest,
   shortenRequest,
+  stockLevel,
+  stockMovements,
   stockRequest,
   tokenPair,
   traceIdParams,
@@ -145,6 +148,7 @@ const service =
   (path: string): RouteTarget => ({ kind: 'service', app, path });
 const users = service('users');
 const catalog = service('catalog');
+const inventory = service('inventory');
 const orders = service('orders');
 const notifications = service('notifications');
 const analytics = service('analytics');
@@ -156,6 +160,7 @@ const authTag = 'auth';
 const profileTag = 'profile';
 const adminTag = 'admin';
 const catalogTag = 'catalog';
+const inventoryTag = 'inventory';
 const ordersTag = 'orders';
 const notificationsTag = 'notifications';
 const linksTag = 'links';
@@ -381,17 +386,42 @@ export const routes: readonly GatewayRoute[] = [
     target: catalog('/products/:id'),
   },
   {
+    method: 'GET',
+    path: '/api/products/:id/stock',
+    summary: 'A product’s stock: available, held by open reservations, threshold (admin role)',
+    tag: inventoryTag,
+    access: 'admin',
+    limit: 'api',
+    params: productIdParams,
+    success: { status: 200, description: 'Stock', schema: stockLevel },
+    errors: [404],
+    target: inventory('/stock/:id'),
+  },
+  {
     method: 'PUT',
     path: '/api/products/:id/stock',
     summary: 'Set the stock that can be reserved, and the low-stock threshold (admin role)',
-    tag: catalogTag,
+    tag: inventoryTag,
     access: 'admin',
     limit: 'api',
     params: productIdParams,
     body: stockRequest,
-    success: { status: 200, description: 'Updated product', schema: product },
-    errors: [404, 409],
-    target: catalog('/products/:id/stock'),
+    success: { status: 200, description: 'Stock as set', schema: stockLevel },
+    errors: [],
+    target: inventory('/stock/:id'),
+  },
+  {
+    method: 'GET',
+    path: '/api/products/:id/stock/movements',
+    summary: 'A product’s stock movements, newest first (admin role)',
+    tag: inventoryTag,
+    access: 'admin',
+    limit: 'api',
+    params: productIdParams,
+    query: movementsQuery,
+    success: { status: 200, description: 'Movements', schema: stockMovements },
+    errors: [404],
+    target: inventory('/stock/:id/movements'),
   },
   {
     method: 'GET',

@@ -91,7 +91,7 @@ export const userPage = z.object({
 const productId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'not a product id');
 const categoryId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes (at most 40)');
 const minorAmount = z.number().int().min(0).max(1_000_000_000);
-const stockLevel = z.number().int().min(0).max(1_000_000);
+const stockCount = z.number().int().min(0).max(1_000_000);
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
 const imageUrl = z
   .string()
@@ -121,16 +121,40 @@ const productFields = {
   attributes: attributes.optional(),
 };
 
-export const productRequest = z.strictObject({
-  ...productFields,
-  stock: stockLevel.optional(),
-  lowStockThreshold: stockLevel.optional(),
-});
+/** Stock is inventory's: it is set with PUT /api/products/:id/stock once the product exists. */
+export const productRequest = z.strictObject(productFields);
 
 /** Replaces what describes a product; stock has its own route. */
 export const productReplaceRequest = z.strictObject(productFields);
 
-export const stockRequest = z.strictObject({ stock: stockLevel, lowStockThreshold: stockLevel.optional() });
+export const stockRequest = z.strictObject({ stock: stockCount, lowStockThreshold: stockCount.optional() });
+
+export const movementsQuery = z.strictObject({
+  limit: wholeNumber(500)
+    .refine((v) => Number(v) >= 1, 'must be at least 1')
+    .optional(),
+});
+
+export const stockLevel = z.object({
+  productId: z.string(),
+  available: z.number().int().describe('what can be reserved now'),
+  held: z.number().int().describe('held by reservations not yet committed, released or expired'),
+  lowStockThreshold: z.number().int(),
+  revision: z.number().int().describe('grows with every change of this stock'),
+});
+
+export const stockMovements = z.object({
+  items: z.array(
+    z.object({
+      kind: z.enum(['seed', 'create', 'adjust', 'reserve', 'release', 'expire', 'commit', 'return']),
+      reservationId: z.string().nullable(),
+      availableDelta: z.number().int(),
+      heldDelta: z.number().int(),
+      actor: z.string().nullable().describe('the admin who adjusted'),
+      at: z.iso.datetime(),
+    }),
+  ),
+});
 
 export const categoryRequest = z.strictObject({ id: categoryId.optional(), name: z.string().trim().min(1).max(80) });
 
@@ -158,8 +182,8 @@ export const product = z.object({
   currency: z.string(),
   images: z.array(z.string()),
   attributes: z.record(z.string(), z.string()),
-  stock: z.number().int().describe('what can still be reserved'),
-  lowStockThreshold: z.number().int(),
+  stock: z.number().int().describe('what inventory last reported as available; checkout decides with inventory itself'),
+  inStock: z.boolean(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -576,6 +600,8 @@ export const namedResponseSchemas = {
   AddressList: addressList,
   UserPage: userPage,
   Product: product,
+  StockLevel: stockLevel,
+  StockMovements: stockMovements,
   ProductPage: productPage,
   Category: category,
   CategoryList: categoryList,

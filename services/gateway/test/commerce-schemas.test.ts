@@ -55,7 +55,8 @@ describe('catalog input at the gateway', () => {
   });
 
   it('takes product writes with catalog’s bounds and nothing else', () => {
-    parse(productRequest, { ...mug, images: ['https://img.example/mug.png'], attributes: { colour: 'blue' }, stock: 10 });
+    parse(productRequest, { ...mug, images: ['https://img.example/mug.png'], attributes: { colour: 'blue' } });
+    assert.deepEqual(fields(productRequest, { ...mug, stock: 10 }), ['stock'], 'stock is set at inventory');
     parse(productReplaceRequest, mug);
     assert.deepEqual(
       fields(productRequest, {

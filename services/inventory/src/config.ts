@@ -2,7 +2,7 @@ import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmar
 import type { z } from 'zod';
 
 export const inventoryConfigSchema = serviceConfig({
-  PORT: env.port(8086),
+  PORT: env.port(8087),
   DATABASE_URL: env.url(['postgres', 'postgresql']),
   DB_POOL_MAX: env.int(20, 2, 200),
   BODY_LIMIT: env.size('16kb'),

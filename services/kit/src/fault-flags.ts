@@ -55,10 +55,10 @@ export const faultFlags = {
     kind: 'delay',
     effect: 'every charge waits this long at the card processor: a slow dependency for the breaker',
   },
-  'catalog.unavailable': {
-    service: 'catalog',
+  'inventory.unavailable': {
+    service: 'inventory',
     kind: 'switch',
-    effect: 'stock calls (CheckStock, Reserve, Commit, Release) answer UNAVAILABLE',
+    effect: 'stock calls (CheckStock, GetStock, Reserve, Commit, Release) answer UNAVAILABLE',
   },
   'links.cache-outage': {
     service: 'links',

@@ -110,7 +110,7 @@ export interface GrpcServerOptions {
   appToken?: string | undefined;
   /**
    * Asked before each call: true answers UNAVAILABLE as an outage would (a fault flag
-   * such as `catalog.unavailable`), so callers' retries and compensation can be watched.
+   * such as `inventory.unavailable`), so callers' retries and compensation can be watched.
    */
   unavailable?: () => boolean;
 }

@@ -89,6 +89,7 @@ export const serviceNames = [
   'links',
   'web',
   'search',
+  'inventory',
 ] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
@@ -103,6 +104,7 @@ export const services: readonly ServiceSpec[] = [
     calls: [
       { to: 'users', kind: 'http', purpose: 'auth, profile and address routes; JWKS' },
       { to: 'catalog', kind: 'http', purpose: 'product and category routes' },
+      { to: 'inventory', kind: 'http', purpose: 'stock and movement routes for admins' },
       { to: 'orders', kind: 'http', purpose: 'checkout, order history, cancel' },
       { to: 'notifications', kind: 'http', purpose: 'in-app notifications of the signed-in user' },
       { to: 'links', kind: 'grpc', purpose: 'short links, redirects and live click statistics' },
@@ -133,16 +135,15 @@ export const services: readonly ServiceSpec[] = [
   },
   {
     name: 'catalog',
-    description: 'Products, categories, prices and stock; the inventory API the checkout saga reserves against',
+    description: 'Products, categories and prices; availability shown from inventory.stock_changed',
     appProtocol: 'http',
     port: 8082,
-    grpcServices: ['meshmart.catalog.v1.InventoryService'],
+    grpcServices: [],
     public: false,
     calls: [{ to: 'users', kind: 'http', purpose: 'JWKS to verify admin tokens' }],
-    publishes: ['product.created', 'product.updated', 'product.deleted', 'inventory.low_stock'],
-    subscribes: ['order.cancelled'],
-    components: ['pubsub', 'configstore'],
-    degradesWithout: ['configstore'],
+    publishes: ['product.created', 'product.updated', 'product.deleted'],
+    subscribes: ['inventory.stock_changed'],
+    components: ['pubsub'],
     mongoDatabase: 'catalog',
     scalesOut: true,
   },
@@ -156,7 +157,8 @@ export const services: readonly ServiceSpec[] = [
     calls: [
       { to: 'users', kind: 'grpc', purpose: 'GetUser: the buyer and the shipping address' },
       { to: 'users', kind: 'http', purpose: 'JWKS to verify the buyer token' },
-      { to: 'catalog', kind: 'grpc', purpose: 'Reserve, Commit and Release stock' },
+      { to: 'catalog', kind: 'http', purpose: 'product names and prices when stock is reserved' },
+      { to: 'inventory', kind: 'grpc', purpose: 'CheckStock, Reserve, Commit and Release stock' },
       { to: 'payments', kind: 'http', purpose: 'charge and refund' },
     ],
     publishes: ['order.created', 'order.paid', 'order.cancelled', 'order.failed'],
@@ -270,6 +272,24 @@ export const services: readonly ServiceSpec[] = [
     subscribes: ['product.created', 'product.updated', 'product.deleted', 'inventory.stock_changed'],
     components: ['pubsub'],
     postgresDatabase: 'search',
+    scalesOut: true,
+  },
+  {
+    name: 'inventory',
+    description:
+      'Stock per product; reservations held, released, committed and expired all or nothing; adjustments; movement history',
+    // HTTP with gRPC on the same port, as users: it takes pub/sub deliveries and admin
+    // REST calls besides the InventoryService.
+    appProtocol: 'http',
+    port: 8087,
+    grpcServices: ['meshmart.inventory.v1.InventoryService'],
+    public: false,
+    calls: [{ to: 'users', kind: 'http', purpose: 'JWKS to verify admin tokens' }],
+    publishes: ['inventory.low_stock', 'inventory.stock_changed'],
+    subscribes: ['product.created', 'product.updated', 'product.deleted', 'order.cancelled'],
+    components: ['pubsub', 'configstore'],
+    degradesWithout: ['configstore'],
+    postgresDatabase: 'inventory',
     scalesOut: true,
   },
 ];

@@ -90,7 +90,10 @@ describe('call graph', () => {
         'orders -> users (grpc)',
         'orders -> users (http)',
         'catalog -> users (http)',
-        'orders -> catalog (pubsub order.cancelled)',
+        'orders -> inventory (pubsub order.cancelled)',
+        'orders -> inventory (grpc)',
+        'inventory -> catalog (pubsub inventory.stock_changed)',
+        'catalog -> inventory (pubsub product.created)',
         'orders -> notifications (pubsub order.cancelled)',
         'orders -> analytics (pubsub order.cancelled)',
         'qr -> analytics (pubsub qr.generated)',
@@ -102,7 +105,16 @@ describe('call graph', () => {
     });
 
     it('gives the callers the AuthorizationPolicies allow: invocations only, no subscribers', () => {
-      assert.deepEqual(callersOf(services, 'users'), ['gateway', 'catalog', 'orders', 'notifications', 'analytics', 'search']);
+      assert.deepEqual(callersOf(services, 'users'), [
+        'gateway',
+        'catalog',
+        'orders',
+        'notifications',
+        'analytics',
+        'search',
+        'inventory',
+      ]);
+      assert.deepEqual(callersOf(services, 'inventory'), ['gateway', 'orders']);
       assert.deepEqual(callersOf(services, 'payments'), ['orders']);
       // analytics subscribes to every topic, yet only the gateway invokes it.
       assert.deepEqual(callersOf(services, 'analytics'), ['gateway']);

@@ -103,6 +103,6 @@ describe('fault flags', () => {
       source: { follow: () => new Promise(() => {}), close: () => {} },
     });
     assert.ok(performance.now() - started < 1000);
-    assert.equal(flags.isOn('catalog.unavailable'), false);
+    assert.equal(flags.isOn('inventory.unavailable'), false);
   });
 });

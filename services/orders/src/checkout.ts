@@ -80,7 +80,7 @@ export class Checkout {
     return { created: true, order: await this.waitFor(order.id, isSettled, { run }) };
   }
 
-  /** Cancels a paid order: refund, then order.cancelled, on which catalog returns the stock. */
+  /** Cancels a paid order: refund, then order.cancelled, on which inventory returns the stock. */
   async cancel(user: Principal, orderId: string): Promise<StoredOrder> {
     const order = await this.visible(user, orderId);
     const finished = (o: Order) => o.step === 'done';

@@ -15,7 +15,7 @@ export const ordersConfigSchema = serviceConfig({
   /** Deadline of the lookups before a checkout (GetUser, CheckStock). */
   GRPC_TIMEOUT_MS: env.int(3000, 100, 60_000),
   /**
-   * Deadline of Reserve, Commit and Release. Longer: under a rush on one product catalog
+   * Deadline of Reserve, Commit and Release. Longer: under a rush on one product inventory
    * serialises stock moves, and a retry after a deadline only adds to the queue.
    */
   INVENTORY_TIMEOUT_MS: env.int(15_000, 100, 60_000),

@@ -1,13 +1,16 @@
 /**
- * catalog's InventoryService through orders' own sidecar (`dapr-app-id: catalog`), as the
- * saga's Inventory. Domain answers become outcomes; every other failure is transient,
- * because each call is idempotent by reservation id and may simply be made again.
+ * The saga's Inventory: stock from inventory's InventoryService (`dapr-app-id:
+ * inventory`), names and prices from catalog's REST API, both through orders' own
+ * sidecar. Prices stay catalog's and are read when stock is reserved, so an order is
+ * priced as the catalog stood at that moment. Domain answers become outcomes; every
+ * other failure is transient, because each call is idempotent by reservation id and may
+ * simply be made again.
  */
 import { status } from '@grpc/grpc-js';
-import { Problem, problemFromGrpc, unary } from '@meshmart/kit';
-import type { InventoryServiceClient } from '@meshmart/proto/catalog/v1/inventory';
+import { classifyOutage, Problem, problemFromGrpc, type Sidecar, unary } from '@meshmart/kit';
+import type { InventoryServiceClient } from '@meshmart/proto/inventory/v1/inventory';
 import type { RequestedItem } from './order.ts';
-import { type Inventory, type ReserveOutcome, TransientError } from './saga-ports.ts';
+import { type Inventory, type ReservedLine, type ReserveOutcome, TransientError } from './saga-ports.ts';
 
 const codeOf = (err: unknown): number | undefined => (err as { code?: unknown }).code as number | undefined;
 const detailsOf = (err: unknown): string => (err as { details?: string }).details || (err as Error).message;
@@ -16,25 +19,37 @@ const detailsOf = (err: unknown): string => (err as { details?: string }).detail
 function transient(err: unknown): unknown {
   const code = codeOf(err);
   if (typeof code !== 'number') return err;
-  return new TransientError(`catalog is unavailable (${status[code]})`, 'catalog_error', {
+  return new TransientError(`inventory is unavailable (${status[code]})`, 'inventory_error', {
     cause: err,
     contended: code === status.ABORTED,
   });
 }
 
-export class CatalogInventory implements Inventory {
+interface CatalogProduct {
+  name: string;
+  priceMinor: number;
+  currency: string;
+}
+
+function isCatalogProduct(body: unknown): body is CatalogProduct {
+  const p = body as Partial<CatalogProduct>;
+  return typeof p?.name === 'string' && Number.isSafeInteger(p.priceMinor) && typeof p.currency === 'string';
+}
+
+export class StockAndPrices implements Inventory {
   constructor(
-    private readonly client: InventoryServiceClient,
+    private readonly inventory: InventoryServiceClient,
+    private readonly sidecar: Sidecar,
     private readonly timeouts: { lookupMs: number; stockMoveMs: number },
   ) {}
 
   /**
-   * Refuses a checkout naming products catalog does not know, before anything is written.
-   * Availability is not judged here: only Reserve decides that, atomically.
+   * Refuses a checkout naming products inventory does not know, before anything is
+   * written. Availability is not judged here: only Reserve decides that, atomically.
    */
   async assertProductsExist(productIds: string[]): Promise<void> {
     try {
-      await unary(this.client.checkStock.bind(this.client), { productIds }, this.timeouts.lookupMs);
+      await unary(this.inventory.checkStock.bind(this.inventory), { productIds }, this.timeouts.lookupMs);
     } catch (err) {
       if (codeOf(err) === status.NOT_FOUND) {
         throw new Problem(422, 'unknown-product', 'Unknown product', {
@@ -42,28 +57,27 @@ export class CatalogInventory implements Inventory {
           errors: [{ field: 'items', message: detailsOf(err) }],
         });
       }
-      throw problemFromGrpc(err, 'catalog');
+      throw problemFromGrpc(err, 'inventory');
     }
   }
 
   async reserve(reservationId: string, items: RequestedItem[], ttlSeconds: number): Promise<ReserveOutcome> {
+    const priced = await this.prices(items.map((i) => i.productId));
+    if (priced.kind === 'unknown_product') return priced;
     try {
       const { reservation } = await unary(
-        this.client.reserve.bind(this.client),
+        this.inventory.reserve.bind(this.inventory),
         { reservationId, items, ttlSeconds },
         this.timeouts.stockMoveMs,
       );
-      const lines = (reservation?.lines ?? []).map((l) => ({
-        productId: l.productId,
-        name: l.name,
-        quantity: l.quantity,
-        unitPriceMinor: l.unitPriceMinor,
-        currency: l.currency,
-      }));
+      const lines: ReservedLine[] = (reservation?.lines ?? []).map((l) => {
+        const p = priced.products.get(l.productId) as CatalogProduct;
+        return { productId: l.productId, name: p.name, quantity: l.quantity, unitPriceMinor: p.priceMinor, currency: p.currency };
+      });
       return { kind: 'reserved', lines };
     } catch (err) {
       const code = codeOf(err);
-      // catalog words it "insufficient stock: <items>"; the buyer reads "out of stock: <items>".
+      // inventory words it "insufficient stock: <items>"; the buyer reads "out of stock: <items>".
       if (code === status.FAILED_PRECONDITION) {
         return { kind: 'out_of_stock', detail: detailsOf(err).replace(/^insufficient stock:\s*/i, '') };
       }
@@ -74,7 +88,7 @@ export class CatalogInventory implements Inventory {
 
   async commit(reservationId: string): Promise<'committed' | 'gone'> {
     try {
-      await unary(this.client.commit.bind(this.client), { reservationId }, this.timeouts.stockMoveMs);
+      await unary(this.inventory.commit.bind(this.inventory), { reservationId }, this.timeouts.stockMoveMs);
       return 'committed';
     } catch (err) {
       const code = codeOf(err);
@@ -85,7 +99,7 @@ export class CatalogInventory implements Inventory {
 
   async release(reservationId: string): Promise<'released' | 'committed'> {
     try {
-      await unary(this.client.release.bind(this.client), { reservationId }, this.timeouts.stockMoveMs);
+      await unary(this.inventory.release.bind(this.inventory), { reservationId }, this.timeouts.stockMoveMs);
       return 'released';
     } catch (err) {
       const code = codeOf(err);
@@ -93,5 +107,33 @@ export class CatalogInventory implements Inventory {
       if (code === status.NOT_FOUND) return 'released';
       throw transient(err);
     }
+  }
+
+  /** Each product's name and price from catalog, read at once; a product catalog does not know ends the checkout. */
+  private async prices(
+    productIds: string[],
+  ): Promise<{ kind: 'priced'; products: Map<string, CatalogProduct> } | { kind: 'unknown_product'; detail: string }> {
+    const ids = [...new Set(productIds)];
+    const answers = await Promise.all(
+      ids.map(async (id) => {
+        try {
+          const { body } = await this.sidecar.invoke('catalog', `/products/${encodeURIComponent(id)}`, {
+            timeoutMs: this.timeouts.lookupMs,
+          });
+          if (!isCatalogProduct(body)) throw new TransientError('catalog answered without a price', 'catalog_error');
+          return [id, body] as const;
+        } catch (err) {
+          if (err instanceof Problem && err.status === 404) return [id, undefined] as const;
+          if (err instanceof TransientError) throw err;
+          if ((err instanceof Problem && err.status >= 500) || classifyOutage(err)) {
+            throw new TransientError('catalog is unavailable', 'catalog_error', { cause: err });
+          }
+          throw err;
+        }
+      }),
+    );
+    const missing = answers.filter(([, p]) => !p).map(([id]) => id);
+    if (missing.length > 0) return { kind: 'unknown_product', detail: `unknown products: ${missing.join(', ')}` };
+    return { kind: 'priced', products: new Map(answers as Array<readonly [string, CatalogProduct]>) };
   }
 }

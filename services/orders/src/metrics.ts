@@ -15,7 +15,7 @@ export const recoveries = counter(
 );
 export const sagaStepSeconds = new client.Histogram({
   name: 'orders_saga_step_seconds',
-  help: 'Time of each call a saga step makes to users, catalog or payments, retries counted separately',
+  help: 'Time of each call a saga step makes to users, inventory, catalog or payments, retries counted separately',
   labelNames: ['step'] as const,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [registry],

@@ -19,6 +19,7 @@ export type FailureClass =
   | 'payment_rejected'
   | 'payment_error'
   | 'catalog_error'
+  | 'inventory_error'
   | 'reservation_lost'
   | 'interrupted';
 
@@ -27,7 +28,7 @@ export interface RequestedItem {
   quantity: number;
 }
 
-/** A priced line; the price is catalog's, taken from the reservation. */
+/** A priced line; the price is catalog's, read when the stock was reserved. */
 export interface OrderLine {
   productId: string;
   name: string;

@@ -1,5 +1,5 @@
 /**
- * What the checkout saga needs from the outside: stock (catalog), money (payments) and
+ * What the checkout saga needs from the outside: stock (inventory, priced by catalog), money (payments) and
  * its own persistence. The saga is written against these so its state machine can be
  * tested step by step; the real implementations are the gRPC/HTTP clients and OrdersRepo.
  */

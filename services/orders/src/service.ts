@@ -1,4 +1,4 @@
-/** Wires orders to the real world: PostgreSQL, its sidecar, users and catalog over gRPC, payments over HTTP. */
+/** Wires orders to the real world: PostgreSQL, its sidecar, users and inventory over gRPC, catalog and payments over HTTP. */
 import {
   accessTokenVerifierFromConfig,
   createLogger,
@@ -9,11 +9,11 @@ import {
   serveService,
   sidecarGrpcClient,
 } from '@meshmart/kit';
-import { InventoryServiceClient } from '@meshmart/proto/catalog/v1/inventory';
+import { InventoryServiceClient } from '@meshmart/proto/inventory/v1/inventory';
 import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
 import { createOrders } from './app.ts';
 import type { OrdersConfig } from './config.ts';
-import { CatalogInventory } from './inventory-client.ts';
+import { StockAndPrices } from './inventory-client.ts';
 import { PaymentsClient } from './payments-client.ts';
 import { UsersDirectory } from './users-client.ts';
 
@@ -24,7 +24,7 @@ export async function startOrders(config: OrdersConfig, options: { handleSignals
   const daprApiToken = config.DAPR_API_TOKEN;
   const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken });
   const grpcTarget = { daprGrpcPort: config.DAPR_GRPC_PORT, daprApiToken };
-  const inventory = new CatalogInventory(sidecarGrpcClient(InventoryServiceClient, 'catalog', grpcTarget), {
+  const inventory = new StockAndPrices(sidecarGrpcClient(InventoryServiceClient, 'inventory', grpcTarget), sidecar, {
     lookupMs: config.GRPC_TIMEOUT_MS,
     stockMoveMs: config.INVENTORY_TIMEOUT_MS,
   });

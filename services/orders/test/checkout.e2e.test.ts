@@ -1,12 +1,12 @@
 /**
  * The checkout saga through the gateway of the real local stack: gateway → orders →
- * users (gRPC) → catalog (gRPC) → payments (HTTP), every hop through real daprd
+ * users (gRPC) → catalog (HTTP, prices) → inventory (gRPC) → payments (HTTP), every hop through real daprd
  * sidecars, PostgreSQL, FerretDB and RabbitMQ.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createPool } from '@meshmart/kit';
-import { infraUrls, type StackHandle, scratchMongoUrl, startStack } from '@meshmart/stack';
+import { infraUrls, type StackHandle, startStack } from '@meshmart/stack';
 import type pg from 'pg';
 import { eventually, GatewayClient } from '../../../test/e2e/support.ts';
 import type { OrderView } from '../src/order.ts';
@@ -40,8 +40,6 @@ describe('checkout through the gateway (local stack)', function () {
       env: {
         gateway: { TRUSTED_PROXY_HOPS: '1', RATE_LIMIT_API_MAX: '10000' },
         users: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
-        // A fresh catalog database, so stock moves are not slowed by the reservations of earlier runs.
-        catalog: { MONGO_URL: scratchMongoUrl('catalog_e2e') },
         // An order abandoned by a killed process is taken over within seconds.
         orders: { SAGA_LEASE_SECONDS: '4', RECOVERY_INTERVAL_MS: '1000' },
       },
@@ -86,17 +84,26 @@ describe('checkout through the gateway (local stack)', function () {
     const admin = new GatewayClient(stack.urls.gateway);
     const res = await admin.call('POST', '/api/products', {
       token: adminToken,
-      body: { name: `E2E mug ${randomBytes(3).toString('hex')}`, category, priceMinor: PRICE, currency: 'EUR', stock },
+      body: { name: `E2E mug ${randomBytes(3).toString('hex')}`, category, priceMinor: PRICE, currency: 'EUR' },
     });
     assert.equal(res.status, 201, res.text);
-    return res.json<{ id: string }>().id;
+    const id = res.json<{ id: string }>().id;
+    const stocked = await admin.call('PUT', `/api/products/${id}/stock`, { token: adminToken, body: { stock } });
+    assert.equal(stocked.status, 200, stocked.text);
+    return id;
   }
 
-  async function stockOf(productId: string): Promise<number> {
-    const res = await new GatewayClient(stack.urls.gateway).call('GET', `/api/products/${productId}`);
+  /** Available and held stock at inventory, which decides the checkout. */
+  async function stockLevel(productId: string): Promise<{ available: number; held: number }> {
+    const res = await new GatewayClient(stack.urls.gateway).call('GET', `/api/products/${productId}/stock`, {
+      token: adminToken,
+    });
     assert.equal(res.status, 200, res.text);
-    return res.json<{ stock: number }>().stock;
+    const { available, held } = res.json<{ available: number; held: number }>();
+    return { available, held };
   }
+
+  const stockOf = async (productId: string) => (await stockLevel(productId)).available;
 
   const body = (who: Buyer, productId: string, quantity = 1, card = CARDS.approves) => ({
     items: [{ productId, quantity }],
@@ -161,7 +168,7 @@ describe('checkout through the gateway (local stack)', function () {
     assert.equal((await getOrder(ann, order.id)).timeline.at(-1)?.status, 'paid');
   });
 
-  it('shows one checkout as one trace across gateway, orders, users, catalog, payments and the notification', async () => {
+  it('shows one checkout as one trace across gateway, orders, users, catalog, inventory, payments and the notification', async () => {
     const ann = await buyer();
     const mug = await product(2);
     const traceId = randomBytes(16).toString('hex');
@@ -170,7 +177,7 @@ describe('checkout through the gateway (local stack)', function () {
     });
     assert.equal(res.order().status, 'paid', res.text);
     type Trace = { spans: Array<{ processID: string }>; processes: Record<string, { serviceName: string }> };
-    const wanted = ['gateway', 'orders', 'users', 'catalog', 'payments', 'notifications'];
+    const wanted = ['gateway', 'orders', 'users', 'catalog', 'inventory', 'payments', 'notifications'];
     let seen: string[] = [];
     await eventually(
       `one trace with ${wanted.join(', ')}`,
@@ -222,7 +229,7 @@ describe('checkout through the gateway (local stack)', function () {
         return checkout(who, body(who, mug));
       }),
     );
-    // 202: the saga outlasted orders' wait (catalog queues the stock moves of one product);
+    // 202: the saga outlasted orders' wait (inventory queues the stock moves of one product);
     // such an order is followed until it ends.
     for (const r of results) assert.ok([201, 202].includes(r.status), r.text);
     const placed = await Promise.all(
@@ -277,11 +284,16 @@ describe('checkout through the gateway (local stack)', function () {
     assert.equal(cancelled.status, 200, cancelled.text);
     assert.equal(cancelled.json<OrderView>().status, 'cancelled');
     assert.deepEqual(await chargesFor(order.id), [{ status: 'succeeded', refunded_minor: String(2 * PRICE) }]);
-    // catalog returns sold stock when it receives order.cancelled.
+    // inventory returns sold stock when it receives order.cancelled.
     await eventually('stock returned', async () => ((await stockOf(mug)) === 3 ? true : undefined));
   });
 
-  it('finishes or compensates a checkout whose orders process was killed mid-saga, never leaving it pending', async () => {
+  /**
+   * Kills `service` (SIGKILL) while a checkout waits on the slow card, after Reserve and
+   * before Commit, starts it again, and checks that the order ends paid or compensated
+   * with the stock adding up.
+   */
+  async function crashMidCheckout(service: 'orders' | 'inventory'): Promise<void> {
     const ann = await buyer();
     const mug = await product(5);
     // The slow card keeps the saga in its payment step for 3 s.
@@ -293,14 +305,14 @@ describe('checkout through the gateway (local stack)', function () {
       );
       return rows[0]?.id;
     });
-    const app = stack.processes().find((p) => p.name === 'orders' && p.kind === 'app');
-    assert.ok(app, 'orders runs');
+    const app = stack.processes().find((p) => p.name === service && p.kind === 'app');
+    assert.ok(app, `${service} runs`);
     // stopService begins a graceful stop; the SIGKILL right after makes it a crash instead.
-    const stopped = stack.stopService('orders');
+    const stopped = stack.stopService(service);
     process.kill(app.pid, 'SIGKILL');
     await stopped;
+    await stack.startService(service);
     await inFlight;
-    await stack.startService('orders');
 
     const settled = await eventually(
       'the interrupted order to settle',
@@ -312,17 +324,24 @@ describe('checkout through the gateway (local stack)', function () {
     );
     assert.ok(['paid', 'failed'].includes(settled.status), settled.status);
     if (settled.status === 'paid') {
-      assert.equal(await stockOf(mug), 4);
+      assert.deepEqual(await stockLevel(mug), { available: 4, held: 0 });
       assert.deepEqual(await chargesFor(orderId), [{ status: 'succeeded', refunded_minor: '0' }]);
     } else {
       // Compensated: the stock is back, and a charge that went through is refunded.
       await eventually('compensation to finish', async () => {
         const charges = await chargesFor(orderId);
         const refunded = charges.every((c) => c.status === 'failed' || Number(c.refunded_minor) === PRICE);
-        return refunded && (await stockOf(mug)) === 5 ? true : undefined;
+        const level = await stockLevel(mug);
+        return refunded && level.available === 5 && level.held === 0 ? true : undefined;
       });
     }
-  });
+  }
+
+  it('finishes or compensates a checkout whose orders process was killed mid-saga, never leaving it pending', () =>
+    crashMidCheckout('orders'));
+
+  it('ends a checkout paid or compensated when inventory is killed between Reserve and Commit, and the stock adds up', () =>
+    crashMidCheckout('inventory'));
 
   it('loses no event while RabbitMQ is down: the outboxes deliver everything once it is back', async function () {
     this.timeout(240_000);

@@ -159,26 +159,26 @@ describe('checkout saga', () => {
       assert.deepEqual(store.events, ['order.failed']);
     });
 
-    it('catalog busy at reserve: keeps asking within the contention budget, without spending tries', async () => {
+    it('inventory busy at reserve: keeps asking within the contention budget, without spending tries', async () => {
       inventory.reserveScript = (n) => (n <= 5 ? 'busy' : { kind: 'out_of_stock', detail: 'mug' });
       const order = await run(newOrder());
       assert.equal(inventory.count('reserve'), 6);
       assert.equal(order.reason, 'out of stock: mug');
     });
 
-    it('catalog busy beyond the contention budget: counts as failed tries, then compensates', async () => {
+    it('inventory busy beyond the contention budget: counts as failed tries, then compensates', async () => {
       inventory.reserveScript = 'busy';
       const order = await run(newOrder());
-      assert.equal(order.failureClass, 'catalog_error');
+      assert.equal(order.failureClass, 'inventory_error');
       assert.ok(inventory.count('reserve') > 3);
       assert.equal(inventory.count('release'), 1);
     });
 
-    it('catalog down at reserve: tries again, then releases whatever may be held', async () => {
+    it('inventory down at reserve: tries again, then releases whatever may be held', async () => {
       inventory.reserveScript = 'transient';
       const order = await run(newOrder());
       assert.equal(order.status, 'failed');
-      assert.equal(order.failureClass, 'catalog_error');
+      assert.equal(order.failureClass, 'inventory_error');
       assert.equal(inventory.count('reserve'), 3);
       assert.equal(inventory.count('release'), 1);
       assert.deepEqual(store.steps, ['releasing', 'done']);

@@ -24,7 +24,7 @@ export function quietLogger(): Logger {
 type Failure = 'transient' | 'busy';
 type Scripted<T> = T | Failure | ((call: number) => T | Failure | Promise<T | Failure>);
 
-async function answer<T>(script: Scripted<T>, call: number, failureClass: 'catalog_error' | 'payment_error'): Promise<T> {
+async function answer<T>(script: Scripted<T>, call: number, failureClass: 'inventory_error' | 'payment_error'): Promise<T> {
   const value = typeof script === 'function' ? await (script as (n: number) => T | Failure)(call) : script;
   if (value === 'transient' || value === 'busy') {
     throw new TransientError(`${failureClass} (scripted)`, failureClass, { contended: value === 'busy' });
@@ -47,17 +47,17 @@ export class ScriptedInventory implements Inventory {
       kind: 'reserved',
       lines: items.map((i) => ({ ...i, name: `Product ${i.productId}`, unitPriceMinor: PRICE, currency: 'EUR' })),
     };
-    return answer(this.reserveScript ?? everything, this.count('reserve'), 'catalog_error');
+    return answer(this.reserveScript ?? everything, this.count('reserve'), 'inventory_error');
   }
 
   async commit(reservationId: string): Promise<'committed' | 'gone'> {
     this.calls.push(`commit ${reservationId}`);
-    return answer(this.commitScript, this.count('commit'), 'catalog_error');
+    return answer(this.commitScript, this.count('commit'), 'inventory_error');
   }
 
   async release(reservationId: string): Promise<'released' | 'committed'> {
     this.calls.push(`release ${reservationId}`);
-    return answer(this.releaseScript, this.count('release'), 'catalog_error');
+    return answer(this.releaseScript, this.count('release'), 'inventory_error');
   }
 
   count(kind: string): number {
