@@ -1,4 +1,4 @@
-// Tracing starts before anything else is imported so its hooks see koa, mongoose and grpc-js.
+// Tracing starts before anything else is imported so its hooks see koa and mongoose.
 import { startTracing } from '@meshmart/kit/tracing';
 
 await startTracing('catalog');

@@ -17,7 +17,7 @@ export function productFilter(query: Omit<ListQuery, 'sort' | 'limit' | 'offset'
       ...(query.maxPrice !== undefined && { $lte: query.maxPrice }),
     };
   }
-  if (query.inStock !== undefined) filter.stock = query.inStock === 'true' ? { $gt: 0 } : 0;
+  if (query.inStock !== undefined) filter.available = query.inStock === 'true' ? { $gt: 0 } : 0;
   if (query.q !== undefined) {
     const pattern = escapeRegex(query.q);
     filter.$or = [{ name: { $regex: pattern, $options: 'i' } }, { description: { $regex: pattern, $options: 'i' } }];

@@ -1,22 +1,24 @@
 /**
- * Products and categories: reads for everyone, writes for admins. Each product write is a
- * new product revision carrying the event that announces it (versioned-store.ts), so a
- * change is never left unannounced. Lists read the heads; single reads, the newest revision.
+ * Products and categories: reads for everyone, writes for admins. Each product write is
+ * one atomic update of the product's document that also appends the event announcing it
+ * (pending-events.ts), conditioned on the revision it read: of two admins writing at once,
+ * one applies and the other reads again and decides again.
  */
 import { randomUUID } from 'node:crypto';
 import { type EventData, problems } from '@meshmart/kit';
-import { lowStockCounter } from './metrics.ts';
-import type { CatalogModels, ProductState } from './models.ts';
+import { type CatalogModels, isDuplicateKey, type ProductDoc } from './models.ts';
 import { type PendingEvent, pendingEvent } from './pending-events.ts';
 import { productFilter, productSort } from './product-query.ts';
 import { CATEGORY_ID, type CreateProductBody, type ListQuery, type ReplaceProductBody } from './schemas.ts';
-import { type Current, isDuplicateKey, type VersionedStore } from './versioned-store.ts';
 import { type CategoryView, categoryView, type ProductView, productView } from './views.ts';
 
-/** `revision` is the product revision the event is written in. */
+/** An admin write that keeps losing to other writes of the same product gives up (409). */
+const WRITE_ATTEMPTS = 5;
+
+/** `revision` is the product revision the event announces. */
 export function productData(
   id: string,
-  p: Pick<ProductState, 'name' | 'category' | 'description' | 'priceMinor' | 'currency'>,
+  p: Pick<ProductDoc, 'name' | 'category' | 'description' | 'priceMinor' | 'currency'>,
   revision: number,
   at: Date,
 ) {
@@ -32,85 +34,80 @@ export function productData(
   } satisfies EventData<'product.updated'>;
 }
 
-export function newProduct(body: CreateProductBody, now: Date): ProductState {
+type Editable = Omit<CreateProductBody, never>;
+
+/** A new product's document, its product.created waiting in it. */
+export function newProduct(id: string, body: Editable, now: Date, available = 0): ProductDoc {
+  const fields = { ...body, sortName: body.name.toLowerCase() };
   return {
-    ...body,
-    sortName: body.name.toLowerCase(),
+    _id: id,
+    ...fields,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
-    holds: [],
-    returns: [],
+    revision: 1,
+    pendingEvents: [pendingEvent('product.created', productData(id, fields, 1, now), now)],
+    eventsPending: true,
+    available,
+    stockRevision: 0,
   };
 }
 
 export class Products {
   constructor(
     private readonly models: CatalogModels,
-    private readonly store: VersionedStore<ProductState>,
+    /** Told after a write that left events to publish. */
+    private readonly wrote: () => void = () => {},
   ) {}
 
   async list(query: ListQuery): Promise<{ items: ProductView[]; total: number; limit: number; offset: number }> {
     const { sort, limit, offset, ...filters } = query;
     const filter = productFilter(filters);
     const [items, total] = await Promise.all([
-      this.models.products
-        .find(filter)
-        .sort(productSort(sort))
-        .skip(offset)
-        .limit(limit)
-        .lean<Array<ProductState & { _id: string }>>(),
+      this.models.products.find(filter).sort(productSort(sort)).skip(offset).limit(limit).lean<ProductDoc[]>(),
       this.models.products.countDocuments(filter),
     ]);
-    return { items: items.map((p) => productView(p._id, p)), total, limit, offset };
+    return { items: items.map(productView), total, limit, offset };
   }
 
   async get(id: string): Promise<ProductView> {
-    const p = await this.store.latest(id);
-    if (!p || p.state.deletedAt) throw problems.notFound(`no product ${id}`);
-    return productView(id, p.state);
+    const p = await this.models.products.findOne({ _id: id, deletedAt: null }).lean<ProductDoc>();
+    if (!p) throw problems.notFound(`no product ${id}`);
+    return productView(p);
   }
 
   async create(body: CreateProductBody): Promise<ProductView> {
     await this.requireCategory(body.category);
-    const now = new Date();
-    const id = randomUUID();
-    const state = newProduct(body, now);
-    await this.store.append(id, null, state, [pendingEvent('product.created', productData(id, state, 1, now), now)]);
-    return productView(id, state);
+    const doc = newProduct(randomUUID(), body, new Date());
+    await this.models.products.collection.insertOne(doc as never);
+    this.wrote();
+    return productView(doc);
   }
 
   async replace(id: string, body: ReplaceProductBody): Promise<ProductView> {
     await this.requireCategory(body.category);
     return this.write(id, (p, revision, now) => {
-      const next = { ...p, ...body, sortName: body.name.toLowerCase(), updatedAt: now };
-      return { state: next, events: [pendingEvent('product.updated', productData(id, next, revision, now), now)] };
+      const next = { ...p, ...body, sortName: body.name.toLowerCase() };
+      return {
+        set: { ...body, sortName: next.sortName },
+        event: pendingEvent('product.updated', productData(id, next, revision, now), now),
+      };
     });
   }
 
   async remove(id: string): Promise<void> {
-    await this.write(id, (p, revision, now) => ({
-      state: { ...p, deletedAt: now, updatedAt: now },
-      events: [pendingEvent('product.deleted', { productId: id, revision, at: now.toISOString() }, now)],
+    await this.write(id, (_p, revision, now) => ({
+      set: { deletedAt: now },
+      event: pendingEvent('product.deleted', { productId: id, revision, at: now.toISOString() }, now),
     }));
   }
 
-  /** Sets what can be reserved; falling to or below the threshold here also raises inventory.low_stock. */
-  async setStock(id: string, stock: number, lowStockThreshold?: number): Promise<ProductView> {
-    let enteredLowStock = false;
-    const view = await this.write(id, (p, revision, now) => {
-      const threshold = lowStockThreshold ?? p.lowStockThreshold;
-      enteredLowStock = p.stock > p.lowStockThreshold && stock <= threshold;
-      const next = { ...p, stock, lowStockThreshold: threshold, updatedAt: now };
-      const events = [pendingEvent('product.updated', productData(id, next, revision, now), now)];
-      if (enteredLowStock) {
-        const data = { productId: id, name: p.name, available: stock, threshold, at: now.toISOString() };
-        events.push(pendingEvent('inventory.low_stock', data, now));
-      }
-      return { state: next, events };
-    });
-    if (enteredLowStock) lowStockCounter.inc();
-    return view;
+  /** Keeps inventory's newest stock figure for listings; older or repeated events change nothing. */
+  async stockChanged(data: EventData<'inventory.stock_changed'>): Promise<void> {
+    await this.models.products.updateOne(
+      { _id: data.productId, stockRevision: { $lt: data.revision } },
+      { $set: { available: data.available, stockRevision: data.revision } },
+    );
   }
 
   async categories(): Promise<CategoryView[]> {
@@ -148,16 +145,30 @@ export class Products {
     }
   }
 
-  /** Applies an admin change to the newest revision, deciding again when a reservation moved stock meanwhile. */
+  /**
+   * One admin change: the fields it sets, the next revision and its event in one update
+   * that applies only if the document is still at the revision the change was decided on.
+   */
   private async write(
     id: string,
-    change: (p: ProductState, revision: number, now: Date) => { state: ProductState; events: PendingEvent[] },
+    change: (p: ProductDoc, revision: number, now: Date) => { set: Partial<ProductDoc>; event: PendingEvent },
   ): Promise<ProductView> {
-    return this.store.change(id, (current: Current<ProductState> | null) => {
-      if (!current || current.state.deletedAt) throw problems.notFound(`no product ${id}`);
-      const { state, events } = change(current.state, current.rev + 1, new Date());
-      return { state, events, result: productView(id, state) };
-    });
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const p = await this.models.products.findOne({ _id: id, deletedAt: null }).lean<ProductDoc>();
+      if (!p) throw problems.notFound(`no product ${id}`);
+      const now = new Date();
+      const revision = p.revision + 1;
+      const { set, event } = change(p, revision, now);
+      const { matchedCount } = await this.models.products.updateOne(
+        { _id: id, revision: p.revision, deletedAt: null },
+        { $set: { ...set, revision, updatedAt: now, eventsPending: true }, $push: { pendingEvents: event } },
+      );
+      if (matchedCount === 1) {
+        this.wrote();
+        return productView({ ...p, ...set, revision, updatedAt: now });
+      }
+    }
+    throw problems.conflict(`product ${id} is changing too often; retry`);
   }
 }
 

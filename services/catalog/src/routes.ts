@@ -4,7 +4,7 @@ import type { Principal } from '@meshmart/kit';
 import { type AppContext, parse } from '@meshmart/kit';
 import type { Context } from 'koa';
 import type { Products } from './products.ts';
-import { createCategoryBody, createProductBody, listQuery, productIdParam, replaceProductBody, stockBody } from './schemas.ts';
+import { createCategoryBody, createProductBody, listQuery, productIdParam, replaceProductBody } from './schemas.ts';
 import { restUnavailable } from './unavailable.ts';
 
 export interface RouteDeps {
@@ -43,13 +43,6 @@ export function mountRoutes(router: Router, { products, requireAdmin }: RouteDep
     await requireAdmin(ctx);
     await products.remove(parse(productIdParam, ctx.params.id));
     ctx.status = 204;
-  });
-
-  router.put('/products/:id/stock', async (ctx) => {
-    await requireAdmin(ctx);
-    const id = parse(productIdParam, ctx.params.id);
-    const { stock, lowStockThreshold } = parse(stockBody, body(ctx));
-    ctx.body = await products.setStock(id, stock, lowStockThreshold);
   });
 
   router.get('/categories', async (ctx) => {

@@ -7,17 +7,14 @@ import { z } from 'zod';
 
 export const PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const CATEGORY_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
-export const RESERVATION_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
 const MAX_PRICE_MINOR = 1_000_000_000;
-export const MAX_STOCK = 1_000_000;
 
 export const productIdParam = z.string().regex(PRODUCT_ID, 'not a product id');
 export const categoryId = z.string().regex(CATEGORY_ID, 'must be lower-case letters, digits and dashes (at most 40)');
 
 const text = (max: number) => z.string().trim().max(max);
 const minor = z.number().int().min(0).max(MAX_PRICE_MINOR);
-const stock = z.number().int().min(0).max(MAX_STOCK);
 
 const imageUrl = z
   .string()
@@ -39,16 +36,11 @@ const editable = {
   attributes: attributes.default({}),
 };
 
-export const createProductBody = z.strictObject({
-  ...editable,
-  stock: stock.default(0),
-  lowStockThreshold: stock.default(5),
-});
+/** Stock is inventory's: an admin sets it there once the product exists. */
+export const createProductBody = z.strictObject(editable);
 
-/** A full replacement of what describes a product; stock has its own route. */
+/** A full replacement of what describes a product. */
 export const replaceProductBody = z.strictObject(editable);
-
-export const stockBody = z.strictObject({ stock, lowStockThreshold: stock.optional() });
 
 export const createCategoryBody = z.strictObject({ id: categoryId.optional(), name: text(80).min(1) });
 

@@ -1,20 +1,19 @@
 /** Events catalog reacts to. */
 import { DropEvent, type EventEnvelope, type Subscription } from '@meshmart/kit';
-import type { Inventory } from './inventory.ts';
-import { RESERVATION_ID } from './schemas.ts';
+import type { Products } from './products.ts';
 
 /**
- * A cancelled order's stock goes back: held stock is released, sold stock returned. The
- * reservation id is the order id; a redelivery finds the reservation released already.
+ * inventory's stock figures, kept on the product for listings and the inStock filter.
+ * Eventually consistent: the checkout asks inventory itself, never this copy.
  */
-export function orderCancelled(inventory: Inventory): Subscription {
+export function stockChanged(products: Products): Subscription {
   return {
-    topic: 'order.cancelled',
+    topic: 'inventory.stock_changed',
     async handle(event: EventEnvelope) {
-      if (event.topic !== 'order.cancelled') throw new DropEvent(`a ${event.topic} event arrived on order.cancelled`);
-      const { orderId } = (event as EventEnvelope<'order.cancelled'>).data;
-      if (!RESERVATION_ID.test(orderId)) throw new DropEvent(`order id ${JSON.stringify(orderId)} cannot name a reservation`);
-      await inventory.cancelOrder(orderId);
+      if (event.topic !== 'inventory.stock_changed') {
+        throw new DropEvent(`a ${event.topic} event arrived on inventory.stock_changed`);
+      }
+      await products.stockChanged((event as EventEnvelope<'inventory.stock_changed'>).data);
     },
   };
 }

@@ -1,6 +1,5 @@
-/** How catalog's documents look to its callers: REST JSON and gRPC messages. */
-import { type Reservation, ReservationStatus } from '@meshmart/proto/catalog/v1/inventory';
-import type { CategoryDoc, ProductState, ReservationState } from './models.ts';
+/** How catalog's documents look to its callers. */
+import type { CategoryDoc, ProductDoc } from './models.ts';
 
 export interface ProductView {
   id: string;
@@ -11,15 +10,16 @@ export interface ProductView {
   currency: string;
   images: string[];
   attributes: Record<string, string>;
+  /** inventory's available stock as last reported; the checkout decides with inventory itself. */
   stock: number;
-  lowStockThreshold: number;
+  inStock: boolean;
   createdAt: string;
   updatedAt: string;
 }
 
-export function productView(id: string, p: ProductState): ProductView {
+export function productView(p: ProductDoc): ProductView {
   return {
-    id,
+    id: p._id,
     name: p.name,
     description: p.description,
     category: p.category,
@@ -27,8 +27,8 @@ export function productView(id: string, p: ProductState): ProductView {
     currency: p.currency,
     images: p.images,
     attributes: p.attributes,
-    stock: p.stock,
-    lowStockThreshold: p.lowStockThreshold,
+    stock: p.available,
+    inStock: p.available > 0,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -42,28 +42,4 @@ export interface CategoryView {
 
 export function categoryView(c: CategoryDoc, productCount: number): CategoryView {
   return { id: c._id, name: c.name, productCount };
-}
-
-const statuses: Partial<Record<ReservationState['status'], ReservationStatus>> = {
-  held: ReservationStatus.RESERVATION_STATUS_HELD,
-  committed: ReservationStatus.RESERVATION_STATUS_COMMITTED,
-  released: ReservationStatus.RESERVATION_STATUS_RELEASED,
-  expired: ReservationStatus.RESERVATION_STATUS_EXPIRED,
-  // A failed reservation holds nothing, which is what releasing it would achieve.
-  failed: ReservationStatus.RESERVATION_STATUS_RELEASED,
-};
-
-export function reservationMessage(id: string, r: ReservationState): Reservation {
-  return {
-    reservationId: id,
-    status: statuses[r.status] ?? ReservationStatus.RESERVATION_STATUS_UNSPECIFIED,
-    lines: r.lines.map((l) => ({
-      productId: l.productId,
-      quantity: l.quantity,
-      unitPriceMinor: l.unitPriceMinor,
-      currency: l.currency,
-      name: l.name,
-    })),
-    expiresAt: r.expiresAt.toISOString(),
-  };
 }

@@ -26,9 +26,13 @@ describe('product list queries', () => {
       deletedAt: null,
       category: 'tea',
       priceMinor: { $gte: 100, $lte: 900 },
-      stock: { $gt: 0 },
+      available: { $gt: 0 },
     });
-    assert.deepEqual(productFilter({ maxPrice: 0, inStock: 'false' }), { deletedAt: null, priceMinor: { $lte: 0 }, stock: 0 });
+    assert.deepEqual(productFilter({ maxPrice: 0, inStock: 'false' }), {
+      deletedAt: null,
+      priceMinor: { $lte: 0 },
+      available: 0,
+    });
   });
 
   it('sorts with the id as tie-breaker', () => {

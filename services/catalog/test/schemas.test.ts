@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { fieldErrors } from '@meshmart/kit';
-import { createProductBody, listQuery, replaceProductBody, stockBody } from '../src/schemas.ts';
+import { createProductBody, listQuery, replaceProductBody } from '../src/schemas.ts';
 
 const fields = (result: { success: boolean; error?: Parameters<typeof fieldErrors>[0] }) =>
   result.error ? fieldErrors(result.error).map((e) => e.field) : [];
@@ -42,8 +42,7 @@ describe('catalog input validation', () => {
   describe('product bodies', () => {
     it('accepts a minimal product and fills the rest', () => {
       const parsed = createProductBody.parse(product);
-      assert.equal(parsed.stock, 0);
-      assert.equal(parsed.lowStockThreshold, 5);
+      assert.equal(parsed.description, '');
       assert.deepEqual(parsed.images, []);
       assert.deepEqual(parsed.attributes, {});
     });
@@ -72,10 +71,9 @@ describe('catalog input validation', () => {
       ]);
     });
 
-    it('keeps stock out of a product replacement', () => {
+    it('keeps stock, which is inventory’s, out of product bodies', () => {
+      assert.deepEqual(fields(createProductBody.safeParse({ ...product, stock: 3 })), ['stock']);
       assert.deepEqual(fields(replaceProductBody.safeParse({ ...product, stock: 3 })), ['stock']);
-      assert.deepEqual(fields(stockBody.safeParse({ stock: -2 })), ['stock']);
-      assert.deepEqual(stockBody.parse({ stock: 7 }), { stock: 7 });
     });
   });
 });

@@ -1,0 +1,115 @@
+/**
+ * Publishes the events waiting in product documents through the sidecar, in the order
+ * they were written per product, and clears them only after the broker has them all:
+ * at least once, with the event id as the CloudEvent id so subscribers drop duplicates.
+ * The clear is conditioned on the revision that was published; a write in between keeps
+ * its events (and the published ones go out again next time). Runs every poll interval
+ * and right after a write, backing off while publishing fails.
+ */
+import { cloudEventType, eventMetrics, type Logger, type Publisher } from '@meshmart/kit';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import type { CatalogModels, ProductDoc } from './models.ts';
+
+export interface EventRelay {
+  /** Runs as soon as the current pass is over. */
+  nudge(): void;
+  /** Publishes everything pending now; answers how many events went out (tests). */
+  flush(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface EventRelayOptions {
+  pubsub: string;
+  pollMs: number;
+  logger: Logger;
+  batchSize?: number;
+  maxBackoffMs?: number;
+}
+
+export function startEventRelay(models: CatalogModels, publisher: Publisher, options: EventRelayOptions): EventRelay {
+  const { pubsub, pollMs, logger, batchSize = 100, maxBackoffMs = 30_000 } = options;
+  let stopped = false;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let again = false;
+
+  async function publish(p: ProductDoc): Promise<number> {
+    for (const { envelope, traceparent, tracestate } of p.pendingEvents) {
+      await publisher.publish(pubsub, envelope.topic, envelope, {
+        ...(traceparent && { traceparent }),
+        ...(tracestate && { tracestate }),
+        metadata: { 'cloudevent.id': envelope.eventId, 'cloudevent.type': cloudEventType(envelope.topic) },
+      });
+      eventMetrics().published.inc({ topic: envelope.topic });
+    }
+    await models.products.updateOne(
+      { _id: p._id, revision: p.revision, eventsPending: true },
+      { $set: { pendingEvents: [], eventsPending: false } },
+    );
+    return p.pendingEvents.length;
+  }
+
+  async function drain(): Promise<number> {
+    let published = 0;
+    try {
+      for (;;) {
+        const pending = await models.products.find({ eventsPending: true }).limit(batchSize).lean<ProductDoc[]>();
+        for (const p of pending) published += await publish(p);
+        if (pending.length < batchSize) return published;
+      }
+    } finally {
+      eventMetrics().outboxPending.set(await models.products.countDocuments({ eventsPending: true }).catch(() => 0));
+    }
+  }
+
+  function schedule(delay: number): void {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(tick, delay).unref();
+  }
+
+  function tick(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    // Polls would each start a root trace; a published event still joins the trace of
+    // the write that produced it through the traceparent stored with it.
+    running = context.with(suppressTracing(context.active()), drain);
+    running.then(
+      () => {
+        failures = 0;
+        running = undefined;
+        schedule(again ? 0 : pollMs);
+        again = false;
+      },
+      (err: unknown) => {
+        failures++;
+        running = undefined;
+        again = false;
+        const delay = Math.min(maxBackoffMs, 250 * 2 ** Math.min(failures, 10));
+        logger.warn('product events could not be published; will retry', { err: (err as Error).message, retry_in_ms: delay });
+        schedule(delay);
+      },
+    );
+  }
+  schedule(0);
+
+  return {
+    nudge() {
+      if (failures === 0) schedule(0);
+    },
+    async flush() {
+      while (running) await running.catch(() => {});
+      return drain();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running?.catch(() => {});
+    },
+  };
+}
