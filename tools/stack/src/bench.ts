@@ -8,13 +8,16 @@
  * resident memory of every service and sidecar, and each service's start-up time
  * (restarted one at a time once the load is over, the best of BENCH_STARTS, default 3).
  * Load goes to loopback only, for a fixed time per scenario (BENCH_SECONDS, default 5)
- * at fixed concurrency (BENCH_CONCURRENCY, default 8).
+ * at fixed concurrency (BENCH_CONCURRENCY, default 8). Checkout is also measured with one
+ * client, and inventory's Reserve in-process on a table of settled reservations; those
+ * figures are printed next to their budgets.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceName } from '@meshmart/kit/topology';
 import { LinksServiceClient } from '@meshmart/proto/links/v1/links';
+import { reserveInProcess, SETTLED_RESERVATIONS } from './bench-reserve.ts';
 import { localCredentials } from './credentials.ts';
 import { probePort, servicePorts } from './ports.ts';
 import { sleep } from './processes.ts';
@@ -54,8 +57,13 @@ function http(send: () => Promise<Response>, ok = (r: Response) => r.ok): () => 
   };
 }
 
-/** Closed-loop load: `concurrency` workers, each sending its next request when the last answered. */
-async function load(label: string, send: () => Promise<Outcome>): Promise<Result> {
+/** Budgets of the inventory change (issue 10), measured against 7.2 checkouts/s and 202 ms p50 before it. */
+const CHECKOUT_P50_BUDGET_MS = 60;
+const CHECKOUTS_PER_SECOND_BEFORE = 7.2;
+const RESERVE_P50_BUDGET_MS = 5;
+
+/** Closed-loop load: `workers` clients, each sending its next request when the last answered. */
+async function load(label: string, send: () => Promise<Outcome>, workers = concurrency): Promise<Result> {
   process.stderr.write(`  measuring ${label} for ${seconds}s … `);
   const latencies: number[] = [];
   let errors = 0;
@@ -63,7 +71,7 @@ async function load(label: string, send: () => Promise<Outcome>): Promise<Result
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: workers }, async () => {
       while (performance.now() < deadline) {
         const t0 = performance.now();
         const outcome = await send();
@@ -222,11 +230,37 @@ async function main(): Promise<void> {
         body: JSON.stringify({ line1: '1 Bench Road', city: 'Lisbon', postalCode: '1000-001', country: 'PT' }),
       })
     ).json()) as { id: string };
-    const order = JSON.stringify({
-      items: [{ productId: product, quantity: 1 }],
-      shippingAddressId: address.id,
-      card: { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123' },
-    });
+    const card = { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123' };
+    const order = JSON.stringify({ items: [{ productId: product, quantity: 1 }], shippingAddressId: address.id, card });
+    // Eight buyers, each with an address of their own, for the concurrent checkout figure.
+    const buyers = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const buyerEmail = `bench-buyer-${i}-${randomBytes(4).toString('hex')}@meshmart.test`;
+        const made = await fetch(`${gateway}/api/auth/register`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ email: buyerEmail, password, displayName: `Buyer ${i}` }),
+        });
+        if (made.status !== 201) throw new Error(`register failed: ${made.status} ${await made.text()}`);
+        const signedIn = (await (
+          await fetch(`${gateway}/api/auth/login`, {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ email: buyerEmail, password }),
+          })
+        ).json()) as { accessToken: string };
+        const auth = { authorization: `Bearer ${signedIn.accessToken}` };
+        const at = (await (
+          await fetch(`${gateway}/api/users/me/addresses`, {
+            method: 'POST',
+            headers: { ...json, ...auth },
+            body: JSON.stringify({ line1: `${i} Bench Road`, city: 'Lisbon', postalCode: '1000-001', country: 'PT' }),
+          })
+        ).json()) as { id: string };
+        return { auth, body: JSON.stringify({ items: [{ productId: product, quantity: 1 }], shippingAddressId: at.id, card }) };
+      }),
+    );
+    let turn = 0;
     rows.push([
       'list',
       'gateway → daprd → daprd → catalog',
@@ -243,21 +277,35 @@ async function main(): Promise<void> {
         http(() => fetch(`${catalog}/products?limit=20`, { headers: appToken })),
       ),
     ]);
-    // The saga has no direct twin: each request runs GetUser, CheckStock, Reserve, charge and Commit.
-    rows.push([
-      'checkout',
-      'gateway → orders → users, catalog, payments',
-      await load(
-        'checkout through the saga',
-        http(() =>
-          fetch(`${gateway}/api/orders`, {
-            method: 'POST',
-            headers: { ...json, ...bearer, 'idempotency-key': `bench-${randomBytes(8).toString('hex')}` },
-            body: order,
-          }),
-        ),
+    // The saga has no direct twin: each request runs GetUser, CheckStock, prices, Reserve, charge and Commit.
+    const checkoutAlone = await load(
+      'checkout, one client',
+      http(() =>
+        fetch(`${gateway}/api/orders`, {
+          method: 'POST',
+          headers: { ...json, ...bearer, 'idempotency-key': `bench-${randomBytes(8).toString('hex')}` },
+          body: order,
+        }),
       ),
-    ]);
+      1,
+    );
+    rows.push(['checkout', 'gateway → orders → …, one client', checkoutAlone]);
+    const checkoutBusy = await load(
+      `checkout, ${buyers.length} buyers`,
+      http(() => {
+        const who = buyers[turn++ % buyers.length] as (typeof buyers)[number];
+        return fetch(`${gateway}/api/orders`, {
+          method: 'POST',
+          headers: { ...json, ...who.auth, 'idempotency-key': `bench-${randomBytes(8).toString('hex')}` },
+          body: who.body,
+        });
+      }),
+      buyers.length,
+    );
+    rows.push(['checkout', `gateway → orders → …, ${buyers.length} buyers`, checkoutBusy]);
+    process.stderr.write(`  measuring Reserve in-process with ${SETTLED_RESERVATIONS} settled reservations … `);
+    const reserve = await reserveInProcess();
+    process.stderr.write(`${reserve.samples} reserves\n`);
 
     // Short links: one link followed over and over is the redirect hot path.
     const shortened = await fetch(`${gateway}/api/links`, {
@@ -356,6 +404,19 @@ async function main(): Promise<void> {
         `${scenario}: sidecar path / direct = ${fmt(direct.perSecond / viaMesh.perSecond, 2)}× fewer req/s, p50 ${fmt(viaMesh.p50 / direct.p50, 2)}×, p99 ${fmt(viaMesh.p99 / direct.p99, 2)}×`,
       );
     }
+    out.push('');
+    const verdict = (ok: boolean) => (ok ? 'within budget' : 'OVER BUDGET');
+    const minRate = 4 * CHECKOUTS_PER_SECOND_BEFORE;
+    out.push('budgets');
+    out.push(
+      `  checkout p50, one client             ${fmt(checkoutAlone.p50, 1).padStart(8)} ms   budget <= ${CHECKOUT_P50_BUDGET_MS} ms   ${verdict(checkoutAlone.p50 <= CHECKOUT_P50_BUDGET_MS)}`,
+    );
+    out.push(
+      `  checkouts/s, ${buyers.length} buyers               ${fmt(checkoutBusy.perSecond, 1).padStart(8)} /s   budget >= ${fmt(minRate, 1)}/s (4 × ${CHECKOUTS_PER_SECOND_BEFORE}/s)   ${verdict(checkoutBusy.perSecond >= minRate)}`,
+    );
+    out.push(
+      `  Reserve p50 in-process, ${SETTLED_RESERVATIONS} settled ${fmt(reserve.p50, 2).padStart(8)} ms   budget <= ${RESERVE_P50_BUDGET_MS} ms   ${verdict(reserve.p50 <= RESERVE_P50_BUDGET_MS)}  (p99 ${fmt(reserve.p99, 2)} ms, ${reserve.samples} Reserves of 2 lines)`,
+    );
     out.push('');
     out.push(`idle resident memory (VmRSS) and start-up time (process start → /healthz answering, best of ${starts})`);
     for (const p of memory) {
