@@ -311,10 +311,12 @@ function NewProduct({ categories, onSaved }: { categories: string[]; onSaved: ()
     e.preventDefault();
     setError(null);
     try {
-      await call('POST', '/api/products', {
+      // Stock is inventory's: it is set once catalog has the product.
+      const created = await call<{ id: string }>('POST', '/api/products', {
         auth: true,
-        body: { name, category, priceMinor: Math.round(Number(price) * 100), currency: 'EUR', stock: Number(stock) },
+        body: { name, category, priceMinor: Math.round(Number(price) * 100), currency: 'EUR' },
       });
+      await call('PUT', `/api/products/${encodeURIComponent(created.id)}/stock`, { auth: true, body: { stock: Number(stock) } });
       setName('');
       setPrice('');
       onSaved();
