@@ -10,6 +10,7 @@ import { cloudEventType, eventMetrics, type Logger, type Publisher } from '@mesh
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { CatalogModels, ProductDoc } from './models.ts';
+import type { OneAtATime } from './one-at-a-time.ts';
 
 export interface EventRelay {
   /** Runs as soon as the current pass is over. */
@@ -20,6 +21,8 @@ export interface EventRelay {
 }
 
 export interface EventRelayOptions {
+  /** The product writes of this process, which a clear must not overlap. */
+  serially: OneAtATime;
   pubsub: string;
   pollMs: number;
   logger: Logger;
@@ -28,7 +31,7 @@ export interface EventRelayOptions {
 }
 
 export function startEventRelay(models: CatalogModels, publisher: Publisher, options: EventRelayOptions): EventRelay {
-  const { pubsub, pollMs, logger, batchSize = 100, maxBackoffMs = 30_000 } = options;
+  const { serially, pubsub, pollMs, logger, batchSize = 100, maxBackoffMs = 30_000 } = options;
   let stopped = false;
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -44,9 +47,11 @@ export function startEventRelay(models: CatalogModels, publisher: Publisher, opt
       });
       eventMetrics().published.inc({ topic: envelope.topic });
     }
-    await models.products.updateOne(
-      { _id: p._id, revision: p.revision, eventsPending: true },
-      { $set: { pendingEvents: [], eventsPending: false } },
+    await serially.run(p._id, () =>
+      models.products.updateOne(
+        { _id: p._id, revision: p.revision, eventsPending: true },
+        { $set: { pendingEvents: [], eventsPending: false } },
+      ),
     );
     return p.pendingEvents.length;
   }

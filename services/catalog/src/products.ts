@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { type EventData, problems } from '@meshmart/kit';
 import { type CatalogModels, isDuplicateKey, type ProductDoc } from './models.ts';
+import type { OneAtATime } from './one-at-a-time.ts';
 import { type PendingEvent, pendingEvent } from './pending-events.ts';
 import { productFilter, productSort } from './product-query.ts';
 import { CATEGORY_ID, type CreateProductBody, type ListQuery, type ReplaceProductBody } from './schemas.ts';
@@ -56,6 +57,8 @@ export function newProduct(id: string, body: Editable, now: Date, available = 0)
 export class Products {
   constructor(
     private readonly models: CatalogModels,
+    /** The writes of one product from this process, one after another (shared with the relay). */
+    private readonly serially: OneAtATime,
     /** Told after a write that left events to publish. */
     private readonly wrote: () => void = () => {},
   ) {}
@@ -104,9 +107,11 @@ export class Products {
 
   /** Keeps inventory's newest stock figure for listings; older or repeated events change nothing. */
   async stockChanged(data: EventData<'inventory.stock_changed'>): Promise<void> {
-    await this.models.products.updateOne(
-      { _id: data.productId, stockRevision: { $lt: data.revision } },
-      { $set: { available: data.available, stockRevision: data.revision } },
+    await this.serially.run(data.productId, () =>
+      this.models.products.updateOne(
+        { _id: data.productId, stockRevision: { $lt: data.revision } },
+        { $set: { available: data.available, stockRevision: data.revision } },
+      ),
     );
   }
 
@@ -159,9 +164,11 @@ export class Products {
       const now = new Date();
       const revision = p.revision + 1;
       const { set, event } = change(p, revision, now);
-      const { matchedCount } = await this.models.products.updateOne(
-        { _id: id, revision: p.revision, deletedAt: null },
-        { $set: { ...set, revision, updatedAt: now, eventsPending: true }, $push: { pendingEvents: event } },
+      const { matchedCount } = await this.serially.run(id, () =>
+        this.models.products.updateOne(
+          { _id: id, revision: p.revision, deletedAt: null },
+          { $set: { ...set, revision, updatedAt: now, eventsPending: true }, $push: { pendingEvents: event } },
+        ),
       );
       if (matchedCount === 1) {
         this.wrote();

@@ -18,6 +18,7 @@ import type { CatalogConfig } from './config.ts';
 import { startEventRelay } from './event-relay.ts';
 import { migrateRevisionLayout } from './layout-migration.ts';
 import { catalogModels, ensureIndexes } from './models.ts';
+import { OneAtATime } from './one-at-a-time.ts';
 import { Products } from './products.ts';
 import { mountRoutes } from './routes.ts';
 import { seedDemoCatalog } from './seed.ts';
@@ -47,8 +48,9 @@ export async function startCatalog(config: CatalogConfig, options: StartOptions 
 
   const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
   const verifier = options.accessTokens ?? accessTokenVerifierFromConfig(config);
-  const relay = startEventRelay(models, sidecar, { pubsub: config.PUBSUB_NAME, pollMs: config.OUTBOX_POLL_MS, logger });
-  const products = new Products(models, () => relay.nudge());
+  const serially = new OneAtATime();
+  const relay = startEventRelay(models, sidecar, { serially, pubsub: config.PUBSUB_NAME, pollMs: config.OUTBOX_POLL_MS, logger });
+  const products = new Products(models, serially, () => relay.nudge());
 
   const service = createApp({
     service: 'catalog',
