@@ -74,10 +74,12 @@ describe('subscriber outages (local stack)', function () {
     assert.equal(created.status, 201, created.text);
     const product = await client.call('POST', '/api/products', {
       token: adminToken,
-      body: { name: 'Subscriber mug', category, priceMinor: 300, currency: 'EUR', stock: 10_000 },
+      body: { name: 'Subscriber mug', category, priceMinor: 300, currency: 'EUR' },
     });
     assert.equal(product.status, 201, product.text);
     productId = product.json<{ id: string }>().id;
+    const stocked = await client.call('PUT', `/api/products/${productId}/stock`, { token: adminToken, body: { stock: 10_000 } });
+    assert.equal(stocked.status, 200, stocked.text);
     const link = await client.call('POST', '/api/links', { token: buyerToken, body: { url: 'https://example.com/subs' } });
     assert.equal(link.status, 201, link.text);
     code = link.json<{ code: string }>().code;
