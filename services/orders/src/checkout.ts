@@ -54,8 +54,14 @@ export class Checkout {
     if (existing) return { created: false, order: await this.replay(existing, fingerprint, body.card) };
 
     // Checked before anything is written: an order for an unknown address or product is a 422, not a failed order.
-    const buyer = await this.timed('get_user', () => this.options.users.buyer(user.id, body.shippingAddressId));
-    await this.timed('check_stock', () => this.options.catalog.assertProductsExist(body.items.map((i) => i.productId)));
+    // Both at once; the buyer's answer is reported first when both fail.
+    const [found, known] = await Promise.allSettled([
+      this.timed('get_user', () => this.options.users.buyer(user.id, body.shippingAddressId)),
+      this.timed('check_stock', () => this.options.catalog.assertProductsExist(body.items.map((i) => i.productId))),
+    ]);
+    if (found.status === 'rejected') throw found.reason;
+    if (known.status === 'rejected') throw known.reason;
+    const buyer = found.value;
 
     let order: Awaited<ReturnType<OrdersRepo['insert']>>;
     try {

@@ -61,17 +61,25 @@ export class StockAndPrices implements Inventory {
     }
   }
 
+  /** Prices are read while the stock is reserved; a product catalog does not know gives the hold back. */
   async reserve(reservationId: string, items: RequestedItem[], ttlSeconds: number): Promise<ReserveOutcome> {
-    const priced = await this.prices(items.map((i) => i.productId));
-    if (priced.kind === 'unknown_product') return priced;
+    const [priced, held] = await Promise.allSettled([
+      this.prices(items.map((i) => i.productId)),
+      unary(this.inventory.reserve.bind(this.inventory), { reservationId, items, ttlSeconds }, this.timeouts.stockMoveMs),
+    ]);
+    // A transient pricing failure keeps the hold: the saga asks again under the same id, or releases it when it gives up.
+    if (priced.status === 'rejected') throw priced.reason;
+    if (priced.value.kind === 'unknown_product') {
+      // The outcome says nothing is held, so a hold made meanwhile goes back.
+      if (held.status === 'fulfilled') await this.release(reservationId);
+      return priced.value;
+    }
+    const products = priced.value.products;
     try {
-      const { reservation } = await unary(
-        this.inventory.reserve.bind(this.inventory),
-        { reservationId, items, ttlSeconds },
-        this.timeouts.stockMoveMs,
-      );
+      if (held.status === 'rejected') throw held.reason;
+      const { reservation } = held.value;
       const lines: ReservedLine[] = (reservation?.lines ?? []).map((l) => {
-        const p = priced.products.get(l.productId) as CatalogProduct;
+        const p = products.get(l.productId) as CatalogProduct;
         return { productId: l.productId, name: p.name, quantity: l.quantity, unitPriceMinor: p.priceMinor, currency: p.currency };
       });
       return { kind: 'reserved', lines };
