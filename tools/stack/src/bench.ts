@@ -1,99 +1,78 @@
 /**
- * `npm run bench`: figures from one run of the real local stack. Login, GET me and the
- * product listing are measured through gateway → daprd → daprd → service and against the
- * same handler called directly, so the cost of the sidecar hops shows as a ratio;
- * checkout runs the whole saga; the short-link redirect (the hot path) likewise, against
- * ResolveURL called directly; QR codes rendered as PNG and SVG and served from the cache.
- * Then the idle
- * resident memory of every service and sidecar, and each service's start-up time
- * (restarted one at a time once the load is over, the best of BENCH_STARTS, default 3).
- * Load goes to loopback only, for a fixed time per scenario (BENCH_SECONDS, default 5)
- * at fixed concurrency (BENCH_CONCURRENCY, default 8). Checkout is also measured with one
- * client, and inventory's Reserve in-process on a table of settled reservations; those
- * figures are printed next to their budgets.
+ * `npm run bench`: figures from one run of the real local stack, each beside its budget.
+ * Per scenario: the stack's CPU per request split by process (every service, sidecar
+ * and infrastructure process from /proc/<pid>/stat, descendants included), latency with one client, throughput at a fixed concurrency (closed loop),
+ * and p50/p99/throughput at a fixed arrival rate (open loop, where queueing shows).
+ * The redirect's CPU includes recording the click and counting it in analytics: the
+ * sample ends once the link's statistics show every click. Then login, the product
+ * listing, checkout (one client, and 8 buyers at once), inventory's Reserve in-process
+ * on a table of settled reservations, QR codes, the idle memory of every process, and each service's
+ * start-up time (restarted one at a time once the load is over, best of BENCH_STARTS).
+ * Load goes to loopback only: BENCH_SECONDS per scenario (default 5), BENCH_CONCURRENCY
+ * clients (default 8), BENCH_RATE arrivals per second for the open loop (default 100).
+ * Run it under the stack lock on a shared machine.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceName } from '@meshmart/kit/topology';
 import { LinksServiceClient } from '@meshmart/proto/links/v1/links';
+import { budgetTable, type Figure } from './bench/budgets.ts';
+import { cpuBetween, sampleCpu } from './bench/cpu.ts';
+import { closedLoop, http, type Outcome, openLoop, type Result } from './bench/load.ts';
 import { reserveInProcess, SETTLED_RESERVATIONS } from './bench-reserve.ts';
 import { localCredentials } from './credentials.ts';
+import { dataDir } from './paths.ts';
 import { probePort, servicePorts } from './ports.ts';
-import { sleep } from './processes.ts';
+import { recordedProcesses, sleep } from './processes.ts';
 import { isHttpOk } from './readiness.ts';
 import { type StackHandle, startStack } from './stack.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const rate = Number(process.env.BENCH_RATE ?? 100);
 /** The best of several starts: on a shared machine one start mostly measures the neighbours. */
 const starts = Number(process.env.BENCH_STARTS ?? 3);
-
-interface Result {
-  requests: number;
-  errors: number;
-  /** Status (or 'network') of failed requests, so an error count can be explained. */
-  failures: Record<string, number>;
-  perSecond: number;
-  p50: number;
-  p99: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-/** What one request came to: fine, or the status (or 'network') that explains the error. */
-type Outcome = { ok: true } | { ok: false; failure: string };
-
-/** An HTTP request counts as fine when `ok` says so (default: a 2xx answer). */
-function http(send: () => Promise<Response>, ok = (r: Response) => r.ok): () => Promise<Outcome> {
-  return async () => {
-    const res = await send().catch(() => undefined);
-    await res?.arrayBuffer();
-    if (res && ok(res)) return { ok: true };
-    return { ok: false, failure: res ? String(res.status) : 'network' };
-  };
-}
+/**
+ * BENCH_PROFILE=gateway,users: those services run with --cpu-prof; each writes a
+ * .cpuprofile (open it in Chrome DevTools or speedscope as a flame graph) under
+ * .data/profiles/<time>/<service> when the stack stops.
+ */
+const profiled = (process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean) as ServiceName[];
+const profileDir = path.join(dataDir, 'profiles', new Date().toISOString().replaceAll(':', '-').slice(0, 19));
 
 /** Budgets of the inventory change (issue 10), measured against 7.2 checkouts/s and 202 ms p50 before it. */
 const CHECKOUT_P50_BUDGET_MS = 60;
 const CHECKOUTS_PER_SECOND_BEFORE = 7.2;
 const RESERVE_P50_BUDGET_MS = 5;
 
-/** Closed-loop load: `workers` clients, each sending its next request when the last answered. */
-async function load(label: string, send: () => Promise<Outcome>, workers = concurrency): Promise<Result> {
-  process.stderr.write(`  measuring ${label} for ${seconds}s … `);
-  const latencies: number[] = [];
-  let errors = 0;
-  const failures: Record<string, number> = {};
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        const outcome = await send();
-        if (!outcome.ok) {
-          errors++;
-          failures[outcome.failure] = (failures[outcome.failure] ?? 0) + 1;
-        }
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  process.stderr.write(`${latencies.length} requests\n`);
-  return {
-    requests: latencies.length,
-    errors,
-    failures,
-    perSecond: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+/** CPU per request of every stack process while `run` sent its requests. */
+interface CpuSplit {
+  totalMs: number;
+  byProcess: Array<{ name: string; ms: number }>;
+}
+
+/** Every process the stack recorded: services, sidecars and infrastructure. */
+const stackProcesses = () => recordedProcesses().map(({ name, pid }) => ({ name, pid }));
+
+/**
+ * Runs `run`, then `settled` (work the requests caused after they answered), and divides
+ * the CPU every stack process spent meanwhile by the requests sent.
+ */
+async function withCpu(
+  run: () => Promise<Result>,
+  settled: (result: Result) => Promise<void> = async () => {},
+): Promise<{ result: Result; cpu: CpuSplit }> {
+  const roots = stackProcesses();
+  const before = sampleCpu(roots);
+  const result = await run();
+  await settled(result);
+  const spent = cpuBetween(before, sampleCpu(roots));
+  const byProcess = spent.map((p) => ({ name: p.name, ms: p.ms / result.requests }));
+  return { result, cpu: { totalMs: byProcess.reduce((s, p) => s + p.ms, 0), byProcess } };
 }
 
 async function rssMiB(pid: number): Promise<number> {
@@ -132,26 +111,27 @@ async function firstProduct(gateway: string): Promise<string> {
   return id;
 }
 
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+function splitLine(cpu: CpuSplit): string {
+  return cpu.byProcess
+    .filter((p) => p.ms >= 0.005)
+    .map((p) => `${p.name} ${fmt(p.ms, 2)}`)
+    .join(', ');
+}
 
 async function main(): Promise<void> {
   process.stderr.write('starting the local stack (quiet; logs in .data/logs) …\n');
-  const stack = await startStack({
-    quiet: true,
-    // The benchmark is one client hammering on purpose; the limiter would only measure itself.
-    env: {
-      gateway: {
-        RATE_LIMIT_AUTH_MAX: '100000000',
-        RATE_LIMIT_API_MAX: '100000000',
-        RATE_LIMIT_REDIRECT_MAX: '100000000',
-        LOG_LEVEL: 'warn',
-      },
-      users: { LOG_LEVEL: 'warn' },
-    },
-  });
+  const env: Partial<Record<ServiceName, Record<string, string>>> = {
+    // The benchmark is one client hammering on purpose: the limiter still runs on every
+    // request, but never refuses one.
+    gateway: { RATE_LIMIT_AUTH_MAX: '100000000', RATE_LIMIT_API_MAX: '100000000', RATE_LIMIT_REDIRECT_MAX: '100000000' },
+  };
+  for (const name of profiled) {
+    env[name] = { ...env[name], NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(profileDir, name)}` };
+  }
+  const stack = await startStack({ quiet: true, env });
   try {
     // Idle first: nothing has been sent yet but the readiness probes.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await sleep(2000);
     const memory = await Promise.all(stack.processes().map(async (p) => ({ ...p, rss: await rssMiB(p.pid) })));
 
     const gateway = stack.urls.gateway;
@@ -169,54 +149,72 @@ async function main(): Promise<void> {
     const login = JSON.stringify({ email, password });
     const { accessToken } = (await (
       await fetch(`${gateway}/api/auth/login`, { method: 'POST', headers: json, body: login })
-    ).json()) as {
-      accessToken: string;
-    };
+    ).json()) as { accessToken: string };
     const bearer = { authorization: `Bearer ${accessToken}` };
-
-    const rows: Array<[string, string, Result]> = [];
     const adminLogin = await fetch(`${gateway}/api/auth/login`, {
       method: 'POST',
       headers: json,
       body: JSON.stringify({ email: localCredentials.admin.email, password: localCredentials.admin.password }),
     });
     const admin = { authorization: `Bearer ${((await adminLogin.json()) as { accessToken: string }).accessToken}` };
-    rows.push([
-      'login',
-      'gateway → daprd → daprd → users',
-      await load(
-        'login via gateway',
-        http(() => fetch(`${gateway}/api/auth/login`, { method: 'POST', headers: json, body: login })),
-      ),
-    ]);
-    rows.push([
-      'login',
-      'users directly',
-      await load(
-        'login direct',
-        http(() => fetch(`${users}/auth/login`, { method: 'POST', headers: { ...json, ...appToken }, body: login })),
-      ),
-    ]);
-    rows.push([
-      'GET me',
-      'gateway → daprd → daprd → users',
-      await load(
-        'me via gateway',
-        http(() => fetch(`${gateway}/api/users/me`, { headers: bearer })),
-      ),
-    ]);
-    rows.push([
-      'GET me',
-      'users directly',
-      await load(
-        'me direct',
-        http(() => fetch(`${users}/me`, { headers: { ...bearer, ...appToken } })),
-      ),
-    ]);
 
-    // Commerce: one product with plenty of stock, one address, the approving test card.
-    const catalog = stack.urls.services.catalog?.app as string;
     const product = await firstProduct(gateway);
+    const shortened = await fetch(`${gateway}/api/links`, {
+      method: 'POST',
+      headers: { ...json, ...bearer },
+      body: JSON.stringify({ url: 'https://example.com/bench' }),
+    });
+    if (shortened.status !== 201) throw new Error(`shortening failed: ${shortened.status} ${await shortened.text()}`);
+    const { code } = (await shortened.json()) as { code: string };
+
+    const getMe = http(() => fetch(`${gateway}/api/users/me`, { headers: bearer }));
+    const follow = http(
+      () => fetch(`${gateway}/s/${code}`, { redirect: 'manual' }),
+      (r) => r.status === 302,
+    );
+    const getProduct = http(() => fetch(`${gateway}/api/products/${product}`));
+    const clicksSoFar = async (): Promise<number> => {
+      const res = await fetch(`${gateway}/api/links/${code}/stats`, { headers: bearer });
+      if (!res.ok) throw new Error(`link stats: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { clicksInRange: number }).clicksInRange;
+    };
+    /** Until analytics has counted `expected` clicks in all (30 s at most: then the figure would be wrong). */
+    const clicksCounted = async (expected: number) => {
+      const deadline = performance.now() + 30_000;
+      while ((await clicksSoFar()) < expected) {
+        if (performance.now() > deadline) throw new Error(`analytics counted fewer than ${expected} clicks within 30 s`);
+        await sleep(250);
+      }
+    };
+
+    process.stderr.write('one client:\n');
+    const one = { seconds, concurrency: 1 };
+    const oneMe = await closedLoop('GET me', one, getMe);
+    // Each redirect phase ends when analytics has counted its clicks, so that work is not
+    // charged to the next scenario.
+    const countedAfter = async (run: () => Promise<Result>) => {
+      const before = await clicksSoFar();
+      const result = await run();
+      await clicksCounted(before + result.requests - result.errors);
+      return result;
+    };
+    const oneRedirect = await countedAfter(() => closedLoop('redirect', one, follow));
+    const oneProduct = await closedLoop('product by id', one, getProduct);
+
+    process.stderr.write(`${concurrency} concurrent clients, CPU of every stack process sampled:\n`);
+    const many = { seconds, concurrency };
+    const me = await withCpu(() => closedLoop('GET me', many, getMe));
+    const clicksBefore = await clicksSoFar();
+    const redirect = await withCpu(
+      () => closedLoop('redirect', many, follow),
+      (r) => clicksCounted(clicksBefore + r.requests - r.errors),
+    );
+
+    process.stderr.write('open loop:\n');
+    const openMe = await openLoop('GET me', { seconds, rate }, getMe);
+    const openRedirect = await countedAfter(() => openLoop('redirect', { seconds, rate }, follow));
+
+    process.stderr.write('other scenarios:\n');
     const stocked = await fetch(`${gateway}/api/products/${product}/stock`, {
       method: 'PUT',
       headers: { ...json, ...admin },
@@ -230,9 +228,65 @@ async function main(): Promise<void> {
         body: JSON.stringify({ line1: '1 Bench Road', city: 'Lisbon', postalCode: '1000-001', country: 'PT' }),
       })
     ).json()) as { id: string };
-    const card = { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123' };
-    const order = JSON.stringify({ items: [{ productId: product, quantity: 1 }], shippingAddressId: address.id, card });
+    const order = JSON.stringify({
+      items: [{ productId: product, quantity: 1 }],
+      shippingAddressId: address.id,
+      card: { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123' },
+    });
+    const rows: Array<[string, string, Result, CpuSplit?]> = [
+      ['GET me', 'gateway → daprd → daprd → users', me.result, me.cpu],
+      [
+        'GET me',
+        'users directly',
+        await closedLoop(
+          'GET me, users directly',
+          many,
+          http(() => fetch(`${users}/me`, { headers: { ...bearer, ...appToken } })),
+        ),
+      ],
+      ['redirect', 'gateway → daprd → daprd → links', redirect.result, redirect.cpu],
+    ];
+    const links = new LinksServiceClient(`127.0.0.1:${servicePorts('links').app}`, grpc.credentials.createInsecure());
+    const linksToken = new grpc.Metadata();
+    linksToken.set('dapr-api-token', stack.tokens.appApiToken);
+    try {
+      rows.push([
+        'redirect',
+        'links directly (ResolveURL)',
+        await countedAfter(() =>
+          closedLoop(
+            'redirect, links directly',
+            many,
+            () =>
+              new Promise<Outcome>((resolve) =>
+                links.resolveUrl({ code, referrer: '', userAgent: 'bench' }, linksToken, (err: grpc.ServiceError | null) =>
+                  resolve(err ? { ok: false, failure: String(grpc.status[err.code]) } : { ok: true }),
+                ),
+              ),
+          ),
+        ),
+      ]);
+    } finally {
+      links.close();
+    }
+    const loginRun = await withCpu(() =>
+      closedLoop(
+        'login',
+        many,
+        http(() => fetch(`${gateway}/api/auth/login`, { method: 'POST', headers: json, body: login })),
+      ),
+    );
+    rows.push(['login', 'gateway → daprd → daprd → users', loginRun.result, loginRun.cpu]);
+    const list = await withCpu(() =>
+      closedLoop(
+        'product listing',
+        many,
+        http(() => fetch(`${gateway}/api/products?limit=20`)),
+      ),
+    );
+    rows.push(['list', 'gateway → daprd → daprd → catalog', list.result, list.cpu]);
     // Eight buyers, each with an address of their own, for the concurrent checkout figure.
+    const card = { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123' };
     const buyers = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
         const buyerEmail = `bench-buyer-${i}-${randomBytes(4).toString('hex')}@meshmart.test`;
@@ -261,25 +315,10 @@ async function main(): Promise<void> {
       }),
     );
     let turn = 0;
-    rows.push([
-      'list',
-      'gateway → daprd → daprd → catalog',
-      await load(
-        'product listing via gateway',
-        http(() => fetch(`${gateway}/api/products?limit=20`)),
-      ),
-    ]);
-    rows.push([
-      'list',
-      'catalog directly',
-      await load(
-        'product listing direct',
-        http(() => fetch(`${catalog}/products?limit=20`, { headers: appToken })),
-      ),
-    ]);
     // The saga has no direct twin: each request runs GetUser, CheckStock, prices, Reserve, charge and Commit.
-    const checkoutAlone = await load(
+    const checkoutAlone = await closedLoop(
       'checkout, one client',
+      one,
       http(() =>
         fetch(`${gateway}/api/orders`, {
           method: 'POST',
@@ -287,65 +326,26 @@ async function main(): Promise<void> {
           body: order,
         }),
       ),
-      1,
     );
     rows.push(['checkout', 'gateway → orders → …, one client', checkoutAlone]);
-    const checkoutBusy = await load(
-      `checkout, ${buyers.length} buyers`,
-      http(() => {
-        const who = buyers[turn++ % buyers.length] as (typeof buyers)[number];
-        return fetch(`${gateway}/api/orders`, {
-          method: 'POST',
-          headers: { ...json, ...who.auth, 'idempotency-key': `bench-${randomBytes(8).toString('hex')}` },
-          body: who.body,
-        });
-      }),
-      buyers.length,
+    const checkoutBusy = await withCpu(() =>
+      closedLoop(
+        `checkout, ${buyers.length} buyers`,
+        { seconds, concurrency: buyers.length },
+        http(() => {
+          const who = buyers[turn++ % buyers.length] as (typeof buyers)[number];
+          return fetch(`${gateway}/api/orders`, {
+            method: 'POST',
+            headers: { ...json, ...who.auth, 'idempotency-key': `bench-${randomBytes(8).toString('hex')}` },
+            body: who.body,
+          });
+        }),
+      ),
     );
-    rows.push(['checkout', `gateway → orders → …, ${buyers.length} buyers`, checkoutBusy]);
-    process.stderr.write(`  measuring Reserve in-process with ${SETTLED_RESERVATIONS} settled reservations … `);
+    rows.push(['checkout', `gateway → orders → …, ${buyers.length} buyers`, checkoutBusy.result, checkoutBusy.cpu]);
+    process.stderr.write(`  Reserve in-process with ${SETTLED_RESERVATIONS} settled reservations … `);
     const reserve = await reserveInProcess();
     process.stderr.write(`${reserve.samples} reserves\n`);
-
-    // Short links: one link followed over and over is the redirect hot path.
-    const shortened = await fetch(`${gateway}/api/links`, {
-      method: 'POST',
-      headers: { ...json, ...bearer },
-      body: JSON.stringify({ url: 'https://example.com/bench' }),
-    });
-    if (shortened.status !== 201) throw new Error(`shortening failed: ${shortened.status} ${await shortened.text()}`);
-    const { code } = (await shortened.json()) as { code: string };
-    rows.push([
-      'redirect',
-      'gateway → daprd → daprd → links',
-      await load(
-        'redirect via gateway',
-        http(
-          () => fetch(`${gateway}/s/${code}`, { redirect: 'manual' }),
-          (r) => r.status === 302,
-        ),
-      ),
-    ]);
-    const links = new LinksServiceClient(`127.0.0.1:${servicePorts('links').app}`, grpc.credentials.createInsecure());
-    const linksToken = new grpc.Metadata();
-    linksToken.set('dapr-api-token', stack.tokens.appApiToken);
-    try {
-      rows.push([
-        'redirect',
-        'links directly (ResolveURL)',
-        await load(
-          'redirect direct',
-          () =>
-            new Promise<Outcome>((resolve) =>
-              links.resolveUrl({ code, referrer: '', userAgent: 'bench' }, linksToken, (err: grpc.ServiceError | null) =>
-                resolve(err ? { ok: false, failure: String(grpc.status[err.code]) } : { ok: true }),
-              ),
-            ),
-        ),
-      ]);
-    } finally {
-      links.close();
-    }
 
     // QR codes: new content on every request renders; the same request again is a cache hit.
     const run = randomBytes(4).toString('hex');
@@ -359,16 +359,21 @@ async function main(): Promise<void> {
         }),
       );
     const fresh = () => `https://meshmart.local/bench/${run}/${serial++}`;
-    rows.push(['QR PNG', 'gateway → qr, new content each', await load('QR PNG generation', qr('png', fresh))]);
-    rows.push(['QR SVG', 'gateway → qr, new content each', await load('QR SVG generation', qr('svg', fresh))]);
+    const png = await withCpu(() => closedLoop('QR PNG generation', many, qr('png', fresh)));
+    const svg = await withCpu(() => closedLoop('QR SVG generation', many, qr('svg', fresh)));
+    rows.push(['QR PNG', 'gateway → qr, new content each', png.result, png.cpu]);
+    rows.push(['QR SVG', 'gateway → qr, new content each', svg.result, svg.cpu]);
     rows.push([
       'QR PNG',
       'gateway → qr, same content (cache)',
-      await load(
+      await closedLoop(
         'QR PNG cache hits',
+        many,
         qr('png', () => `https://meshmart.local/bench/${run}/cached`),
       ),
     ]);
+    /** Renders one core could do per second: the qr process's own CPU per render. */
+    const rendersPerCore = (cpu: CpuSplit) => 1000 / (cpu.byProcess.find((p) => p.name === 'qr')?.ms ?? Number.NaN);
 
     // Last, because a gRPC app restarted under its running sidecar may not be reachable through it again.
     const startup = new Map<string, number>();
@@ -380,43 +385,132 @@ async function main(): Promise<void> {
       process.stderr.write(`${times.map((ms) => fmt(ms, 0)).join(', ')} ms\n`);
     }
 
+    const nodeRss = memory.filter((p) => p.kind === 'app').map((p) => p.rss);
+    const figures: Figure[] = [
+      { label: 'stack CPU per GET me', values: [me.cpu.totalMs], limits: [2.5], kind: 'max', unit: 'ms', digits: 2 },
+      {
+        label: 'stack CPU per redirect (click counted)',
+        values: [redirect.cpu.totalMs],
+        limits: [4],
+        kind: 'max',
+        unit: 'ms',
+        digits: 2,
+      },
+      {
+        label: 'one-client p50 GET me / redirect / product',
+        values: [oneMe.p50, oneRedirect.p50, oneProduct.p50],
+        limits: [4, 4, 5],
+        kind: 'max',
+        unit: 'ms',
+        digits: 2,
+      },
+      {
+        label: `GET me at ${concurrency} concurrent`,
+        values: [me.result.perSecond],
+        limits: [600],
+        kind: 'min',
+        unit: 'req/s',
+        digits: 0,
+      },
+      {
+        label: `open loop ${rate}/s GET me p50 / p99`,
+        values: [openMe.p50, openMe.p99],
+        limits: [5, 20],
+        kind: 'max',
+        unit: 'ms',
+        digits: 2,
+      },
+      {
+        label: `open loop ${rate}/s redirect p50 / p99`,
+        values: [openRedirect.p50, openRedirect.p99],
+        limits: [5, 20],
+        kind: 'max',
+        unit: 'ms',
+        digits: 2,
+      },
+      {
+        label: `open loop ${rate}/s throughput GET me / redirect`,
+        // Answered requests per second against the offered rate: below it, the stack fell behind.
+        values: [openMe, openRedirect].map((r) => r.perSecond * (1 - r.errors / r.requests)),
+        limits: [rate * 0.98, rate * 0.98],
+        kind: 'min',
+        unit: 'req/s',
+        digits: 0,
+      },
+      {
+        label: 'QR renders per core, PNG 256 px / SVG',
+        values: [rendersPerCore(png.cpu), rendersPerCore(svg.cpu)],
+        limits: [1000, 5000],
+        kind: 'min',
+        unit: '/s',
+        digits: 0,
+      },
+      {
+        label: 'checkout p50, one client',
+        values: [checkoutAlone.p50],
+        limits: [CHECKOUT_P50_BUDGET_MS],
+        kind: 'max',
+        unit: 'ms',
+      },
+      {
+        label: `checkouts/s, ${buyers.length} buyers (4 × ${CHECKOUTS_PER_SECOND_BEFORE}/s before)`,
+        values: [checkoutBusy.result.perSecond],
+        limits: [4 * CHECKOUTS_PER_SECOND_BEFORE],
+        kind: 'min',
+        unit: '/s',
+      },
+      {
+        label: `Reserve p50 in-process, ${SETTLED_RESERVATIONS} settled`,
+        values: [reserve.p50],
+        limits: [RESERVE_P50_BUDGET_MS],
+        kind: 'max',
+        unit: 'ms',
+        digits: 2,
+      },
+      {
+        label: 'idle RSS per Node service (largest)',
+        values: [Math.max(...nodeRss)],
+        limits: [100],
+        kind: 'max',
+        unit: 'MiB',
+      },
+    ];
+
     const out: string[] = [];
-    out.push(`\nmeshmart bench — ${seconds}s per scenario, ${concurrency} concurrent clients, loopback, one machine`);
+    out.push(
+      `\nmeshmart bench — node ${process.version}, ${seconds}s per scenario, ${concurrency} concurrent clients, open loop at ${rate}/s, loopback, one machine`,
+    );
     out.push('');
+    out.push(budgetTable(figures));
+    out.push('');
+    out.push('stack CPU per request by process, ms (every service, sidecar and infrastructure process):');
+    for (const [scenario, path, , cpu] of rows) {
+      if (cpu)
+        out.push(
+          `  ${scenario.padEnd(8)} ${fmt(cpu.totalMs, 2).padStart(6)}  ${splitLine(cpu)}${path.includes('new content') ? ' (new content)' : ''}`,
+        );
+    }
+    out.push('');
+    out.push('latency and throughput');
     out.push(
       `${'scenario'.padEnd(8)} ${'path'.padEnd(44)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
     );
-    for (const [scenario, path, r] of rows) {
+    const latencyRows: Array<[string, string, Result]> = [
+      ['GET me', 'one client', oneMe],
+      ['redirect', 'one client', oneRedirect],
+      ['product', 'one client', oneProduct],
+      ['GET me', `open loop, ${rate}/s arriving`, openMe],
+      ['redirect', `open loop, ${rate}/s arriving`, openRedirect],
+      ...rows.map(([scenario, path, result]): [string, string, Result] => [scenario, path, result]),
+    ];
+    for (const [scenario, path, r] of latencyRows) {
       out.push(
         `${scenario.padEnd(8)} ${path.padEnd(44)} ${fmt(r.perSecond).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.errors).padStart(7)}`,
       );
     }
-    for (const [scenario, path, r] of rows) {
-      if (r.errors > 0) out.push(`  ${scenario} via ${path}: failed with ${JSON.stringify(r.failures)}`);
+    for (const [scenario, path, r] of latencyRows) {
+      if (r.errors > 0) out.push(`  ${scenario} ${path}: failed with ${JSON.stringify(r.failures)}`);
     }
-    out.push('');
-    // Each "directly" row is the twin of the row before it: the same handler without the sidecar hops.
-    for (let i = 1; i < rows.length; i++) {
-      const [scenario, path, direct] = rows[i] as [string, string, Result];
-      if (!path.includes('directly')) continue;
-      const viaMesh = (rows[i - 1] as [string, string, Result])[2];
-      out.push(
-        `${scenario}: sidecar path / direct = ${fmt(direct.perSecond / viaMesh.perSecond, 2)}× fewer req/s, p50 ${fmt(viaMesh.p50 / direct.p50, 2)}×, p99 ${fmt(viaMesh.p99 / direct.p99, 2)}×`,
-      );
-    }
-    out.push('');
-    const verdict = (ok: boolean) => (ok ? 'within budget' : 'OVER BUDGET');
-    const minRate = 4 * CHECKOUTS_PER_SECOND_BEFORE;
-    out.push('budgets');
-    out.push(
-      `  checkout p50, one client             ${fmt(checkoutAlone.p50, 1).padStart(8)} ms   budget <= ${CHECKOUT_P50_BUDGET_MS} ms   ${verdict(checkoutAlone.p50 <= CHECKOUT_P50_BUDGET_MS)}`,
-    );
-    out.push(
-      `  checkouts/s, ${buyers.length} buyers               ${fmt(checkoutBusy.perSecond, 1).padStart(8)} /s   budget >= ${fmt(minRate, 1)}/s (4 × ${CHECKOUTS_PER_SECOND_BEFORE}/s)   ${verdict(checkoutBusy.perSecond >= minRate)}`,
-    );
-    out.push(
-      `  Reserve p50 in-process, ${SETTLED_RESERVATIONS} settled ${fmt(reserve.p50, 2).padStart(8)} ms   budget <= ${RESERVE_P50_BUDGET_MS} ms   ${verdict(reserve.p50 <= RESERVE_P50_BUDGET_MS)}  (p99 ${fmt(reserve.p99, 2)} ms, ${reserve.samples} Reserves of 2 lines)`,
-    );
     out.push('');
     out.push(`idle resident memory (VmRSS) and start-up time (process start → /healthz answering, best of ${starts})`);
     for (const p of memory) {
@@ -425,9 +519,10 @@ async function main(): Promise<void> {
     }
     out.push(`  ${'total'.padEnd(20)} ${fmt(memory.reduce((s, p) => s + p.rss, 0)).padStart(7)} MiB`);
     process.stdout.write(`${out.join('\n')}\n`);
-    if (rows.some(([, , r]) => r.errors > 0)) process.exitCode = 1;
+    if (latencyRows.some(([, , r]) => r.errors > 0)) process.exitCode = 1;
   } finally {
     await stack.stop();
+    if (profiled.length > 0) process.stderr.write(`CPU profiles: ${profileDir}\n`);
   }
 }
 
