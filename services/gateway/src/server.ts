@@ -14,6 +14,9 @@ import type { GatewayConfig } from './config.ts';
 import { tokenRejections } from './metrics.ts';
 import { FixedWindowLimiter } from './rate-limit.ts';
 
+/** 1% of a budget, taken from the shared counter per store round trip (rate-limit.ts). */
+const leaseOf = (max: number) => Math.max(1, Math.floor(max / 100));
+
 export async function startGateway(config: GatewayConfig, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const daprApiToken = config.DAPR_API_TOKEN;
@@ -31,15 +34,13 @@ export async function startGateway(config: GatewayConfig, options: { handleSigna
     store: counterStore,
     storeName: config.STATE_STORE,
     policies: {
+      // Credential guessing is the threat here: every attempt is counted in the store.
       auth: { ...window, max: config.RATE_LIMIT_AUTH_MAX },
-      api: { ...window, max: config.RATE_LIMIT_API_MAX },
-      // Redirects are the hot path: a replica takes 1% of a client's budget per store
-      // round trip and grants it locally, so most redirects do not wait for the store.
-      redirect: {
-        ...window,
-        max: config.RATE_LIMIT_REDIRECT_MAX,
-        lease: Math.max(1, Math.floor(config.RATE_LIMIT_REDIRECT_MAX / 100)),
-      },
+      // API calls and redirects: a replica takes 1% of a client's budget per store round
+      // trip and grants it locally, so most requests do not wait for the store (two calls
+      // through the sidecar to Redis otherwise, on every request).
+      api: { ...window, max: config.RATE_LIMIT_API_MAX, lease: leaseOf(config.RATE_LIMIT_API_MAX) },
+      redirect: { ...window, max: config.RATE_LIMIT_REDIRECT_MAX, lease: leaseOf(config.RATE_LIMIT_REDIRECT_MAX) },
     },
   });
   const grpcTarget = { daprGrpcPort: config.DAPR_GRPC_PORT, daprApiToken };

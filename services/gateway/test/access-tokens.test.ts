@@ -53,6 +53,27 @@ describe('access token verification', () => {
     assert.equal(jwks.lastHeaders?.get('dapr-api-token'), 'sidecar-token');
   });
 
+  it('checks a token again once the key cache age has passed, so a withdrawn key stops its tokens', async () => {
+    verifier = createAccessTokenVerifier({
+      jwksUrl: JWKS_URL,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      cacheMaxAgeMs: 50,
+      cooldownMs: 0,
+      timeoutMs: 1000,
+      fetch: jwks.fetch,
+    });
+    const token = await accessToken(key, { sub: 'user-1' });
+    assert.equal((await verifier.verify(`Bearer ${token}`)).id, 'user-1');
+    jwks.keys = [];
+    assert.equal((await verifier.verify(`Bearer ${token}`)).id, 'user-1', 'verified moments ago: no new check');
+    assert.equal(jwks.fetches, 1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const problem = await rejection(verifier.verify(`Bearer ${token}`));
+    assert.equal(problem.status, 401);
+    assert.match(problem.detail ?? '', /unknown key/);
+  });
+
   it('treats a missing roles claim as no roles', async () => {
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'ES256', kid: key.kid })

@@ -4,6 +4,10 @@
  * cache does not hold (key rotation), at most once per cooldown so forged `kid`s cannot
  * turn into a flood of fetches. Failing to get the keys is the verifier's problem, not
  * the caller's: it answers 503, never 401.
+ *
+ * A token that passed is remembered until it expires, for at most the key cache's age,
+ * so a client's next requests skip the signature check: a key withdrawn from the key
+ * set stops its tokens within that age, as it would with the cached key set alone.
  */
 
 import {
@@ -54,6 +58,8 @@ class KeySetUnavailable extends Error {
 const BEARER = /^Bearer +([A-Za-z0-9_.~+/-]+=*)$/i;
 const rolesClaim = z.array(z.string()).default([]);
 const CLOCK_TOLERANCE_SECONDS = 5;
+/** Verified tokens kept at once; the oldest goes first. */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   const rejected = (reason: string, detail: string): Problem => {
@@ -93,11 +99,20 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     }
   };
 
+  const verified = new Map<string, { principal: Principal; until: number }>();
+  const remember = (token: string, principal: Principal, expSeconds: number) => {
+    if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value as string);
+    verified.set(token, { principal, until: Math.min(expSeconds * 1000, Date.now() + options.cacheMaxAgeMs) });
+  };
+
   return {
     async verify(authorization) {
       if (authorization === '') throw rejected('missing', 'a bearer access token is required');
       const token = BEARER.exec(authorization)?.[1];
       if (!token) throw rejected('malformed', 'the Authorization header must be `Bearer <access token>`');
+      const known = verified.get(token);
+      if (known && Date.now() < known.until) return known.principal;
+      verified.delete(token);
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, getKey, {
@@ -114,7 +129,9 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       if (typeof payload.sub !== 'string' || payload.sub === '' || !roles.success) {
         throw rejected('claims', 'the access token carries malformed claims');
       }
-      return { id: payload.sub, roles: roles.data };
+      const principal: Principal = Object.freeze({ id: payload.sub, roles: Object.freeze(roles.data) as string[] });
+      remember(token, principal, payload.exp as number);
+      return principal;
     },
   };
 }

@@ -5,6 +5,8 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
+import { context } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import Koa, { type Context, type Next } from 'koa';
 import { readJsonBody } from './body.ts';
 import { Problem, problems } from './errors.ts';
@@ -86,6 +88,9 @@ export function createApp(options: AppOptions): ServiceApp {
       renderError(ctx, err, logger, options.capability);
     } finally {
       const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
+      // The HTTP server span takes the route template as http.route and in its name.
+      const rpc = getRPCMetadata(context.active());
+      if (rpc?.type === RPCType.HTTP && route !== 'unmatched') rpc.route = route;
       if (!OPEN_PATHS.has(ctx.path)) {
         const labels = { method: ctx.method, route, status: String(ctx.status) };
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
