@@ -1,6 +1,7 @@
 /** REST routes, reached only through the sidecar (the app token is checked by the kit). */
 import type Router from '@koa/router';
 import { type AppContext, capability, parse, problems } from '@meshmart/kit';
+import { errors, type JWTVerifyGetKey } from 'jose';
 import type { Context } from 'koa';
 import type { Accounts } from './accounts.ts';
 import { addressBody, listQuery, loginBody, refreshBody, registerBody, updateMeBody, uuidParam } from './schemas.ts';
@@ -22,14 +23,14 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
     const header = ctx.get('authorization');
     const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);
     if (!match?.[1]) throw problems.unauthorized('a bearer access token is required');
-    // Outside the try: keys that cannot be read (the database is down) say nothing about
-    // the token, and a 401 would sign the user out over an outage.
-    const published = await keys.jwks();
-    try {
-      return await verifyAccessToken(published, tokens, match[1]);
-    } catch (err) {
-      throw problems.unauthorized(`access token rejected: ${(err as Error).message}`);
-    }
+    // Keys are loaded outside the catch: keys that cannot be read (the database is down)
+    // say nothing about the token, and a 401 would sign the user out over an outage.
+    const token = match[1];
+    const verify = async (keySet: JWTVerifyGetKey) => verifyAccessToken(keySet, tokens, token).catch((err: Error) => err);
+    let verified = await verify(await keys.verificationKeys());
+    if (verified instanceof errors.JWKSNoMatchingKey) verified = await verify(await keys.verificationKeys(true));
+    if (verified instanceof Error) throw problems.unauthorized(`access token rejected: ${verified.message}`);
+    return verified;
   }
 
   async function me(ctx: Context) {

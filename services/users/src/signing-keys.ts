@@ -5,7 +5,7 @@
  * Private keys are stored unencrypted: dev-grade, as the README says.
  */
 import { randomUUID } from 'node:crypto';
-import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { type CryptoKey, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
 import type pg from 'pg';
 
 export interface SigningKey {
@@ -13,8 +13,14 @@ export interface SigningKey {
   privateKey: CryptoKey;
 }
 
+/** How long the published keys are kept for verifying before they are read again. */
+const VERIFICATION_KEYS_MAX_AGE_MS = 10_000;
+/** Least time between reloads asked for by tokens naming an unknown key. */
+const VERIFICATION_KEYS_RELOAD_COOLDOWN_MS = 1_000;
+
 export class SigningKeys {
   private current: { key: SigningKey; loadedAt: number } | undefined;
+  private verifying: { keys: JWTVerifyGetKey; loadedAt: number } | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -73,9 +79,26 @@ export class SigningKeys {
     return { keys: rows.map((r) => r.public_jwk) };
   }
 
+  /**
+   * The published keys as a token verifier's key resolver, kept for a few seconds: read
+   * and imported on every request they were a query and a key import per call. `reload`
+   * (a token names a key not kept: another replica may just have rotated) reads them
+   * again, at most once per cooldown so forged key ids cannot turn into a query each.
+   */
+  async verificationKeys(reload = false): Promise<JWTVerifyGetKey> {
+    const age = this.verifying ? Date.now() - this.verifying.loadedAt : Number.POSITIVE_INFINITY;
+    if (this.verifying && age < (reload ? VERIFICATION_KEYS_RELOAD_COOLDOWN_MS : VERIFICATION_KEYS_MAX_AGE_MS)) {
+      return this.verifying.keys;
+    }
+    const keys = createLocalJWKSet(await this.jwks());
+    this.verifying = { keys, loadedAt: Date.now() };
+    return keys;
+  }
+
   /** Retires the current key now, for operators rotating after a suspected leak. */
   async rotate(): Promise<void> {
     await this.pool.query('UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL');
     this.current = undefined;
+    this.verifying = undefined;
   }
 }

@@ -4,7 +4,7 @@
  * leaked state store does not leak usable tokens.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import type { SigningKeys } from './signing-keys.ts';
 
 export interface TokenSettings {
@@ -34,13 +34,9 @@ export async function issueAccessToken(
     .sign(privateKey);
 }
 
-/** Verifies a bearer token against the service's own published keys (`SigningKeys.jwks()`). */
-export async function verifyAccessToken(
-  published: { keys: JWK[] },
-  settings: TokenSettings,
-  token: string,
-): Promise<AccessClaims> {
-  const { payload } = await jwtVerify(token, createLocalJWKSet(published), {
+/** Verifies a bearer token against the service's own published keys (`SigningKeys.verificationKeys()`). */
+export async function verifyAccessToken(keys: JWTVerifyGetKey, settings: TokenSettings, token: string): Promise<AccessClaims> {
+  const { payload } = await jwtVerify(token, keys, {
     issuer: settings.issuer,
     audience: settings.audience,
     algorithms: ['ES256'],
