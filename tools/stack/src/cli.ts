@@ -1,6 +1,8 @@
 /**
  * npm run stack -- <command>
- *   up [--reset]       infrastructure, sidecars and services in the foreground (default)
+ *   up [--reset] [--verbose]   infrastructure, sidecars and services in the foreground
+ *                      (default); the console shows their warnings and errors, --verbose
+ *                      every line (all of it is in .data/logs/<name>.log)
  *   infra              only the infrastructure, for `dapr run -f .`
  *   down               stops a stack or infrastructure left running
  *   status             what is running
@@ -80,9 +82,15 @@ async function up(args: string[]): Promise<void> {
   stopOnSignal(() => stopStack());
   const skipped = topology.filter((s) => !existsSync(serviceEntryPoint(s.name))).map((s) => s.name);
   if (skipped.length > 0) process.stdout.write(dim(`  not started (no src/main.ts yet): ${skipped.join(', ')}\n`));
-  const handle = await startStack({ services: runnableServices() });
+  const verbose = args.includes('--verbose');
+  const handle = await startStack({ services: runnableServices(), verbose });
   stopStack = handle.stop;
   process.stdout.write(stackSummary(handle.urls, handle.services));
+  if (!verbose) {
+    process.stdout.write(
+      dim(`Showing warnings and errors; every line is in ${paths.logs}/ (npm start -- --verbose streams all).\n`),
+    );
+  }
   stayInForeground();
 }
 

@@ -30,9 +30,11 @@ export interface ChildSpec {
   cwd?: string;
   /**
    * `console`: each line is printed with the name as prefix (and kept in the log file).
+   * `warnings`: every line is kept in the log file; only warnings, errors and lines that
+   * are not structured logs (a crash's stack trace) are printed.
    * `file`: output goes only to .data/logs/<name>.log.
    */
-  output: 'console' | 'file';
+  output: 'console' | 'warnings' | 'file';
   /**
    * Whether the process may outlive this Node process: infrastructure started for tests
    * keeps running for the next run. Everything else is killed when this process exits.
@@ -126,6 +128,23 @@ export function reportUnexpectedExit(child: Child): void {
   });
 }
 
+const QUIET_LEVELS = new Set(['info', 'http', 'verbose', 'debug', 'silly', 'trace']);
+
+/**
+ * Whether a line of a child's output deserves the console when only warnings and errors
+ * are shown: a JSON log line (the services' and daprd's) by its `level`, anything else
+ * always, since unstructured output is what a crashing process prints.
+ */
+export function worthShowing(line: string): boolean {
+  if (!line.startsWith('{')) return line.trim() !== '';
+  try {
+    const level = (JSON.parse(line) as { level?: unknown }).level;
+    return typeof level !== 'string' || !QUIET_LEVELS.has(level.toLowerCase());
+  } catch {
+    return true;
+  }
+}
+
 export function logFileOf(name: string): string {
   return path.join(paths.logs, `${name}.log`);
 }
@@ -159,7 +178,7 @@ export function startChild(spec: ChildSpec): Child {
     for (const stream of [proc.stdout, proc.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
-        process.stdout.write(`${label}${line}\n`);
+        if (spec.output === 'console' || worthShowing(line)) process.stdout.write(`${label}${line}\n`);
         log.write(`${line}\n`);
       });
     }

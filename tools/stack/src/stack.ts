@@ -25,6 +25,11 @@ export interface StackOptions {
   services?: ServiceName[];
   /** Send every child's output to .data/logs only (tests). */
   quiet?: boolean;
+  /**
+   * Print every line the services and sidecars log, not only warnings and errors (all of
+   * it is in .data/logs either way).
+   */
+  verbose?: boolean;
   /** Extra environment per service, over the one docs/CONTRACTS.md describes. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   timeoutMs?: number;
@@ -82,6 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
   const missing = selected.filter((name) => !existsSync(serviceEntryPoint(name)));
   if (missing.length > 0) throw new Error(`no entry point for ${missing.map(serviceEntryPoint).join(', ')}`);
   const quiet = options.quiet ?? false;
+  const output = quiet ? 'file' : options.verbose ? 'console' : 'warnings';
   const timeoutMs = options.timeoutMs ?? 120_000;
   reserveNameWidth(selected.flatMap((name) => [name, sidecarName(name)]));
 
@@ -99,7 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       args: daprdArgs(name),
       env: daprdEnv(tokens),
       cwd: daprdCwd,
-      output: quiet ? 'file' : 'console',
+      output,
     });
     reportUnexpectedExit(child);
     sidecars.set(name, child);
@@ -114,7 +120,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       args: ['--import', 'tsx', serviceEntryPoint(name)],
       env: { ...serviceEnv(name, tokens), ...options.env?.[name] },
       cwd: repoRoot,
-      output: quiet ? 'file' : 'console',
+      output,
     });
     reportUnexpectedExit(child);
     apps.set(name, child);
