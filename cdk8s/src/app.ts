@@ -10,6 +10,7 @@ import { daprComponents } from './dapr/components.ts';
 import { daprConfiguration } from './dapr/configuration.ts';
 import { daprResiliency } from './dapr/resiliency.ts';
 import { dataStores } from './data/data-chart.ts';
+import { loadJob } from './load/load-job.ts';
 import { authorizationPolicies, peerAuthentication } from './mesh/authorization.ts';
 import { ingress } from './mesh/ingress.ts';
 import { destinationRules, invocationRoutes } from './mesh/traffic.ts';
@@ -38,6 +39,8 @@ export function buildApp(ctx: SynthContext, outdir: string): App {
 
   const apps = new Chart(app, '50-apps', { namespace: namespaces.apps });
   for (const spec of ctx.services) serviceWorkload(apps, spec, ctx);
+
+  if (ctx.load) loadJob(new Chart(app, '60-load'), ctx.load);
 
   return app;
 }

@@ -40,6 +40,8 @@ export const images = {
   jaeger: 'jaegertracing/jaeger:2.7.0',
   prometheus: 'prom/prometheus:v3.4.2',
   grafana: 'grafana/grafana:12.0.2',
+  /** The load Job's (load/load-job.ts); the release scripts/setup/load-tool.sh installs. */
+  artillery: 'artilleryio/artillery:2.0.34',
 } as const;
 
 /** Image name skaffold builds for a service and substitutes with the tagged build. */

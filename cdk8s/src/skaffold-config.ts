@@ -73,6 +73,15 @@ export function skaffoldConfig(services: readonly ServiceSpec[]): object {
           { op: 'replace', path: '/build/local/concurrency', value: 1 },
         ],
       },
+      {
+        // `npm run load`'s journeys from inside the cluster against the ingress, 20 a second
+        // for five minutes (cdk8s/src/load); combine as `-p small,load`.
+        name: 'load',
+        patches: [
+          { op: 'add', path: '/manifests/hooks/before/0/host/command/-', value: '--load-rate=20' },
+          { op: 'add', path: '/manifests/hooks/before/0/host/command/-', value: '--load-duration=5m' },
+        ],
+      },
     ],
   };
 }

@@ -1,4 +1,5 @@
 /** Synthesizes the cluster manifests in-process, into a temp dir, and reads them back. */
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { type ServiceSpec, services as topologyServices } from '@meshmart/kit/to
 import { parseAllDocuments } from 'yaml';
 import { buildApp } from '../../src/app.ts';
 import { readDashboards } from '../../src/dashboards/dashboard-files.ts';
+import type { LoadSettings } from '../../src/load/load-job.ts';
 import type { IstioFaultProfile } from '../../src/mesh/faults.ts';
 import { SecretValues } from '../../src/secret-values.ts';
 import { type SizeName, sizings } from '../../src/settings.ts';
@@ -25,7 +27,13 @@ export interface Synthesized {
 }
 
 export function synthesize(
-  options: { services?: readonly ServiceSpec[]; size?: SizeName; seed?: Buffer; istioFaults?: readonly IstioFaultProfile[] } = {},
+  options: {
+    services?: readonly ServiceSpec[];
+    size?: SizeName;
+    seed?: Buffer;
+    istioFaults?: readonly IstioFaultProfile[];
+    load?: LoadSettings;
+  } = {},
 ): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'meshmart-synth-'));
   try {
@@ -36,6 +44,7 @@ export function synthesize(
         secrets: SecretValues.fromSeed(options.seed ?? randomBytes(48)),
         dashboards: readDashboards(),
         ...(options.istioFaults && { istioFaults: options.istioFaults }),
+        ...(options.load && { load: options.load }),
       },
       outdir,
     ).synth();
