@@ -81,7 +81,12 @@ async function main(): Promise<void> {
     child.once('error', reject);
     child.once('exit', (exitCode) => resolve(exitCode ?? 1));
   });
-  if (code !== 0) throw new Error(`artillery exited with ${code}`);
+  if (code !== 0) {
+    // Artillery stops without a report when its set-up flow fails, e.g. nothing answers.
+    process.stdout.write(`load: artillery failed (exit ${code}); is the stack up at ${values.target}?\n`);
+    process.exitCode = 1;
+    return;
+  }
   const summary = summarize(JSON.parse(readFileSync(reportFile, 'utf8')));
   process.stdout.write(
     `load summary: ${summary.requests} requests, p95 ${summary.p95} ms, ${summary.errors} errors ${JSON.stringify(summary.outcomes)}; report ${reportFile}\n`,
