@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the local stack runs privately (it never uses their
 # system services): PostgreSQL with its contrib extensions (search needs unaccent and
-# pg_trgm), Redis, RabbitMQ (with Erlang's epmd), Prometheus, and
-# curl/unzip for the setup itself. apt runs only when something is missing.
+# pg_trgm), Redis, RabbitMQ (with Erlang's epmd), Prometheus, Chromium for the browser
+# tests (driven headless by playwright-core), and curl/unzip for the setup itself. apt
+# runs only when something is missing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -14,6 +15,7 @@ compgen -G '/usr/lib/postgresql/*/bin/postgres' > /dev/null || missing+=(postgre
 command -v redis-server > /dev/null || missing+=(redis-server)
 { [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && command -v epmd > /dev/null; } || missing+=(rabbitmq-server)
 command -v prometheus > /dev/null || missing+=(prometheus)
+command -v chromium > /dev/null || missing+=(chromium)
 command -v curl > /dev/null || missing+=(curl)
 command -v unzip > /dev/null || missing+=(unzip)
 command -v setpriv > /dev/null || missing+=(util-linux)

@@ -22,7 +22,9 @@ export function SignInPage() {
   const [displayName, setDisplayName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const next = useStore(location).searchParams.get('next') ?? '/account';
+  const url = useStore(location);
+  // Signing in where a page asked for it stays on that page.
+  const next = url.searchParams.get('next') ?? `${url.pathname}${url.search}`;
 
   async function submit(e: Event) {
     e.preventDefault();

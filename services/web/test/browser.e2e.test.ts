@@ -1,0 +1,319 @@
+/**
+ * The web UI in a real browser: Debian's Chromium, headless, driven by playwright-core,
+ * against the whole local stack through the gateway's one URL. The journeys are what a
+ * shopper, a marketer and an admin do; every page is photographed at desktop and phone
+ * width into .data/screenshots/. No page may log a console error.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type StackHandle, startStack } from '@meshmart/stack';
+import jsQRModule from 'jsqr';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { localCredentials } from '../../../tools/stack/src/credentials.ts';
+import { repoRoot } from '../../../tools/stack/src/paths.ts';
+
+// jsqr is CommonJS; its function is both module.exports and its `default`.
+const jsQR = jsQRModule.default;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.join(repoRoot, '.data', 'screenshots');
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const WAIT = { timeout: 30_000 };
+
+describe('web UI in Chromium (local stack)', function () {
+  this.timeout(600_000);
+  let stack: StackHandle;
+  let browser: Browser;
+  let base: string;
+  const consoleErrors: string[] = [];
+  const suffix = randomBytes(3).toString('hex');
+  const category = `e2e-${suffix}`;
+  const products = [
+    { name: `Pour-over kettle ${suffix}`, priceMinor: 3900, stock: 5 },
+    { name: `Ceramic dripper ${suffix}`, priceMinor: 2400, stock: 5 },
+  ];
+  let checkoutTraceId = '';
+  let adminToken = '';
+
+  async function api<T>(method: string, p: string, body?: unknown, token = adminToken): Promise<T> {
+    const res = await fetch(base + p, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    assert.ok(res.ok, `${method} ${p}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async function newPage(context?: BrowserContext): Promise<Page> {
+    const page = await (context ?? (await browser.newContext({ viewport: DESKTOP }))).newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`${page.url()}: ${err.message}`));
+    return page;
+  }
+
+  /** The page at desktop and at phone width, full length. */
+  async function shoot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+  }
+
+  /**
+   * Signs in on the page a deep link opened. The session lives in the page's memory, so
+   * a load of a new URL starts signed out; within the app, navigation keeps it.
+   */
+  async function signIn(page: Page, email: string, password: string): Promise<void> {
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByLabel('Password').waitFor({ state: 'detached', ...WAIT });
+  }
+
+  /** Follows a link of the main navigation, as a user would (no page load). */
+  async function nav(page: Page, name: string | RegExp): Promise<void> {
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name, exact: typeof name === 'string' })
+      .click();
+  }
+
+  before(async function () {
+    this.timeout(300_000);
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`no Chromium at ${CHROMIUM}: run npm run setup (it installs Debian's chromium), or set CHROMIUM_PATH`);
+    }
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    stack = await startStack({
+      quiet: true,
+      env: { gateway: { RATE_LIMIT_API_MAX: '100000', RATE_LIMIT_AUTH_MAX: '1000' } },
+    });
+    base = stack.urls.gateway;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    const admin = await api<{ accessToken: string }>(
+      'POST',
+      '/api/auth/login',
+      { email: localCredentials.admin.email, password: localCredentials.admin.password },
+      '',
+    );
+    adminToken = admin.accessToken;
+    await api('POST', '/api/categories', { id: category, name: `Brewing ${suffix}` });
+    for (const p of products) {
+      await api('POST', '/api/products', { name: p.name, category, priceMinor: p.priceMinor, currency: 'EUR', stock: p.stock });
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  afterEach(() => {
+    const errors = consoleErrors.splice(0);
+    assert.deepEqual(errors, [], 'the pages logged console errors');
+  });
+
+  describe('a shopper', () => {
+    let page: Page;
+    const email = `shopper-${suffix}@example.com`;
+
+    before(async () => {
+      page = await newPage();
+    });
+
+    it('signs up, browses a category, buys two products with 4242…, sees it paid without reload and is notified', async () => {
+      await page.goto(base);
+      await page.getByRole('heading', { name: 'All products' }).waitFor(WAIT);
+      await shoot(page, 'store');
+      await page.goto(`${base}/account`);
+      await page.getByRole('button', { name: 'New here? Create an account' }).click();
+      await page.getByLabel('Name').fill('Ada Shopper');
+      await page.getByLabel('E-mail').fill(email);
+      await page.getByLabel('Password').fill('correct horse battery');
+      await shoot(page, 'sign-up');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('heading', { name: 'Your account' }).waitFor(WAIT);
+      await page.getByLabel('Street and number').fill('1 Main St');
+      await page.getByLabel('Postal code').fill('1000-001');
+      await page.getByLabel('City').fill('Lisbon');
+      await page.getByLabel('Country (2 letters)').fill('PT');
+      await page.getByRole('button', { name: 'Save address' }).click();
+      await page.getByText('1 Main St, 1000-001 Lisbon, PT').waitFor(WAIT);
+      await shoot(page, 'account');
+
+      await nav(page, 'Store');
+      await page.getByRole('link', { name: `Brewing ${suffix}` }).click();
+      for (const p of products) {
+        await page.getByRole('link', { name: p.name }).click();
+        await page
+          .getByTestId('stock')
+          .filter({ hasText: `${p.stock} in stock` })
+          .waitFor(WAIT);
+        if (p === products[0]) await shoot(page, 'product');
+        await page.getByRole('button', { name: 'Add to cart' }).click();
+        await page.getByRole('status').filter({ hasText: 'Added' }).waitFor(WAIT);
+        await page.goBack();
+      }
+      await nav(page, /^Cart/);
+      await page.getByRole('button', { name: 'Place order' }).waitFor(WAIT);
+      await shoot(page, 'cart');
+      const checkout = page.waitForResponse((r) => r.url() === `${base}/api/orders` && r.request().method() === 'POST');
+      await page.getByRole('button', { name: 'Place order' }).click();
+      const response = await checkout;
+      checkoutTraceId = response.headers()['x-trace-id'] ?? '';
+      assert.match(checkoutTraceId, /^[0-9a-f]{32}$/, 'the checkout response names its trace');
+      await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/, WAIT);
+      await page.getByTestId('order-status').filter({ hasText: 'paid' }).waitFor(WAIT);
+      assert.match((await page.getByTestId('order-status').textContent()) ?? '', /paid/);
+      await page.getByTestId('unread-count').waitFor(WAIT);
+      await shoot(page, 'order-paid');
+      await page.getByTestId('notifications-link').click();
+      await page.getByRole('heading', { name: 'Notifications' }).waitFor(WAIT);
+      const list = page.getByRole('listitem').filter({ hasText: /order/i });
+      await list.first().waitFor(WAIT);
+      assert.ok((await list.count()) >= 1, 'a notification about the order is listed');
+      await shoot(page, 'notifications');
+    });
+
+    it('sees a declined card refused with its reason, and the stock unchanged', async () => {
+      const [first] = products;
+      assert.ok(first);
+      await nav(page, 'Store');
+      await page.getByRole('link', { name: `Brewing ${suffix}` }).click();
+      await page.getByRole('link', { name: first.name }).click();
+      const stockBefore = await page.getByTestId('stock').filter({ hasText: 'in stock' }).textContent(WAIT);
+      assert.equal(stockBefore, `${first.stock - 1} in stock`);
+      await page.getByRole('button', { name: 'Add to cart' }).click();
+      await nav(page, /^Cart/);
+      await page.getByLabel('Card number').fill('4000000000000002');
+      await page.getByRole('button', { name: 'Place order' }).click();
+      await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/, WAIT);
+      await page.getByTestId('order-status').filter({ hasText: 'failed' }).waitFor(WAIT);
+      const reason = (await page.getByTestId('order-reason').textContent(WAIT)) ?? '';
+      assert.match(reason, /declin/i, 'the failure reason names the decline');
+      await shoot(page, 'order-failed');
+      await nav(page, 'Store');
+      await page.getByRole('link', { name: `Brewing ${suffix}` }).click();
+      await page.getByRole('link', { name: first.name }).click();
+      assert.equal(await page.getByTestId('stock').filter({ hasText: 'in stock' }).textContent(WAIT), stockBefore);
+      const product = await api<{ stock: number }>('GET', `/api/products/${encodeURIComponent(await productId(first.name))}`);
+      assert.equal(`${product.stock} in stock`, stockBefore, 'the catalog holds the same stock');
+      await nav(page, 'Orders');
+      await page
+        .getByText(/Order [0-9a-f]{8}/)
+        .first()
+        .waitFor(WAIT);
+      await shoot(page, 'orders');
+    });
+
+    it('shortens a link whose QR code decodes to it, and watches the live counter rise when it is opened', async () => {
+      await nav(page, 'Links');
+      await page.getByLabel('Address to shorten').fill(`${base}/?from=flyer`);
+      await page.getByLabel('Alias (optional)').fill(`flyer-${suffix}`);
+      await page.getByRole('button', { name: 'Shorten' }).click();
+      const shortUrl = `${base}/s/flyer-${suffix}`;
+      await page.getByRole('button', { name: shortUrl }).waitFor(WAIT);
+      const image = page.getByTestId('qr-image');
+      await image.waitFor(WAIT);
+      const png = PNG.sync.read(await image.screenshot());
+      const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+      assert.equal(decoded?.data, shortUrl, 'the QR code on the page decodes to the short link');
+      const counter = page.getByTestId('click-count');
+      assert.equal(await counter.textContent(), '0');
+      await page.locator('.live.on').waitFor(WAIT);
+      await shoot(page, 'links');
+
+      const visitor = await newPage(page.context());
+      await visitor.goto(shortUrl);
+      await visitor.getByRole('heading', { name: 'All products' }).waitFor(WAIT);
+      assert.equal(new URL(visitor.url()).search, '?from=flyer', 'the short link leads to its target');
+      await visitor.close();
+      await page.getByTestId('click-count').filter({ hasText: /^1$/ }).waitFor(WAIT);
+      assert.equal(await counter.textContent(), '1');
+    });
+
+    it('makes a batch of 50 QR codes with the progress bar reaching 100 %', async () => {
+      await nav(page, 'Links');
+      await page.getByRole('link', { name: 'Make many QR codes at once' }).click();
+      const lines = (await page.getByLabel(/One text or address per line/).inputValue()).split('\n');
+      assert.equal(lines.length, 50);
+      await page.getByRole('button', { name: 'Generate' }).click();
+      await page.getByText('50 of 50 (100 %)').waitFor(WAIT);
+      const bar = page.getByTestId('batch-progress');
+      assert.equal(await bar.getAttribute('value'), '50');
+      assert.equal(await bar.getAttribute('max'), '50');
+      await page.getByRole('button', { name: 'Download the list (CSV)' }).waitFor(WAIT);
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Download the list (CSV)' }).click();
+      const file = await download;
+      assert.match(file.suggestedFilename(), /^qr-batch\.png\.csv$/);
+      await shoot(page, 'qr-batch');
+    });
+  });
+
+  async function productId(name: string): Promise<string> {
+    const page = await api<{ items: Array<{ id: string; name: string }> }>('GET', `/api/products?category=${category}&limit=10`);
+    const found = page.items.find((p) => p.name === name);
+    assert.ok(found, `product ${name} exists`);
+    return found.id;
+  }
+
+  describe('an admin', () => {
+    let page: Page;
+
+    before(async () => {
+      page = await newPage();
+    });
+
+    it('sees the paid order in the dashboard', async () => {
+      await page.goto(`${base}/admin`);
+      await signIn(page, localCredentials.admin.email, localCredentials.admin.password);
+      const top = page.getByTestId('top-products');
+      await top.waitFor(WAIT);
+      // Rollups follow the events; reload the range until the order is counted.
+      for (let i = 0; i < 20 && !(await top.textContent())?.includes(products[0]?.name ?? '?'); i++) {
+        await page.waitForTimeout(1000);
+        await page.getByLabel('Last 7 days').check();
+        await page.getByLabel('Last 24 hours').check();
+        await top.waitFor(WAIT);
+      }
+      assert.match((await top.textContent()) ?? '', new RegExp(products[0]?.name ?? '?'));
+      assert.ok(Number(await page.getByTestId('orders-paid').textContent()) >= 1);
+      await page.locator('.uplot').first().waitFor(WAIT);
+      await shoot(page, 'admin-dashboard');
+      await page.getByRole('link', { name: 'Products and stock' }).click();
+      await page.getByRole('heading', { name: 'Products and stock' }).waitFor(WAIT);
+      await shoot(page, 'admin-products');
+    });
+
+    it("shows the checkout's path through the mesh", async () => {
+      assert.match(checkoutTraceId, /^[0-9a-f]{32}$/, 'the shopper journey recorded a checkout trace');
+      await page.goto(`${base}/trace/${checkoutTraceId}`);
+      await signIn(page, localCredentials.admin.email, localCredentials.admin.password);
+      const services = page.getByTestId('trace-services');
+      const expected = ['gateway', 'orders', 'users', 'catalog', 'payments', 'notifications'];
+      await services.waitFor(WAIT);
+      // Deliveries to consumers end after the response; their spans arrive within seconds.
+      for (let i = 0; i < 20; i++) {
+        const seen = (await services.textContent()) ?? '';
+        if (expected.every((s) => seen.includes(s))) break;
+        await page.waitForTimeout(1000);
+        await page.getByRole('button', { name: 'Reload' }).click();
+        await services.waitFor(WAIT);
+      }
+      const listed = ((await services.textContent()) ?? '').split(', ');
+      for (const s of expected) assert.ok(listed.includes(s), `the trace lists ${s}: ${listed.join(', ')}`);
+      assert.ok((await page.locator('.tag.layer-daprd').count()) > 0, 'daprd hops are shown');
+      assert.ok((await page.locator('.tag.layer-db').count()) > 0, 'database spans are shown');
+      assert.ok((await page.locator('.tag.layer-pubsub').count()) > 0, 'pub/sub deliveries are shown');
+      await shoot(page, 'mesh-view');
+    });
+  });
+});
