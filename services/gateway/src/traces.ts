@@ -62,9 +62,12 @@ function errorOf(tags: Map<string, unknown>): string | null {
   return description === undefined ? 'error' : String(description);
 }
 
-/** Koa's per-middleware spans say nothing about the mesh; their children move up to the nearest kept span. */
+/**
+ * Koa's spans (one per middleware and router layer) say nothing about the mesh; their
+ * children move up to the nearest kept span.
+ */
 function isNoise(tags: Map<string, unknown>): boolean {
-  return tags.get('koa.type') === 'middleware';
+  return tags.has('koa.type');
 }
 
 export function toTraceView(trace: FullTrace, uiUrl: string | undefined): TraceView {

@@ -39,7 +39,8 @@ describe('gateway: trace view', () => {
     processes: { p1: { serviceName: 'gateway' }, p2: { serviceName: 'orders' } },
     spans: [
       span('db', 'srv', 'p2', 1_000_300, [tag('db.system', 'postgresql'), tag('db.statement', 'SELECT 1')]),
-      span('mw', 'root', 'p1', 1_000_010, [tag('koa.type', 'middleware')]),
+      span('mw', 'router', 'p1', 1_000_010, [tag('koa.type', 'middleware')]),
+      span('router', 'root', 'p1', 1_000_005, [tag('koa.type', 'router')]),
       span('root', undefined, 'p1', 1_000_000, [tag('http.method', 'POST'), tag('span.kind', 'server')]),
       span('side', 'mw', 'p1', 1_000_100, [tag('otel.scope.name', 'dapr-diagnostics'), tag('span.kind', 'client')]),
       span('srv', 'side', 'p2', 1_000_200, [
@@ -50,7 +51,7 @@ describe('gateway: trace view', () => {
     ],
   };
 
-  it('drops Koa middleware spans, nests the rest depth first and names layers and errors', () => {
+  it("drops Koa's own spans, nests the rest depth first and names layers and errors", () => {
     const view = toTraceView(trace, 'http://localhost:16686');
     assert.deepEqual(
       view.spans.map((s) => [s.id, s.parentId, s.layer]),

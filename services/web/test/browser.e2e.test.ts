@@ -131,6 +131,8 @@ describe('web UI in Chromium (local stack)', function () {
     it('signs up, browses a category, buys two products with 4242…, sees it paid without reload and is notified', async () => {
       await page.goto(base);
       await page.getByRole('heading', { name: 'All products' }).waitFor(WAIT);
+      await page.locator('.product-card').first().waitFor(WAIT);
+      await page.getByRole('link', { name: `Brewing ${suffix}` }).waitFor(WAIT);
       await shoot(page, 'store');
       await page.goto(`${base}/account`);
       await page.getByRole('button', { name: 'New here? Create an account' }).click();
@@ -314,6 +316,8 @@ describe('web UI in Chromium (local stack)', function () {
       assert.ok((await page.locator('.tag.layer-db').count()) > 0, 'database spans are shown');
       assert.ok((await page.locator('.tag.layer-pubsub').count()) > 0, 'pub/sub deliveries are shown');
       await shoot(page, 'mesh-view');
+      // The top of the waterfall alone, for the README.
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'mesh-view-top-desktop.png') });
     });
   });
 });

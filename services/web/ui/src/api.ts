@@ -17,8 +17,9 @@ export interface LastCall {
   traceId: string;
 }
 
-/** The most recent API call that named its trace. */
-export const lastCall = new Store<LastCall | null>(null);
+/** The most recent API calls that named their trace, newest first. */
+export const recentCalls = new Store<LastCall[]>([]);
+const RECENT = 8;
 
 export interface CallOptions {
   body?: unknown;
@@ -26,6 +27,8 @@ export interface CallOptions {
   /** Send the access token (refreshed first if it expired). */
   auth?: boolean;
   signal?: AbortSignal;
+  /** A poll the page makes by itself: not the request the trace link should show. */
+  background?: boolean;
 }
 
 async function problemOf(response: Response): Promise<ApiError> {
@@ -62,7 +65,9 @@ export async function request(method: string, path: string, options: CallOptions
     }
     const traceId = response.headers.get('x-trace-id');
     // The trace view's own call would replace the request it is about.
-    if (traceId && !path.startsWith('/api/admin/traces/')) lastCall.value = { method, path, status: response.status, traceId };
+    if (traceId && !options.background && !path.startsWith('/api/admin/traces/')) {
+      recentCalls.value = [{ method, path, status: response.status, traceId }, ...recentCalls.value].slice(0, RECENT);
+    }
     return response;
   };
   let response = await send();

@@ -3,7 +3,7 @@ import './styles.css';
 import type { ComponentType } from 'preact';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { lastCall } from './api.ts';
+import { recentCalls } from './api.ts';
 import { cart } from './cart.ts';
 import { AccountPage, NotificationsPage, refreshUnread, SignInPage, unread } from './pages/account.tsx';
 import { BatchPage } from './pages/batch.tsx';
@@ -134,17 +134,31 @@ function Header() {
 }
 
 function TraceBar() {
-  const call = useStore(lastCall);
+  const calls = useStore(recentCalls);
   const user = useStore(session.user);
-  if (!call || !user) return null;
+  const [latest, ...earlier] = calls;
+  if (!latest || !user) return null;
   return (
     <footer class="trace-bar">
-      <span class="muted">
-        Last call: {call.method} {call.path} → {call.status}
-      </span>{' '}
-      <Link href={`/trace/${call.traceId}`} data-testid="open-trace">
-        What did the mesh do?
-      </Link>
+      <details>
+        <summary>
+          <span class="muted">
+            Last call: {latest.method} {latest.path} → {latest.status}
+          </span>{' '}
+          <Link href={`/trace/${latest.traceId}`} data-testid="open-trace">
+            What did the mesh do?
+          </Link>
+        </summary>
+        <ul>
+          {earlier.map((c) => (
+            <li key={c.traceId}>
+              <Link href={`/trace/${c.traceId}`}>
+                {c.method} {c.path} → {c.status}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </details>
     </footer>
   );
 }

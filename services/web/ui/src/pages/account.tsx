@@ -11,7 +11,7 @@ import { ErrorBox, Field, Loading, PageTitle, useAsync, when } from '../ui.tsx';
 export const unread = new Store<number>(0);
 
 export async function refreshUnread(): Promise<void> {
-  const page = await call<NotificationPage>('GET', '/api/notifications?unread=true&limit=1', { auth: true });
+  const page = await call<NotificationPage>('GET', '/api/notifications?unread=true&limit=1', { auth: true, background: true });
   unread.value = page.total;
 }
 
