@@ -106,7 +106,14 @@ describe('web UI in Chromium (local stack)', function () {
     adminToken = admin.accessToken;
     await api('POST', '/api/categories', { id: category, name: `Brewing ${suffix}` });
     for (const p of products) {
-      await api('POST', '/api/products', { name: p.name, category, priceMinor: p.priceMinor, currency: 'EUR', stock: p.stock });
+      // The product is catalog's; its stock is inventory's.
+      const created = await api<{ id: string }>('POST', '/api/products', {
+        name: p.name,
+        category,
+        priceMinor: p.priceMinor,
+        currency: 'EUR',
+      });
+      await api('PUT', `/api/products/${encodeURIComponent(created.id)}/stock`, { stock: p.stock });
     }
   });
 
@@ -190,8 +197,12 @@ describe('web UI in Chromium (local stack)', function () {
       await nav(page, 'Store');
       await page.getByRole('link', { name: `Brewing ${suffix}` }).click();
       await page.getByRole('link', { name: first.name }).click();
-      const stockBefore = await page.getByTestId('stock').filter({ hasText: 'in stock' }).textContent(WAIT);
-      assert.equal(stockBefore, `${first.stock - 1} in stock`);
+      // The catalog shows what inventory last reported, a moment after the sale.
+      const stockBefore = `${first.stock - 1} in stock`;
+      await page.getByTestId('stock').filter({ hasText: stockBefore }).waitFor(WAIT);
+      const id = encodeURIComponent(await productId(first.name));
+      const inventoryBefore = await api<{ available: number }>('GET', `/api/products/${id}/stock`);
+      assert.equal(inventoryBefore.available, first.stock - 1);
       await page.getByRole('button', { name: 'Add to cart' }).click();
       await nav(page, /^Cart/);
       await page.getByLabel('Card number').fill('4000000000000002');
@@ -205,8 +216,9 @@ describe('web UI in Chromium (local stack)', function () {
       await page.getByRole('link', { name: `Brewing ${suffix}` }).click();
       await page.getByRole('link', { name: first.name }).click();
       assert.equal(await page.getByTestId('stock').filter({ hasText: 'in stock' }).textContent(WAIT), stockBefore);
-      const product = await api<{ stock: number }>('GET', `/api/products/${encodeURIComponent(await productId(first.name))}`);
-      assert.equal(`${product.stock} in stock`, stockBefore, 'the catalog holds the same stock');
+      const inventoryAfter = await api<{ available: number; held: number }>('GET', `/api/products/${id}/stock`);
+      assert.equal(inventoryAfter.available, inventoryBefore.available, 'inventory holds the same stock');
+      assert.equal(inventoryAfter.held, 0, 'the declined order holds nothing');
       await nav(page, 'Orders');
       await page
         .getByText(/Order [0-9a-f]{8}/)
@@ -300,7 +312,7 @@ describe('web UI in Chromium (local stack)', function () {
       await page.goto(`${base}/trace/${checkoutTraceId}`);
       await signIn(page, localCredentials.admin.email, localCredentials.admin.password);
       const services = page.getByTestId('trace-services');
-      const expected = ['gateway', 'orders', 'users', 'catalog', 'payments', 'notifications'];
+      const expected = ['gateway', 'orders', 'users', 'inventory', 'payments', 'notifications'];
       await services.waitFor(WAIT);
       // Deliveries to consumers end after the response; their spans arrive within seconds.
       for (let i = 0; i < 20; i++) {
