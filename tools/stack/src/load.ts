@@ -73,7 +73,7 @@ async function main(): Promise<void> {
 
   process.stdout.write(`load: ${rate} journeys/s for ${durationSeconds}s against ${values.target}\n`);
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(artillery, ['run', '--quiet', '--output', reportFile, scriptFile], {
+    const child = spawn(artillery, ['run', '--output', reportFile, scriptFile], {
       stdio: 'inherit',
       // Artillery reports its usage to its makers unless told not to.
       env: { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true' },
