@@ -17,6 +17,7 @@ import { buildOpenApi } from './openapi.ts';
 import { type QrDeps, qrHandler } from './qr.ts';
 import type { FixedWindowLimiter } from './rate-limit.ts';
 import { createRateLimiting } from './rate-limit-middleware.ts';
+import { type RecommendationsDeps, recommendationsHandler } from './recommendations.ts';
 import { type GatewayRoute, routes } from './routes.ts';
 import { type TraceDeps, traceHandler } from './traces.ts';
 import { webPassthrough } from './web.ts';
@@ -33,6 +34,7 @@ export interface GatewayDeps {
   timeouts: { upstreamMs: number; sagaMs: number };
   links: LinksDeps;
   qr: QrDeps;
+  recommendations: RecommendationsDeps;
   traces: TraceDeps;
 }
 
@@ -72,6 +74,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
         return linksHandler(route.target.operation, route, deps.links);
       case 'qr':
         return qrHandler(route.target.operation, route, deps.qr);
+      case 'recommendations':
+        return recommendationsHandler(route.target.operation, route, deps.recommendations);
       case 'traces':
         return traceHandler(route, deps.traces);
       case 'openapi':

@@ -30,6 +30,7 @@ const BY_TAG: Record<string, string> = {
   qr: 'QR codes',
   analytics: 'analytics',
   search: 'product search',
+  recommendations: 'recommendations',
 };
 
 export function capabilityOf(route: Pick<GatewayRoute, 'method' | 'path' | 'tag'>): string {

@@ -71,7 +71,7 @@ export function errorStatuses(route: GatewayRoute): number[] {
   if (route.access !== 'public') statuses.add(401);
   if (route.access === 'admin') statuses.add(403);
   if (route.limit) statuses.add(429);
-  const upstream = route.target.kind === 'service' || route.target.kind === 'links' || route.target.kind === 'qr';
+  const upstream = ['service', 'links', 'qr', 'recommendations'].includes(route.target.kind);
   if (upstream || route.access !== 'public') statuses.add(503);
   if (upstream) statuses.add(504);
   return [...statuses].sort((a, b) => a - b);

@@ -4,6 +4,7 @@
  */
 import type { ServiceName } from '@meshmart/kit/topology';
 import { z } from 'zod';
+import { recommendationList, recommendationQuery } from './recommendation-schemas.ts';
 import {
   address,
   addressIdParams,
@@ -102,6 +103,8 @@ export type RouteTarget =
   /** Answered by the gateway over gRPC to links (links.ts) or qr (qr.ts). */
   | { kind: 'links'; operation: LinksOperation }
   | { kind: 'qr'; operation: QrOperation }
+  /** Answered by the gateway over gRPC to recommendations (recommendations.ts). */
+  | { kind: 'recommendations'; operation: RecommendationsOperation }
   | { kind: 'openapi' }
   /** Read from the Jaeger query API by the gateway (traces.ts). */
   | { kind: 'traces' }
@@ -110,6 +113,7 @@ export type RouteTarget =
 
 export type LinksOperation = 'shorten' | 'list' | 'delete' | 'stats' | 'statsStream' | 'redirect';
 export type QrOperation = 'generate' | 'get' | 'batch';
+export type RecommendationsOperation = 'forProduct' | 'forMe';
 
 export interface GatewayRoute {
   method: HttpMethod;
@@ -155,6 +159,7 @@ const analytics = service('analytics');
 const search = service('search');
 const links = (operation: LinksOperation): RouteTarget => ({ kind: 'links', operation });
 const qr = (operation: QrOperation): RouteTarget => ({ kind: 'qr', operation });
+const recommendations = (operation: RecommendationsOperation): RouteTarget => ({ kind: 'recommendations', operation });
 
 const authTag = 'auth';
 const profileTag = 'profile';
@@ -167,6 +172,7 @@ const linksTag = 'links';
 const qrTag = 'qr';
 const analyticsTag = 'analytics';
 const searchTag = 'search';
+const recommendationsTag = 'recommendations';
 const qrImageTypes = ['image/png', 'image/svg+xml'];
 
 export const routes: readonly GatewayRoute[] = [
@@ -797,6 +803,31 @@ export const routes: readonly GatewayRoute[] = [
     success: { status: 200, description: 'The latest rebuild', schema: rebuildProgress },
     errors: [404],
     target: search('/admin/rebuild'),
+  },
+  {
+    method: 'GET',
+    path: '/api/products/:id/recommendations',
+    summary: "Bought with this product; its category's best-sellers while few orders connect it",
+    tag: recommendationsTag,
+    access: 'public',
+    limit: 'api',
+    params: productIdParams,
+    query: recommendationQuery,
+    success: { status: 200, description: 'Recommendations, best first', schema: recommendationList },
+    errors: [],
+    target: recommendations('forProduct'),
+  },
+  {
+    method: 'GET',
+    path: '/api/recommendations',
+    summary: 'For the signed-in user, from their paid orders; best-sellers before their first',
+    tag: recommendationsTag,
+    access: 'user',
+    limit: 'api',
+    query: recommendationQuery,
+    success: { status: 200, description: 'Recommendations, best first', schema: recommendationList },
+    errors: [],
+    target: recommendations('forMe'),
   },
   {
     method: 'GET',

@@ -9,6 +9,7 @@ import {
 } from '@meshmart/kit';
 import { LinksServiceClient } from '@meshmart/proto/links/v1/links';
 import { QRServiceClient } from '@meshmart/proto/qr/v1/qr';
+import { RecommendationsServiceClient } from '@meshmart/proto/recommendations/v1/recommendations';
 import { createGatewayApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
 import { tokenRejections } from './metrics.ts';
@@ -65,6 +66,10 @@ export async function startGateway(config: GatewayConfig, options: { handleSigna
       unaryTimeoutMs: config.GRPC_TIMEOUT_MS,
       batchTimeoutMs: config.QR_BATCH_TIMEOUT_MS,
       heartbeatMs: config.SSE_HEARTBEAT_MS,
+    },
+    recommendations: {
+      client: sidecarGrpcClient(RecommendationsServiceClient, 'recommendations', grpcTarget),
+      unaryTimeoutMs: config.GRPC_TIMEOUT_MS,
     },
     traces: { queryUrl: config.JAEGER_QUERY_URL, uiUrl: config.JAEGER_UI_URL, timeoutMs: config.UPSTREAM_TIMEOUT_MS },
   });

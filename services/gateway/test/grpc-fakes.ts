@@ -6,12 +6,17 @@ import * as grpc from '@grpc/grpc-js';
 import { sidecarGrpcClient } from '@meshmart/kit';
 import { LinksServiceClient, type LinksServiceServer, LinksServiceService } from '@meshmart/proto/links/v1/links';
 import { QRServiceClient, type QRServiceServer, QRServiceService } from '@meshmart/proto/qr/v1/qr';
+import { RecommendationsServiceClient } from '@meshmart/proto/recommendations/v1/recommendations';
 import type { LinksDeps } from '../src/links.ts';
 import type { QrDeps } from '../src/qr.ts';
+import type { RecommendationsDeps } from '../src/recommendations.ts';
 
 export const PUBLIC_BASE_URL = 'https://mesh.example';
 
-export function grpcDeps(target: { daprGrpcPort: number }, heartbeatMs = 15_000): { links: LinksDeps; qr: QrDeps } {
+export function grpcDeps(
+  target: { daprGrpcPort: number },
+  heartbeatMs = 15_000,
+): { links: LinksDeps; qr: QrDeps; recommendations: RecommendationsDeps } {
   return {
     links: {
       client: sidecarGrpcClient(LinksServiceClient, 'links', target),
@@ -26,6 +31,7 @@ export function grpcDeps(target: { daprGrpcPort: number }, heartbeatMs = 15_000)
       batchTimeoutMs: 10_000,
       heartbeatMs,
     },
+    recommendations: { client: sidecarGrpcClient(RecommendationsServiceClient, 'recommendations', target), unaryTimeoutMs: 2000 },
   };
 }
 

@@ -90,6 +90,7 @@ export const serviceNames = [
   'web',
   'search',
   'inventory',
+  'recommendations',
 ] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
@@ -112,6 +113,7 @@ export const services: readonly ServiceSpec[] = [
       { to: 'analytics', kind: 'http', purpose: 'client event tracking, dashboard and usage reports' },
       { to: 'web', kind: 'http', purpose: 'the web UI: every GET outside the API' },
       { to: 'search', kind: 'http', purpose: 'product search, suggestions and index rebuilds' },
+      { to: 'recommendations', kind: 'grpc', purpose: 'bought-together and for-you recommendations' },
     ],
     publishes: [],
     subscribes: [],
@@ -290,6 +292,28 @@ export const services: readonly ServiceSpec[] = [
     components: ['pubsub', 'configstore'],
     degradesWithout: ['configstore'],
     postgresDatabase: 'inventory',
+    scalesOut: true,
+  },
+  {
+    name: 'recommendations',
+    description: 'Bought-together, for-you and best-seller recommendations: a read model of orders, products and stock',
+    // HTTP for pub/sub deliveries and probes; the gRPC API shares the port, as users' does.
+    appProtocol: 'http',
+    port: 8088,
+    grpcServices: ['meshmart.recommendations.v1.RecommendationsService'],
+    public: false,
+    calls: [],
+    publishes: [],
+    subscribes: [
+      'order.paid',
+      'order.cancelled',
+      'product.created',
+      'product.updated',
+      'product.deleted',
+      'inventory.stock_changed',
+    ],
+    components: ['pubsub'],
+    postgresDatabase: 'recommendations',
     scalesOut: true,
   },
 ];

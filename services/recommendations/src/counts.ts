@@ -1,0 +1,87 @@
+/**
+ * Orders into co-occurrence counts, per event. Each order counts once: its id is claimed
+ * in the same transaction that adds its lines, and a cancellation takes away exactly
+ * what its payment added. A cancellation that arrives before its payment (deliveries
+ * are unordered) is remembered, and the payment then counts nothing.
+ */
+import { type EventData, inTransaction } from '@meshmart/kit';
+import type pg from 'pg';
+
+type OrderEvent = EventData<'order.paid'> | EventData<'order.cancelled'>;
+
+/** Each product once per order, sorted so that concurrent orders lock rows in one order. */
+export function distinctProducts(order: Pick<OrderEvent, 'lines'>): string[] {
+  return [...new Set(order.lines.map((l) => l.productId))].sort();
+}
+
+async function addOrder(client: pg.PoolClient, userId: string, productIds: string[]): Promise<void> {
+  await client.query(
+    `INSERT INTO product_orders (product_id, orders) SELECT id, 1 FROM unnest($1::text[]) AS id
+     ON CONFLICT (product_id) DO UPDATE SET orders = product_orders.orders + 1`,
+    [productIds],
+  );
+  await client.query(
+    `INSERT INTO pairs (product_id, other_id, orders)
+     SELECT a, b, 1 FROM unnest($1::text[]) AS a, unnest($1::text[]) AS b WHERE a <> b ORDER BY a, b
+     ON CONFLICT (product_id, other_id) DO UPDATE SET orders = pairs.orders + 1`,
+    [productIds],
+  );
+  await client.query(
+    `INSERT INTO purchases (user_id, product_id, orders) SELECT $1, id, 1 FROM unnest($2::text[]) AS id
+     ON CONFLICT (user_id, product_id) DO UPDATE SET orders = purchases.orders + 1`,
+    [userId, productIds],
+  );
+}
+
+/** The rows exist: the payment being undone made them. */
+async function removeOrder(client: pg.PoolClient, userId: string, productIds: string[]): Promise<void> {
+  await client.query('UPDATE product_orders SET orders = orders - 1 WHERE product_id = ANY($1)', [productIds]);
+  await client.query(
+    'UPDATE pairs SET orders = orders - 1 WHERE product_id = ANY($1) AND other_id = ANY($1) AND product_id <> other_id',
+    [productIds],
+  );
+  await client.query('UPDATE purchases SET orders = orders - 1 WHERE user_id = $1 AND product_id = ANY($2)', [
+    userId,
+    productIds,
+  ]);
+}
+
+export class OrderCounts {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Adds a paid order; false when it was counted (or cancelled) before. */
+  paid(order: EventData<'order.paid'>): Promise<boolean> {
+    const productIds = distinctProducts(order);
+    return inTransaction(this.pool, async (client) => {
+      const claimed = await client.query(
+        `INSERT INTO orders_counted (order_id, user_id, status, product_ids) VALUES ($1, $2, 'paid', $3)
+         ON CONFLICT (order_id) DO NOTHING`,
+        [order.orderId, order.userId, productIds],
+      );
+      if (claimed.rowCount !== 1) return false;
+      await addOrder(client, order.userId, productIds);
+      return true;
+    });
+  }
+
+  /** Takes a paid order away again; false when there was nothing to take away. */
+  cancelled(order: EventData<'order.cancelled'>): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const first = await client.query(
+        `INSERT INTO orders_counted (order_id, user_id, status, product_ids) VALUES ($1, $2, 'cancelled', $3)
+         ON CONFLICT (order_id) DO NOTHING`,
+        [order.orderId, order.userId, distinctProducts(order)],
+      );
+      if (first.rowCount === 1) return false;
+      const undone = await client.query<{ user_id: string; product_ids: string[] }>(
+        `UPDATE orders_counted SET status = 'cancelled', counted_at = now()
+         WHERE order_id = $1 AND status = 'paid' RETURNING user_id, product_ids`,
+        [order.orderId],
+      );
+      const row = undone.rows[0];
+      if (!row) return false;
+      await removeOrder(client, row.user_id, row.product_ids);
+      return true;
+    });
+  }
+}

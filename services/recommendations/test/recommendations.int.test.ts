@@ -1,0 +1,189 @@
+/**
+ * recommendations on the real PostgreSQL: events POSTed to the subscription routes the
+ * way daprd delivers them (repeated and out of order too), the gRPC API called on the app
+ * port as daprd's proxy calls it.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { cloudEventType, type EventTopic, eventSchemas, type RunningServer, routeFor } from '@meshmart/kit';
+import { type Recommendation, RecommendationsServiceClient, Source } from '@meshmart/proto/recommendations/v1/recommendations';
+import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
+import { loadRecommendationsConfig } from '../src/config.ts';
+import { startRecommendations } from '../src/service.ts';
+
+const TOKEN = 'recommendations-int-test-token';
+const infra = infraForThisRun();
+
+describe('recommendations on the real PostgreSQL', () => {
+  let db: ScratchDatabase;
+  let server: RunningServer;
+  let client: RecommendationsServiceClient;
+  const md = new grpc.Metadata();
+  md.set('dapr-api-token', TOKEN);
+
+  before(async function () {
+    this.timeout(180_000);
+    await infra.start(['postgres']);
+    db = await createScratchDatabase('recommendations_it');
+    const config = loadRecommendationsConfig({
+      PORT: '1',
+      DATABASE_URL: db.url,
+      DAPR_HTTP_PORT: '9',
+      APP_API_TOKEN: TOKEN,
+      LOG_LEVEL: 'error',
+    });
+    server = await startRecommendations({ ...config, PORT: 0 }, { handleSignals: false });
+    client = new RecommendationsServiceClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+  });
+
+  after(async () => {
+    client?.close();
+    await server?.close();
+    await db?.drop();
+  });
+
+  async function deliver(topic: EventTopic, data: unknown): Promise<void> {
+    const res = await fetch(`http://127.0.0.1:${server.port}${routeFor(topic)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json', 'dapr-api-token': TOKEN },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: randomUUID(),
+        source: 'test',
+        type: cloudEventType(topic),
+        datacontenttype: 'application/json',
+        data: {
+          eventId: randomUUID(),
+          topic,
+          version: eventSchemas[topic].version,
+          occurredAt: new Date().toISOString(),
+          data,
+        },
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { status: string }).status, 'SUCCESS');
+  }
+
+  async function product(category: string, name = `p-${randomUUID().slice(0, 8)}`): Promise<string> {
+    const productId = randomUUID();
+    await deliver('product.created', {
+      productId,
+      name,
+      category,
+      description: '',
+      priceMinor: 1000,
+      currency: 'EUR',
+      revision: 1,
+      at: new Date().toISOString(),
+    });
+    return productId;
+  }
+
+  const order = (productIds: string[], userId = randomUUID(), orderId = randomUUID()) => ({
+    orderId,
+    userId,
+    userEmail: 'buyer@meshmart.test',
+    totalMinor: 1000 * productIds.length,
+    currency: 'EUR',
+    at: new Date().toISOString(),
+    lines: productIds.map((productId) => ({ productId, name: 'x', quantity: 1, unitPriceMinor: 1000 })),
+  });
+  const paid = (o: ReturnType<typeof order>) => deliver('order.paid', { ...o, paymentId: randomUUID() });
+  const cancelled = (o: ReturnType<typeof order>) =>
+    deliver('order.cancelled', { ...o, reason: 'changed mind', refundedMinor: o.totalMinor });
+  const stock = (productId: string, available: number, revision: number) =>
+    deliver('inventory.stock_changed', { productId, available, held: 0, revision, at: new Date().toISOString() });
+
+  const boughtTogether = (productId: string, limit = 0) =>
+    new Promise<Recommendation[]>((resolve, reject) =>
+      client.getBoughtTogether({ productId, limit }, md, (err, res) => (err ? reject(err) : resolve(res.recommendations))),
+    );
+  const forUser = (userId: string, limit = 0) =>
+    new Promise<Recommendation[]>((resolve, reject) =>
+      client.getForUser({ userId, limit }, md, (err, res) => (err ? reject(err) : resolve(res.recommendations))),
+    );
+  const together = (productId: string) => boughtTogether(productId);
+  const ids = (list: Recommendation[]) => list.map((r) => r.productId);
+
+  it('puts B first on A after 30 orders of both, even against a best-seller in every basket', async () => {
+    const cat = `c-${randomUUID().slice(0, 6)}`;
+    const [a, b, popular, c] = [await product(cat), await product(cat), await product(cat), await product(cat)];
+    for (let i = 0; i < 30; i++) await paid(order([a, b, popular]));
+    // The best-seller also sells on its own, in many more orders than A and B.
+    for (let i = 0; i < 60; i++) await paid(order(i % 2 ? [popular, c] : [popular]));
+    const list = await together(a);
+    assert.equal(list[0]?.productId, b);
+    assert.equal(list[0]?.source, Source.SOURCE_BOUGHT_TOGETHER);
+    assert.ok(!ids(list).includes(a), 'never the product itself');
+  });
+
+  it('counts a repeated payment once and undoes a cancelled one, whichever arrives first', async () => {
+    const cat = `c-${randomUUID().slice(0, 6)}`;
+    const [a, b, d] = [await product(cat), await product(cat), await product(cat)];
+    const once = order([a, b]);
+    await paid(once);
+    await paid(once);
+    await paid(order([a, d]));
+    await paid(order([a, d]));
+    // d shares two orders with a, b one (counted once): d first, and b is below the 2-order bar.
+    assert.deepEqual(
+      (await together(a)).filter((r) => r.source === Source.SOURCE_BOUGHT_TOGETHER).map((r) => r.productId),
+      [d],
+    );
+    const early = order([a, b]);
+    await cancelled(early);
+    await paid(early);
+    const second = order([a, b]);
+    await paid(second);
+    await cancelled(second);
+    await cancelled(second);
+    assert.deepEqual(
+      (await together(a)).filter((r) => r.source === Source.SOURCE_BOUGHT_TOGETHER).map((r) => r.productId),
+      [d],
+    );
+  });
+
+  it("gives a new product its category's best-sellers, and never what is out of stock or deleted", async () => {
+    const cat = `c-${randomUUID().slice(0, 6)}`;
+    const [best, second, gone] = [await product(cat), await product(cat), await product(cat)];
+    for (let i = 0; i < 3; i++) await paid(order([best]));
+    await paid(order([second]));
+    await paid(order([gone]));
+    const fresh = await product(cat);
+    const list = await together(fresh);
+    assert.deepEqual(ids(list).slice(0, 3).sort(), [best, second, gone].sort());
+    assert.equal(list[0]?.productId, best);
+    assert.ok(list.slice(0, 3).every((r) => r.source === Source.SOURCE_CATEGORY_BEST_SELLER));
+
+    await stock(best, 0, 2);
+    await stock(best, 7, 1);
+    await deliver('product.deleted', { productId: gone, revision: 2, at: new Date().toISOString() });
+    const after = ids(await together(fresh));
+    assert.ok(!after.includes(best), 'out of stock');
+    assert.ok(!after.includes(gone), 'deleted');
+    assert.equal(after[0], second);
+    await stock(best, 4, 3);
+    assert.equal(ids(await together(fresh))[0], best, 'back in stock');
+  });
+
+  it('recommends for a user from their orders, without what they bought, and best-sellers to a new user', async () => {
+    const cat = `c-${randomUUID().slice(0, 6)}`;
+    const [a, b] = [await product(cat), await product(cat)];
+    for (let i = 0; i < 5; i++) await paid(order([a, b]));
+    const user = randomUUID();
+    await paid(order([a], user));
+    const mine = await forUser(user);
+    assert.equal(mine[0]?.productId, b);
+    assert.ok(!ids(mine).includes(a), 'not what they bought');
+    const stranger = await forUser(randomUUID());
+    assert.ok(stranger.length > 0);
+    assert.ok(stranger.every((r) => r.source === Source.SOURCE_BEST_SELLER));
+  });
+
+  it('refuses a malformed id or limit', async () => {
+    await assert.rejects(boughtTogether("'; --"), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT);
+    await assert.rejects(forUser(randomUUID(), 21), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT);
+  });
+});
