@@ -59,6 +59,17 @@ export class OrderCounts {
         [order.orderId, order.userId, productIds],
       );
       if (claimed.rowCount !== 1) return false;
+      // A product created before this service subscribed is learnt from its first sale
+      // (no category yet); its next product event fills in the rest.
+      await client.query(
+        `INSERT INTO products (product_id, name, price_minor, currency)
+         SELECT DISTINCT ON (line->>'productId') line->>'productId', line->>'name', (line->>'unitPriceMinor')::bigint, $2
+         FROM jsonb_array_elements($1::jsonb) AS line
+         ON CONFLICT (product_id) DO UPDATE SET
+           name = EXCLUDED.name, price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency
+         WHERE products.product_revision = 0 AND products.name IS NULL AND NOT products.deleted`,
+        [JSON.stringify(order.lines), order.currency],
+      );
       await addOrder(client, order.userId, productIds);
       return true;
     });

@@ -182,6 +182,29 @@ describe('recommendations on the real PostgreSQL', () => {
     assert.ok(stranger.every((r) => r.source === Source.SOURCE_BEST_SELLER));
   });
 
+  it('learns a product it never had an event of from its first sale, until a product event says more', async () => {
+    const unseen = randomUUID();
+    const o = order([unseen]);
+    o.lines[0] = { productId: unseen, name: 'Learnt from an order', quantity: 1, unitPriceMinor: 777 };
+    for (let i = 0; i < 50; i++) await paid({ ...o, orderId: randomUUID() });
+    const learnt = (await forUser(randomUUID())).find((r) => r.productId === unseen);
+    assert.equal(learnt?.name, 'Learnt from an order');
+    assert.equal(learnt?.priceMinor, 777);
+    await deliver('product.updated', {
+      productId: unseen,
+      name: 'Renamed by catalog',
+      category: 'c-learnt',
+      description: '',
+      priceMinor: 800,
+      currency: 'EUR',
+      revision: 3,
+      at: new Date().toISOString(),
+    });
+    await paid(o);
+    const updated = (await forUser(randomUUID())).find((r) => r.productId === unseen);
+    assert.equal(updated?.name, 'Renamed by catalog');
+  });
+
   it('refuses a malformed id or limit', async () => {
     await assert.rejects(boughtTogether("'; --"), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT);
     await assert.rejects(forUser(randomUUID(), 21), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT);
