@@ -4,7 +4,7 @@
 # packages, Debian packages, daprd/FerretDB/Jaeger builds and the control-plane binaries
 # of the cluster level, cached under .tools/), then lints, typechecks and runs
 # unit, integration, cluster and end-to-end tests in one mocha run.
-# TEST_LEVEL=unit|int|cluster|e2e narrows the run.
+# TEST_LEVEL=unit|int|cluster|e2e|fault narrows the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
