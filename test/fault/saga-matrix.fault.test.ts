@@ -25,6 +25,12 @@ const RECOVERY_MS = 120_000;
 
 interface Ctx {
   productId: string;
+  /**
+   * Makes every charge take this long (the `payments.latency-ms` flag). The invariants are
+   * judged only once a charge started last would have landed, so a late charge cannot
+   * arrive after they were found to hold.
+   */
+  slowPayments(ms: number): Promise<void>;
   /** Starts a checkout of one unit without waiting for it. */
   checkout(): void;
   /** Waits until an order of this row's product is at `step`; resolves its id. */
@@ -46,7 +52,7 @@ const rows: Row[] = [
     point: 'after Reserve, charge in flight',
     process: 'orders (SIGKILL)',
     async run(ctx) {
-      await setFlag('payments.latency-ms', '3000');
+      await ctx.slowPayments(3_000);
       ctx.checkout();
       await ctx.atStep('charging');
       await ctx.crash('orders', 'app');
@@ -57,7 +63,7 @@ const rows: Row[] = [
     point: 'after Reserve, charge in flight',
     process: 'orders daprd (SIGKILL)',
     async run(ctx) {
-      await setFlag('payments.latency-ms', '3000');
+      await ctx.slowPayments(3_000);
       ctx.checkout();
       await ctx.atStep('charging');
       await ctx.crash('orders', 'sidecar');
@@ -68,7 +74,7 @@ const rows: Row[] = [
     point: 'payments committed the charge, orders had not recorded it',
     process: 'orders (SIGKILL)',
     async run(ctx) {
-      await setFlag('payments.latency-ms', '1500');
+      await ctx.slowPayments(1_500);
       ctx.checkout();
       const orderId = await ctx.atStep('charging');
       await ctx.charged(orderId);
@@ -80,7 +86,7 @@ const rows: Row[] = [
     point: 'during Commit (stock holder down from the charge on)',
     process: 'catalog (SIGKILL)',
     async run(ctx) {
-      await setFlag('payments.latency-ms', '2000');
+      await ctx.slowPayments(2_000);
       ctx.checkout();
       await ctx.atStep('charging');
       await ctx.crash('catalog', 'app');
@@ -93,7 +99,7 @@ const rows: Row[] = [
     process: 'orders (SIGKILL)',
     async run(ctx) {
       // Above three 5 s tries: orders gives up, the charge lands later and must be refunded.
-      await setFlag('payments.latency-ms', '20000');
+      await ctx.slowPayments(20_000);
       ctx.checkout();
       await ctx.atStep('charging');
       await new Promise((resolve) => setTimeout(resolve, 6000));
@@ -105,7 +111,7 @@ const rows: Row[] = [
     point: 'late charge landed, refund in compensation pending',
     process: 'payments (SIGKILL)',
     async run(ctx) {
-      await setFlag('payments.latency-ms', '20000');
+      await ctx.slowPayments(20_000);
       ctx.checkout();
       const orderId = await ctx.atStep('charging');
       await ctx.charged(orderId);
@@ -264,9 +270,16 @@ describe('saga fault matrix (local stack)', function () {
       const productId = res.json<{ id: string }>().id;
       products.push(productId);
       const inFlight: Array<Promise<unknown>> = [];
+      let latencyMs = 0;
+      let lastCheckout = Date.now();
       const ctx: Ctx = {
         productId,
+        async slowPayments(ms) {
+          await setFlag('payments.latency-ms', String(ms));
+          latencyMs = ms;
+        },
         checkout() {
+          lastCheckout = Date.now();
           inFlight.push(
             fetch(`${stack.urls.gateway}/api/orders`, {
               method: 'POST',
@@ -324,6 +337,9 @@ describe('saga fault matrix (local stack)', function () {
         await clearFlags();
       }
       await Promise.all(inFlight);
+      // A charge the flag held back may still land; judge only once it could have.
+      const landed = lastCheckout + latencyMs + 2000 - Date.now();
+      if (landed > 0) await new Promise((resolve) => setTimeout(resolve, landed));
       const recoveryStarted = Date.now();
       let left: string[] = [];
       while (Date.now() - recoveryStarted < RECOVERY_MS) {
