@@ -5,8 +5,9 @@
  * fault flags widening the windows (payments made slow), not from hooks in the code.
  * After each row the invariants are checked over the databases, for every order of the
  * run, not per story: no order left in a non-final state; Σ successful charges − Σ
- * refunds = Σ totals of paid orders; for each product, initial stock = available + sold
- * (no hold left); every charge of an order that did not end paid is refunded exactly once.
+ * refunds = Σ totals of paid orders; for each product, initial stock = available + held +
+ * sold at inventory, with nothing held once every order is final; no live hold belongs to
+ * an order that did not end paid; every charge of such an order is refunded exactly once.
  * Prints the point × process → outcome table at the end.
  */
 import assert from 'node:assert/strict';
@@ -84,14 +85,14 @@ const rows: Row[] = [
   },
   {
     point: 'during Commit (stock holder down from the charge on)',
-    process: 'catalog (SIGKILL)',
+    process: 'inventory (SIGKILL)',
     async run(ctx) {
       await ctx.slowPayments(2_000);
       ctx.checkout();
       await ctx.atStep('charging');
-      await ctx.crash('catalog', 'app');
+      await ctx.crash('inventory', 'app');
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      await ctx.restart('catalog', 'app');
+      await ctx.restart('inventory', 'app');
     },
   },
   {
@@ -132,6 +133,7 @@ describe('saga fault matrix (local stack)', function () {
   let category: string;
   let orders: pg.Pool;
   let payments: pg.Pool;
+  let inventory: pg.Pool;
   const started = new Date();
   const products: string[] = [];
   const table: Array<Record<string, string>> = [];
@@ -149,6 +151,7 @@ describe('saga fault matrix (local stack)', function () {
     await clearFlags();
     orders = createPool(infraUrls.postgres('orders'), 2);
     payments = createPool(infraUrls.postgres('payments'), 2);
+    inventory = createPool(infraUrls.postgres('inventory'), 2);
     client = new GatewayClient(stack.urls.gateway);
     const admin = await client.call('POST', '/api/auth/login', { body: ADMIN });
     assert.equal(admin.status, 200, admin.text);
@@ -177,13 +180,27 @@ describe('saga fault matrix (local stack)', function () {
     await clearFlags().catch(() => undefined);
     await orders?.end();
     await payments?.end();
+    await inventory?.end();
     await stack?.stop();
   });
 
-  async function stockOf(productId: string): Promise<number> {
-    const res = await client.call('GET', `/api/products/${productId}`);
+  /** What inventory, which holds the stock, has available and held for the product. */
+  async function stockOf(productId: string): Promise<{ available: number; held: number }> {
+    const res = await client.call('GET', `/api/products/${productId}/stock`, { token: adminToken });
     assert.equal(res.status, 200, res.text);
-    return res.json<{ stock: number }>().stock;
+    return res.json<{ available: number; held: number }>();
+  }
+
+  async function newProduct(name: string, stock: number): Promise<string> {
+    const res = await client.call('POST', '/api/products', {
+      token: adminToken,
+      body: { name: `${name} ${randomBytes(3).toString('hex')}`, category, priceMinor: PRICE, currency: 'EUR' },
+    });
+    assert.equal(res.status, 201, res.text);
+    const id = res.json<{ id: string }>().id;
+    const stocked = await client.call('PUT', `/api/products/${id}/stock`, { token: adminToken, body: { stock } });
+    assert.equal(stocked.status, 200, stocked.text);
+    return id;
   }
 
   /** Every invariant that does not hold now, over every order of this run. */
@@ -232,23 +249,27 @@ describe('saga fault matrix (local stack)', function () {
         .flatMap((o) => o.items as Array<{ productId: string; quantity: number }>)
         .filter((i) => i.productId === productId)
         .reduce((sum, i) => sum + i.quantity, 0);
-      const available = await stockOf(productId);
-      if (available + sold !== STOCK) found.push(`${productId}: available ${available} + sold ${sold} ≠ ${STOCK}`);
+      const { available, held } = await stockOf(productId);
+      if (available + held + sold !== STOCK) {
+        found.push(`${productId}: available ${available} + held ${held} + sold ${sold} ≠ ${STOCK}`);
+      }
+      if (held !== 0) found.push(`${productId}: ${held} still held with every order final`);
     }
+    const unpaid = mine.filter((o) => o.status !== 'paid').map((o) => o.id);
+    const { rows: holds } = await inventory.query<{ id: string }>(
+      "SELECT id FROM reservations WHERE status = 'held' AND id = ANY($1)",
+      [unpaid],
+    );
+    for (const h of holds) found.push(`a live hold belongs to order ${h.id}, which did not end paid`);
     return found;
   }
 
   it('the invariants catch an order left pending and stock that went missing', async () => {
     // A product nobody bought but whose stock is one short: the stock invariant must say so.
-    const res = await client.call('POST', '/api/products', {
-      token: adminToken,
-      body: { name: 'Short mug', category, priceMinor: PRICE, currency: 'EUR', stock: STOCK - 1 },
-    });
-    assert.equal(res.status, 201, res.text);
-    const id = res.json<{ id: string }>().id;
+    const id = await newProduct('Short mug', STOCK - 1);
     products.push(id);
     try {
-      assert.deepEqual(await violations(), [`${id}: available ${STOCK - 1} + sold 0 ≠ ${STOCK}`]);
+      assert.deepEqual(await violations(), [`${id}: available ${STOCK - 1} + held 0 + sold 0 ≠ ${STOCK}`]);
     } finally {
       products.pop();
     }
@@ -256,18 +277,7 @@ describe('saga fault matrix (local stack)', function () {
 
   for (const row of rows) {
     it(`${row.point} × ${row.process}: recovers with every invariant holding`, async () => {
-      const res = await client.call('POST', '/api/products', {
-        token: adminToken,
-        body: {
-          name: `Matrix mug ${randomBytes(3).toString('hex')}`,
-          category,
-          priceMinor: PRICE,
-          currency: 'EUR',
-          stock: STOCK,
-        },
-      });
-      assert.equal(res.status, 201, res.text);
-      const productId = res.json<{ id: string }>().id;
+      const productId = await newProduct('Matrix mug', STOCK);
       products.push(productId);
       const inFlight: Array<Promise<unknown>> = [];
       let latencyMs = 0;
