@@ -217,8 +217,8 @@ async function generateLoad(stack: StackHandle): Promise<() => void> {
       body: { line1: '1 Load St', city: 'Porto', postalCode: '4000-001', country: 'PT' },
     }),
   );
-  const products = await record('products', client.call('GET', '/api/products?limit=1&sort=name'));
-  const productId = products.json<{ items: Array<{ id: string }> }>().items[0]?.id;
+  const products = await record('products', client.call('GET', '/api/products?limit=2&sort=name'));
+  const [productId, otherProductId] = products.json<{ items: Array<{ id: string }> }>().items.map((p) => p.id);
   const checkout = (card: string) =>
     record(
       card === '4242424242424242' ? 'checkout approved' : 'checkout declined',
@@ -293,6 +293,10 @@ async function generateLoad(stack: StackHandle): Promise<() => void> {
         ),
         record('QR repeat', client.call('POST', '/api/qr', { token: accessToken, body: { content: 'load', format: 'png' } })),
         record('track', client.call('POST', '/api/analytics/track', { token: accessToken, body: { name: 'page.view' } })),
+        // Search, a suggestion, and the list beside another product (the one bought here is a best-seller of it).
+        record('search', client.call('GET', '/api/search?q=mug')),
+        record('suggest', client.call('GET', '/api/search/suggest?q=mu')),
+        record('recommendations', client.call('GET', `/api/products/${otherProductId ?? productId}/recommendations`)),
       ]);
     }
   } catch (err) {
@@ -317,6 +321,9 @@ async function generateLoad(stack: StackHandle): Promise<() => void> {
     'unknown code': 404,
     'QR new': 201,
     track: 202,
+    search: 200,
+    suggest: 200,
+    recommendations: 200,
   };
   for (const [kind, status] of Object.entries(expected)) {
     assert.ok(seen.get(kind)?.includes(status), `the load never got ${status} for ${kind}: ${seen.get(kind)?.join(', ')}`);

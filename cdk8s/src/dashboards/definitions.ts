@@ -415,6 +415,36 @@ const businessKpis: Dashboard = {
         },
       ],
     },
+    {
+      title: 'Search and recommendations',
+      panels: [
+        {
+          title: 'Search query p95 by kind',
+          description: 'Time PostgreSQL takes to answer a search (with its facets) or a suggestion.',
+          unit: 's',
+          queries: [{ expr: p95('search_query_duration_seconds_bucket', 'kind'), legend: '{{kind}}' }],
+        },
+        {
+          title: 'Search index lag p95',
+          description: 'From the time an event says its change happened to the time search indexed it, by topic.',
+          unit: 's',
+          queries: [{ expr: p95('search_index_lag_seconds_bucket', 'topic'), legend: '{{topic}}' }],
+        },
+        {
+          title: 'Search index events by outcome',
+          description: 'Events applied, and stale ones (older or repeated revisions) ignored, per second.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (topic, outcome) (${rate('search_index_events_total')})`, legend: '{{topic}} {{outcome}}' }],
+        },
+        {
+          title: 'Recommendation source mix',
+          description:
+            'Recommendations served per second by where they came from: bought together, or the category or store best-sellers that fill a short list.',
+          unit: 'ops',
+          queries: [{ expr: `sum by (list, source) (${rate('recommendations_served_total')})`, legend: '{{list}} {{source}}' }],
+        },
+      ],
+    },
   ],
 };
 
