@@ -6,7 +6,7 @@
  * The redirect's CPU includes recording the click and counting it in analytics: the
  * sample ends once the link's statistics show every click. Then login, the product
  * listing, checkout (one client, and 8 buyers at once), inventory's Reserve in-process
- * on a table of settled reservations, QR codes, the idle memory of every process, and each service's
+ * on a table of settled reservations, search and suggestions over 10,000 products, QR codes, the idle memory of every process, and each service's
  * start-up time (restarted one at a time once the load is over, best of BENCH_STARTS).
  * Load goes to loopback only: BENCH_SECONDS per scenario (default 5), BENCH_CONCURRENCY
  * clients (default 8), BENCH_RATE arrivals per second for the open loop (default 100).
@@ -22,6 +22,7 @@ import { budgetTable, type Figure } from './bench/budgets.ts';
 import { cpuBetween, sampleCpu } from './bench/cpu.ts';
 import { closedLoop, http, type Outcome, openLoop, type Result } from './bench/load.ts';
 import { reserveInProcess, SETTLED_RESERVATIONS } from './bench-reserve.ts';
+import { benchSearch, SEARCH_PRODUCTS, seedSearchIndex } from './bench-search.ts';
 import { localCredentials } from './credentials.ts';
 import { dataDir } from './paths.ts';
 import { probePort, servicePorts } from './ports.ts';
@@ -347,6 +348,13 @@ async function main(): Promise<void> {
     const reserve = await reserveInProcess();
     process.stderr.write(`${reserve.samples} reserves\n`);
 
+    process.stderr.write(`  search over ${SEARCH_PRODUCTS} products …\n`);
+    await seedSearchIndex();
+    const searched = await benchSearch(gateway, many);
+    rows.push(['search', 'gateway → search, one client', searched.one]);
+    rows.push(['search', `gateway → search, ${concurrency} clients`, searched.many]);
+    rows.push(['suggest', 'gateway → search, one client', searched.suggest]);
+
     // QR codes: new content on every request renders; the same request again is a cache hit.
     const run = randomBytes(4).toString('hex');
     let serial = 0;
@@ -463,6 +471,30 @@ async function main(): Promise<void> {
         label: `Reserve p50 in-process, ${SETTLED_RESERVATIONS} settled`,
         values: [reserve.p50],
         limits: [RESERVE_P50_BUDGET_MS],
+        kind: 'max',
+        unit: 'ms',
+        digits: 2,
+      },
+      {
+        label: `search p50 / p99 over ${SEARCH_PRODUCTS} products, one client`,
+        values: [searched.one.p50, searched.one.p99],
+        limits: [15, 40],
+        kind: 'max',
+        unit: 'ms',
+        digits: 2,
+      },
+      {
+        label: `search p50 / p99 over ${SEARCH_PRODUCTS} products, ${concurrency} clients`,
+        values: [searched.many.p50, searched.many.p99],
+        limits: [60, 150],
+        kind: 'max',
+        unit: 'ms',
+        digits: 2,
+      },
+      {
+        label: 'suggest p50, one client',
+        values: [searched.suggest.p50],
+        limits: [10],
         kind: 'max',
         unit: 'ms',
         digits: 2,
