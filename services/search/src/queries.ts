@@ -162,27 +162,36 @@ export async function search(pool: pg.Pool, query: SearchQuery): Promise<SearchR
 }
 
 /**
- * Names for search-as-you-type: names with a word starting with what was typed first,
- * then names similar to it (typos), at most ten.
+ * Names for search-as-you-type: names with a word starting with what was typed first
+ * (names starting with it before the rest), then, only when those are fewer than ten,
+ * names similar to it (typos), at most ten in all. Near misses cost a similarity per
+ * name, so they are looked for only when prefixes do not fill the list.
  */
 export async function suggest(pool: pg.Pool, q: string): Promise<string[]> {
-  const { rows } = await pool.query<{ name: string }>(
+  const prefixed = await pool.query<{ name: string }>(
     `WITH input AS (
-       SELECT search_fold($1::text) AS folded,
-              replace(replace(replace(search_fold($1::text), '\\', '\\\\'), '%', '\\%'), '_', '\\_') AS pattern
+       SELECT replace(replace(replace(search_fold($1::text), '\\', '\\\\'), '%', '\\%'), '_', '\\_') AS pattern
      )
-     SELECT name FROM (
-       SELECT DISTINCT ON (p.name) p.name,
-              (p.name_key LIKE input.pattern || '%' OR p.name_key LIKE '% ' || input.pattern || '%') AS prefix,
-              word_similarity(input.folded, p.name_key) AS similarity
-       FROM products p, input
-       WHERE p.name IS NOT NULL AND NOT p.deleted
-         AND (p.name_key LIKE '%' || input.pattern || '%' OR input.folded <% p.name_key)
-       ORDER BY p.name
-     ) s
-     ORDER BY prefix DESC, similarity DESC, name
+     SELECT p.name
+     FROM products p, input
+     WHERE p.name IS NOT NULL AND NOT p.deleted
+       AND (p.name_key LIKE input.pattern || '%' OR p.name_key LIKE '% ' || input.pattern || '%')
+     GROUP BY p.name
+     ORDER BY bool_or(p.name_key LIKE input.pattern || '%') DESC, p.name
      LIMIT 10`,
     [q],
   );
-  return rows.map((r) => r.name);
+  const names = prefixed.rows.map((r) => r.name);
+  if (names.length === 10) return names;
+  const similar = await pool.query<{ name: string }>(
+    `WITH input AS (SELECT search_fold($1::text) AS folded)
+     SELECT p.name
+     FROM products p, input
+     WHERE p.name IS NOT NULL AND NOT p.deleted AND input.folded <% p.name_key AND NOT (p.name = ANY($2))
+     GROUP BY p.name
+     ORDER BY max(word_similarity(input.folded, p.name_key)) DESC, p.name
+     LIMIT $3`,
+    [q, names, 10 - names.length],
+  );
+  return [...names, ...similar.rows.map((r) => r.name)];
 }
