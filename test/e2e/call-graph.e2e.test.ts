@@ -103,6 +103,10 @@ describe('observed call graph', function () {
     const orderId = paid.json<{ id: string }>().id;
     ok(await client.call('POST', `/api/orders/${orderId}/cancel`, { token }), 200, 'cancel');
     ok(await client.call('GET', '/api/notifications', { token }), 200, 'notifications');
+    ok(await client.call('GET', '/api/search?q=graph%20mug'), 200, 'search');
+    ok(await client.call('GET', `/api/products/${productId}/recommendations`), 200, 'recommendations');
+    // A rebuild verifies the admin token (search → users) and reads catalog's products (search → catalog).
+    ok(await client.call('POST', '/api/admin/search/rebuild', { token: adminToken }), 202, 'search rebuild');
     ok(await client.call('DELETE', `/api/products/${productId}`, { token: adminToken }), 204, 'product delete');
 
     const link = await client.call('POST', '/api/links', { token, body: { url: 'https://example.com/graph' } });
