@@ -10,6 +10,7 @@ import { BatchPage } from './pages/batch.tsx';
 import { CartPage } from './pages/checkout.tsx';
 import { LinksPage } from './pages/links.tsx';
 import { OrderDetailPage, OrdersPage } from './pages/orders.tsx';
+import { SearchBox, SearchPage } from './pages/search.tsx';
 import { ProductDetailPage, StorePage } from './pages/store.tsx';
 import { TracePage } from './pages/trace.tsx';
 import { location, match } from './router.ts';
@@ -47,6 +48,7 @@ function Page() {
   const trace = match('/trace/:id', path);
   if (path === '/') return <StorePage category={url.searchParams.get('category')} />;
   if (product) return <ProductDetailPage id={product.id ?? ''} />;
+  if (path === '/search') return <SearchPage params={url.searchParams} />;
   if (path === '/cart') return <CartPage />;
   if (path === '/orders') return <SignedIn>{() => <OrdersPage />}</SignedIn>;
   if (order) return <SignedIn>{() => <OrderDetailPage id={order.id ?? ''} />}</SignedIn>;
@@ -88,6 +90,7 @@ function Header() {
       <Link href="/" class="brand">
         meshmart
       </Link>
+      <SearchBox initial={url.pathname === '/search' ? (url.searchParams.get('q') ?? '') : ''} />
       <nav aria-label="Main">
         <Link href="/" aria-current={current('/')}>
           Store

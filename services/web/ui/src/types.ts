@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type * as api from '../../../gateway/src/schemas.ts';
+import type * as search from '../../../gateway/src/search-schemas.ts';
 
 export type Product = z.infer<typeof api.product>;
 export type ProductPage = z.infer<typeof api.productPage>;
@@ -26,3 +27,5 @@ export type Dashboard = z.infer<typeof api.analyticsDashboard>;
 export type TraceView = z.infer<typeof api.traceView>;
 export type TraceSpan = TraceView['spans'][number];
 export type User = z.infer<typeof api.user>;
+export type SearchResult = z.infer<typeof search.searchResult>;
+export type Suggestions = z.infer<typeof search.suggestions>;
