@@ -13,7 +13,7 @@
  * the relay backs off and parks nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { context } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -172,8 +172,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       );
       const failed: Array<{ row: Row; err: Error }> = [];
       for (const row of rows) {
+        const origin = row.trace_context.traceparent ? undefined : backgroundOrigin(row.topic);
         try {
           await publisher.publish(pubsub, row.topic, row.envelope, {
+            ...(origin ? { traceparent: origin.traceparent } : {}),
             ...(row.trace_context.traceparent && { traceparent: row.trace_context.traceparent }),
             ...(row.trace_context.tracestate && { tracestate: row.trace_context.tracestate }),
             metadata: {
@@ -181,10 +183,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
               'cloudevent.type': cloudEventType(row.topic as EventTopic),
             },
           });
+          origin?.span.end();
           await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = $1', [row.id]);
           eventMetrics().published.inc({ topic: row.topic });
           published++;
         } catch (err) {
+          origin?.span.end();
           failed.push({ row, err: err as Error });
           if (refusedByTheSidecar(err)) continue;
           // The sidecar or the broker is failing: the rest of the batch would only wait on
@@ -300,4 +304,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
     },
   };
+}
+
+/**
+ * An event written outside any request (a seed, a sweeper, a start-up job) has no trace to
+ * join; a producer span of its own gives its deliveries a publisher to hang from, so the
+ * trace still shows which service sent it. Started from the root context because the relay
+ * runs with tracing suppressed.
+ */
+function backgroundOrigin(topic: string): { span: Span; traceparent: string } {
+  const span = trace.getTracer('@meshmart/kit').startSpan(`${topic} publish`, { kind: SpanKind.PRODUCER }, ROOT_CONTEXT);
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return { span, traceparent: `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}` };
 }
