@@ -25,7 +25,7 @@ import {
   startStack,
 } from '@meshmart/stack';
 import type pg from 'pg';
-import { eventually, GatewayClient } from './support.ts';
+import { checkoutSetup, eventually, GatewayClient } from './support.ts';
 
 const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
 const CARD = { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' };
@@ -84,24 +84,7 @@ describe('fault flags (local stack)', function () {
     // Flags left by an earlier run on the same Redis would change everything below.
     await clearFlags();
     client = new GatewayClient(stack.urls.gateway);
-    const admin = await client.call('POST', '/api/auth/login', { body: ADMIN });
-    assert.equal(admin.status, 200, admin.text);
-    adminToken = admin.json<{ accessToken: string }>().accessToken;
-    const buyer = { email: client.newEmail(), password: `pw-${randomBytes(8).toString('hex')}` };
-    const registered = await client.call('POST', '/api/auth/register', { body: { ...buyer, displayName: 'Flag Buyer' } });
-    assert.equal(registered.status, 201, registered.text);
-    const login = await client.call('POST', '/api/auth/login', { body: buyer });
-    assert.equal(login.status, 200, login.text);
-    buyerToken = login.json<{ accessToken: string }>().accessToken;
-    const address = await client.call('POST', '/api/users/me/addresses', {
-      token: buyerToken,
-      body: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-    });
-    assert.equal(address.status, 201, address.text);
-    addressId = address.json<{ id: string }>().id;
-    category = `flags-${randomBytes(4).toString('hex')}`;
-    const created = await client.call('POST', '/api/categories', { token: adminToken, body: { id: category, name: 'Flags' } });
-    assert.equal(created.status, 201, created.text);
+    ({ adminToken, buyerToken, addressId, category } = await checkoutSetup(client, ADMIN, 'Flags'));
     payments = createPool(infraUrls.postgres('payments'), 2);
   });
 

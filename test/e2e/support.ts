@@ -1,4 +1,5 @@
 /** Client-side helpers for end-to-end tests: calls through the gateway as a user would. */
+import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 
 export interface Problem {
@@ -87,4 +88,34 @@ export async function* serverSentEvents(response: Response): AsyncGenerator<Serv
       newline = buffered.indexOf('\n');
     }
   }
+}
+
+/**
+ * What a checkout test needs before its first order: the admin signed in, a new buyer
+ * signed in with a shipping address, and a fresh category of the admin's for the test's
+ * products. Each step asserts its status, so a broken precondition names itself.
+ */
+export async function checkoutSetup(
+  client: GatewayClient,
+  admin: { email: string; password: string },
+  label: string,
+): Promise<{ adminToken: string; buyerToken: string; addressId: string; category: string }> {
+  const adminLogin = await client.call('POST', '/api/auth/login', { body: admin });
+  assert.equal(adminLogin.status, 200, adminLogin.text);
+  const adminToken = adminLogin.json<{ accessToken: string }>().accessToken;
+  const buyer = { email: client.newEmail(), password: `pw-${randomBytes(8).toString('hex')}` };
+  const registered = await client.call('POST', '/api/auth/register', { body: { ...buyer, displayName: label } });
+  assert.equal(registered.status, 201, registered.text);
+  const login = await client.call('POST', '/api/auth/login', { body: buyer });
+  assert.equal(login.status, 200, login.text);
+  const buyerToken = login.json<{ accessToken: string }>().accessToken;
+  const address = await client.call('POST', '/api/users/me/addresses', {
+    token: buyerToken,
+    body: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+  });
+  assert.equal(address.status, 201, address.text);
+  const category = `${label.toLowerCase().replace(/[^a-z]+/g, '-')}-${randomBytes(4).toString('hex')}`;
+  const created = await client.call('POST', '/api/categories', { token: adminToken, body: { id: category, name: label } });
+  assert.equal(created.status, 201, created.text);
+  return { adminToken, buyerToken, addressId: address.json<{ id: string }>().id, category };
 }

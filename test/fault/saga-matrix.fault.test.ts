@@ -16,7 +16,7 @@ import { createPool } from '@meshmart/kit';
 import type { ServiceName } from '@meshmart/kit/topology';
 import { clearFlags, eventually, infraUrls, type StackHandle, setFlag, startStack } from '@meshmart/stack';
 import type pg from 'pg';
-import { GatewayClient } from '../e2e/support.ts';
+import { checkoutSetup, GatewayClient } from '../e2e/support.ts';
 
 const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
 const PRICE = 900;
@@ -153,23 +153,7 @@ describe('saga fault matrix (local stack)', function () {
     payments = createPool(infraUrls.postgres('payments'), 2);
     inventory = createPool(infraUrls.postgres('inventory'), 2);
     client = new GatewayClient(stack.urls.gateway);
-    const admin = await client.call('POST', '/api/auth/login', { body: ADMIN });
-    assert.equal(admin.status, 200, admin.text);
-    adminToken = admin.json<{ accessToken: string }>().accessToken;
-    const buyer = { email: client.newEmail(), password: `pw-${randomBytes(8).toString('hex')}` };
-    assert.equal((await client.call('POST', '/api/auth/register', { body: { ...buyer, displayName: 'Matrix' } })).status, 201);
-    const login = await client.call('POST', '/api/auth/login', { body: buyer });
-    assert.equal(login.status, 200, login.text);
-    buyerToken = login.json<{ accessToken: string }>().accessToken;
-    const address = await client.call('POST', '/api/users/me/addresses', {
-      token: buyerToken,
-      body: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-    });
-    assert.equal(address.status, 201, address.text);
-    addressId = address.json<{ id: string }>().id;
-    category = `matrix-${randomBytes(4).toString('hex')}`;
-    const created = await client.call('POST', '/api/categories', { token: adminToken, body: { id: category, name: 'Matrix' } });
-    assert.equal(created.status, 201, created.text);
+    ({ adminToken, buyerToken, addressId, category } = await checkoutSetup(client, ADMIN, 'Matrix'));
   });
 
   after(async () => {
