@@ -119,3 +119,25 @@ export function counter<L extends string>(name: string, help: string, labelNames
 export function gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []) {
   return new client.Gauge<L>({ name, help, labelNames, registers: [registry] });
 }
+
+export const loopMetrics = memo(() => ({
+  passes: new client.Counter({
+    name: 'background_loop_passes_total',
+    help: 'Passes of background loops (outbox relays, sweepers, retry loops), by loop and outcome',
+    labelNames: ['loop', 'outcome'] as const,
+    registers: [registry],
+  }),
+  duration: new client.Histogram({
+    name: 'background_loop_pass_seconds',
+    help: 'Time a pass of a background loop took',
+    labelNames: ['loop'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  }),
+  failing: new client.Gauge({
+    name: 'background_loop_consecutive_failures',
+    help: 'Failed passes in a row of a background loop; 0 once a pass succeeds',
+    labelNames: ['loop'] as const,
+    registers: [registry],
+  }),
+}));

@@ -10,7 +10,7 @@ import { cloudEventType, type EventTopic, eventSchemas, type RunningServer, rout
 import { type Recommendation, RecommendationsServiceClient, Source } from '@meshmart/proto/recommendations/v1/recommendations';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import { loadRecommendationsConfig } from '../src/config.ts';
-import { startRecommendations } from '../src/service.ts';
+import { service } from '../src/service.ts';
 
 const TOKEN = 'recommendations-int-test-token';
 const infra = infraForThisRun();
@@ -33,7 +33,7 @@ describe('recommendations on the real PostgreSQL', () => {
       APP_API_TOKEN: TOKEN,
       LOG_LEVEL: 'error',
     });
-    server = await startRecommendations({ ...config, PORT: 0 }, { handleSignals: false });
+    server = await service.start({ ...config, PORT: 0 }, { handleSignals: false });
     client = new RecommendationsServiceClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
   });
 

@@ -9,7 +9,7 @@ import { cloudEventType, type EventTopic, eventSchemas, type RunningServer, rout
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import { loadSearchConfig } from '../src/config.ts';
 import type { SearchResult } from '../src/queries.ts';
-import { startSearch } from '../src/service.ts';
+import { service } from '../src/service.ts';
 
 const TOKEN = 'search-int-test-token';
 const infra = infraForThisRun();
@@ -46,7 +46,7 @@ describe('search on the real PostgreSQL', () => {
       APP_API_TOKEN: TOKEN,
       LOG_LEVEL: 'error',
     });
-    server = await startSearch({ ...config, PORT: 0 }, { handleSignals: false });
+    server = await service.start({ ...config, PORT: 0 }, { handleSignals: false });
     base = `http://127.0.0.1:${server.port}`;
   });
 
