@@ -17,6 +17,8 @@ COPY proto proto
 COPY cdk8s/package.json cdk8s/package.json
 COPY cdk8s/src/image cdk8s/src/image
 COPY tools/stack/package.json tools/stack/package.json
+# The bundler the local stack uses too; the rest of the stack runner stays out.
+COPY tools/stack/src/build/bundle.ts tools/stack/src/build/bundle.ts
 RUN --mount=type=cache,target=/root/.npm npm ci --prefer-offline --no-audit --no-fund --include-workspace-root --workspace services/${SERVICE} --workspace proto --workspace cdk8s
 RUN npm run gen --workspace proto
 RUN node --import tsx cdk8s/src/image/bundle-service.ts ${SERVICE} out/dist

@@ -4,6 +4,7 @@
  *                      (default); the console shows their warnings and errors, --verbose
  *                      every line (all of it is in .data/logs/<name>.log)
  *   infra              only the infrastructure, for `dapr run -f .`
+ *   build [service…]   rebuilds the services' stale bundles (up does it first), default all
  *   down               stops a stack or infrastructure left running
  *   status             what is running
  *   reset              down, then wipes .data/
@@ -13,6 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { services as topology } from '@meshmart/kit/topology';
+import { prepareApps } from './app-launch.ts';
 import { bold, dim, green, red } from './console.ts';
 import { daprFileLocations, writeDaprFiles } from './dapr-files.ts';
 import { clearFlags, flagTable, listFlags, setFlag } from './flags.ts';
@@ -104,6 +106,13 @@ async function infra(): Promise<void> {
   stayInForeground();
 }
 
+async function build(names: string[]): Promise<void> {
+  const runnable = runnableServices();
+  const unknown = names.filter((name) => !(runnable as string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`no such service with code: ${unknown.join(', ')}; one of: ${runnable.join(', ')}`);
+  await prepareApps(names.length > 0 ? names : runnable);
+}
+
 async function down(): Promise<void> {
   const runner = runningRunner();
   if (runner !== undefined) {
@@ -179,6 +188,7 @@ async function flag([action = 'list', ...args]: string[]): Promise<void> {
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   up,
   infra,
+  build,
   down,
   status,
   reset,

@@ -8,6 +8,7 @@
 import { services } from '@meshmart/kit/topology';
 import { stringify } from 'yaml';
 import { serviceVariables } from './app-env.ts';
+import { runFileLaunch } from './app-launch.ts';
 import { servicePorts } from './ports.ts';
 import { runnableServices } from './stack.ts';
 
@@ -51,7 +52,7 @@ export function runFile(): Record<string, unknown> {
           daprInternalGRPCPort: ports.daprInternalGrpc,
           metricsPort: ports.daprMetrics,
           ...(s.appProtocol === 'http' ? { enableAppHealthCheck: true, appHealthCheckPath: '/healthz' } : {}),
-          command: [tokenWrapper, 'node', '--import', 'tsx', `services/${s.name}/src/main.ts`],
+          command: [tokenWrapper, ...runFileLaunch(s.name)],
           env: serviceVariables(s.name),
         };
       }),

@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type ServiceName, service, services as topology } from '@meshmart/kit/topology';
 import { serviceEnv } from './app-env.ts';
+import { appLaunch, prepareApps } from './app-launch.ts';
 import { reserveNameWidth } from './console.ts';
 import { daprFileLocations, writeDaprFiles } from './dapr-files.ts';
 import { fullInfra, type Infra, type InfraName, startInfra } from './infra/index.ts';
@@ -93,6 +94,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
 
   await ensurePortsFree(selected);
   if (selected.includes('web')) ensureWebBuild({ quiet });
+  await prepareApps(selected, { quiet });
   const infra: Infra = await startInfra({ only: fullInfra(), quiet, timeoutMs });
   const tokens: Tokens = { daprApiToken: randomBytes(24).toString('hex'), appApiToken: randomBytes(24).toString('hex') };
   const apps = new Map<ServiceName, Child>();
@@ -116,8 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
   const launchApp = (name: ServiceName): Awaited => {
     const child = startChild({
       name,
-      command: process.execPath,
-      args: ['--import', 'tsx', serviceEntryPoint(name)],
+      ...appLaunch(name),
       env: { ...serviceEnv(name, tokens), ...options.env?.[name] },
       cwd: repoRoot,
       output,

@@ -44,7 +44,7 @@ describe('dapr.yaml (Dapr CLI multi-app run file)', () => {
       assert.equal(app.appProtocol, s.appProtocol);
       assert.equal(app.env.DATABASE_URL?.endsWith(`/${s.postgresDatabase}`), s.postgresDatabase ? true : undefined);
       assert.match(app.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
-      assert.deepEqual(app.command, [tokenWrapper, 'node', '--import', 'tsx', `services/${s.name}/src/main.ts`]);
+      assert.deepEqual(app.command, [tokenWrapper, 'tools/dapr-run/bundled', s.name]);
     }
   });
 

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { bundleEntry } from '../src/build/service-bundles.ts';
+import { repoRoot } from '../src/paths.ts';
 import { isHttpOk, isPortOpen } from '../src/readiness.ts';
 import { type StackHandle, startStack } from '../src/stack.ts';
 import { eventually } from '../src/test-infra.ts';
@@ -27,6 +30,18 @@ describe('startStack()', function () {
     for (const name of ['gateway', 'users'] as const) {
       assert.ok(await sidecarHealthy(name), `${name} sidecar`);
       assert.ok(await isHttpOk(`${stack.urls.services[name]?.probe}/readyz`), `${name} app`);
+    }
+  });
+
+  it('runs each service from its bundle under plain node, as its image does, without a TypeScript loader', async () => {
+    const apps = stack.processes().filter((p) => p.kind === 'app');
+    assert.deepEqual(apps.map((p) => p.name).sort(), ['gateway', 'users']);
+    for (const app of apps) {
+      const args = (await readFile(`/proc/${app.pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+      assert.deepEqual(args.slice(1), ['--enable-source-maps', bundleEntry(repoRoot, app.name)]);
+      const env = (await readFile(`/proc/${app.pid}/environ`, 'utf8')).split('\0');
+      const nodeOptions = env.find((v) => v.startsWith('NODE_OPTIONS=')) ?? '';
+      assert.doesNotMatch(`${args.join(' ')} ${nodeOptions}`, /tsx/, `${app.name} loads tsx`);
     }
   });
 
