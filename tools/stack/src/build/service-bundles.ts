@@ -138,7 +138,10 @@ export async function ensureBundles(root: string, services: string[]): Promise<B
 /** One line for the console: what was rebuilt, why, and how long it all took. */
 export function describeRound(round: BundleRound): string {
   const ms = `${Math.round(round.ms)} ms`;
-  if (round.rebuilt.length === 0) return `bundles: all ${round.upToDate.length} up to date (${ms})`;
+  if (round.rebuilt.length === 0) {
+    const which = round.upToDate.length === 1 ? round.upToDate[0] : `all ${round.upToDate.length}`;
+    return `bundles: ${which} up to date (${ms})`;
+  }
   const byReason = new Map<string, string[]>();
   for (const { service, reason } of round.rebuilt) byReason.set(reason, [...(byReason.get(reason) ?? []), service]);
   const rebuilt = [...byReason].map(([reason, names]) => `${names.join(', ')} (${reason})`).join('; ');
