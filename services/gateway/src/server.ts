@@ -22,12 +22,8 @@ export async function startGateway(config: GatewayConfig, options: { handleSigna
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const daprApiToken = config.DAPR_API_TOKEN;
   const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
-  // A separate client so that rate-limit state calls get their own, much shorter timeout.
-  const counterStore = new Sidecar({
-    daprHttpPort: config.DAPR_HTTP_PORT,
-    daprApiToken,
-    timeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS,
-  });
+  // Rate-limit state calls get their own, much shorter timeout.
+  const counterStore = sidecar.withTimeout(config.RATE_LIMIT_STORE_TIMEOUT_MS);
 
   const verifier = accessTokenVerifierFromConfig(config, (reason) => tokenRejections.inc({ reason }));
   const window = { windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS };

@@ -54,7 +54,11 @@ export async function startInventory(config: InventoryConfig, options: StartOpti
     if (seeded > 0) logger.info('demo stock loaded', { products: seeded });
   }
 
-  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
+  const sidecar = new Sidecar({
+    daprHttpPort: config.DAPR_HTTP_PORT,
+    daprGrpcPort: config.DAPR_GRPC_PORT,
+    daprApiToken: config.DAPR_API_TOKEN,
+  });
   const verifier = options.accessTokens ?? accessTokenVerifierFromConfig(config);
   const service = createApp({
     service: 'inventory',
@@ -70,8 +74,7 @@ export async function startInventory(config: InventoryConfig, options: StartOpti
   mountSubscriptions(service.router, [orderCancelled(ledger), ...productEvents(ledger)], logger);
   const faults = await followFaultFlags({
     service: 'inventory',
-    daprGrpcPort: config.DAPR_GRPC_PORT,
-    daprApiToken: config.DAPR_API_TOKEN,
+    sidecar,
     logger,
   });
   const grpc = createGrpcServer({

@@ -1,16 +1,24 @@
 /**
- * Calls from an app to its own Dapr sidecar. Service invocation goes over the sidecar's
- * HTTP port with the `dapr-app-id` header, so the response status and problem+json body
- * of the callee pass through untouched; state uses the Dapr SDK client. Every call sends
- * DAPR_API_TOKEN and is measured.
+ * The one way from an app into its own Dapr sidecar: service invocation, pub/sub (one
+ * event or a bulk), state with ETags, output bindings, secrets and configuration. Each
+ * building block goes the way that keeps what the app needs, measured in
+ * `tools/stack/test/dapr-sdk.int.test.ts` and written down in the kit's README: the
+ * sidecar's HTTP API by hand for invocation, pub/sub, state and bindings; the Dapr SDK
+ * for secrets; grpc-js with the SDK's generated messages for configuration. Every call
+ * sends DAPR_API_TOKEN and is measured (`dapr_client_requests_total`).
  */
 import type { DaprClient } from '@dapr/dapr';
 import { isProblemBody, Problem, problemFromBody, problems } from './errors.ts';
 import { daprClientMetrics } from './metrics.ts';
 import { SidecarError } from './outages.ts';
+import { type ConfigurationHandlers, type ConfigurationSubscription, SidecarConfiguration } from './sidecar-configuration.ts';
+
+export type { ConfigurationHandlers, ConfigurationSubscription } from './sidecar-configuration.ts';
 
 export interface SidecarOptions {
   daprHttpPort: number;
+  /** Only for configuration, which Dapr serves as a stream over gRPC alone. */
+  daprGrpcPort?: number | undefined;
   daprApiToken?: string | undefined;
   /** Default time a call through the sidecar may take. */
   timeoutMs?: number;
@@ -63,74 +71,131 @@ async function sidecarError(what: string, response: Response): Promise<SidecarEr
   return new SidecarError(`${what} failed: ${response.status} ${text}`, response.status, errorCode);
 }
 
+export interface BindingRequest {
+  operation: string;
+  data?: unknown;
+  /** Per-request metadata; the binding merges it over its component metadata. */
+  metadata?: Record<string, string>;
+}
+
+/** The sidecar or the bound system refused or failed an output binding call. */
+export class BindingError extends Error {
+  override name = 'BindingError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** One event of a bulk publish; `entryId` names it in the list of failed entries. */
+export interface BulkPublishEntry {
+  entryId: string;
+  event: unknown;
+  /** Per-entry metadata, e.g. `cloudevent.traceparent` to continue the producer's trace. */
+  metadata?: Record<string, string>;
+}
+
+/** Counts a call and its time under `dapr_client_*`, with the outcome `run` reports through `done`. */
+async function measured<T>(target: string, operation: string, run: (done: (outcome: string) => void) => Promise<T>): Promise<T> {
+  const started = process.hrtime.bigint();
+  let outcome = 'error';
+  try {
+    return await run((o) => {
+      outcome = o;
+    });
+  } finally {
+    const labels = { target, operation, outcome };
+    daprClientMetrics().requests.inc(labels);
+    daprClientMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+/** The clients a sidecar facade opens on first use, shared by its `withTimeout` views. */
+interface LazyClients {
+  sdk?: Promise<DaprClient>;
+  configuration?: SidecarConfiguration;
+}
+
 export class Sidecar {
   readonly base: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
-  private sdk: Promise<DaprClient> | undefined;
 
-  constructor(private readonly options: SidecarOptions) {
+  constructor(
+    private readonly options: SidecarOptions,
+    private readonly lazy: LazyClients = {},
+  ) {
     this.base = `http://127.0.0.1:${options.daprHttpPort}`;
     this.token = options.daprApiToken;
     this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /** The same sidecar with another default deadline (e.g. a cache that must answer fast or be skipped). */
+  withTimeout(timeoutMs: number): Sidecar {
+    return new Sidecar({ ...this.options, timeoutMs }, this.lazy);
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return { ...extra, ...(this.token && { 'dapr-api-token': this.token }) };
   }
 
+  /** Turns an unreachable or slow hop to `appId` into 503 or 504, so a caller never hangs on a dead hop. */
+  private invocationFailure(appId: string, timeoutMs: number, err: unknown, done: (outcome: string) => void): unknown {
+    if (err instanceof Problem) return err;
+    if ((err as Error).name === 'TimeoutError') {
+      done('timeout');
+      return problems.timeout(`${appId} did not answer within ${timeoutMs} ms`, err);
+    }
+    if (isConnectionFailure(err) || (err as Error).name === 'TypeError') {
+      done('unreachable');
+      return problems.unavailable(`${appId} is unavailable: the Dapr sidecar cannot be reached`, err);
+    }
+    return err;
+  }
+
   /**
    * Invokes `path` on `appId`. Upstream problem+json errors are rethrown as the same
-   * Problem; an unreachable sidecar or callee becomes 503, a slow one 504, so a caller
-   * never hangs on a dead hop.
+   * Problem with their Retry-After and WWW-Authenticate; an unreachable sidecar or callee
+   * becomes 503, a slow one 504.
    */
-  async invoke(appId: string, path: string, request: InvokeRequest = {}): Promise<InvokeResponse> {
+  invoke(appId: string, path: string, request: InvokeRequest = {}): Promise<InvokeResponse> {
     const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
-    const started = process.hrtime.bigint();
-    let outcome = 'error';
-    try {
-      const response = await fetch(`${this.base}/${path.replace(/^\//, '')}`, {
-        method,
-        headers: this.headers({
-          'dapr-app-id': appId,
-          ...(request.body !== undefined && { 'content-type': 'application/json' }),
-          ...request.headers,
-        }),
-        ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
-        signal: AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs),
-      });
-      const text = await response.text();
-      let body: unknown = text;
-      if ((response.headers.get('content-type') ?? '').includes('json') && text !== '') body = JSON.parse(text);
-      outcome = String(response.status);
-      if (response.ok) return { status: response.status, headers: response.headers, body };
-      if (isProblemBody(body)) {
-        const passOn: Record<string, string> = {};
-        for (const name of ['retry-after', 'www-authenticate']) {
-          const v = response.headers.get(name);
-          if (v) passOn[name] = v;
+    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
+    return measured(appId, 'invoke', async (done) => {
+      try {
+        const response = await fetch(`${this.base}/${path.replace(/^\//, '')}`, {
+          method,
+          headers: this.headers({
+            'dapr-app-id': appId,
+            ...(request.body !== undefined && { 'content-type': 'application/json' }),
+            ...request.headers,
+          }),
+          ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await response.text();
+        let body: unknown = text;
+        if ((response.headers.get('content-type') ?? '').includes('json') && text !== '') body = JSON.parse(text);
+        done(String(response.status));
+        if (response.ok) return { status: response.status, headers: response.headers, body };
+        if (isProblemBody(body)) {
+          const passOn: Record<string, string> = {};
+          for (const name of ['retry-after', 'www-authenticate']) {
+            const v = response.headers.get(name);
+            if (v) passOn[name] = v;
+          }
+          throw problemFromBody(body, passOn);
         }
-        throw problemFromBody(body, passOn);
+        // Anything else is the sidecar speaking (e.g. ERR_DIRECT_INVOKE when the callee's
+        // sidecar is gone), not the callee.
+        throw problems.unavailable(`${appId} is unavailable (${response.status} from the Dapr sidecar)`, body);
+      } catch (err) {
+        throw this.invocationFailure(appId, timeoutMs, err, done);
       }
-      // Anything else is the sidecar speaking (e.g. ERR_DIRECT_INVOKE when the callee's
-      // sidecar is gone), not the callee.
-      throw problems.unavailable(`${appId} is unavailable (${response.status} from the Dapr sidecar)`, body);
-    } catch (err) {
-      if (err instanceof Problem) throw err;
-      if ((err as Error).name === 'TimeoutError') {
-        outcome = 'timeout';
-        throw problems.timeout(`${appId} did not answer within ${request.timeoutMs ?? this.timeoutMs} ms`, err);
-      }
-      if (isConnectionFailure(err) || (err as Error).name === 'TypeError') {
-        outcome = 'unreachable';
-        throw problems.unavailable(`${appId} is unavailable: the Dapr sidecar cannot be reached`, err);
-      }
-      throw err;
-    } finally {
-      const labels = { target: appId, operation: 'invoke', outcome };
-      daprClientMetrics().requests.inc(labels);
-      daprClientMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-    }
+    });
   }
 
   /**
@@ -139,46 +204,33 @@ export class Sidecar {
    * cannot be reached is a 503 and a slow one a 504; the callee's own statuses are not
    * errors here.
    */
-  async invokeRaw(appId: string, path: string, request: Omit<InvokeRequest, 'body'> = {}): Promise<Response> {
+  invokeRaw(appId: string, path: string, request: Omit<InvokeRequest, 'body'> = {}): Promise<Response> {
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
-    const started = process.hrtime.bigint();
-    let outcome = 'error';
-    try {
-      const response = await fetch(`${this.base}/${path.replace(/^\//, '')}`, {
-        method: request.method ?? 'GET',
-        headers: this.headers({ 'dapr-app-id': appId, ...request.headers }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      outcome = String(response.status);
-      // daprd answers for a callee it cannot reach with its own JSON error, not problem+json.
-      if (response.status >= 500 && !(response.headers.get('content-type') ?? '').includes('problem+json')) {
-        const detail = await response.text();
-        throw problems.unavailable(`${appId} is unavailable (${response.status} from the Dapr sidecar)`, detail);
+    return measured(appId, 'invoke', async (done) => {
+      try {
+        const response = await fetch(`${this.base}/${path.replace(/^\//, '')}`, {
+          method: request.method ?? 'GET',
+          headers: this.headers({ 'dapr-app-id': appId, ...request.headers }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        done(String(response.status));
+        // daprd answers for a callee it cannot reach with its own JSON error, not problem+json.
+        if (response.status >= 500 && !(response.headers.get('content-type') ?? '').includes('problem+json')) {
+          const detail = await response.text();
+          throw problems.unavailable(`${appId} is unavailable (${response.status} from the Dapr sidecar)`, detail);
+        }
+        return response;
+      } catch (err) {
+        throw this.invocationFailure(appId, timeoutMs, err, done);
       }
-      return response;
-    } catch (err) {
-      if (err instanceof Problem) throw err;
-      if ((err as Error).name === 'TimeoutError') {
-        outcome = 'timeout';
-        throw problems.timeout(`${appId} did not answer within ${timeoutMs} ms`, err);
-      }
-      if (isConnectionFailure(err) || (err as Error).name === 'TypeError') {
-        outcome = 'unreachable';
-        throw problems.unavailable(`${appId} is unavailable: the Dapr sidecar cannot be reached`, err);
-      }
-      throw err;
-    } finally {
-      const labels = { target: appId, operation: 'invoke', outcome };
-      daprClientMetrics().requests.inc(labels);
-      daprClientMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-    }
+    });
   }
 
   /**
    * Publishes through the sidecar's HTTP API. `traceparent` continues the trace that
    * produced the event, even when an outbox relay publishes it later.
    */
-  async publish(
+  publish(
     pubsub: string,
     topic: string,
     data: unknown,
@@ -187,9 +239,7 @@ export class Sidecar {
     const query = new URLSearchParams(
       Object.entries(options.metadata ?? {}).map(([k, v]): [string, string] => [`metadata.${k}`, v]),
     ).toString();
-    const started = process.hrtime.bigint();
-    let outcome = 'error';
-    try {
+    return measured(pubsub, 'publish', async (done) => {
       const response = await fetch(
         `${this.base}/v1.0/publish/${pubsub}/${encodeURIComponent(topic)}${query ? `?${query}` : ''}`,
         {
@@ -203,16 +253,48 @@ export class Sidecar {
           signal: AbortSignal.timeout(this.timeoutMs),
         },
       );
-      outcome = String(response.status);
+      done(String(response.status));
       if (!response.ok) throw await sidecarError(`publish to ${topic}`, response);
-    } finally {
-      const labels = { target: pubsub, operation: 'publish', outcome };
-      daprClientMetrics().requests.inc(labels);
-      daprClientMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-    }
+    });
   }
 
-  /** Reads a state entry with its ETag (the SDK's get drops the ETag). */
+  /**
+   * Publishes many events in one call (Dapr's bulk publish API). Resolves with the ids of
+   * the entries the broker did not take, so the caller can retry just those; a request
+   * the sidecar refuses (unknown component, topic out of scope) throws.
+   */
+  publishBulk(pubsub: string, topic: string, entries: BulkPublishEntry[]): Promise<{ failedEntryIds: string[] }> {
+    return measured(pubsub, 'publish_bulk', async (done) => {
+      const response = await fetch(`${this.base}/v1.0-alpha1/publish/bulk/${pubsub}/${encodeURIComponent(topic)}`, {
+        method: 'POST',
+        headers: this.headers({ 'content-type': 'application/json' }),
+        body: JSON.stringify(
+          entries.map((e) => ({
+            entryId: e.entryId,
+            event: e.event,
+            contentType: 'application/json',
+            ...(e.metadata && { metadata: e.metadata }),
+          })),
+        ),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      done(String(response.status));
+      if (response.ok) return { failedEntryIds: [] };
+      // Some entries failed: daprd answers 500 with the ones that did.
+      const text = await response.text();
+      const failed = (() => {
+        try {
+          return (JSON.parse(text) as { failedEntries?: Array<{ entryId: string }> }).failedEntries;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (response.status === 500 && failed && failed.length > 0) return { failedEntryIds: failed.map((f) => f.entryId) };
+      throw new SidecarError(`bulk publish to ${topic} failed: ${response.status} ${text}`, response.status, undefined);
+    });
+  }
+
+  /** Reads a state entry with its ETag. */
   async getState<T>(store: string, key: string): Promise<{ value: T | undefined; etag: string | undefined }> {
     const response = await this.stateCall(`${store}/${encodeURIComponent(key)}`, { method: 'GET' });
     if (response.status === 204) return { value: undefined, etag: undefined };
@@ -244,40 +326,74 @@ export class Sidecar {
     await this.stateCall(`${store}/${encodeURIComponent(key)}`, { method: 'DELETE' });
   }
 
-  private async stateCall(path: string, init: RequestInit, expectedFailures: number[] = []): Promise<Response> {
-    const started = process.hrtime.bigint();
-    let outcome = 'error';
-    try {
-      const response = await fetch(`${this.base}/v1.0/state/${path}`, {
-        ...init,
-        headers: this.headers({ 'content-type': 'application/json' }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      outcome = String(response.status);
-      if (!response.ok && !expectedFailures.includes(response.status)) {
-        throw await sidecarError(`state ${init.method} ${path}`, response);
+  private stateCall(path: string, init: RequestInit, expectedFailures: number[] = []): Promise<Response> {
+    const target = path.split('/')[0] ?? 'state';
+    return measured(target, `state_${(init.method ?? 'GET').toLowerCase()}`, async (done) => {
+      try {
+        const response = await fetch(`${this.base}/v1.0/state/${path}`, {
+          ...init,
+          headers: this.headers({ 'content-type': 'application/json' }),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        done(String(response.status));
+        if (!response.ok && !expectedFailures.includes(response.status)) {
+          throw await sidecarError(`state ${init.method} ${path}`, response);
+        }
+        return response;
+      } catch (err) {
+        if (isConnectionFailure(err)) throw problems.unavailable('the Dapr sidecar cannot be reached', err);
+        throw err;
       }
-      return response;
-    } catch (err) {
-      if (isConnectionFailure(err)) throw problems.unavailable('the Dapr sidecar cannot be reached', err);
-      throw err;
-    } finally {
-      const labels = {
-        target: path.split('/')[0] ?? 'state',
-        operation: `state_${(init.method ?? 'GET').toLowerCase()}`,
-        outcome,
-      };
-      daprClientMetrics().requests.inc(labels);
-      daprClientMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-    }
+    });
+  }
+
+  /** Calls an output binding (e.g. `smtp`); resolves with its answer, parsed when JSON, undefined when empty. */
+  async invokeBinding(name: string, request: BindingRequest): Promise<unknown> {
+    const { body, contentType } = await this.bindingCall(name, request);
+    if (body.length === 0) return undefined;
+    const text = body.toString('utf8');
+    return contentType.includes('json') ? JSON.parse(text) : text;
   }
 
   /**
-   * The Dapr SDK client, for building blocks used rarely (secrets at start-up). Loaded on
-   * first use: the SDK costs ~50 MB of memory in every process that imports it.
+   * Calls an output binding and resolves with its answer as bytes, for bindings that
+   * answer with file contents (e.g. localstorage `get`), which a text decode would corrupt.
    */
-  client(): Promise<DaprClient> {
-    this.sdk ??= import('@dapr/dapr').then(
+  async invokeBindingForBytes(name: string, request: BindingRequest): Promise<Buffer> {
+    return (await this.bindingCall(name, request)).body;
+  }
+
+  private bindingCall(name: string, request: BindingRequest): Promise<{ body: Buffer; contentType: string }> {
+    return measured(name, `binding_${request.operation}`, async (done) => {
+      let response: Response;
+      try {
+        response = await fetch(`${this.base}/v1.0/bindings/${encodeURIComponent(name)}`, {
+          method: 'POST',
+          headers: this.headers({ 'content-type': 'application/json' }),
+          body: JSON.stringify(request),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (err) {
+        const outcome = (err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable';
+        done(outcome);
+        throw new BindingError(`binding ${name}: the Dapr sidecar did not answer (${outcome})`, undefined, { cause: err });
+      }
+      const body = Buffer.from(await response.arrayBuffer());
+      done(String(response.status));
+      if (!response.ok) {
+        throw new BindingError(`binding ${name} failed: ${response.status} ${body.toString('utf8')}`, response.status);
+      }
+      return { body, contentType: response.headers.get('content-type') ?? '' };
+    });
+  }
+
+  /**
+   * The Dapr SDK client, for the building blocks it serves as well as a hand-written
+   * call would (secrets). Loaded on first use: importing it costs every process tens of
+   * MiB (see the kit's README), so a service that reads no secret never pays.
+   */
+  private client(): Promise<DaprClient> {
+    this.lazy.sdk ??= import('@dapr/dapr').then(
       ({ CommunicationProtocolEnum, DaprClient }) =>
         new DaprClient({
           daprHost: '127.0.0.1',
@@ -286,13 +402,48 @@ export class Sidecar {
           ...(this.token && { daprApiToken: this.token }),
         }),
     );
-    return this.sdk;
+    return this.lazy.sdk;
   }
 
   /** One secret's keys from a Dapr secret store. */
-  async secret(store: string, name: string): Promise<Record<string, string>> {
-    const client = await this.client();
-    return (await client.secret.get(store, name)) as Record<string, string>;
+  secret(store: string, name: string): Promise<Record<string, string>> {
+    return measured(store, 'secret_get', async (done) => {
+      const client = await this.client();
+      const secret = (await client.secret.get(store, name)) as Record<string, string>;
+      done('200');
+      return secret;
+    });
+  }
+
+  private configuration(): SidecarConfiguration {
+    const daprGrpcPort = this.options.daprGrpcPort;
+    if (daprGrpcPort === undefined) throw new Error("configuration needs the sidecar's gRPC port (daprGrpcPort)");
+    this.lazy.configuration ??= new SidecarConfiguration({ daprGrpcPort, daprApiToken: this.token });
+    return this.lazy.configuration;
+  }
+
+  /** Current values of `keys` in a configuration store (value as stored, e.g. `on||3` for Redis). */
+  getConfiguration(store: string, keys: string[]): Promise<Record<string, string>> {
+    return measured(store, 'configuration_get', async (done) => {
+      const items = await this.configuration().get(store, keys, this.timeoutMs);
+      done('OK');
+      return items;
+    });
+  }
+
+  /**
+   * Follows changes of `keys` in a configuration store. The subscription reports its own
+   * end (sidecar restarted, store down) through `onEnd`; subscribing again is the caller's
+   * policy.
+   */
+  subscribeConfiguration(store: string, keys: string[], handlers: ConfigurationHandlers): ConfigurationSubscription {
+    return this.configuration().subscribe(store, keys, handlers);
+  }
+
+  /** Releases the gRPC channel of configuration calls, for shutdown. */
+  close(): void {
+    this.lazy.configuration?.close();
+    this.lazy.configuration = undefined;
   }
 
   /**

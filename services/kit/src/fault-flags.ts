@@ -11,25 +11,12 @@
  * the flag off and is logged, so a typo cannot break a service. Without a store, or
  * while the sidecar is away, flags keep their last values: they never gate serving.
  */
-import { createRequire } from 'node:module';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import type { GetConfigurationResponse, SubscribeConfigurationResponse } from '@dapr/dapr/proto/dapr/proto/runtime/v1/dapr_pb.js';
-import * as grpc from '@grpc/grpc-js';
 import client from 'prom-client';
+import type { Sidecar } from './dapr.ts';
 import type { Logger } from './logging.ts';
 import { registry } from './metrics.ts';
+import type { ConfigurationSubscription } from './sidecar-configuration.ts';
 import type { ServiceName } from './topology.ts';
-
-type DaprPb = typeof import('@dapr/dapr/proto/dapr/proto/runtime/v1/dapr_pb.js');
-/**
- * The Dapr runtime API's generated messages (protobuf-es), not the SDK's clients; loaded
- * only by the services that follow flags.
- */
-let loaded: DaprPb | undefined;
-function daprPb(): DaprPb {
-  loaded ??= createRequire(import.meta.url)('@dapr/dapr/proto/dapr/proto/runtime/v1/dapr_pb.js') as DaprPb;
-  return loaded;
-}
 
 /** Dapr component that holds the flags. */
 export const FLAG_STORE = 'configstore';
@@ -212,50 +199,42 @@ export class FaultFlags {
   }
 }
 
-const DAPR_SERVICE = '/dapr.proto.runtime.v1.Dapr';
-
 /**
- * Dapr's configuration API over the sidecar's gRPC port: a subscription stream (opened
- * first, so no change between the read and the stream is missed), then one read of the
- * current values. A stream that ends (sidecar restarted, store down) is reopened with
+ * The flags through the sidecar's configuration API: a subscription (opened first, so no
+ * change between the read and the stream is missed), then one read of the current
+ * values. A subscription that ends (sidecar restarted, store down) is opened again with
  * backoff, and the read repeated, so changes made meanwhile are not lost.
  */
 export class SidecarFlagSource implements FlagSource {
-  private readonly client: grpc.Client;
-  private stream: grpc.ClientReadableStream<SubscribeConfigurationResponse> | undefined;
+  private subscription: ConfigurationSubscription | undefined;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   /** Logged once when following stops and once when it resumes, not on every retry. */
   private paused = false;
 
-  constructor(private readonly options: { daprGrpcPort: number; daprApiToken?: string | undefined; logger: Logger }) {
-    this.client = new grpc.Client(`127.0.0.1:${options.daprGrpcPort}`, grpc.credentials.createInsecure());
-  }
+  constructor(
+    private readonly options: { sidecar: Pick<Sidecar, 'getConfiguration' | 'subscribeConfiguration'>; logger: Logger },
+  ) {}
 
   follow(keys: FaultFlag[], onChange: (key: string, raw: string) => void): Promise<void> {
-    const pb = daprPb();
+    const { sidecar, logger } = this.options;
     let backoffMs = 500;
     let firstRound: ((ok: boolean) => void) | undefined;
     const first = new Promise<boolean>((resolve) => {
       firstRound = resolve;
     });
+    const changed = (items: Record<string, string>) => {
+      for (const [key, value] of Object.entries(items)) onChange(key, value);
+    };
     const round = () => {
       if (this.closed) return;
-      const request = create(pb.SubscribeConfigurationRequestSchema, { storeName: FLAG_STORE, keys });
-      const stream = this.client.makeServerStreamRequest(
-        `${DAPR_SERVICE}/SubscribeConfiguration`,
-        (m: typeof request) => Buffer.from(toBinary(pb.SubscribeConfigurationRequestSchema, m)),
-        (b: Buffer) => fromBinary(pb.SubscribeConfigurationResponseSchema, b),
-        request,
-        this.metadata(),
-      );
-      this.stream = stream;
-      // Only the current stream may schedule the next round: 'error' and 'end' both come.
+      let current = true;
       const again = (why: string) => {
-        if (this.closed || this.stream !== stream) return;
-        this.stream = undefined;
-        stream.cancel();
-        if (!this.paused) this.options.logger.warn('fault flags: not following changes for now', { err: why });
+        if (this.closed || !current) return;
+        current = false;
+        this.subscription?.cancel();
+        this.subscription = undefined;
+        if (!this.paused) logger.warn('fault flags: not following changes for now', { err: why });
         this.paused = true;
         firstRound?.(false);
         firstRound = undefined;
@@ -263,62 +242,33 @@ export class SidecarFlagSource implements FlagSource {
         this.retry.unref();
         backoffMs = Math.min(backoffMs * 2, 15_000);
       };
-      let subscribed = false;
-      stream.on('data', (response: SubscribeConfigurationResponse) => {
-        for (const [key, item] of Object.entries(response.items)) onChange(key, item.value);
-        if (subscribed) return;
-        // The first message carries the subscription id: from here on no change is missed.
-        subscribed = true;
-        this.read(keys).then(
-          (items) => {
-            for (const [key, value] of items) onChange(key, value);
-            backoffMs = 500;
-            if (this.paused) this.options.logger.info('fault flags: following changes again');
-            this.paused = false;
-            firstRound?.(true);
-            firstRound = undefined;
-          },
-          (err: Error) => again(err.message),
-        );
+      this.subscription = sidecar.subscribeConfiguration(FLAG_STORE, keys, {
+        onItems: changed,
+        onSubscribed: () => {
+          sidecar.getConfiguration(FLAG_STORE, keys).then(
+            (items) => {
+              changed(items);
+              backoffMs = 500;
+              if (this.paused) logger.info('fault flags: following changes again');
+              this.paused = false;
+              firstRound?.(true);
+              firstRound = undefined;
+            },
+            (err: Error) => again(err.message),
+          );
+        },
+        onEnd: again,
       });
-      stream.on('error', (err: grpc.ServiceError) => again(err.details || err.message));
-      stream.on('end', () => again('subscription ended'));
     };
     round();
     // Start-up does not wait for a store that is down: flags stay off until it answers.
     return first.then(() => undefined);
   }
 
-  private read(keys: FaultFlag[]): Promise<Array<[string, string]>> {
-    const pb = daprPb();
-    const request = create(pb.GetConfigurationRequestSchema, { storeName: FLAG_STORE, keys });
-    return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(
-        `${DAPR_SERVICE}/GetConfiguration`,
-        (m: typeof request) => Buffer.from(toBinary(pb.GetConfigurationRequestSchema, m)),
-        (b: Buffer): GetConfigurationResponse => fromBinary(pb.GetConfigurationResponseSchema, b),
-        request,
-        this.metadata(),
-        { deadline: Date.now() + 5000 },
-        (err, response) => {
-          if (err || !response) reject(err ?? new Error('no configuration'));
-          else resolve(Object.entries(response.items).map(([key, item]) => [key, item.value]));
-        },
-      );
-    });
-  }
-
-  private metadata(): grpc.Metadata {
-    const metadata = new grpc.Metadata();
-    if (this.options.daprApiToken) metadata.set('dapr-api-token', this.options.daprApiToken);
-    return metadata;
-  }
-
   close(): void {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
-    this.stream?.cancel();
-    this.client.close();
+    this.subscription?.cancel();
   }
 }
 
@@ -327,17 +277,22 @@ export class SidecarFlagSource implements FlagSource {
  * the current values, so a service started with a flag set misbehaves from its first
  * request, and one whose store is down starts anyway.
  */
-export async function followFaultFlags(options: {
-  service: ServiceName;
-  daprGrpcPort: number;
-  daprApiToken?: string | undefined;
-  logger: Logger;
-  source?: FlagSource;
-  waitMs?: number;
-}): Promise<{ flags: FaultFlags; stop: () => void }> {
+export async function followFaultFlags(
+  options: {
+    service: ServiceName;
+    logger: Logger;
+    waitMs?: number;
+  } & (
+    | {
+        /** A facade given the sidecar's gRPC port, over which Dapr streams configuration. */
+        sidecar: Pick<Sidecar, 'getConfiguration' | 'subscribeConfiguration'>;
+      }
+    | { source: FlagSource }
+  ),
+): Promise<{ flags: FaultFlags; stop: () => void }> {
   const keys = flagsOf(options.service);
   const flags = new FaultFlags(keys, options.logger);
-  const source = options.source ?? new SidecarFlagSource(options);
+  const source = 'source' in options ? options.source : new SidecarFlagSource(options);
   const following = source.follow(keys, (key, raw) => flags.apply(key, raw));
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([following, new Promise((resolve) => (timer = setTimeout(resolve, options.waitMs ?? 3000)))]);

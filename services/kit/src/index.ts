@@ -1,6 +1,5 @@
 export * from './access-tokens.ts';
 export * from './app.ts';
-export * from './bindings.ts';
 export * from './body.ts';
 export * from './config.ts';
 export * from './dapr.ts';

@@ -73,7 +73,6 @@ describe('fault flags', () => {
     let closed = false;
     const { flags, stop } = await followFaultFlags({
       service: 'links',
-      daprGrpcPort: 1,
       logger,
       source: {
         async follow(keys, onChange) {
@@ -97,7 +96,6 @@ describe('fault flags', () => {
     const started = performance.now();
     const { flags } = await followFaultFlags({
       service: 'catalog',
-      daprGrpcPort: 1,
       logger,
       waitMs: 50,
       source: { follow: () => new Promise(() => {}), close: () => {} },

@@ -27,18 +27,17 @@ export async function startLinks(config: LinksConfig, options: { handleSignals?:
   initMetrics('links');
   const pool = await openDatabase(config.DATABASE_URL, migrations, logger, config.DB_POOL_MAX);
 
-  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
-  // Redirects give the state store a short leash: a slow store costs a PostgreSQL read, not a slow redirect.
-  const cacheSidecar = new Sidecar({
+  const sidecar = new Sidecar({
     daprHttpPort: config.DAPR_HTTP_PORT,
+    daprGrpcPort: config.DAPR_GRPC_PORT,
     daprApiToken: config.DAPR_API_TOKEN,
-    timeoutMs: config.CACHE_TIMEOUT_MS,
   });
+  // Redirects give the state store a short leash: a slow store costs a PostgreSQL read, not a slow redirect.
+  const cacheSidecar = sidecar.withTimeout(config.CACHE_TIMEOUT_MS);
   const repo = new LinksRepo(pool);
   const faults = await followFaultFlags({
     service: 'links',
-    daprGrpcPort: config.DAPR_GRPC_PORT,
-    daprApiToken: config.DAPR_API_TOKEN,
+    sidecar,
     logger,
   });
   const cache = linkCache({

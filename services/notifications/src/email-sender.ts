@@ -8,8 +8,7 @@
  * the SMTP server accepted the message and before the commit: SMTP has no idempotency,
  * so delivery is at least once.
  */
-import type { Logger } from '@meshmart/kit';
-import type { OutputBindings } from '@meshmart/kit/bindings';
+import type { Logger, Sidecar } from '@meshmart/kit';
 import { context, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type pg from 'pg';
@@ -17,7 +16,7 @@ import { emailFailures, notificationsSent } from './metrics.ts';
 
 export interface EmailSenderOptions {
   pool: pg.Pool;
-  bindings: Pick<OutputBindings, 'invoke'>;
+  bindings: Pick<Sidecar, 'invokeBinding'>;
   /** Dapr component name of the SMTP output binding. */
   bindingName: string;
   logger: Logger;
@@ -131,7 +130,7 @@ export class EmailSender {
         return 'none';
       }
       try {
-        await bindings.invoke(bindingName, {
+        await bindings.invokeBinding(bindingName, {
           operation: 'create',
           data: email.html,
           metadata: { emailTo: email.email_to, subject: email.subject },

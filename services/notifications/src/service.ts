@@ -1,6 +1,7 @@
 /** Wires notifications together: config, database, sidecar, subscriptions, REST and the e-mail sender. */
 import {
   accessTokenVerifierFromConfig,
+  BindingError,
   createApp,
   createLogger,
   finishApp,
@@ -13,7 +14,6 @@ import {
   serveService,
   sidecarReadiness,
 } from '@meshmart/kit';
-import { BindingError, OutputBindings } from '@meshmart/kit/bindings';
 import type { NotificationsConfig } from './config.ts';
 import { EmailSender } from './email-sender.ts';
 import { migrations } from './migrations.ts';
@@ -30,29 +30,24 @@ export async function startNotifications(
   const pool = await openDatabase(config.DATABASE_URL, migrations, logger);
 
   const daprApiToken = config.DAPR_API_TOKEN;
-  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken });
-  const bindings = new OutputBindings({
-    daprHttpPort: config.DAPR_HTTP_PORT,
-    daprApiToken,
-    timeoutMs: config.EMAIL_SEND_TIMEOUT_MS,
-  });
+  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprGrpcPort: config.DAPR_GRPC_PORT, daprApiToken });
+  const smtp = sidecar.withTimeout(config.EMAIL_SEND_TIMEOUT_MS);
   // users' JWKS through our own sidecar: the notifications → users edge of the topology.
   const verifier = accessTokenVerifierFromConfig(config);
   const store = new NotificationStore(pool);
   const faults = await followFaultFlags({
     service: 'notifications',
-    daprGrpcPort: config.DAPR_GRPC_PORT,
-    daprApiToken,
+    sidecar,
     logger,
   });
   const sender = new EmailSender({
     pool,
     bindings: {
       // The flag fails the send where the relay would, so the retry loop and its metrics react as they would to SMTP.
-      invoke: (name, request) =>
+      invokeBinding: (name, request) =>
         faults.flags.isOn('notifications.smtp-failure')
           ? Promise.reject(new BindingError(`binding ${name} failed: notifications.smtp-failure is set`))
-          : bindings.invoke(name, request),
+          : smtp.invokeBinding(name, request),
     },
     bindingName: config.SMTP_BINDING,
     logger,

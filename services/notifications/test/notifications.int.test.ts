@@ -5,8 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createLogger, createPool, type EventEnvelope, type EventTopic, type RunningServer, routeFor } from '@meshmart/kit';
-import { OutputBindings } from '@meshmart/kit/bindings';
+import {
+  createLogger,
+  createPool,
+  type EventEnvelope,
+  type EventTopic,
+  type RunningServer,
+  routeFor,
+  Sidecar,
+} from '@meshmart/kit';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import type pg from 'pg';
 import { loadNotificationsConfig } from '../src/config.ts';
@@ -197,7 +204,7 @@ describe('notifications on the real PostgreSQL', () => {
     await deliver(event);
     const sender = new EmailSender({
       pool,
-      bindings: new OutputBindings({ daprHttpPort: 9 }),
+      bindings: new Sidecar({ daprHttpPort: 9 }),
       bindingName: 'smtp',
       logger: createLogger('notifications-test', 'error'),
       maxAttempts: 3,

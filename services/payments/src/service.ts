@@ -25,12 +25,15 @@ export async function startPayments(config: PaymentsConfig, options: { handleSig
   initMetrics('payments');
   const pool = await openDatabase(config.DATABASE_URL, migrations, logger);
 
-  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
+  const sidecar = new Sidecar({
+    daprHttpPort: config.DAPR_HTTP_PORT,
+    daprGrpcPort: config.DAPR_GRPC_PORT,
+    daprApiToken: config.DAPR_API_TOKEN,
+  });
   const keys = new IdempotencyKeys(pool, { leaseMs: config.IDEMPOTENCY_LEASE_MS, waitMs: config.IDEMPOTENCY_WAIT_MS });
   const faults = await followFaultFlags({
     service: 'payments',
-    daprGrpcPort: config.DAPR_GRPC_PORT,
-    daprApiToken: config.DAPR_API_TOKEN,
+    sidecar,
     logger,
   });
   const payments = new Payments(pool, keys, new Processor(config.SLOW_CARD_DELAY_MS, faults.flags));

@@ -4,7 +4,7 @@
  * always sent base64-encoded; `get` answers with the raw file bytes.
  */
 import { status } from '@grpc/grpc-js';
-import { BindingError, GrpcError, type OutputBindings } from '@meshmart/kit';
+import { BindingError, GrpcError, type Sidecar } from '@meshmart/kit';
 import type { Format } from './options.ts';
 
 export const blobName = (id: string, format: Format): string => `qr/${id}.${format}`;
@@ -16,13 +16,13 @@ function unavailable(err: unknown, what: string): unknown {
 
 export class ImageStore {
   constructor(
-    private readonly bindings: OutputBindings,
+    private readonly bindings: Pick<Sidecar, 'invokeBinding' | 'invokeBindingForBytes'>,
     private readonly binding: string,
   ) {}
 
   async save(name: string, image: Buffer): Promise<void> {
     try {
-      await this.bindings.invoke(this.binding, {
+      await this.bindings.invokeBinding(this.binding, {
         operation: 'create',
         data: image.toString('base64'),
         metadata: { fileName: name },
@@ -34,7 +34,7 @@ export class ImageStore {
 
   async load(name: string): Promise<Buffer> {
     try {
-      return await this.bindings.invokeForBytes(this.binding, { operation: 'get', metadata: { fileName: name } });
+      return await this.bindings.invokeBindingForBytes(this.binding, { operation: 'get', metadata: { fileName: name } });
     } catch (err) {
       throw unavailable(err, 'read the image');
     }
@@ -42,6 +42,6 @@ export class ImageStore {
 
   /** Best effort: an orphaned file wastes space but is never served. */
   async remove(name: string): Promise<void> {
-    await this.bindings.invoke(this.binding, { operation: 'delete', metadata: { fileName: name } }).catch(() => {});
+    await this.bindings.invokeBinding(this.binding, { operation: 'delete', metadata: { fileName: name } }).catch(() => {});
   }
 }

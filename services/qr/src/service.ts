@@ -5,7 +5,6 @@ import {
   createLogger,
   finishApp,
   initMetrics,
-  OutputBindings,
   openDatabase,
   type RunningServer,
   Sidecar,
@@ -29,12 +28,8 @@ export async function startQr(config: QrConfig, options: { handleSignals?: boole
 
   const daprApiToken = config.DAPR_API_TOKEN;
   const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken });
-  const cacheSidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken, timeoutMs: config.QR_CACHE_TIMEOUT_MS });
-  const bindings = new OutputBindings({
-    daprHttpPort: config.DAPR_HTTP_PORT,
-    daprApiToken,
-    timeoutMs: config.QR_BLOB_TIMEOUT_MS,
-  });
+  const cacheSidecar = sidecar.withTimeout(config.QR_CACHE_TIMEOUT_MS);
+  const blobSidecar = sidecar.withTimeout(config.QR_BLOB_TIMEOUT_MS);
   const cache = new QrCache({
     sidecar: cacheSidecar,
     store: config.STATE_STORE,
@@ -42,7 +37,7 @@ export async function startQr(config: QrConfig, options: { handleSignals?: boole
     maxImageBytes: config.QR_CACHE_MAX_IMAGE_BYTES,
     logger,
   });
-  const codes = new QrCodes(pool, new QrRepo(pool), new ImageStore(bindings, config.BLOB_BINDING), cache);
+  const codes = new QrCodes(pool, new QrRepo(pool), new ImageStore(blobSidecar, config.BLOB_BINDING), cache);
 
   const admin = createApp({
     service: 'qr',
