@@ -15,7 +15,6 @@ import type pg from 'pg';
 import type { z } from 'zod';
 import { type AccessTokenSettings, type AccessTokenVerifier, accessTokenVerifierFromConfig } from './access-tokens.ts';
 import { type AppOptions, createApp, finishApp, type ReadinessCheck } from './app.ts';
-import { OutputBindings } from './bindings.ts';
 import { type BaseConfig, loadConfig } from './config.ts';
 import { Sidecar } from './dapr.ts';
 import { type Migration, openDatabase } from './db.ts';
@@ -44,10 +43,8 @@ export interface ServiceContext<C extends BaseConfig> {
   faults: FaultFlags;
   /** Verifies users' access tokens (JWKS through the sidecar) unless the start options gave one. */
   accessTokens(): AccessTokenVerifier;
-  /** A further sidecar client with a deadline of its own (fail-open caches, counters). */
+  /** The same sidecar with a deadline of its own (fail-open caches, counters, output bindings). */
   sidecarWith(timeoutMs: number): Sidecar;
-  /** The sidecar's output bindings API with its own deadline. */
-  bindings(timeoutMs: number): OutputBindings;
   /** A gRPC client of another app, through this service's sidecar. */
   grpcClient<T>(Ctor: GrpcClientCtor<T>, appId: string): T;
 }
@@ -139,13 +136,18 @@ export function defineService<S extends z.ZodObject, H = object>(definition: Ser
     let poolEnds = false;
     try {
       const daprApiToken = config.DAPR_API_TOKEN;
-      const sidecarWith = (timeoutMs?: number) =>
-        new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken, ...(timeoutMs !== undefined && { timeoutMs }) });
-      const sidecar = sidecarWith(definition.sidecarTimeoutMs?.(config));
+      const sidecarTimeoutMs = definition.sidecarTimeoutMs?.(config);
+      const sidecar = new Sidecar({
+        daprHttpPort: config.DAPR_HTTP_PORT,
+        daprGrpcPort: config.DAPR_GRPC_PORT,
+        daprApiToken,
+        ...(sidecarTimeoutMs !== undefined && { timeoutMs: sidecarTimeoutMs }),
+      });
       const faults = definition.faultFlags
-        ? await followFaultFlags({ service: name as ServiceName, daprGrpcPort: config.DAPR_GRPC_PORT, daprApiToken, logger })
+        ? await followFaultFlags({ service: name as ServiceName, sidecar, logger })
         : undefined;
       if (faults) steps.push(() => faults.stop());
+      steps.push(() => sidecar.close());
       const grpcTarget: SidecarTarget = { daprGrpcPort: config.DAPR_GRPC_PORT, daprApiToken };
       let verifier = options.accessTokens;
 
@@ -164,8 +166,7 @@ export function defineService<S extends z.ZodObject, H = object>(definition: Ser
           verifier ??= accessTokenVerifierFromConfig(config as C & AccessTokenSettings);
           return verifier;
         },
-        sidecarWith,
-        bindings: (timeoutMs) => new OutputBindings({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken, timeoutMs }),
+        sidecarWith: (timeoutMs) => sidecar.withTimeout(timeoutMs),
         grpcClient: (Ctor, appId) => sidecarGrpcClient(Ctor, appId, grpcTarget),
       });
       steps.push(...(parts.shutdown ?? []));
