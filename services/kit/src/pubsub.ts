@@ -9,17 +9,13 @@
  * (analytics) consumes that topic and counts each dead letter once.
  */
 import type Router from '@koa/router';
+import { deadLetterTopic } from './deployment/plan.ts';
 import { type EventEnvelope, readEnvelope } from './events.ts';
 import type { Logger } from './logging.ts';
 import { eventMetrics } from './metrics.ts';
 import { type Topic, topics } from './topology.ts';
 
-/**
- * One dead-letter topic per pub/sub component rather than one per topic: the original
- * topic travels inside the dead-lettered CloudEvent, and RabbitMQ discards what reaches
- * an exchange with no queue bound, so each dead-letter topic needs a live subscriber.
- */
-export const deadLetterTopic = 'deadletters';
+export { deadLetterTopic };
 
 const deadLetterReasons = ['malformed', 'undeliverable'] as const;
 export type DeadLetterReason = (typeof deadLetterReasons)[number];

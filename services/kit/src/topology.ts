@@ -339,6 +339,6 @@ export function requiredComponents(spec: ServiceSpec): ComponentName[] {
   return spec.components.filter((c) => !spec.degradesWithout?.includes(c));
 }
 
-export function appsUsing(component: ComponentName): ServiceName[] {
-  return services.filter((s) => s.components.includes(component)).map((s) => s.name);
+export function appsUsing(component: ComponentName, topology: readonly ServiceSpec[] = services): ServiceName[] {
+  return topology.filter((s) => s.components.includes(component)).map((s) => s.name);
 }

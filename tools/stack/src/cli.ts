@@ -9,10 +9,15 @@
  *   status             what is running
  *   reset              down, then wipes .data/
  *   write-dapr-files   regenerates dapr/ and dapr.yaml from the topology
+ *   plan-diff [--all]  local vs cluster deployment plan: component metadata (--all: also
+ *                      env, sidecars, resiliency), each difference with its target reason;
+ *                      exits 1 on a difference without one
  *   flag list | set <key> <value> | clear [key…]   fault flags (services/kit/src/fault-flags.ts)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { deploymentPlan } from '@meshmart/kit/deployment/plan';
+import { planDiff, renderPlanDiff, unexplainedDifferences } from '@meshmart/kit/deployment/plan-diff';
 import { services as topology } from '@meshmart/kit/topology';
 import { prepareApps } from './app-launch.ts';
 import { bold, dim, green, red } from './console.ts';
@@ -185,6 +190,16 @@ async function flag([action = 'list', ...args]: string[]): Promise<void> {
   process.stdout.write(`${flagTable(await listFlags())}\n`);
 }
 
+async function planDiffCommand(args: string[]): Promise<void> {
+  const rows = planDiff(deploymentPlan('local'), deploymentPlan('cluster'));
+  process.stdout.write(renderPlanDiff(rows, { onlyComponents: !args.includes('--all') }));
+  const drift = unexplainedDifferences(rows);
+  if (drift.length > 0) {
+    process.stderr.write(red(`${drift.length} difference(s) without a target reason\n`));
+    process.exitCode = 1;
+  }
+}
+
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   up,
   infra,
@@ -193,6 +208,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   status,
   reset,
   'write-dapr-files': writeStaticDaprFiles,
+  'plan-diff': planDiffCommand,
   flag,
 };
 

@@ -1,14 +1,19 @@
 /**
- * Dapr components and Configuration for the local stack, generated from the topology so
- * scopes always match `ServiceSpec.components`. The stack runner writes them under
+ * Dapr components, Resiliency and Configuration for the local stack: the local deployment
+ * plan (services/kit/src/deployment/) printed as Dapr documents. The stack runner writes them under
  * .data/ with absolute paths each run; `stack write-dapr-files` writes the same documents
  * with repo-relative paths to dapr/ for people who run `dapr run -f .` instead.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { appsUsing, type ComponentName, componentNames } from '@meshmart/kit/topology';
+import { type ComponentPlan, componentPlan, redisDatabases } from '@meshmart/kit/deployment/components';
+import { type DeploymentPlan, deploymentPlan } from '@meshmart/kit/deployment/plan';
+import { resiliencyPolicies } from '@meshmart/kit/deployment/resiliency';
+import { daprConfigName } from '@meshmart/kit/deployment/sidecar';
+import type { ComponentName } from '@meshmart/kit/topology';
 import { stringify } from 'yaml';
 import { localCredentials } from './credentials.ts';
+import { localPlan } from './local-plan.ts';
 import { paths, repoRoot } from './paths.ts';
 import { infraPorts } from './ports.ts';
 
@@ -37,16 +42,11 @@ export function daprFileLocations(kind: 'run' | 'static'): DaprFileLocations {
   };
 }
 
-interface MetadataItem {
-  name: string;
-  value: string;
-}
-
 export interface DaprComponent {
   apiVersion: 'dapr.io/v1alpha1';
   kind: 'Component';
   metadata: { name: ComponentName };
-  spec: { type: string; version: 'v1'; metadata: MetadataItem[] };
+  spec: { type: string; version: 'v1'; metadata: Array<{ name: string; value: string }> };
   scopes: string[];
 }
 
@@ -64,94 +64,48 @@ export interface DaprConfiguration {
   spec: Record<string, unknown>;
 }
 
-const DAPR_CONFIGURATION_NAME = 'meshmart';
-
 /** The Redis database of the `configstore` component (fault flags). */
-export const FLAG_REDIS_DB = 1;
+export const FLAG_REDIS_DB = redisDatabases.configstore;
 
 const loopback = '127.0.0.1';
-const redisHost = `${loopback}:${infraPorts.redis}`;
 
-function meta(values: Record<string, string>): MetadataItem[] {
-  return Object.entries(values).map(([name, value]) => ({ name, value }));
+function localPlanAt(at: DaprFileLocations): DeploymentPlan {
+  return deploymentPlan('local', { localFiles: at });
 }
 
-const componentSpecs: Record<ComponentName, (at: DaprFileLocations) => DaprComponent['spec']> = {
-  statestore: () => ({ type: 'state.redis', version: 'v1', metadata: meta({ redisHost, redisPassword: '' }) }),
-  pubsub: () => {
-    const { user, password } = localCredentials.rabbitmq;
-    return {
-      type: 'pubsub.rabbitmq',
-      version: 'v1',
-      metadata: meta({
-        connectionString: `amqp://${user}:${password}@${loopback}:${infraPorts.rabbitmq}`,
-        durable: 'true',
-        deletedWhenUnused: 'false',
-        // Persistent messages with publisher confirms: the outbox only marks an event sent
-        // once the broker has it.
-        deliveryMode: '2',
-        publisherConfirm: 'true',
-        // Dapr, not the broker, bounds redelivery: the inbound Resiliency policy retries a
-        // delivery, then daprd publishes it to the subscription's dead-letter topic and acks
-        // it. The component sees a failure only when that publish fails or daprd stops
-        // mid-delivery; requeueing then keeps the message for the next round (another replica
-        // after a rollout). Same in the cluster (cdk8s/src/dapr/components.ts).
-        requeueInFailure: 'true',
-        prefetchCount: '20',
-      }),
-    };
-  },
-  secretstore: (at) => ({
-    type: 'secretstores.local.file',
-    version: 'v1',
-    metadata: meta({ secretsFile: at.secretsFile, nestedSeparator: ':' }),
-  }),
-  // Database 1, as in the cluster: fault flags apart from cached state, and a store whose
-  // keys are all flags (`npm run stack -- flag list` reads them).
-  configstore: () => ({
-    type: 'configuration.redis',
-    version: 'v1',
-    metadata: meta({ redisHost, redisPassword: '', redisDB: String(FLAG_REDIS_DB) }),
-  }),
-  smtp: () => ({
-    type: 'bindings.smtp',
-    version: 'v1',
-    metadata: meta({
-      host: loopback,
-      port: String(infraPorts.smtp),
-      skipTLSVerify: 'true',
-      emailFrom: 'meshmart@localhost',
-    }),
-  }),
-  blobstore: (at) => ({ type: 'bindings.localstorage', version: 'v1', metadata: meta({ rootPath: at.blobDir }) }),
-};
-
-export function daprComponent(name: ComponentName, scopes: readonly string[], at: DaprFileLocations): DaprComponent {
+function printComponent(component: ComponentPlan): DaprComponent {
   return {
     apiVersion: 'dapr.io/v1alpha1',
     kind: 'Component',
-    metadata: { name },
-    spec: componentSpecs[name](at),
-    scopes: [...scopes],
+    metadata: { name: component.name },
+    spec: {
+      type: component.type,
+      version: 'v1',
+      metadata: component.metadata.map((m) => {
+        // The local target has no secret store in front of its components: values only.
+        if (!('value' in m)) throw new Error(`local component ${component.name}: ${m.name} must be a value`);
+        return { name: m.name, value: m.value };
+      }),
+    },
+    scopes: component.scopes,
   };
 }
 
-/**
- * Components some service uses, each scoped to exactly those services. A component no
- * service uses is left out: Dapr gives an unscoped component to every app.
- */
+/** One component as the local plan has it, scoped to `scopes` (tests scope it to their own app). */
+export function daprComponent(name: ComponentName, scopes: readonly string[], at: DaprFileLocations): DaprComponent {
+  return printComponent(componentPlan(name, 'local', at, scopes));
+}
+
+/** Components some service uses, each scoped to exactly those services. */
 export function daprComponents(at: DaprFileLocations): DaprComponent[] {
-  return componentNames
-    .map((name) => ({ name, scopes: appsUsing(name) }))
-    .filter(({ scopes }) => scopes.length > 0)
-    .map(({ name, scopes }) => daprComponent(name, scopes, at));
+  return localPlanAt(at).components.map(printComponent);
 }
 
 export function daprConfiguration(at: DaprFileLocations): DaprConfiguration {
   return {
     apiVersion: 'dapr.io/v1alpha1',
     kind: 'Configuration',
-    metadata: { name: DAPR_CONFIGURATION_NAME },
+    metadata: { name: daprConfigName },
     spec: {
       tracing: {
         samplingRate: '1',
@@ -171,49 +125,19 @@ export function daprConfiguration(at: DaprFileLocations): DaprConfiguration {
   };
 }
 
-/**
- * The inbound half of the cluster's pub/sub policy (cdk8s/src/dapr/resiliency.ts), with
- * the same numbers: without it daprd delivers once and dead-letters a RETRY at once. The
- * outbound component policies stay cluster-only: the outage tests expect a failing store
- * to answer at once, not after retries and an open breaker.
- */
+/** The pub/sub delivery policy: daprd's bound on redelivery before it dead-letters. */
 export const deliveryPolicy = {
-  timeout: '30s',
-  retry: { policy: 'exponential', maxInterval: '15s', maxRetries: 5 },
-} as const;
-
-/**
- * The breaker in front of payments. In the cluster Envoy's outlier detection ejects a
- * slow or failing payments (cdk8s/src/mesh/traffic.ts); locally no Envoy runs, so orders'
- * sidecar trips a Dapr circuit breaker instead, with no retries (the saga owns those).
- * The timeout sits above the slowest test card (3 s) and below orders' own deadline
- * (PAYMENTS_TIMEOUT_MS, 10 s), so a hung payments counts as a failure of the breaker.
- * Dapr counts every answer outside 2xx–3xx as a failure, declined cards (402) included,
- * and keeps one breaker per path (`payments:charges`): five in a row, not three, so a
- * saga's three tries at one failing charge do not open it alone.
- */
-export const paymentsBreaker = {
-  timeout: '5s',
-  circuitBreaker: { maxRequests: 1, interval: '0s', timeout: '15s', trip: 'consecutiveFailures >= 5' },
-  retry: { policy: 'constant', duration: '1s', maxRetries: 0 },
+  timeout: resiliencyPolicies.timeouts.delivery,
+  retry: resiliencyPolicies.retries.delivery,
 } as const;
 
 export function daprResiliency(): DaprResiliency {
+  const { policies, targets } = localPlan().resiliency;
   return {
     apiVersion: 'dapr.io/v1alpha1',
     kind: 'Resiliency',
-    metadata: { name: DAPR_CONFIGURATION_NAME },
-    spec: {
-      policies: {
-        timeouts: { delivery: deliveryPolicy.timeout, payments: paymentsBreaker.timeout },
-        retries: { delivery: deliveryPolicy.retry, none: paymentsBreaker.retry },
-        circuitBreakers: { payments: paymentsBreaker.circuitBreaker },
-      },
-      targets: {
-        apps: { payments: { timeout: 'payments', retry: 'none', circuitBreaker: 'payments' } },
-        components: { pubsub: { inbound: { timeout: 'delivery', retry: 'delivery' } } },
-      },
-    },
+    metadata: { name: daprConfigName },
+    spec: { policies, targets },
   };
 }
 

@@ -9,7 +9,7 @@ import { services } from '@meshmart/kit/topology';
 import { stringify } from 'yaml';
 import { serviceVariables } from './app-env.ts';
 import { runFileLaunch } from './app-launch.ts';
-import { servicePorts } from './ports.ts';
+import { localServicePlan } from './local-plan.ts';
 import { runnableServices } from './stack.ts';
 
 /** Starts each app with its sidecar's tokens. */
@@ -40,18 +40,19 @@ export function runFile(): Record<string, unknown> {
     apps: services
       .filter((s) => runnableServices().includes(s.name))
       .map((s) => {
-        const ports = servicePorts(s.name);
+        const { sidecar } = localServicePlan(s.name);
+        if (!sidecar.apiPorts) throw new Error(`the local plan gives ${s.name}'s sidecar no API ports`);
         return {
-          appID: s.name,
+          appID: sidecar.appId,
           // Every app runs from the repository root, so the relative paths in dapr/ hold.
           appDirPath: './',
-          appPort: ports.app,
-          appProtocol: s.appProtocol,
-          daprHTTPPort: ports.daprHttp,
-          daprGRPCPort: ports.daprGrpc,
-          daprInternalGRPCPort: ports.daprInternalGrpc,
-          metricsPort: ports.daprMetrics,
-          ...(s.appProtocol === 'http' ? { enableAppHealthCheck: true, appHealthCheckPath: '/healthz' } : {}),
+          appPort: sidecar.appPort,
+          appProtocol: sidecar.appProtocol,
+          daprHTTPPort: sidecar.apiPorts.http,
+          daprGRPCPort: sidecar.apiPorts.grpc,
+          daprInternalGRPCPort: sidecar.apiPorts.internalGrpc,
+          metricsPort: sidecar.metricsPort,
+          ...(sidecar.appHealthCheckPath ? { enableAppHealthCheck: true, appHealthCheckPath: sidecar.appHealthCheckPath } : {}),
           command: [tokenWrapper, ...runFileLaunch(s.name)],
           env: serviceVariables(s.name),
         };

@@ -1,8 +1,8 @@
 /** The daprd command line for one service, checked against `daprd --help` of Dapr 1.17. */
 import path from 'node:path';
-import { type ServiceName, service } from '@meshmart/kit/topology';
+import type { ServiceName } from '@meshmart/kit/topology';
+import { localServicePlan } from './local-plan.ts';
 import { paths, repoRoot, toolsBin } from './paths.ts';
-import { servicePorts } from './ports.ts';
 
 export const daprdBinary = path.join(toolsBin, 'daprd');
 
@@ -13,42 +13,41 @@ export interface Tokens {
   appApiToken: string;
 }
 
+/** The local plan's sidecar settings as daprd flags; every API and listener on loopback. */
 export function daprdArgs(name: ServiceName): string[] {
-  const spec = service(name);
-  const ports = servicePorts(name);
-  const args = [
+  const { sidecar } = localServicePlan(name);
+  if (!sidecar.apiPorts) throw new Error(`the local plan gives ${name}'s sidecar no API ports`);
+  const loopback = '127.0.0.1';
+  return [
     '--app-id',
-    name,
+    sidecar.appId,
     '--app-port',
-    String(ports.app),
+    String(sidecar.appPort),
     '--app-protocol',
-    spec.appProtocol,
+    sidecar.appProtocol,
     '--app-channel-address',
-    '127.0.0.1',
+    loopback,
     '--dapr-listen-addresses',
-    '127.0.0.1',
+    loopback,
     '--dapr-http-port',
-    String(ports.daprHttp),
+    String(sidecar.apiPorts.http),
     '--dapr-grpc-port',
-    String(ports.daprGrpc),
+    String(sidecar.apiPorts.grpc),
     '--dapr-internal-grpc-port',
-    String(ports.daprInternalGrpc),
+    String(sidecar.apiPorts.internalGrpc),
     '--dapr-internal-grpc-listen-address',
-    '127.0.0.1',
+    loopback,
     '--metrics-port',
-    String(ports.daprMetrics),
+    String(sidecar.metricsPort),
     '--metrics-listen-address',
-    '127.0.0.1',
+    loopback,
     '--resources-path',
     paths.daprComponents,
     '--config',
     paths.daprConfig,
-    '--log-as-json',
+    ...(sidecar.logAsJson ? ['--log-as-json'] : []),
+    ...(sidecar.appHealthCheckPath ? ['--enable-app-health-check', '--app-health-check-path', sidecar.appHealthCheckPath] : []),
   ];
-  // Dapr probes gRPC apps through its own callback health API, which our gRPC apps do
-  // not implement; their health lives on the admin port instead.
-  if (spec.appProtocol === 'http') args.push('--enable-app-health-check', '--app-health-check-path', '/healthz');
-  return args;
 }
 
 export function daprdEnv(tokens: Tokens): NodeJS.ProcessEnv {

@@ -1,7 +1,7 @@
 /** Connection details and scratch databases for integration tests (`startInfra()` first). */
 import { randomBytes } from 'node:crypto';
+import { localOtlpHttpEndpoint } from '@meshmart/kit/deployment/local-target';
 import pg from 'pg';
-import { otlpHttpEndpoint } from './app-env.ts';
 import { localCredentials } from './credentials.ts';
 import { mongoUrl } from './infra/ferretdb.ts';
 import { type Infra, type InfraName, startInfra } from './infra/index.ts';
@@ -16,7 +16,7 @@ export const infraUrls = {
   mongo: mongoUrl,
   redis: redisUrl,
   rabbitmq: rabbitmqUrl(),
-  otlpHttp: otlpHttpEndpoint,
+  otlpHttp: localOtlpHttpEndpoint,
   jaeger: jaegerUrl,
   prometheus: prometheusUrl,
 };

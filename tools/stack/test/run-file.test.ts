@@ -78,6 +78,8 @@ describe('dapr.yaml (Dapr CLI multi-app run file)', () => {
       assert.deepEqual(sidecarExposures(plainApp), ["gateway: the app starts without its sidecar's tokens"]);
       const open = file();
       open.common.env = { REQUIRE_DAPR_TOKENS: 'false' };
+      assert.deepEqual(sidecarExposures(open), [], 'each app of the plan sets REQUIRE_DAPR_TOKENS=true itself');
+      for (const app of open.apps as Array<{ env: Record<string, string> }>) delete app.env.REQUIRE_DAPR_TOKENS;
       assert.equal(sidecarExposures(open).length, apps.length);
     });
   });

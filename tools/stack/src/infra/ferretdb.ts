@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { mongoUrl } from '@meshmart/kit/deployment/local-target';
 import { infraDir, toolsBin } from '../paths.ts';
 import { infraPorts } from '../ports.ts';
 import { startChild } from '../processes.ts';
 import type { InfraComponent } from './component.ts';
 
-export function mongoUrl(database: string): string {
-  return `mongodb://127.0.0.1:${infraPorts.ferretdb}/${database}`;
-}
+export { mongoUrl };
 
 export const ferretdb: InfraComponent = {
   name: 'ferretdb',

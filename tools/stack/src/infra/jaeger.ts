@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { localJaegerUrl } from '@meshmart/kit/deployment/local-target';
 import { infraDir, toolsBin } from '../paths.ts';
 import { infraPorts } from '../ports.ts';
 import { startChild } from '../processes.ts';
 import { isHttpOk } from '../readiness.ts';
 import type { InfraComponent } from './component.ts';
 
-export const jaegerUrl = `http://127.0.0.1:${infraPorts.jaegerUi}`;
+export const jaegerUrl = localJaegerUrl;
 
 const at = (port: number) => `127.0.0.1:${port}`;
 

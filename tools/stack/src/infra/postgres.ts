@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { postgresUrl } from '@meshmart/kit/deployment/local-target';
 import { services } from '@meshmart/kit/topology';
 import pg from 'pg';
 import { localCredentials } from '../credentials.ts';
@@ -15,10 +16,7 @@ import { asServiceUser, handOver } from './run-as.ts';
 const run = promisify(execFile);
 const SYSTEM_USER = 'postgres';
 
-export function postgresUrl(database: string): string {
-  const { user, password } = localCredentials.postgres;
-  return `postgres://${user}:${password}@127.0.0.1:${infraPorts.postgres}/${database}`;
-}
+export { postgresUrl };
 
 /** Databases owned by services, from the topology. */
 function serviceDatabases(): string[] {

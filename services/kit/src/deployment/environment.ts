@@ -1,0 +1,221 @@
+/**
+ * The environment each service starts with on each target. Values are literal, read from
+ * a Kubernetes Secret (cluster) or generated per run (the local sidecar tokens); the
+ * printers turn them into process variables or container env.
+ */
+import type { ServiceSpec } from '../topology.ts';
+import {
+  appApiTokenSecret,
+  credentialSecrets,
+  daprApiTokenSecret,
+  forwardedPorts,
+  observabilityEndpoints,
+  storeHost,
+  storePorts,
+} from './cluster-target.ts';
+import {
+  type LocalServicePorts,
+  localCredentials,
+  localJaegerUrl,
+  localOtlpHttpEndpoint,
+  loopback,
+  mongoUrl,
+  postgresUrl,
+} from './local-target.ts';
+import { byTarget, type Explained, type PerTarget, resolve, same, type Target } from './target.ts';
+
+/**
+ * A secret value: the Secret and key it is read from, and the purpose its value is
+ * derived from (cdk8s/src/secret-values.ts).
+ */
+export interface SecretSource {
+  name: string;
+  key: string;
+  purpose: string;
+}
+
+export type EnvValue = { value: string } | { secret: SecretSource } | { generated: 'daprApiToken' | 'appApiToken' };
+
+export interface EnvVar {
+  name: string;
+  source: EnvValue;
+}
+
+/**
+ * Claims users puts in access tokens. Set explicitly on users (which signs) and the
+ * gateway (which verifies) and checked by the ingress RequestAuthentication, so none drift.
+ */
+export const accessTokenClaims = { issuer: 'meshmart-users', audience: 'meshmart' } as const;
+
+export const adminEmail = localCredentials.admin.email;
+
+const literal = (value: string): EnvValue => ({ value });
+const fromSecret = (name: string, key: string, purpose: string): EnvValue => ({ secret: { name, key, purpose } });
+
+const address = (why: string): Explained => ({ reason: 'address', why });
+const secret = (why: string): Explained => ({ reason: 'secret', why });
+
+function common(spec: ServiceSpec, local: LocalServicePorts): Record<string, PerTarget<EnvValue>> {
+  return {
+    PORT: byTarget(address('a port of the service block on one machine'), literal(String(local.app)), literal(String(spec.port))),
+    BIND_HOST: byTarget(
+      address('one machine shared with other programs: listen on loopback; a pod listens for its Envoy'),
+      literal(loopback),
+      undefined,
+    ),
+    ...(spec.adminPort === undefined
+      ? {}
+      : {
+          ADMIN_PORT: byTarget(
+            address('a port of the service block'),
+            literal(String(local.admin)),
+            literal(String(spec.adminPort)),
+          ),
+        }),
+    DAPR_HTTP_PORT: byTarget(
+      address("each sidecar has its own ports on one machine; the injected daprd listens on Dapr's defaults"),
+      literal(String(local.daprHttp)),
+      undefined,
+    ),
+    DAPR_GRPC_PORT: byTarget(
+      address("each sidecar has its own ports on one machine; the injected daprd listens on Dapr's defaults"),
+      literal(String(local.daprGrpc)),
+      undefined,
+    ),
+    DAPR_API_TOKEN: byTarget(
+      secret('made fresh for each run; a Secret the Dapr injector reads too'),
+      { generated: 'daprApiToken' },
+      fromSecret(daprApiTokenSecret(spec.name), 'token', `dapr-api-token/${spec.name}`),
+    ),
+    APP_API_TOKEN: byTarget(
+      secret('made fresh for each run; a Secret the Dapr injector reads too'),
+      { generated: 'appApiToken' },
+      fromSecret(appApiTokenSecret(spec.name), 'token', `app-api-token/${spec.name}`),
+    ),
+    REQUIRE_DAPR_TOKENS: same(literal('true')),
+    OTEL_EXPORTER_OTLP_ENDPOINT: byTarget(
+      address("Jaeger's OTLP port on loopback; the collector in the observability namespace"),
+      literal(localOtlpHttpEndpoint),
+      literal(observabilityEndpoints.otlpHttp),
+    ),
+    // Requests arrive sampled or not and are followed; the ratio applies to traces an app
+    // starts itself (outbox relay, saga recovery).
+    OTEL_TRACES_SAMPLER: same(literal('parentbased_traceidratio')),
+    OTEL_TRACES_SAMPLER_ARG: same(literal('1')),
+    OTEL_RESOURCE_ATTRIBUTES: byTarget(
+      { reason: 'observation', why: 'traces name the target they come from' },
+      literal('deployment.environment.name=local,service.namespace=meshmart'),
+      literal('deployment.environment.name=cluster,service.namespace=meshmart'),
+    ),
+    // Spans reach Jaeger half a second after they end instead of the standard five, so a
+    // trace can be looked at (and tested) right after the request.
+    OTEL_BSP_SCHEDULE_DELAY: byTarget(
+      { reason: 'observation', why: 'tests read a trace right after the request; the cluster batches as usual' },
+      literal('500'),
+      undefined,
+    ),
+    ...databases(spec),
+  };
+}
+
+/** Kubernetes expands $(DATABASE_PASSWORD) because it is declared before DATABASE_URL. */
+function databases(spec: ServiceSpec): Record<string, PerTarget<EnvValue>> {
+  const env: Record<string, PerTarget<EnvValue>> = {};
+  const why = secret('fixed development credentials inline; a password from the Secret the database role was made with');
+  const pg = spec.postgresDatabase;
+  if (pg) {
+    env.DATABASE_PASSWORD = byTarget(
+      why,
+      undefined,
+      fromSecret(credentialSecrets.appPostgres(spec.name), 'password', `postgres/role/${pg}`),
+    );
+    env.DATABASE_URL = byTarget(
+      why,
+      literal(postgresUrl(pg)),
+      literal(`postgres://${pg}:$(DATABASE_PASSWORD)@${storeHost('postgres')}:${storePorts.postgres}/${pg}`),
+    );
+  }
+  const mongo = spec.mongoDatabase;
+  if (mongo) {
+    env.MONGO_PASSWORD = byTarget(
+      why,
+      undefined,
+      fromSecret(credentialSecrets.appMongo(spec.name), 'password', `mongo/user/${mongo}`),
+    );
+    env.MONGO_URL = byTarget(
+      why,
+      literal(mongoUrl(mongo)),
+      literal(`mongodb://${mongo}:$(MONGO_PASSWORD)@${storeHost('mongo')}:${storePorts.mongo}/${mongo}?authSource=${mongo}`),
+    );
+  }
+  return env;
+}
+
+const claims = {
+  JWT_ISSUER: same(literal(accessTokenClaims.issuer)),
+  JWT_AUDIENCE: same(literal(accessTokenClaims.audience)),
+};
+
+/** Settings only some services read. */
+function own(spec: ServiceSpec): Record<string, PerTarget<EnvValue>> {
+  switch (spec.name) {
+    case 'users':
+      return {
+        ...claims,
+        ADMIN_EMAIL: same(literal(adminEmail)),
+        // The admin password: through the Dapr secret store from the local file, from the
+        // users Secret in the cluster.
+        ADMIN_PASSWORD_SECRET: byTarget(
+          secret('the local secret store file holds the password under this key'),
+          literal(localCredentials.admin.secret),
+          undefined,
+        ),
+        ADMIN_PASSWORD: byTarget(
+          secret('the password from the users Secret'),
+          undefined,
+          fromSecret(credentialSecrets.own('users'), 'ADMIN_PASSWORD', 'users/admin-password'),
+        ),
+      };
+    case 'gateway':
+      return {
+        ...claims,
+        // The Istio ingress gateway is the one proxy in front: trust its X-Forwarded-For
+        // entry, or every client would share the ingress's address in the rate limiter.
+        TRUSTED_PROXY_HOPS: byTarget(
+          { reason: 'mesh', why: 'clients reach the gateway directly locally; through the ingress gateway in the cluster' },
+          undefined,
+          literal('1'),
+        ),
+        // The admin trace view reads Jaeger's query API and links to Jaeger's UI.
+        JAEGER_QUERY_URL: byTarget(
+          address("the local Jaeger; the cluster's, by service name"),
+          literal(localJaegerUrl),
+          literal(observabilityEndpoints.jaegerUi),
+        ),
+        JAEGER_UI_URL: byTarget(
+          address('the query address is the UI locally; in the cluster the UI is where skaffold forwards it'),
+          undefined,
+          literal(`http://localhost:${forwardedPorts.jaeger}`),
+        ),
+      };
+    case 'web':
+      return {
+        ASSETS_DIR: byTarget(
+          { reason: 'storage', why: 'the build next to the sources locally; where the Dockerfile puts it in the image' },
+          undefined,
+          literal('/app/public'),
+        ),
+      };
+    default:
+      return {};
+  }
+}
+
+export function environmentPlan(
+  spec: ServiceSpec,
+  local: LocalServicePorts,
+  target: Target,
+): { env: EnvVar[]; explained: Record<string, Explained> } {
+  const { values, explained } = resolve({ ...common(spec, local), ...own(spec) }, target);
+  return { env: values.map(([name, source]) => ({ name, source })), explained };
+}

@@ -1,0 +1,100 @@
+/**
+ * How each app's daprd is set up, and the ports and probes of the app: printed as daprd
+ * flags (and dapr.yaml fields) locally and as pod annotations and probes in the cluster.
+ */
+import type { AppProtocol, ServiceSpec } from '../topology.ts';
+import { daprMetricsPort } from './cluster-target.ts';
+import type { LocalServicePorts } from './local-target.ts';
+import { byTarget, type Explained, type PerTarget, resolve, same, type Target } from './target.ts';
+
+/** The Configuration every sidecar loads (`--config` / dapr.io/config). */
+export const daprConfigName = 'meshmart';
+/** Where daprd finds the blob volume in the cluster (dapr.io/volume-mounts-rw). */
+export const blobVolumeName = 'blobstore';
+
+export interface SidecarPlan {
+  appId: string;
+  appPort: number;
+  appProtocol: AppProtocol;
+  config: string;
+  metricsPort: number;
+  logAsJson: boolean;
+  /**
+   * Lets daprd stop pub/sub deliveries while the app is unhealthy. gRPC apps are left out:
+   * Dapr would probe them through the AppCallbackHealthCheck service they lack; their
+   * health lives on the admin port.
+   */
+  appHealthCheckPath?: string;
+  /** The sidecar API ports the app dials; absent where daprd keeps its defaults. */
+  apiPorts?: { http: number; grpc: number; internalGrpc: number };
+}
+
+export interface Probe {
+  path: '/healthz' | '/readyz';
+  port: number;
+  periodSeconds: number;
+  failureThreshold: number;
+}
+
+export interface AppPorts {
+  /** The app port (the sidecar's --app-port). */
+  app: number;
+  /** Where /healthz, /readyz and /metrics answer: the app port unless it speaks only gRPC. */
+  probe: number;
+  /** Plain-HTTP admin port of apps whose app port speaks only gRPC. */
+  admin?: number;
+}
+
+const address = (why: string): Explained => ({ reason: 'address', why });
+
+function sidecarSettings(spec: ServiceSpec, local: LocalServicePorts): Record<string, PerTarget<unknown>> {
+  return {
+    appId: same(spec.name),
+    appPort: byTarget(address('a port of the service block on one machine'), local.app, spec.port),
+    appProtocol: same(spec.appProtocol),
+    config: same(daprConfigName),
+    metricsPort: byTarget(
+      address('each sidecar needs its own port on one machine; every pod uses the same'),
+      local.daprMetrics,
+      daprMetricsPort,
+    ),
+    logAsJson: same(true),
+    appHealthCheckPath: same(spec.appProtocol === 'http' ? '/healthz' : undefined),
+    apiPorts: byTarget(
+      address("each sidecar needs its own ports on one machine; the injected daprd keeps Dapr's defaults"),
+      { http: local.daprHttp, grpc: local.daprGrpc, internalGrpc: local.daprInternalGrpc },
+      undefined,
+    ),
+  };
+}
+
+export function sidecarPlan(
+  spec: ServiceSpec,
+  local: LocalServicePorts,
+  target: Target,
+): { sidecar: SidecarPlan; explained: Record<string, Explained> } {
+  const { values, explained } = resolve(sidecarSettings(spec, local), target);
+  return { sidecar: Object.fromEntries(values) as unknown as SidecarPlan, explained };
+}
+
+/** Port serving /healthz, /readyz and /metrics: the app port unless it speaks only gRPC. */
+export function appPorts(spec: ServiceSpec, local: LocalServicePorts, target: Target): AppPorts {
+  if (spec.appProtocol === 'grpc' && spec.adminPort === undefined) {
+    throw new Error(`${spec.name} speaks only gRPC on its app port and needs an adminPort in the topology`);
+  }
+  const app = target === 'local' ? local.app : spec.port;
+  const admin = target === 'local' ? local.admin : spec.adminPort;
+  return { app, probe: spec.appProtocol === 'grpc' ? (admin as number) : app, ...(admin === undefined ? {} : { admin }) };
+}
+
+/**
+ * Liveness, readiness and startup as kubelet runs them; the local runner waits on the
+ * same readiness path before it calls the stack up.
+ */
+export function probes(ports: AppPorts): { liveness: Probe; readiness: Probe; startup: Probe } {
+  return {
+    liveness: { path: '/healthz', port: ports.probe, periodSeconds: 10, failureThreshold: 3 },
+    readiness: { path: '/readyz', port: ports.probe, periodSeconds: 5, failureThreshold: 2 },
+    startup: { path: '/healthz', port: ports.probe, periodSeconds: 2, failureThreshold: 60 },
+  };
+}

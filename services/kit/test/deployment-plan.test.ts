@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { deploymentPlan, servicePlanOf } from '../src/deployment/plan.ts';
+import { planDiff, unexplainedDifferences } from '../src/deployment/plan-diff.ts';
+import { callRetries, retryViolations } from '../src/deployment/retries.ts';
+import { appsUsing, componentNames, type ServiceSpec, services } from '../src/topology.ts';
+
+const local = deploymentPlan('local');
+const cluster = deploymentPlan('cluster');
+const metadata = (plan: typeof local, component: string) =>
+  Object.fromEntries(
+    (plan.components.find((c) => c.name === component)?.metadata ?? []).map(({ name, ...v }) => [
+      name,
+      'value' in v ? v.value : `secret:${v.secretKeyRef.name}/${v.secretKeyRef.key}`,
+    ]),
+  );
+
+describe('deployment plan', () => {
+  it('differs between local and cluster only where the plan names a target reason', () => {
+    const rows = planDiff(local, cluster);
+    assert.deepEqual(unexplainedDifferences(rows), []);
+    assert.ok(
+      rows.some((r) => r.local !== r.cluster),
+      'the targets do differ, in addresses and secrets at least',
+    );
+  });
+
+  it('catches a difference nobody explained', () => {
+    const drifted = structuredClone(cluster);
+    const pubsub = drifted.components.find((c) => c.name === 'pubsub');
+    assert.ok(pubsub);
+    pubsub.metadata = pubsub.metadata.map((m) => (m.name === 'prefetchCount' ? { name: m.name, value: '20' } : m));
+    const drift = unexplainedDifferences(planDiff(local, drifted));
+    assert.deepEqual(
+      drift.map((d) => [d.subject, d.key, d.local, d.cluster]),
+      [['component pubsub', 'prefetchCount', '16', '20']],
+    );
+  });
+
+  it('catches a setting present on one target only without a reason', () => {
+    const drifted = structuredClone(local);
+    const orders = servicePlanOf(drifted, 'orders');
+    orders.env.push({ name: 'STEP_ATTEMPTS', source: { value: '5' } });
+    const drift = unexplainedDifferences(planDiff(drifted, cluster));
+    assert.deepEqual(
+      drift.map((d) => [d.subject, d.key]),
+      [['service orders', 'env.STEP_ATTEMPTS']],
+    );
+  });
+
+  it('dead-letters through daprd and lets the broker only requeue, with one prefetch, on both targets', () => {
+    for (const plan of [local, cluster]) {
+      const pubsub = metadata(plan, 'pubsub');
+      assert.equal(pubsub.requeueInFailure, 'true', plan.target);
+      assert.equal(pubsub.prefetchCount, '16', plan.target);
+      assert.equal(pubsub.enableDeadLetter, undefined, plan.target);
+      assert.equal(plan.subscriptions.deadLetterTopic, 'deadletters');
+      assert.deepEqual(plan.resiliency.targets.components.pubsub?.inbound, { timeout: 'delivery', retry: 'delivery' });
+    }
+  });
+
+  it('keeps fault flags in Redis database 1 and cached state in 0 on both targets', () => {
+    for (const plan of [local, cluster]) {
+      assert.equal(metadata(plan, 'configstore').redisDB, '1', plan.target);
+      assert.equal(metadata(plan, 'statestore').redisDB, '0', plan.target);
+    }
+  });
+
+  it('scopes each component to exactly the services that list it, leaving unused ones out', () => {
+    for (const plan of [local, cluster]) {
+      const planned = new Map(plan.components.map((c) => [c.name, c.scopes]));
+      for (const name of componentNames) {
+        const users = appsUsing(name);
+        assert.deepEqual(planned.get(name), users.length > 0 ? users : undefined, `${plan.target} ${name}`);
+      }
+    }
+  });
+
+  it('health-checks HTTP apps through daprd and leaves gRPC-only apps to their admin port', () => {
+    for (const spec of services) {
+      for (const plan of [local, cluster]) {
+        const s = servicePlanOf(plan, spec.name);
+        assert.equal(s.sidecar.appHealthCheckPath, spec.appProtocol === 'http' ? '/healthz' : undefined, spec.name);
+        assert.equal(s.probes.readiness.port, spec.appProtocol === 'grpc' ? s.ports.admin : s.ports.app, spec.name);
+      }
+    }
+  });
+
+  it('reads credentials from Secrets in the cluster and never from a literal', () => {
+    const users = servicePlanOf(cluster, 'users');
+    const source = (name: string) => users.env.find((e) => e.name === name)?.source;
+    assert.deepEqual(source('DATABASE_PASSWORD'), {
+      secret: { name: 'users-postgres', key: 'password', purpose: 'postgres/role/users' },
+    });
+    assert.match(JSON.stringify(source('DATABASE_URL')), /\$\(DATABASE_PASSWORD\)/);
+    assert.ok(users.env.findIndex((e) => e.name === 'DATABASE_PASSWORD') < users.env.findIndex((e) => e.name === 'DATABASE_URL'));
+    assert.deepEqual(source('DAPR_API_TOKEN'), {
+      secret: { name: 'users-dapr-api-token', key: 'token', purpose: 'dapr-api-token/users' },
+    });
+  });
+
+  it('plans a service that exists only in a test topology', () => {
+    const extra: ServiceSpec = {
+      name: 'web' as ServiceSpec['name'],
+      description: 'a copy under test',
+      appProtocol: 'grpc',
+      port: 50099,
+      adminPort: 9099,
+      grpcServices: [],
+      public: false,
+      calls: [],
+      publishes: [],
+      subscribes: [],
+      components: ['blobstore'],
+      scalesOut: false,
+    };
+    const plan = deploymentPlan('cluster', { topology: [extra] });
+    assert.deepEqual(
+      plan.components.map((c) => [c.name, c.scopes]),
+      [['blobstore', ['web']]],
+    );
+    assert.equal(servicePlanOf(plan, 'web').probes.liveness.port, 9099);
+    assert.deepEqual(unexplainedDifferences(planDiff(deploymentPlan('local', { topology: [extra] }), plan)), []);
+  });
+});
+
+describe('retry ownership', () => {
+  it('gives every call at most one transport layer, bounded layers only, and idempotency keys to business retries', () => {
+    assert.deepEqual(retryViolations(callRetries), []);
+  });
+
+  it('refuses a second transport layer, an unbounded layer and a business retry without a key', () => {
+    const invocation = callRetries.find((c) => c.call.startsWith('invocation'));
+    assert.ok(invocation);
+    const doubled = {
+      ...invocation,
+      retries: {
+        local: invocation.retries.local,
+        cluster: [...invocation.retries.cluster, { layer: 'daprd' as const, tries: Number.POSITIVE_INFINITY, on: 'any error' }],
+      },
+    };
+    const keyless = { ...invocation, retries: { local: [{ layer: 'saga' as const, tries: 3, on: 'x' }], cluster: [] } };
+    assert.deepEqual(retryViolations([doubled, keyless]), [
+      `${invocation.call} (cluster): daprd retries without bound`,
+      `${invocation.call} (cluster): envoy and daprd both retry the transport`,
+      `${invocation.call} (local): saga retries without an idempotency key`,
+    ]);
+  });
+
+  it('prints the same retry bounds into the Resiliency the plan carries', () => {
+    for (const plan of [local, cluster]) {
+      for (const [name, retry] of Object.entries(plan.resiliency.policies.retries)) {
+        assert.ok(retry.maxRetries >= 0 && retry.maxRetries <= 10, `${plan.target} ${name}: ${retry.maxRetries}`);
+      }
+    }
+    // Envoy owns the invocation hop in the cluster: daprd is told not to retry any invoked app.
+    for (const direction of Object.values(cluster.resiliency.targets.apps)) assert.equal(direction.retry, 'none');
+  });
+});
