@@ -23,12 +23,3 @@ export { callersOf } from '@meshmart/kit/call-graph';
 export function usersOf(services: readonly ServiceSpec[], component: ComponentName): ServiceName[] {
   return services.filter((s) => s.components.includes(component)).map((s) => s.name);
 }
-
-/** Port serving /healthz, /readyz and /metrics: the app port unless it speaks only gRPC. */
-export function adminPortOf(spec: ServiceSpec): number {
-  if (spec.appProtocol === 'http') return spec.port;
-  if (spec.adminPort === undefined) {
-    throw new Error(`${spec.name} speaks only gRPC on its app port and needs an adminPort in the topology`);
-  }
-  return spec.adminPort;
-}

@@ -1,12 +1,14 @@
 /** Names and addresses several charts must agree on. */
 import { clusterDomain, namespaces, trustDomain } from './settings.ts';
 
-/** Dapr's sidecar-to-sidecar gRPC port (daprd --dapr-internal-grpc-port). */
-export const daprInternalPort = 50002;
-/** daprd's Prometheus port (dapr.io/metrics-port default). */
-export const daprMetricsPort = 9090;
-/** daprd's public health port (--dapr-public-port); kubelet probes it. */
-export const daprHealthPort = 3501;
+export {
+  appApiTokenSecret,
+  daprApiTokenSecret,
+  daprHealthPort,
+  daprInternalPort,
+  daprMetricsPort,
+  fqdn,
+} from '@meshmart/kit/deployment/cluster-target';
 
 /**
  * The ClusterIP Service Dapr invocation is addressed to instead of Dapr's headless
@@ -15,10 +17,6 @@ export const daprHealthPort = 3501;
  */
 export function invokeServiceName(app: string): string {
   return `${app}-invoke`;
-}
-
-export function fqdn(name: string, namespace: string): string {
-  return `${name}.${namespace}.svc.${clusterDomain}`;
 }
 
 /** Address template for Dapr's Kubernetes name resolver (Go text/template over ResolveRequest). */
@@ -42,11 +40,3 @@ export const ingressGateway = {
 } as const;
 
 export const ingressPrincipal = principal(ingressGateway.namespace, ingressGateway.serviceAccount);
-
-/** Kubernetes Secrets the Dapr injector reads (`token` key) for the app↔sidecar hop. */
-export function daprApiTokenSecret(app: string): string {
-  return `${app}-dapr-api-token`;
-}
-export function appApiTokenSecret(app: string): string {
-  return `${app}-app-api-token`;
-}

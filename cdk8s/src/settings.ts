@@ -1,20 +1,14 @@
 /**
- * Cluster-wide facts the topology does not carry: namespaces, pinned versions, images
- * and the resource budget of each size profile. Everything per service comes from
+ * Cluster-wide facts the topology does not carry: pinned versions, images and the
+ * resource budget of each size profile (namespaces and addresses are the deployment
+ * plan's, services/kit/src/deployment/cluster-target.ts). Everything per service comes from
  * `@meshmart/kit/topology`.
  */
 
 import { readFileSync } from 'node:fs';
 
-export const namespaces = {
-  apps: 'meshmart',
-  data: 'meshmart-data',
-  observability: 'meshmart-observability',
-  istio: 'istio-system',
-  dapr: 'dapr-system',
-} as const;
+export { clusterDomain, namespaces } from '@meshmart/kit/deployment/cluster-target';
 
-export const clusterDomain = 'cluster.local';
 /** Istio's SPIFFE trust domain; principals are `<trustDomain>/ns/<ns>/sa/<sa>`. */
 export const trustDomain = 'cluster.local';
 

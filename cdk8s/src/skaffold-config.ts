@@ -4,6 +4,7 @@
  * (manifests.hooks), deploys cdk8s/dist/*.yaml with kubectl and forwards the ingress
  * and the observability UIs to localhost.
  */
+import { forwardedPorts } from '@meshmart/kit/deployment/cluster-target';
 import type { ServiceSpec } from '@meshmart/kit/topology';
 import { stringify } from 'yaml';
 import { ports, storeAccess } from './data/stores.ts';
@@ -12,14 +13,7 @@ import { observabilityPorts } from './observability/endpoints.ts';
 import { namespaces, serviceImage } from './settings.ts';
 
 /** Where each UI lands on the developer's machine. */
-export const localPorts = {
-  ingress: 8080,
-  grafana: 3000,
-  jaeger: 16686,
-  prometheus: 9090,
-  mailpit: 8025,
-  rabbitmq: 15672,
-} as const;
+export const localPorts = forwardedPorts;
 
 const synthCommand = (size: string) => ['npm', 'run', 'synth', '--workspace', '@meshmart/cdk8s', '--', `--size=${size}`];
 

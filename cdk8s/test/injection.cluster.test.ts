@@ -14,6 +14,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { blobMountPath } from '@meshmart/kit/deployment/cluster-target';
+import { blobVolumeName, daprConfigName } from '@meshmart/kit/deployment/sidecar';
 import { services } from '@meshmart/kit/topology';
 import {
   type ControlPlane,
@@ -24,8 +26,7 @@ import {
   startDaprInjector,
   startIstiod,
 } from '@meshmart/stack';
-import { blobMountPath, blobVolumeName, daprConfigName } from '../src/apps/pod-annotations.ts';
-import { adminPortOf } from '../src/context.ts';
+import { clusterServicePlan } from '../src/cluster-plan.ts';
 import { appApiTokenSecret, daprApiTokenSecret, daprMetricsPort } from '../src/naming.ts';
 import { namespaces, type SizeName, sizings } from '../src/settings.ts';
 import {
@@ -324,7 +325,7 @@ for (const size of ['default', 'small'] as const) {
           const merged = proxy?.env?.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value;
           assert.deepEqual(
             JSON.parse(merged ?? '{}'),
-            { scrape: 'true', path: '/metrics', port: String(adminPortOf(spec)) },
+            { scrape: 'true', path: '/metrics', port: String(clusterServicePlan(services, spec.name).ports.probe) },
             `${where}: the app's metrics behind the merged endpoint`,
           );
           const daprd = pod.spec.containers.find((c) => c.name === 'daprd');

@@ -12,6 +12,7 @@
  * what Envoy does with this configuration stays unproven here (docs/cluster.md).
  */
 import assert from 'node:assert/strict';
+import { accessTokenClaims as accessTokens } from '@meshmart/kit/deployment/environment';
 import { services } from '@meshmart/kit/topology';
 import { type ControlPlane, type Istiod, type KubeObject, startControlPlane, startIstiod } from '@meshmart/stack';
 import { callersOf } from '../src/context.ts';
@@ -19,7 +20,6 @@ import { storeAccess } from '../src/data/stores.ts';
 import { edgeRoutes, edgeService, jwksUri } from '../src/mesh/ingress.ts';
 import { daprInternalInvocationPrefix, invocationBounds, trafficPolicy, trafficSettings } from '../src/mesh/traffic.ts';
 import { appPrincipal, daprInternalPort, fqdn, ingressGateway, ingressPrincipal, invokeServiceName } from '../src/naming.ts';
-import { accessTokens } from '../src/service-settings.ts';
 import { namespaces } from '../src/settings.ts';
 import { addBudgetNode, applyAll, installCrds, installStorage } from './support/loopback-cluster.ts';
 import { type K8sObject, named, synthesize } from './support/synth.ts';

@@ -2,26 +2,25 @@
  * Pod annotations that wire a service into Dapr, Istio and Prometheus. Names are the
  * ones Dapr 1.17's sidecar injector and Istio's injector read; see docs/cluster.md.
  */
+import { blobMountPath } from '@meshmart/kit/deployment/cluster-target';
+import type { ServicePlan } from '@meshmart/kit/deployment/plan';
+import { blobVolumeName } from '@meshmart/kit/deployment/sidecar';
 import type { ServiceSpec } from '@meshmart/kit/topology';
-import { adminPortOf } from '../context.ts';
 import { appApiTokenSecret, daprApiTokenSecret, daprHealthPort, daprMetricsPort } from '../naming.ts';
 import type { Sizing } from '../settings.ts';
 
-export const daprConfigName = 'meshmart';
-/** Where daprd mounts the blob volume for the `blobstore` (bindings.localstorage) component. */
-export const blobMountPath = '/var/lib/meshmart/blobs';
-export const blobVolumeName = 'blobstore';
-
-export function daprAnnotations(spec: ServiceSpec, sizing: Sizing): Record<string, string> {
+/** The cluster plan's sidecar settings as the annotations Dapr's injector reads. */
+export function daprAnnotations(spec: ServiceSpec, planned: ServicePlan, sizing: Sizing): Record<string, string> {
+  const { sidecar } = planned;
   const annotations: Record<string, string> = {
     'dapr.io/enabled': 'true',
-    'dapr.io/app-id': spec.name,
-    'dapr.io/app-port': String(spec.port),
-    'dapr.io/app-protocol': spec.appProtocol,
-    'dapr.io/config': daprConfigName,
+    'dapr.io/app-id': sidecar.appId,
+    'dapr.io/app-port': String(sidecar.appPort),
+    'dapr.io/app-protocol': sidecar.appProtocol,
+    'dapr.io/config': sidecar.config,
     'dapr.io/enable-metrics': 'true',
-    'dapr.io/metrics-port': String(daprMetricsPort),
-    'dapr.io/log-as-json': 'true',
+    'dapr.io/metrics-port': String(sidecar.metricsPort),
+    'dapr.io/log-as-json': String(sidecar.logAsJson),
     'dapr.io/api-token-secret': daprApiTokenSecret(spec.name),
     'dapr.io/app-token-secret': appApiTokenSecret(spec.name),
     'dapr.io/sidecar-cpu-request': sizing.daprd.cpuRequest,
@@ -39,11 +38,9 @@ export function daprAnnotations(spec: ServiceSpec, sizing: Sizing): Record<strin
     // have no mesh identity; the Dapr API ports listen on localhost only.
     'traffic.sidecar.istio.io/excludeInboundPorts': `${daprHealthPort},${daprMetricsPort}`,
   };
-  if (spec.appProtocol === 'http') {
-    // Lets daprd stop pub/sub deliveries while the app is unhealthy. gRPC apps are left
-    // out: Dapr would probe them through the AppCallbackHealthCheck service they lack.
+  if (sidecar.appHealthCheckPath) {
     annotations['dapr.io/enable-app-health-check'] = 'true';
-    annotations['dapr.io/app-health-check-path'] = '/healthz';
+    annotations['dapr.io/app-health-check-path'] = sidecar.appHealthCheckPath;
   }
   if (spec.components.includes('blobstore')) {
     annotations['dapr.io/volume-mounts-rw'] = `${blobVolumeName}:${blobMountPath}`;
@@ -69,10 +66,10 @@ export function istioAnnotations(sizing: Sizing): Record<string, string> {
  * Istio's injector moves these to its merged endpoint (:15020/stats/prometheus), which
  * serves Envoy's and the app's metrics together over plain HTTP despite STRICT mTLS.
  */
-export function prometheusAnnotations(spec: ServiceSpec): Record<string, string> {
+export function prometheusAnnotations(planned: ServicePlan): Record<string, string> {
   return {
     'prometheus.io/scrape': 'true',
-    'prometheus.io/port': String(adminPortOf(spec)),
+    'prometheus.io/port': String(planned.ports.probe),
     'prometheus.io/path': '/metrics',
   };
 }

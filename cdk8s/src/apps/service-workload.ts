@@ -1,20 +1,22 @@
 /**
  * Everything one service runs as: ServiceAccount, Deployment (app container; Dapr and
  * Istio inject their sidecars), the app Service, the `<app>-invoke` Service that Dapr
- * invocation is addressed to, a PodDisruptionBudget, an HPA for hot paths, its Dapr
- * token Secrets and database credentials.
+ * invocation is addressed to, a PodDisruptionBudget, an HPA for hot paths, and the
+ * Secrets its environment reads (Dapr tokens, database credentials): the cluster plan's
+ * settings for the service, printed.
  */
+import { credentialSecrets } from '@meshmart/kit/deployment/cluster-target';
+import type { ServicePlan } from '@meshmart/kit/deployment/plan';
+import { blobVolumeName, type Probe } from '@meshmart/kit/deployment/sidecar';
 import type { ServiceSpec } from '@meshmart/kit/topology';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { adminPortOf, type SynthContext } from '../context.ts';
-import { credentials, ports, secretPurpose, storeHost } from '../data/stores.ts';
-import { appApiTokenSecret, daprApiTokenSecret, daprInternalPort, invokeServiceName } from '../naming.ts';
-import { observabilityEndpoints } from '../observability/endpoints.ts';
-import { serviceSettings } from '../service-settings.ts';
+import { clusterServicePlan } from '../cluster-plan.ts';
+import type { SynthContext } from '../context.ts';
+import { daprInternalPort, invokeServiceName } from '../naming.ts';
 import { appUser, type Resources, releaseVersion, serviceImage } from '../settings.ts';
-import { blobVolumeName, daprAnnotations, istioAnnotations, prometheusAnnotations } from './pod-annotations.ts';
+import { daprAnnotations, istioAnnotations, prometheusAnnotations } from './pod-annotations.ts';
 
 export function appLabels(name: string): Record<string, string> {
   return {
@@ -64,21 +66,45 @@ export function addRuntimeDefaultSeccomp(workload: Construct): void {
   );
 }
 
+/**
+ * The plan's environment as container env. Secrets the plan reads from are created here,
+ * each holding the keys the env names, with values derived from their purposes.
+ */
+function containerEnv(
+  scope: Construct,
+  planned: ServicePlan,
+  secrets: SynthContext['secrets'],
+  extraSecrets: readonly string[],
+): { env: Record<string, kplus.EnvValue>; secretsByName: Map<string, kplus.Secret> } {
+  const data = new Map<string, Record<string, string>>(extraSecrets.map((name) => [name, {}]));
+  for (const { source } of planned.env) {
+    if (!('secret' in source)) continue;
+    const { name, key, purpose } = source.secret;
+    data.set(name, { ...data.get(name), [key]: secrets.value(purpose) });
+  }
+  const secretsByName = new Map(
+    [...data].map(([name, stringData]) => [name, new kplus.Secret(scope, name, { metadata: { name }, stringData })]),
+  );
+  const env: Record<string, kplus.EnvValue> = {};
+  for (const { name, source } of planned.env) {
+    if ('value' in source) env[name] = kplus.EnvValue.fromValue(source.value);
+    else if ('secret' in source) {
+      const secret = secretsByName.get(source.secret.name) as kplus.Secret;
+      env[name] = kplus.EnvValue.fromSecretValue({ secret, key: source.secret.key });
+    } else throw new Error(`${planned.name}: ${name} is generated per run, which only the local target does`);
+  }
+  return { env, secretsByName };
+}
+
 export function serviceWorkload(scope: Construct, spec: ServiceSpec, ctx: SynthContext): void {
   const { sizing, secrets } = ctx;
   const name = spec.name;
   const labels = appLabels(name);
-  const settings = serviceSettings(name, secrets);
+  const planned = clusterServicePlan(ctx.services, name);
   const readsSecretStore = spec.components.includes('secretstore');
-
-  const daprApiToken = new kplus.Secret(scope, `${name}-dapr-api-token`, {
-    metadata: { name: daprApiTokenSecret(name) },
-    stringData: { token: secrets.value(`dapr-api-token/${name}`) },
-  });
-  const appApiToken = new kplus.Secret(scope, `${name}-app-api-token`, {
-    metadata: { name: appApiTokenSecret(name) },
-    stringData: { token: secrets.value(`app-api-token/${name}`) },
-  });
+  // The secretstore component may read the service's own Secret and nothing else.
+  const ownSecret = credentialSecrets.own(name);
+  const { env, secretsByName } = containerEnv(scope, planned, secrets, readsSecretStore ? [ownSecret] : []);
 
   const serviceAccount = new kplus.ServiceAccount(scope, `${name}-sa`, {
     metadata: { name, labels },
@@ -94,7 +120,11 @@ export function serviceWorkload(scope: Construct, spec: ServiceSpec, ctx: SynthC
     automountServiceAccountToken: readsSecretStore,
     podMetadata: {
       labels,
-      annotations: { ...daprAnnotations(spec, sizing), ...istioAnnotations(sizing), ...prometheusAnnotations(spec) },
+      annotations: {
+        ...daprAnnotations(spec, planned, sizing),
+        ...istioAnnotations(sizing),
+        ...prometheusAnnotations(planned),
+      },
     },
     securityContext: { ensureNonRoot: true, user: appUser, group: appUser, fsGroup: appUser },
     terminationGracePeriod: Duration.seconds(30),
@@ -103,78 +133,35 @@ export function serviceWorkload(scope: Construct, spec: ServiceSpec, ctx: SynthC
   deployment.select(kplus.LabelSelector.of({ labels: { app: name } }));
   addRuntimeDefaultSeccomp(deployment);
 
-  const adminPort = adminPortOf(spec);
-  const env: Record<string, kplus.EnvValue> = {
-    PORT: kplus.EnvValue.fromValue(String(spec.port)),
-    DAPR_API_TOKEN: kplus.EnvValue.fromSecretValue({ secret: daprApiToken, key: 'token' }),
-    APP_API_TOKEN: kplus.EnvValue.fromSecretValue({ secret: appApiToken, key: 'token' }),
-    REQUIRE_DAPR_TOKENS: kplus.EnvValue.fromValue('true'),
-    OTEL_EXPORTER_OTLP_ENDPOINT: kplus.EnvValue.fromValue(observabilityEndpoints.otlpHttp),
-    // Requests arrive sampled or not by the ingress gateway and are followed; the ratio
-    // applies to traces an app starts itself (outbox relay, saga recovery).
-    OTEL_TRACES_SAMPLER: kplus.EnvValue.fromValue('parentbased_traceidratio'),
-    OTEL_TRACES_SAMPLER_ARG: kplus.EnvValue.fromValue('1'),
-    OTEL_RESOURCE_ATTRIBUTES: kplus.EnvValue.fromValue('deployment.environment.name=cluster,service.namespace=meshmart'),
-    LOG_LEVEL: kplus.EnvValue.fromValue('info'),
-  };
-  if (spec.appProtocol === 'grpc') env.ADMIN_PORT = kplus.EnvValue.fromValue(String(adminPort));
-  for (const [key, value] of Object.entries(settings.env)) env[key] = kplus.EnvValue.fromValue(value);
-
-  if (spec.postgresDatabase) {
-    const db = spec.postgresDatabase;
-    const pgSecret = new kplus.Secret(scope, `${name}-postgres`, {
-      metadata: { name: credentials.appPostgres(name) },
-      stringData: { password: secrets.value(secretPurpose.postgresRole(db)) },
-    });
-    // Kubernetes expands $(DATABASE_PASSWORD) because it is declared before DATABASE_URL.
-    env.DATABASE_PASSWORD = kplus.EnvValue.fromSecretValue({ secret: pgSecret, key: 'password' });
-    env.DATABASE_URL = kplus.EnvValue.fromValue(
-      `postgres://${db}:$(DATABASE_PASSWORD)@${storeHost('postgres')}:${ports.postgres}/${db}`,
-    );
-  }
-  if (spec.mongoDatabase) {
-    const db = spec.mongoDatabase;
-    const mongoSecret = new kplus.Secret(scope, `${name}-mongo`, {
-      metadata: { name: credentials.appMongo(name) },
-      stringData: { password: secrets.value(secretPurpose.mongoUser(db)) },
-    });
-    env.MONGO_PASSWORD = kplus.EnvValue.fromSecretValue({ secret: mongoSecret, key: 'password' });
-    env.MONGO_URL = kplus.EnvValue.fromValue(
-      `mongodb://${db}:$(MONGO_PASSWORD)@${storeHost('mongo')}:${ports.mongo}/${db}?authSource=${db}`,
-    );
+  const own = secretsByName.get(ownSecret);
+  if (readsSecretStore && own) {
+    const role = new kplus.Role(scope, `${name}-secret-reader`, { metadata: { name: `${name}-secret-reader` } });
+    role.allow(['get'], own);
+    new kplus.RoleBinding(scope, `${name}-secret-reader-binding`, {
+      metadata: { name: `${name}-secret-reader` },
+      role,
+    }).addSubjects(serviceAccount);
   }
 
-  if (readsSecretStore || Object.keys(settings.secretEnv).length > 0) {
-    const own = new kplus.Secret(scope, `${name}-secrets`, {
-      metadata: { name: `${name}-secrets` },
-      stringData: settings.secretEnv,
+  const { ports, probes } = planned;
+  const probe = (p: Probe) =>
+    kplus.Probe.fromHttpGet(p.path, {
+      port: p.port,
+      periodSeconds: Duration.seconds(p.periodSeconds),
+      failureThreshold: p.failureThreshold,
     });
-    for (const key of Object.keys(settings.secretEnv)) {
-      env[key] = kplus.EnvValue.fromSecretValue({ secret: own, key });
-    }
-    if (readsSecretStore) {
-      // The secretstore component may read this one Secret and nothing else.
-      const role = new kplus.Role(scope, `${name}-secret-reader`, { metadata: { name: `${name}-secret-reader` } });
-      role.allow(['get'], own);
-      new kplus.RoleBinding(scope, `${name}-secret-reader-binding`, {
-        metadata: { name: `${name}-secret-reader` },
-        role,
-      }).addSubjects(serviceAccount);
-    }
-  }
-
   const container = deployment.addContainer({
     name,
     image: serviceImage(name),
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     ports: [
-      { number: spec.port, name: spec.appProtocol === 'grpc' ? 'grpc' : 'http' },
-      ...(spec.appProtocol === 'grpc' ? [{ number: adminPort, name: 'http-admin' }] : []),
+      { number: ports.app, name: spec.appProtocol === 'grpc' ? 'grpc' : 'http' },
+      ...(ports.admin === undefined ? [] : [{ number: ports.admin, name: 'http-admin' }]),
     ],
     envVariables: env,
-    liveness: kplus.Probe.fromHttpGet('/healthz', { port: adminPort, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
-    readiness: kplus.Probe.fromHttpGet('/readyz', { port: adminPort, periodSeconds: Duration.seconds(5), failureThreshold: 2 }),
-    startup: kplus.Probe.fromHttpGet('/healthz', { port: adminPort, periodSeconds: Duration.seconds(2), failureThreshold: 60 }),
+    liveness: probe(probes.liveness),
+    readiness: probe(probes.readiness),
+    startup: probe(probes.startup),
     resources: containerResources(sizing.app),
     securityContext: restrictedSecurityContext(appUser),
   });
@@ -193,8 +180,8 @@ export function serviceWorkload(scope: Construct, spec: ServiceSpec, ctx: SynthC
   new kplus.Service(scope, `${name}-service`, {
     metadata: { name, labels },
     ports: [
-      { port: spec.port, targetPort: spec.port, name: spec.appProtocol === 'grpc' ? 'grpc' : 'http' },
-      ...(spec.appProtocol === 'grpc' ? [{ port: adminPort, targetPort: adminPort, name: 'http-admin' }] : []),
+      { port: ports.app, targetPort: ports.app, name: spec.appProtocol === 'grpc' ? 'grpc' : 'http' },
+      ...(ports.admin === undefined ? [] : [{ port: ports.admin, targetPort: ports.admin, name: 'http-admin' }]),
     ],
   }).selectLabel('app', name);
 

@@ -3,9 +3,9 @@
  * Dapr's is off; invocation is addressed to `<app-id>-invoke` so Istio's per-request
  * policies see it; traces go to the same collector as the apps' and Envoy's.
  */
+import { daprConfigName } from '@meshmart/kit/deployment/sidecar';
 import type { Construct } from 'constructs';
 import { Configuration } from '../../imports/dapr.io.ts';
-import { daprConfigName } from '../apps/pod-annotations.ts';
 import { daprNameResolutionTemplate, fqdn } from '../naming.ts';
 import { observabilityEndpoints } from '../observability/endpoints.ts';
 import { namespaces, trustDomain } from '../settings.ts';

@@ -4,32 +4,22 @@
  * RabbitMQ or the SMTP sink. The data chart deploys a store only if it has clients, and
  * the AuthorizationPolicies admit exactly these clients.
  */
+import {
+  credentialSecrets as credentials,
+  storePorts as ports,
+  type StoreName,
+  storeHost,
+} from '@meshmart/kit/deployment/cluster-target';
 import type { ServiceName, ServiceSpec } from '@meshmart/kit/topology';
 import { usersOf } from '../context.ts';
-import { fqdn } from '../naming.ts';
-import { namespaces } from '../settings.ts';
 
-export type StoreName = 'postgres' | 'mongo' | 'redis' | 'rabbitmq' | 'mailpit';
+export { credentials, ports, type StoreName, storeHost };
 
 export interface StoreAccess {
   store: StoreName;
   /** Port the clients use; the only port the policy opens. */
   port: number;
   clients: ServiceName[];
-}
-
-export const ports = {
-  postgres: 5432,
-  mongo: 27017,
-  redis: 6379,
-  amqp: 5672,
-  rabbitmqManagement: 15672,
-  smtp: 1025,
-  mailpitUi: 8025,
-} as const;
-
-export function storeHost(store: StoreName): string {
-  return fqdn(store, namespaces.data);
 }
 
 export function postgresOwners(services: readonly ServiceSpec[]): Array<{ service: ServiceName; database: string }> {
@@ -55,16 +45,6 @@ export function storeAccess(services: readonly ServiceSpec[]): StoreAccess[] {
   ];
   return all.filter((a) => a.clients.length > 0);
 }
-
-/** Secret names: the apps namespace holds what clients need, the data namespace what servers need. */
-export const credentials = {
-  appPostgres: (service: string) => `${service}-postgres`,
-  appMongo: (service: string) => `${service}-mongo`,
-  postgres: 'postgres-credentials',
-  mongo: 'mongo-credentials',
-  redis: 'redis-credentials',
-  rabbitmq: 'rabbitmq-credentials',
-} as const;
 
 /** Purposes the secret values are derived from, shared by both sides of a connection. */
 export const secretPurpose = {

@@ -3,10 +3,11 @@
  * API (`/api`), short links (`/s/:code`) and the web UI (`/`) to the public service, and
  * JWT validation of any bearer token before a request enters the mesh.
  */
+
+import { accessTokenClaims as accessTokens } from '@meshmart/kit/deployment/environment';
 import type { ServiceSpec } from '@meshmart/kit/topology';
 import type { Construct } from 'constructs';
 import { fqdn, ingressGateway } from '../naming.ts';
-import { accessTokens } from '../service-settings.ts';
 import { namespaces } from '../settings.ts';
 import { istioObject } from './istio-object.ts';
 import { trafficSettings } from './traffic.ts';

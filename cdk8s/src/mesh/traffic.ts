@@ -1,8 +1,10 @@
 /**
  * Timeouts, bounded retries, connection pools and outlier detection for every service,
  * on both hosts it is reached by: `<app>` (the ingress → public service hop) and
- * `<app>-invoke` (the daprd → daprd invocation hop). Istio owns retries on these hops;
- * apps do not retry invocations and Dapr's are switched off (dapr/resiliency.ts).
+ * `<app>-invoke` (the daprd → daprd invocation hop). Istio owns transport retries on
+ * these hops and Dapr's are switched off (dapr/resiliency.ts); apps do not retry an
+ * invocation either, except orders' saga, whose steps are business retries carrying
+ * idempotency keys (services/kit/src/deployment/retries.ts).
  *
  * Retries fire only on failures where the request provably did not reach the app
  * (connect failure, refused stream, gRPC UNAVAILABLE from the peer proxy), so a
@@ -10,6 +12,7 @@
  */
 
 import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
+import { meshRetries } from '@meshmart/kit/deployment/retries';
 import type { ServiceName, ServiceSpec } from '@meshmart/kit/topology';
 import type { Construct } from 'constructs';
 import { daprInternalPort, fqdn, invokeServiceName } from '../naming.ts';
@@ -23,9 +26,8 @@ export const trafficSettings = {
   /** Dapr HTTP invocation (CallLocal/CallLocalStream) is request/response: bound it. */
   invocationTimeout: '15s',
   invocationPerTryTimeout: '5s',
-  attempts: 2,
-  retryOn: 'connect-failure,refused-stream,unavailable',
-  ingressRetryOn: 'connect-failure,refused-stream',
+  // Who retries what is the deployment plan's (services/kit/src/deployment/retries.ts).
+  ...meshRetries,
 } as const;
 
 /**
