@@ -9,22 +9,25 @@
  *   status             what is running
  *   reset              down, then wipes .data/
  *   write-dapr-files   regenerates dapr/ and dapr.yaml from the topology
+ *   write-contracts    regenerates the plan's tables in docs/CONTRACTS.md
  *   plan-diff [--all]  local vs cluster deployment plan: component metadata (--all: also
  *                      env, sidecars, resiliency), each difference with its target reason;
  *                      exits 1 on a difference without one
  *   flag list | set <key> <value> | clear [key…]   fault flags (services/kit/src/fault-flags.ts)
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { deploymentPlan } from '@meshmart/kit/deployment/plan';
 import { planDiff, renderPlanDiff, unexplainedDifferences } from '@meshmart/kit/deployment/plan-diff';
 import { services as topology } from '@meshmart/kit/topology';
 import { prepareApps } from './app-launch.ts';
 import { bold, dim, green, red } from './console.ts';
+import { contractsDocPath, renderContractsDoc } from './contracts-doc.ts';
 import { daprFileLocations, writeDaprFiles } from './dapr-files.ts';
 import { clearFlags, flagTable, listFlags, setFlag } from './flags.ts';
 import { fullInfra, infraPort, startInfra } from './infra/index.ts';
-import { dataDir, paths } from './paths.ts';
+import { dataDir, paths, repoRoot } from './paths.ts';
 import { probePort, servicePorts } from './ports.ts';
 import { isAlive, killChildrenSync, recordedProcesses, sleep, stopAllChildren, stopRecorded } from './processes.ts';
 import { isHttpOk, isPortOpen } from './readiness.ts';
@@ -190,6 +193,12 @@ async function flag([action = 'list', ...args]: string[]): Promise<void> {
   process.stdout.write(`${flagTable(await listFlags())}\n`);
 }
 
+async function writeContracts(): Promise<void> {
+  const file = path.join(repoRoot, contractsDocPath);
+  await writeFile(file, renderContractsDoc(await readFile(file, 'utf8')));
+  process.stdout.write(`wrote ${file}\n`);
+}
+
 async function planDiffCommand(args: string[]): Promise<void> {
   const rows = planDiff(deploymentPlan('local'), deploymentPlan('cluster'));
   process.stdout.write(renderPlanDiff(rows, { onlyComponents: !args.includes('--all') }));
@@ -209,6 +218,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   reset,
   'write-dapr-files': writeStaticDaprFiles,
   'plan-diff': planDiffCommand,
+  'write-contracts': writeContracts,
   flag,
 };
 

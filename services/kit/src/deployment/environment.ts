@@ -49,6 +49,36 @@ export const accessTokenClaims = { issuer: 'meshmart-users', audience: 'meshmart
 
 export const adminEmail = localCredentials.admin.email;
 
+/** What each variable the plan sets means to the service reading it (docs/CONTRACTS.md). */
+export const envMeanings: Record<string, string> = {
+  PORT: "app port (the sidecar's `--app-port`)",
+  BIND_HOST: 'address the app listens on',
+  ADMIN_PORT: 'plain HTTP for `/healthz`, `/readyz`, `/metrics` of gRPC-only apps',
+  DAPR_HTTP_PORT: 'sidecar HTTP API port (default 3500)',
+  DAPR_GRPC_PORT: 'sidecar gRPC API port (default 50001)',
+  DAPR_API_TOKEN: 'token the app sends to its sidecar (`dapr-api-token`)',
+  APP_API_TOKEN: 'token the sidecar sends to the app (`dapr-api-token` header)',
+  REQUIRE_DAPR_TOKENS: 'refuse to start without both tokens, and refuse calls without the app token',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'OTLP/HTTP base URL (traces go to `/v1/traces`)',
+  OTEL_TRACES_SAMPLER: 'sampler',
+  OTEL_TRACES_SAMPLER_ARG: "the sampler's ratio",
+  OTEL_RESOURCE_ATTRIBUTES: 'resource attributes of every span',
+  OTEL_BSP_SCHEDULE_DELAY: 'milliseconds a finished span waits before export',
+  DATABASE_PASSWORD: "password of the service's PostgreSQL role, expanded into `DATABASE_URL`",
+  DATABASE_URL: '`postgres://user:pass@host:port/db`',
+  MONGO_PASSWORD: "password of the service's MongoDB user, expanded into `MONGO_URL`",
+  MONGO_URL: '`mongodb://[user:pass@]host:port/db`',
+  JWT_ISSUER: 'issuer of access tokens (users signs, the others verify)',
+  JWT_AUDIENCE: 'audience of access tokens',
+  ADMIN_EMAIL: 'the admin account users bootstraps',
+  ADMIN_PASSWORD_SECRET: 'key of the admin password in the Dapr secret store',
+  ADMIN_PASSWORD: 'the admin password itself',
+  TRUSTED_PROXY_HOPS: 'proxies in front whose `X-Forwarded-For` entry is trusted (rate limits)',
+  JAEGER_QUERY_URL: "Jaeger's query API, for the admin trace view",
+  JAEGER_UI_URL: "Jaeger's UI, linked from the admin trace view",
+  ASSETS_DIR: 'the static build of the browser app',
+};
+
 const literal = (value: string): EnvValue => ({ value });
 const fromSecret = (name: string, key: string, purpose: string): EnvValue => ({ secret: { name, key, purpose } });
 

@@ -23,7 +23,7 @@ export interface PlanDifference {
 }
 
 /** A value as a person reads it: literal, `secret <name>/<key>`, or generated per run. */
-function text(v: unknown): string | undefined {
+export function describeValue(v: unknown): string | undefined {
   if (v === undefined || typeof v === 'string') return v;
   if (typeof v === 'object' && v !== null) {
     if ('value' in v && typeof v.value === 'string') return v.value;
@@ -41,7 +41,8 @@ export function planFacts(plan: DeploymentPlan): PlanFact[] {
     const subject = `component ${c.name}`;
     facts.push({ subject, key: 'type', value: c.type, explained: c.explained.type });
     facts.push({ subject, key: 'scopes', value: c.scopes.join(',') });
-    for (const { name, ...v } of c.metadata) facts.push({ subject, key: name, value: text(v), explained: c.explained[name] });
+    for (const { name, ...v } of c.metadata)
+      facts.push({ subject, key: name, value: describeValue(v), explained: c.explained[name] });
     for (const [name, explained] of Object.entries(c.explained)) {
       if (name !== 'type' && !c.metadata.some((m) => m.name === name))
         facts.push({ subject, key: name, value: undefined, explained });
@@ -52,11 +53,11 @@ export function planFacts(plan: DeploymentPlan): PlanFact[] {
     const present = new Set<string>();
     for (const { name, source } of s.env) {
       present.add(`env.${name}`);
-      facts.push({ subject, key: `env.${name}`, value: text(source), explained: s.explained[`env.${name}`] });
+      facts.push({ subject, key: `env.${name}`, value: describeValue(source), explained: s.explained[`env.${name}`] });
     }
     for (const [field, value] of Object.entries(s.sidecar)) {
       present.add(`sidecar.${field}`);
-      facts.push({ subject, key: `sidecar.${field}`, value: text(value), explained: s.explained[`sidecar.${field}`] });
+      facts.push({ subject, key: `sidecar.${field}`, value: describeValue(value), explained: s.explained[`sidecar.${field}`] });
     }
     for (const [key, explained] of Object.entries(s.explained)) {
       if (!present.has(key)) facts.push({ subject, key, value: undefined, explained });
@@ -71,7 +72,7 @@ export function planFacts(plan: DeploymentPlan): PlanFact[] {
   for (const key of keys) {
     const [kind, name, way] = key.split('.') as ['apps' | 'components', string, string | undefined];
     const direction = kind === 'apps' ? targets.apps[name] : targets.components[name]?.[way as 'inbound' | 'outbound'];
-    facts.push({ subject: 'resiliency', key, value: text(direction), explained: explained[key] });
+    facts.push({ subject: 'resiliency', key, value: describeValue(direction), explained: explained[key] });
   }
   facts.push({ subject: 'subscriptions', key: 'deadLetterTopic', value: plan.subscriptions.deadLetterTopic });
   return facts;
