@@ -19,6 +19,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { env, loadConfig } from './config.ts';
 import type { Migration } from './db.ts';
+import { businessRetryBounds } from './deployment/retries.ts';
 import { checkEventData, cloudEventType, type EventData, type EventEnvelope, type EventTopic, eventSchemas } from './events.ts';
 import type { Logger } from './logging.ts';
 import { eventMetrics } from './metrics.ts';
@@ -55,7 +56,9 @@ export const outboxParkingMigration: Migration = {
 };
 
 /** Read by every relay at start; a bad value stops the service naming the variable. */
-export const outboxConfigSchema = z.object({ OUTBOX_MAX_ATTEMPTS: env.int(10, 1, 1000) });
+export const outboxConfigSchema = z.object({
+  OUTBOX_MAX_ATTEMPTS: env.int(businessRetryBounds.outboxMaxAttempts, 1, 1000),
+});
 
 /**
  * Adds an event to the outbox inside the caller's transaction. Code that writes events

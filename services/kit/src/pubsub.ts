@@ -9,7 +9,7 @@
  * (analytics) consumes that topic and counts each dead letter once.
  */
 import type Router from '@koa/router';
-import { deadLetterTopic } from './deployment/plan.ts';
+import { deadLetterTopic } from './deployment/dead-letters.ts';
 import { type EventEnvelope, readEnvelope } from './events.ts';
 import type { Logger } from './logging.ts';
 import { eventMetrics } from './metrics.ts';

@@ -154,5 +154,25 @@ describe('retry ownership', () => {
     }
     // Envoy owns the invocation hop in the cluster: daprd is told not to retry any invoked app.
     for (const direction of Object.values(cluster.resiliency.targets.apps)) assert.equal(direction.retry, 'none');
+    // Locally daprd keeps its built-in hop retries, but for payments, whose breaker stands in for Envoy.
+    assert.deepEqual(Object.keys(local.resiliency.targets.apps), ['payments']);
+    assert.equal(local.resiliency.targets.apps.payments?.retry, 'none');
+  });
+
+  it('says daprd retries component calls exactly where the Resiliency gives them a retry', () => {
+    const componentCall = callRetries.find((c) => c.call.startsWith('component call'));
+    assert.ok(componentCall);
+    for (const plan of [local, cluster]) {
+      const outbound = plan.resiliency.targets.components.statestore?.outbound;
+      const daprd = componentCall.retries[plan.target].filter((l) => l.layer === 'daprd');
+      if (outbound?.retry) {
+        const policy = plan.resiliency.policies.retries[outbound.retry];
+        assert.deepEqual(
+          daprd.map((l) => l.tries),
+          [(policy?.maxRetries ?? 0) + 1],
+          plan.target,
+        );
+      } else assert.deepEqual(daprd, [], plan.target);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { businessRetryBounds } from '@meshmart/kit/deployment/retries';
 import { z } from 'zod';
 
 export const notificationsConfigSchema = serviceConfig({
@@ -15,7 +16,7 @@ export const notificationsConfigSchema = serviceConfig({
   EMAIL_RETRY_POLL_MS: env.int(2000, 50, 600_000),
   EMAIL_MAX_BACKOFF_MS: env.int(600_000, 1000, 86_400_000),
   /** With the default backoff, 20 attempts span about 2.5 hours before an e-mail is marked failed. */
-  EMAIL_MAX_ATTEMPTS: env.int(20, 1, 1000),
+  EMAIL_MAX_ATTEMPTS: env.int(businessRetryBounds.emailMaxAttempts, 1, 1000),
   ...accessTokenConfigShape,
 });
 

@@ -4,6 +4,7 @@
  * soon an interrupted saga is taken over.
  */
 import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { businessRetryBounds } from '@meshmart/kit/deployment/retries';
 import type { z } from 'zod';
 
 export const ordersConfigSchema = serviceConfig({
@@ -22,9 +23,9 @@ export const ordersConfigSchema = serviceConfig({
   /** Time a charge or refund may take; above the slowest test card (3 s). */
   PAYMENTS_TIMEOUT_MS: env.int(10_000, 500, 120_000),
   /** Tries per saga step against a dependency that is down or slow, with backoff in between. */
-  STEP_ATTEMPTS: env.int(3, 1, 10),
+  STEP_ATTEMPTS: env.int(businessRetryBounds.sagaStepAttempts, 1, 10),
   /** How long a step keeps retrying a dependency that answers "busy" (gRPC ABORTED) before giving up on it. */
-  STEP_CONTENTION_BUDGET_MS: env.int(20_000, 0, 120_000),
+  STEP_CONTENTION_BUDGET_MS: env.int(businessRetryBounds.sagaContentionBudgetMs, 0, 120_000),
   /** Hold placed on stock by a checkout; must outlast the payment step. */
   RESERVATION_TTL_SECONDS: env.int(600, 30, 86_400),
   /**

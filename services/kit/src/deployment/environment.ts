@@ -148,37 +148,45 @@ function common(spec: ServiceSpec, local: LocalServicePorts): Record<string, Per
   };
 }
 
-/** Kubernetes expands $(DATABASE_PASSWORD) because it is declared before DATABASE_URL. */
+const databaseWhy = secret('fixed development credentials inline; a password from the Secret the database role was made with');
+
+/**
+ * A database URL, and in the cluster the password it expands: Kubernetes expands
+ * $(<NAME>_PASSWORD) because it is declared before the URL.
+ */
+function database(
+  prefix: 'DATABASE' | 'MONGO',
+  password: SecretSource,
+  localUrl: string,
+  clusterUrl: (passwordRef: string) => string,
+): Record<string, PerTarget<EnvValue>> {
+  return {
+    [`${prefix}_PASSWORD`]: byTarget(databaseWhy, undefined, { secret: password }),
+    [`${prefix}_URL`]: byTarget(databaseWhy, literal(localUrl), literal(clusterUrl(`$(${prefix}_PASSWORD)`))),
+  };
+}
+
 function databases(spec: ServiceSpec): Record<string, PerTarget<EnvValue>> {
-  const env: Record<string, PerTarget<EnvValue>> = {};
-  const why = secret('fixed development credentials inline; a password from the Secret the database role was made with');
   const pg = spec.postgresDatabase;
-  if (pg) {
-    env.DATABASE_PASSWORD = byTarget(
-      why,
-      undefined,
-      fromSecret(credentialSecrets.appPostgres(spec.name), 'password', `postgres/role/${pg}`),
-    );
-    env.DATABASE_URL = byTarget(
-      why,
-      literal(postgresUrl(pg)),
-      literal(`postgres://${pg}:$(DATABASE_PASSWORD)@${storeHost('postgres')}:${storePorts.postgres}/${pg}`),
-    );
-  }
   const mongo = spec.mongoDatabase;
-  if (mongo) {
-    env.MONGO_PASSWORD = byTarget(
-      why,
-      undefined,
-      fromSecret(credentialSecrets.appMongo(spec.name), 'password', `mongo/user/${mongo}`),
-    );
-    env.MONGO_URL = byTarget(
-      why,
-      literal(mongoUrl(mongo)),
-      literal(`mongodb://${mongo}:$(MONGO_PASSWORD)@${storeHost('mongo')}:${storePorts.mongo}/${mongo}?authSource=${mongo}`),
-    );
-  }
-  return env;
+  return {
+    ...(pg
+      ? database(
+          'DATABASE',
+          { name: credentialSecrets.appPostgres(spec.name), key: 'password', purpose: `postgres/role/${pg}` },
+          postgresUrl(pg),
+          (password) => `postgres://${pg}:${password}@${storeHost('postgres')}:${storePorts.postgres}/${pg}`,
+        )
+      : {}),
+    ...(mongo
+      ? database(
+          'MONGO',
+          { name: credentialSecrets.appMongo(spec.name), key: 'password', purpose: `mongo/user/${mongo}` },
+          mongoUrl(mongo),
+          (password) => `mongodb://${mongo}:${password}@${storeHost('mongo')}:${storePorts.mongo}/${mongo}?authSource=${mongo}`,
+        )
+      : {}),
+  };
 }
 
 const claims = {

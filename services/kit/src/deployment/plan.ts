@@ -6,6 +6,7 @@
  */
 import { type ServiceName, type ServiceSpec, services as topologyServices } from '../topology.ts';
 import { type ComponentPlan, componentPlans } from './components.ts';
+import { deadLetterTopic } from './dead-letters.ts';
 import { type EnvVar, environmentPlan } from './environment.ts';
 import { type LocalFiles, type LocalServicePorts, localServicePorts } from './local-target.ts';
 import { type ResiliencyPlan, resiliencyPlan } from './resiliency.ts';
@@ -13,13 +14,7 @@ import { type CallRetries, callRetries } from './retries.ts';
 import { type AppPorts, appPorts, type Probe, probes, type SidecarPlan, sidecarPlan } from './sidecar.ts';
 import type { Explained, Target } from './target.ts';
 
-/**
- * The topic every subscription dead-letters to (services/kit/src/pubsub.ts), on both
- * targets. One per pub/sub component rather than one per topic: the original topic
- * travels inside the dead-lettered CloudEvent, and RabbitMQ discards what reaches an
- * exchange with no queue bound, so each dead-letter topic needs a live subscriber.
- */
-export const deadLetterTopic = 'deadletters';
+export { deadLetterTopic };
 
 export interface ServicePlan {
   name: ServiceName;

@@ -49,6 +49,11 @@ export const meshRetries = {
 export const businessRetryBounds = {
   /** orders' STEP_ATTEMPTS: tries per saga step. */
   sagaStepAttempts: 3,
+  /**
+   * orders' STEP_CONTENTION_BUDGET_MS: how long "busy, call again" answers are not counted
+   * as tries; past it they count, so the step stays bounded in time as well.
+   */
+  sagaContentionBudgetMs: 20_000,
   /** OUTBOX_MAX_ATTEMPTS: failures about a row before it is parked. */
   outboxMaxAttempts: 10,
   /** notifications' EMAIL_MAX_ATTEMPTS: sends before a mail is marked failed. */
@@ -73,7 +78,7 @@ const daprdHop: Retrying = {
 const sagaStep: Retrying = {
   layer: 'saga',
   tries: businessRetryBounds.sagaStepAttempts,
-  on: 'a transient answer (unavailable, timeout) from inventory or payments',
+  on: `a transient answer (unavailable, timeout) from inventory or payments; "busy" answers within ${businessRetryBounds.sagaContentionBudgetMs / 1000} s do not count`,
   idempotencyKey: 'reservation id = order id; charge and refund keys derived from the order id',
 };
 
