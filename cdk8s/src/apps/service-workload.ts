@@ -67,8 +67,9 @@ export function addRuntimeDefaultSeccomp(workload: Construct): void {
 }
 
 /**
- * The plan's environment as container env. Secrets the plan reads from are created here,
- * each holding the keys the env names, with values derived from their purposes.
+ * The plan's environment as container env. Secrets the plan reads from, in the env or
+ * through the service's Dapr secret store, are created here, each holding the keys the
+ * plan names, with values derived from their purposes.
  */
 function containerEnv(
   scope: Construct,
@@ -77,7 +78,7 @@ function containerEnv(
   extraSecrets: readonly string[],
 ): { env: Record<string, kplus.EnvValue>; secretsByName: Map<string, kplus.Secret> } {
   const data = new Map<string, Record<string, string>>(extraSecrets.map((name) => [name, {}]));
-  for (const { source } of planned.env) {
+  for (const { source } of [...planned.env, ...planned.storedSecrets]) {
     if (!('secret' in source)) continue;
     const { name, key, purpose } = source.secret;
     data.set(name, { ...data.get(name), [key]: secrets.value(purpose) });

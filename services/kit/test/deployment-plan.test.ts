@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { deploymentPlan, servicePlanOf } from '../src/deployment/plan.ts';
 import { planDiff, unexplainedDifferences } from '../src/deployment/plan-diff.ts';
-import { callRetries, retryViolations } from '../src/deployment/retries.ts';
+import { callRetries, type Retrying, retryViolations } from '../src/deployment/retries.ts';
 import { appsUsing, componentNames, type ServiceSpec, services } from '../src/topology.ts';
 
 const local = deploymentPlan('local');
@@ -98,6 +98,27 @@ describe('deployment plan', () => {
     });
   });
 
+  it("serves users' admin password through its secret store under one name on both targets, never in the env", () => {
+    for (const plan of [local, cluster]) {
+      const users = servicePlanOf(plan, 'users');
+      const named = users.env.find((e) => e.name === 'ADMIN_PASSWORD_SECRET')?.source;
+      assert.deepEqual(named, { value: 'users-secrets' }, plan.target);
+      assert.deepEqual(
+        users.storedSecrets.map((s) => s.name),
+        ['users-secrets'],
+        plan.target,
+      );
+      assert.equal(
+        users.env.some((e) => e.name === 'ADMIN_PASSWORD'),
+        false,
+        plan.target,
+      );
+    }
+    assert.deepEqual(servicePlanOf(cluster, 'users').storedSecrets[0]?.source, {
+      secret: { name: 'users-secrets', key: 'ADMIN_PASSWORD', purpose: 'users/admin-password' },
+    });
+  });
+
   it('plans a service that exists only in a test topology', () => {
     const extra: ServiceSpec = {
       name: 'web' as ServiceSpec['name'],
@@ -164,11 +185,11 @@ describe('retry ownership', () => {
     assert.ok(componentCall);
     for (const plan of [local, cluster]) {
       const outbound = plan.resiliency.targets.components.statestore?.outbound;
-      const daprd = componentCall.retries[plan.target].filter((l) => l.layer === 'daprd');
+      const daprd: Retrying[] = componentCall.retries[plan.target].filter((l: Retrying) => l.layer === 'daprd');
       if (outbound?.retry) {
         const policy = plan.resiliency.policies.retries[outbound.retry];
         assert.deepEqual(
-          daprd.map((l) => l.tries),
+          daprd.map((l: Retrying) => l.tries),
           [(policy?.maxRetries ?? 0) + 1],
           plan.target,
         );

@@ -141,12 +141,21 @@ export function daprResiliency(): DaprResiliency {
   };
 }
 
-/** Secrets the local.file secret store serves; the same names the cluster's Secrets carry. */
+/**
+ * Secrets the local.file secret store serves: what the plan says services read through
+ * it (under the names the cluster's Secrets carry), and the infrastructure passwords.
+ */
 export function localSecrets(): Record<string, string> {
+  const stored = localPlan().services.flatMap((s) =>
+    s.storedSecrets.map(({ name, source }) => {
+      if (!('value' in source)) throw new Error(`${s.name}: the local secret ${name} must be a value`);
+      return [name, source.value] as const;
+    }),
+  );
   return {
     'postgres-password': localCredentials.postgres.password,
     'rabbitmq-password': localCredentials.rabbitmq.password,
-    [localCredentials.admin.secret]: localCredentials.admin.password,
+    ...Object.fromEntries(stored),
   };
 }
 

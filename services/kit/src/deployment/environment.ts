@@ -71,8 +71,7 @@ export const envMeanings: Record<string, string> = {
   JWT_ISSUER: 'issuer of access tokens (users signs, the others verify)',
   JWT_AUDIENCE: 'audience of access tokens',
   ADMIN_EMAIL: 'the admin account users bootstraps',
-  ADMIN_PASSWORD_SECRET: 'key of the admin password in the Dapr secret store',
-  ADMIN_PASSWORD: 'the admin password itself',
+  ADMIN_PASSWORD_SECRET: 'name of the admin password in the Dapr secret store',
   TRUSTED_PROXY_HOPS: 'proxies in front whose `X-Forwarded-For` entry is trusted (rate limits)',
   JAEGER_QUERY_URL: "Jaeger's query API, for the admin trace view",
   JAEGER_UI_URL: "Jaeger's UI, linked from the admin trace view",
@@ -201,18 +200,9 @@ function own(spec: ServiceSpec): Record<string, PerTarget<EnvValue>> {
       return {
         ...claims,
         ADMIN_EMAIL: same(literal(adminEmail)),
-        // The admin password: through the Dapr secret store from the local file, from the
-        // users Secret in the cluster.
-        ADMIN_PASSWORD_SECRET: byTarget(
-          secret('the local secret store file holds the password under this key'),
-          literal(localCredentials.admin.secret),
-          undefined,
-        ),
-        ADMIN_PASSWORD: byTarget(
-          secret('the password from the users Secret'),
-          undefined,
-          fromSecret(credentialSecrets.own('users'), 'ADMIN_PASSWORD', 'users/admin-password'),
-        ),
+        // The admin password never sits in the environment: users reads it through its
+        // Dapr secret store, under the same name on both targets (storedSecrets below).
+        ADMIN_PASSWORD_SECRET: same(literal(adminPasswordSecret.name)),
       };
     case 'gateway':
       return {
@@ -247,6 +237,41 @@ function own(spec: ServiceSpec): Record<string, PerTarget<EnvValue>> {
     default:
       return {};
   }
+}
+
+/** The admin password users bootstraps with, as its secret store serves it. */
+export const adminPasswordSecret: SecretSource = {
+  name: credentialSecrets.own('users'),
+  key: 'ADMIN_PASSWORD',
+  purpose: 'users/admin-password',
+};
+
+/** A secret the service's Dapr secret store must serve, by the name the service asks for. */
+export interface StoredSecret {
+  name: string;
+  source: EnvValue;
+}
+
+/**
+ * Secrets a service reads through its `secretstore` component: a value in the local
+ * store's file, a key of the named Kubernetes Secret (which the component may read).
+ */
+export function storedSecretsPlan(
+  spec: ServiceSpec,
+  target: Target,
+): { secrets: StoredSecret[]; explained: Record<string, Explained> } {
+  if (spec.name !== 'users' || !spec.components.includes('secretstore')) return { secrets: [], explained: {} };
+  const { values, explained } = resolve(
+    {
+      [adminPasswordSecret.name]: byTarget<EnvValue>(
+        secret('the development password in the committed secrets file; a derived password in the Secret'),
+        literal(localCredentials.admin.password),
+        { secret: adminPasswordSecret },
+      ),
+    },
+    target,
+  );
+  return { secrets: values.map(([name, source]) => ({ name, source })), explained };
 }
 
 export function environmentPlan(

@@ -41,7 +41,7 @@ export const localCredentials = {
   postgres: { user: 'meshmart', password: 'meshmart-local' },
   rabbitmq: { user: 'meshmart', password: 'meshmart-local' },
   /** The admin users bootstraps; its password reaches users through the Dapr secret store. */
-  admin: { email: 'admin@meshmart.local', password: 'meshmart-admin-local', secret: 'users-admin-password' },
+  admin: { email: 'admin@meshmart.local', password: 'meshmart-admin-local' },
 } as const;
 
 export interface LocalServicePorts {

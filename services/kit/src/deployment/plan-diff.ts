@@ -55,6 +55,15 @@ export function planFacts(plan: DeploymentPlan): PlanFact[] {
       present.add(`env.${name}`);
       facts.push({ subject, key: `env.${name}`, value: describeValue(source), explained: s.explained[`env.${name}`] });
     }
+    for (const { name, source } of s.storedSecrets) {
+      present.add(`secretStore.${name}`);
+      facts.push({
+        subject,
+        key: `secretStore.${name}`,
+        value: describeValue(source),
+        explained: s.explained[`secretStore.${name}`],
+      });
+    }
     for (const [field, value] of Object.entries(s.sidecar)) {
       present.add(`sidecar.${field}`);
       facts.push({ subject, key: `sidecar.${field}`, value: describeValue(value), explained: s.explained[`sidecar.${field}`] });

@@ -7,7 +7,7 @@
 import { type ServiceName, type ServiceSpec, services as topologyServices } from '../topology.ts';
 import { type ComponentPlan, componentPlans } from './components.ts';
 import { deadLetterTopic } from './dead-letters.ts';
-import { type EnvVar, environmentPlan } from './environment.ts';
+import { type EnvVar, environmentPlan, type StoredSecret, storedSecretsPlan } from './environment.ts';
 import { type LocalFiles, type LocalServicePorts, localServicePorts } from './local-target.ts';
 import { type ResiliencyPlan, resiliencyPlan } from './resiliency.ts';
 import { type CallRetries, callRetries } from './retries.ts';
@@ -21,8 +21,10 @@ export interface ServicePlan {
   ports: AppPorts;
   probes: { liveness: Probe; readiness: Probe; startup: Probe };
   env: EnvVar[];
+  /** What the service's Dapr secret store serves it. */
+  storedSecrets: StoredSecret[];
   sidecar: SidecarPlan;
-  /** `env.<NAME>` or `sidecar.<field>` → why it differs by target. */
+  /** `env.<NAME>`, `secretStore.<name>` or `sidecar.<field>` → why it differs by target. */
   explained: Record<string, Explained>;
 }
 
@@ -52,6 +54,7 @@ function servicePlan(spec: ServiceSpec, local: LocalServicePorts, target: Target
   const ports = appPorts(spec, local, target);
   const environment = environmentPlan(spec, local, target);
   const sidecar = sidecarPlan(spec, local, target);
+  const stored = storedSecretsPlan(spec, target);
   const prefixed = (prefix: string, explained: Record<string, Explained>) =>
     Object.fromEntries(Object.entries(explained).map(([k, v]) => [`${prefix}.${k}`, v]));
   return {
@@ -59,8 +62,13 @@ function servicePlan(spec: ServiceSpec, local: LocalServicePorts, target: Target
     ports,
     probes: probes(ports),
     env: environment.env,
+    storedSecrets: stored.secrets,
     sidecar: sidecar.sidecar,
-    explained: { ...prefixed('env', environment.explained), ...prefixed('sidecar', sidecar.explained) },
+    explained: {
+      ...prefixed('env', environment.explained),
+      ...prefixed('secretStore', stored.explained),
+      ...prefixed('sidecar', sidecar.explained),
+    },
   };
 }
 
