@@ -1,5 +1,5 @@
 /** What every chart is built from; tests pass other topologies through the same door. */
-import type { ComponentName, ServiceName, ServiceSpec } from '@meshmart/kit/topology';
+import type { ServiceSpec } from '@meshmart/kit/topology';
 import type { LoadSettings } from './load/load-job.ts';
 import type { IstioFaultProfile } from './mesh/faults.ts';
 import type { SecretValues } from './secret-values.ts';
@@ -19,7 +19,3 @@ export interface SynthContext {
 
 /** The same declared edges the call-graph test compares with Jaeger's traces. */
 export { callersOf } from '@meshmart/kit/call-graph';
-
-export function usersOf(services: readonly ServiceSpec[], component: ComponentName): ServiceName[] {
-  return services.filter((s) => s.components.includes(component)).map((s) => s.name);
-}

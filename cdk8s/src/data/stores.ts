@@ -10,8 +10,7 @@ import {
   type StoreName,
   storeHost,
 } from '@meshmart/kit/deployment/cluster-target';
-import type { ServiceName, ServiceSpec } from '@meshmart/kit/topology';
-import { usersOf } from '../context.ts';
+import { appsUsing, type ServiceName, type ServiceSpec } from '@meshmart/kit/topology';
 
 export { credentials, ports, type StoreName, storeHost };
 
@@ -32,7 +31,7 @@ export function mongoOwners(services: readonly ServiceSpec[]): Array<{ service: 
 
 /** Redis backs both the state store and the configuration store. */
 export function redisClients(services: readonly ServiceSpec[]): ServiceName[] {
-  return [...new Set([...usersOf(services, 'statestore'), ...usersOf(services, 'configstore')])];
+  return [...new Set([...appsUsing('statestore', services), ...appsUsing('configstore', services)])];
 }
 
 export function storeAccess(services: readonly ServiceSpec[]): StoreAccess[] {
@@ -40,8 +39,8 @@ export function storeAccess(services: readonly ServiceSpec[]): StoreAccess[] {
     { store: 'postgres', port: ports.postgres, clients: postgresOwners(services).map((o) => o.service) },
     { store: 'mongo', port: ports.mongo, clients: mongoOwners(services).map((o) => o.service) },
     { store: 'redis', port: ports.redis, clients: redisClients(services) },
-    { store: 'rabbitmq', port: ports.amqp, clients: usersOf(services, 'pubsub') },
-    { store: 'mailpit', port: ports.smtp, clients: usersOf(services, 'smtp') },
+    { store: 'rabbitmq', port: ports.amqp, clients: appsUsing('pubsub', services) },
+    { store: 'mailpit', port: ports.smtp, clients: appsUsing('smtp', services) },
   ];
   return all.filter((a) => a.clients.length > 0);
 }
