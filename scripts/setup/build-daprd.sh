@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Puts a Dapr 1.17 sidecar at .tools/bin/daprd: the Dapr CLI's own daprd when it is a
-# 1.17 release, otherwise a build of tools/daprd (dapr's runtime with only the
-# components meshmart uses; tools/daprd/README.md explains the pinned versions).
+# Puts a Dapr 1.17 sidecar at .tools/bin/daprd: a build of tools/daprd (dapr's runtime
+# with only the components meshmart uses and a fix to the RabbitMQ component;
+# tools/daprd/README.md explains the pinned versions and the patch). Never the Dapr CLI's
+# own daprd: it lacks the fix and would lose events when the broker goes away mid-publish.
 # Cold build on a 2-core machine: 3m04s with the modules already downloaded and an
 # empty Go build cache (1,438 packages); a rebuild after editing main.go takes ~1 min.
 set -euo pipefail
@@ -15,22 +16,12 @@ ln -sfn "$ROOT/tools/dapr-run/daprd" "$TOOLS/dapr-cli/.dapr/bin/daprd"
 src=$ROOT/tools/daprd
 dapr_version=$(awk '$1 == "github.com/dapr/dapr" && $2 ~ /^v/ { print $2; exit }' "$src/go.mod")
 [ -n "$dapr_version" ] || die "no github.com/dapr/dapr requirement in $src/go.mod"
-want="$dapr_version $(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-16)"
+patches=("$src"/patches/*.patch)
+want="$dapr_version $(cat "$src/go.mod" "$src/go.sum" "$src/main.go" "${patches[@]}" | sha256sum | cut -c1-16)"
 
 if [ -x "$BIN/daprd" ] && stamp_matches daprd "$want"; then
   say "daprd $dapr_version: up to date"
   exit 0
-fi
-
-cli_daprd=$HOME/.dapr/bin/daprd
-if [ -x "$cli_daprd" ]; then
-  cli_version=$("$cli_daprd" --version 2> /dev/null || true)
-  if [[ $cli_version == 1.17.* ]]; then
-    cp "$cli_daprd" "$BIN/daprd"
-    stamp_write daprd "$want"
-    say "daprd: using the Dapr CLI's daprd $cli_version"
-    exit 0
-  fi
 fi
 
 # dapr's cmd/daprd/components panics at start unless built with tags that compile the
@@ -38,6 +29,13 @@ fi
 # whose only change is that guard file.
 writable_module_copy "github.com/dapr/dapr@$dapr_version" \
   "printf '// Components are registered by meshmart'\\''s tools/daprd/main.go.\npackage components\n' > cmd/daprd/components/zz_notag.go" \
+  > /dev/null
+
+# tools/daprd/go.mod points components-contrib at this copy: see the patch for why.
+contrib_version=$(awk '$1 == "github.com/dapr/components-contrib" && $2 ~ /^v/ { print $2; exit }' "$src/go.mod")
+writable_module_copy "github.com/dapr/components-contrib@$contrib_version" \
+  "for p in ${patches[*]}; do patch -p1 --quiet < \"\$p\"; done" \
+  "components-contrib@$contrib_version-meshmart" "${patches[@]}" \
   > /dev/null
 
 say "daprd: building dapr $dapr_version (a cold build takes about 3 minutes on 2 cores)"

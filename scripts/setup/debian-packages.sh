@@ -2,7 +2,7 @@
 # Installs the Debian packages the local stack runs privately (it never uses their
 # system services): PostgreSQL with its contrib extensions (search needs unaccent and
 # pg_trgm), Redis, RabbitMQ (with Erlang's epmd), Prometheus, Chromium for the browser
-# tests (driven headless by playwright-core), and curl/unzip for the setup itself. apt
+# tests (driven headless by playwright-core), and curl/unzip/patch for the setup itself. apt
 # runs only when something is missing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,6 +18,7 @@ command -v prometheus > /dev/null || missing+=(prometheus)
 command -v chromium > /dev/null || missing+=(chromium)
 command -v curl > /dev/null || missing+=(curl)
 command -v unzip > /dev/null || missing+=(unzip)
+command -v patch > /dev/null || missing+=(patch)
 command -v setpriv > /dev/null || missing+=(util-linux)
 
 if [ ${#missing[@]} -eq 0 ]; then

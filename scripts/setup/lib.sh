@@ -28,18 +28,21 @@ module_dir() {
 }
 
 # Copies module@version out of the read-only module cache into $TOOLS/src so a build
-# can add or change files there; $2 is a command run inside the copy to do that.
+# can add or change files there; $2 is a command run inside the copy to do that, $3 the
+# copy's folder name (default: module@version). Files named after that (the patches $2
+# applies) are hashed into the marker, so a changed patch makes a fresh copy.
 # Prints the copy's path.
 writable_module_copy() {
-  local dest=$TOOLS/src/${1##*/} cached
-  if [ ! -f "$dest/.meshmart-prepared" ]; then
+  local dest=$TOOLS/src/${3:-${1##*/}} cached prepared=
+  [ $# -ge 4 ] && prepared=$(files_hash "${@:4}")
+  if [ ! -f "$dest/.meshmart-prepared" ] || [ "$(cat "$dest/.meshmart-prepared")" != "$prepared" ]; then
     cached=$(module_dir "$1")
     rm -rf "$dest.tmp" "$dest"
     mkdir -p "$TOOLS/src"
     cp -R "$cached" "$dest.tmp"
     chmod -R u+w "$dest.tmp"
     (cd "$dest.tmp" && eval "$2")
-    touch "$dest.tmp/.meshmart-prepared"
+    printf '%s' "$prepared" > "$dest.tmp/.meshmart-prepared"
     mv "$dest.tmp" "$dest"
   fi
   printf '%s' "$dest"

@@ -459,3 +459,9 @@ replace github.com/dapr/durabletask-go => github.com/dapr/durabletask-go v0.11.3
 // dapr's whole component catalogue. scripts/setup/build-daprd.sh copies the dapr
 // module here without that guard, and main.go registers only what meshmart uses.
 replace github.com/dapr/dapr => ../../.tools/src/dapr@v1.17.5
+
+// The RabbitMQ pub/sub component of components-contrib v1.17.3 answers a publish as done
+// when the broker never confirmed it (the connection closed first), which loses the event
+// for good: an outbox marks it sent. scripts/setup/build-daprd.sh copies the module here
+// with the patches in patches/ applied (README.md explains both).
+replace github.com/dapr/components-contrib => ../../.tools/src/components-contrib@v1.17.3-meshmart
