@@ -199,7 +199,8 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
     startSidecar: (name) => startOne(launchSidecar, sidecars, name),
     stopService: (name) => stopOne(apps, name),
     startService: (name) => startOne(launchApp, apps, name),
-    stopInfra: (name) => infra.stopOne(name),
+    // After a restart the component belongs to the Infra that started it again.
+    stopInfra: (name) => ([...restarted].reverse().find((again) => again.started.includes(name)) ?? infra).stopOne(name),
     startInfra: async (name) => {
       restarted.push(await startInfra({ only: [name], quiet, timeoutMs }));
     },
