@@ -2,10 +2,13 @@
  * OpenTelemetry start-up through the NodeSDK, configured by the standard OTEL_* variables
  * (services/kit/README.md lists them). It must run before the instrumented libraries are
  * imported, so a service's main.ts calls startTracing() first and then imports the rest
- * of the service dynamically. The ESM hook is registered here because koa, pg and grpc-js
- * are imported from ES modules, which require-hooks alone do not see.
+ * of the service dynamically. The module hooks are registered here because koa, pg and
+ * grpc-js are imported from ES modules, which require-hooks alone do not see. They are
+ * Node's synchronous hooks, which run on the main thread: the asynchronous kind
+ * (`module.register`) starts a loader thread with its own V8 heap, about 30 MiB of every
+ * service's resident memory, and passes each module load through it.
  */
-import { register } from 'node:module';
+import { type RegisterHooksOptions, registerHooks } from 'node:module';
 import { type Context, context, logs, propagation, type TextMapGetter, type TextMapPropagator, trace } from '@opentelemetry/api';
 import {
   CompositePropagator,
@@ -26,6 +29,7 @@ import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { register as registerInstrumentationHooks } from 'import-in-the-middle/register-hooks.mjs';
 
 /**
  * W3C trace context that also reads what daprd hands a gRPC app: the proxying sidecar
@@ -82,27 +86,26 @@ const UNUSED_BY_NODE_SDK: Record<string, string[]> = {
   '@opentelemetry/otlp-grpc-exporter-base': ['createEmptyMetadata', 'createInsecureCredentials', 'createSslCredentials'],
 };
 
-/**
- * Module hooks run on the loader thread and ship as source: a file beside this one would
- * be missing from the bundled image, while a data: URL travels inside the bundle.
- */
-const unusedModulesHook = `
-let unused = {};
-export function initialize(data) { unused = data; }
-export async function resolve(specifier, context, next) {
-  if (Object.hasOwn(unused, specifier) && context.parentURL?.includes('/@opentelemetry/sdk-node/')) {
-    return { url: 'meshmart-unused:' + specifier, shortCircuit: true };
-  }
-  return next(specifier, context);
-}
-export async function load(url, context, next) {
-  if (!url.startsWith('meshmart-unused:')) return next(url, context);
-  const specifier = url.slice('meshmart-unused:'.length);
-  const source = unused[specifier].map((name) =>
-    'export const ' + name + ' = function () { throw new Error(' +
-      JSON.stringify(specifier + ' is not loaded: configure it in services/kit/src/tracing.ts') + '); };');
-  return { format: 'module', source: source.join('\\n'), shortCircuit: true };
-}`;
+const UNUSED_PREFIX = 'meshmart-unused:';
+
+/** Hands the NodeSDK a stand-in for each package in UNUSED_BY_NODE_SDK. */
+const unusedModulesHooks: RegisterHooksOptions = {
+  resolve(specifier, context, next) {
+    if (Object.hasOwn(UNUSED_BY_NODE_SDK, specifier) && context.parentURL?.includes('/@opentelemetry/sdk-node/')) {
+      return { url: UNUSED_PREFIX + specifier, shortCircuit: true };
+    }
+    return next(specifier, context);
+  },
+  load(url, context, next) {
+    if (!url.startsWith(UNUSED_PREFIX)) return next(url, context);
+    const specifier = url.slice(UNUSED_PREFIX.length);
+    const failure = JSON.stringify(`${specifier} is not loaded: configure it in services/kit/src/tracing.ts`);
+    const source = (UNUSED_BY_NODE_SDK[specifier] ?? [])
+      .map((name) => `export const ${name} = function () { throw new Error(${failure}); };`)
+      .join('\n');
+    return { format: 'module', source, shortCircuit: true };
+  },
+};
 
 /** Paths the probes and Prometheus hit every few seconds; tracing them is noise. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -160,8 +163,8 @@ export async function startTracing(service: string, options: TracingOptions = {}
   const exporting = options.traceExporter ? { traceExporter: options.traceExporter } : traceExport();
   const textMapPropagator = propagatorFromEnv();
   if (!hooksRegistered) {
-    register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: HOOKED_PACKAGES } });
-    register(`data:text/javascript,${encodeURIComponent(unusedModulesHook)}`, { data: UNUSED_BY_NODE_SDK });
+    registerInstrumentationHooks({ include: HOOKED_PACKAGES });
+    registerHooks(unusedModulesHooks);
     hooksRegistered = true;
   }
   // Imported only now: a static import would load it, and all it imports, before the hook above exists.
