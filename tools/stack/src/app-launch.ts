@@ -8,11 +8,12 @@ import { bundleEntry, describeRound, ensureBundles } from './build/service-bundl
 import { bold } from './console.ts';
 import { repoRoot } from './paths.ts';
 
-const nodeFlags = ['--enable-source-maps'];
+/** Node's flags for a service, the same as the image's ENTRYPOINT (a cdk8s test compares them). */
+export const serviceNodeFlags = ['--enable-source-maps'];
 
 /** The stack runner's command for a service, with the runner's own Node. */
 export function appLaunch(name: string, root = repoRoot): { command: string; args: string[] } {
-  return { command: process.execPath, args: [...nodeFlags, bundleEntry(root, name)] };
+  return { command: process.execPath, args: [...serviceNodeFlags, bundleEntry(root, name)] };
 }
 
 /**
