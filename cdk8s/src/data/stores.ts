@@ -8,11 +8,12 @@ import {
   credentialSecrets as credentials,
   storePorts as ports,
   type StoreName,
+  secretPurpose,
   storeHost,
 } from '@meshmart/kit/deployment/cluster-target';
 import { appsUsing, type ServiceName, type ServiceSpec } from '@meshmart/kit/topology';
 
-export { credentials, ports, type StoreName, storeHost };
+export { credentials, ports, type StoreName, secretPurpose, storeHost };
 
 export interface StoreAccess {
   store: StoreName;
@@ -44,15 +45,5 @@ export function storeAccess(services: readonly ServiceSpec[]): StoreAccess[] {
   ];
   return all.filter((a) => a.clients.length > 0);
 }
-
-/** Purposes the secret values are derived from, shared by both sides of a connection. */
-export const secretPurpose = {
-  postgresRole: (database: string) => `postgres/role/${database}`,
-  postgresSuperuser: 'postgres/superuser',
-  mongoUser: (database: string) => `mongo/user/${database}`,
-  mongoRoot: 'mongo/root',
-  redis: 'redis/password',
-  rabbitmq: 'rabbitmq/password',
-} as const;
 
 export const rabbitmqUser = 'meshmart';

@@ -46,6 +46,22 @@ export const credentialSecrets = {
   rabbitmq: 'rabbitmq-credentials',
 } as const;
 
+/**
+ * Purposes the cluster's secret values are derived from (cdk8s/src/secret-values.ts),
+ * shared by both sides of a connection: the server's Secret and the client's.
+ */
+export const secretPurpose = {
+  postgresRole: (database: string) => `postgres/role/${database}`,
+  postgresSuperuser: 'postgres/superuser',
+  mongoUser: (database: string) => `mongo/user/${database}`,
+  mongoRoot: 'mongo/root',
+  redis: 'redis/password',
+  rabbitmq: 'rabbitmq/password',
+  daprApiToken: (app: string) => `dapr-api-token/${app}`,
+  appApiToken: (app: string) => `app-api-token/${app}`,
+  usersAdminPassword: 'users/admin-password',
+} as const;
+
 /** Kubernetes Secrets the Dapr injector reads (`token` key) for the app↔sidecar hop. */
 export function daprApiTokenSecret(app: string): string {
   return `${app}-dapr-api-token`;

@@ -10,6 +10,7 @@ import {
   daprApiTokenSecret,
   forwardedPorts,
   observabilityEndpoints,
+  secretPurpose,
   storeHost,
   storePorts,
 } from './cluster-target.ts';
@@ -114,12 +115,12 @@ function common(spec: ServiceSpec, local: LocalServicePorts): Record<string, Per
     DAPR_API_TOKEN: byTarget(
       secret('made fresh for each run; a Secret the Dapr injector reads too'),
       { generated: 'daprApiToken' },
-      fromSecret(daprApiTokenSecret(spec.name), 'token', `dapr-api-token/${spec.name}`),
+      fromSecret(daprApiTokenSecret(spec.name), 'token', secretPurpose.daprApiToken(spec.name)),
     ),
     APP_API_TOKEN: byTarget(
       secret('made fresh for each run; a Secret the Dapr injector reads too'),
       { generated: 'appApiToken' },
-      fromSecret(appApiTokenSecret(spec.name), 'token', `app-api-token/${spec.name}`),
+      fromSecret(appApiTokenSecret(spec.name), 'token', secretPurpose.appApiToken(spec.name)),
     ),
     REQUIRE_DAPR_TOKENS: same(literal('true')),
     OTEL_EXPORTER_OTLP_ENDPOINT: byTarget(
@@ -172,7 +173,7 @@ function databases(spec: ServiceSpec): Record<string, PerTarget<EnvValue>> {
     ...(pg
       ? database(
           'DATABASE',
-          { name: credentialSecrets.appPostgres(spec.name), key: 'password', purpose: `postgres/role/${pg}` },
+          { name: credentialSecrets.appPostgres(spec.name), key: 'password', purpose: secretPurpose.postgresRole(pg) },
           postgresUrl(pg),
           (password) => `postgres://${pg}:${password}@${storeHost('postgres')}:${storePorts.postgres}/${pg}`,
         )
@@ -180,7 +181,7 @@ function databases(spec: ServiceSpec): Record<string, PerTarget<EnvValue>> {
     ...(mongo
       ? database(
           'MONGO',
-          { name: credentialSecrets.appMongo(spec.name), key: 'password', purpose: `mongo/user/${mongo}` },
+          { name: credentialSecrets.appMongo(spec.name), key: 'password', purpose: secretPurpose.mongoUser(mongo) },
           mongoUrl(mongo),
           (password) => `mongodb://${mongo}:${password}@${storeHost('mongo')}:${storePorts.mongo}/${mongo}?authSource=${mongo}`,
         )
@@ -243,7 +244,7 @@ function own(spec: ServiceSpec): Record<string, PerTarget<EnvValue>> {
 export const adminPasswordSecret: SecretSource = {
   name: credentialSecrets.own('users'),
   key: 'ADMIN_PASSWORD',
-  purpose: 'users/admin-password',
+  purpose: secretPurpose.usersAdminPassword,
 };
 
 /** A secret the service's Dapr secret store must serve, by the name the service asks for. */
