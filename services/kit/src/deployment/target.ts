@@ -11,7 +11,6 @@ export const targetReasons = {
   secret: 'how a credential arrives: fixed development values on loopback, Kubernetes Secrets in the cluster',
   storage: 'where files live: a folder under .data/ locally, a volume mounted into daprd in the cluster',
   mesh: 'what stands in front of an app: nothing locally, Envoy (Istio) in the cluster',
-  replicas: 'how many copies run: one process each locally, several pods behind a Service in the cluster',
   observation: 'who watches: tests and a developer right after the request locally, dashboards over time in the cluster',
 } as const;
 export type TargetReason = keyof typeof targetReasons;
