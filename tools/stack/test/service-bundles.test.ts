@@ -75,7 +75,7 @@ describe('service bundles (the code the local stack runs)', function () {
     await ensureBundles(root, ['demo']);
 
     const manifest = path.join(bundleDir(root, 'demo'), 'sources.json');
-    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/"bundler": "[^"]*"/, '"bundler": "esbuild 0.0.0"'));
+    writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), bundler: 'esbuild 0.0.0' }));
     assert.equal(await bundleStaleness(root, 'demo'), 'the bundler changed');
     await ensureBundles(root, ['demo']);
 

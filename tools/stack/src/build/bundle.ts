@@ -10,7 +10,7 @@
  * let `node --enable-source-maps` name the .ts files in stack traces.
  */
 import path from 'node:path';
-import { build, type Metafile, type Plugin, version } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin, version } from 'esbuild';
 
 const npmPackagesExternal: Plugin = {
   name: 'npm-packages-external',
@@ -24,8 +24,19 @@ const npmPackagesExternal: Plugin = {
 /** The file a bundle starts from. */
 export const bundleMain = 'main.mjs';
 
-/** Changes whenever the same sources could bundle differently: a new esbuild or new options. */
-export const bundlerFingerprint = `esbuild ${version}; esm node24 split linked-maps npm-external v1`;
+/** What decides the output besides the sources and which packages stay external. */
+const outputOptions = {
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  outExtension: { '.js': '.mjs' },
+  sourcemap: 'linked',
+} satisfies BuildOptions;
+
+/** Changes whenever the same sources could bundle differently: another esbuild or other options. */
+export const bundlerFingerprint = `esbuild ${version} ${JSON.stringify(outputOptions)}`;
 
 export function serviceEntry(root: string, service: string): string {
   return path.join(root, 'services', service, 'src', 'main.ts');
@@ -40,13 +51,7 @@ export async function bundleService(options: { root: string; service: string; ou
     absWorkingDir: options.root,
     entryPoints: { main: serviceEntry(options.root, options.service) },
     outdir: options.outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    outExtension: { '.js': '.mjs' },
-    sourcemap: 'linked',
+    ...outputOptions,
     plugins: [npmPackagesExternal],
     metafile: true,
     logLevel: 'warning',
