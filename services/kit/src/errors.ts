@@ -2,12 +2,9 @@
  * RFC 9457 problem details. Every HTTP error leaves a service as
  * `application/problem+json`; handlers throw a Problem and the app factory renders it.
  */
+import { type FieldError, idempotencyErrors } from '@meshmart/contracts/problem';
 
-export interface FieldError {
-  /** Dotted path of the offending field, e.g. `addresses.0.postalCode`. */
-  field: string;
-  message: string;
-}
+export type { FieldError };
 
 export interface ProblemBody {
   type: string;
@@ -16,6 +13,8 @@ export interface ProblemBody {
   detail?: string;
   instance?: string;
   errors?: FieldError[];
+  /** What went wrong, for programs (contracts' error codes); callers branch on it, never on words. */
+  code?: string;
   [extension: string]: unknown;
 }
 
@@ -29,6 +28,8 @@ export class Problem extends Error {
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
   readonly extensions: Record<string, unknown>;
+  /** Named by the API's contract, or else the type's slug in snake case (`not_found`). */
+  readonly code: string;
 
   constructor(
     status: number,
@@ -39,6 +40,7 @@ export class Problem extends Error {
       errors?: FieldError[];
       headers?: Record<string, string>;
       extensions?: Record<string, unknown>;
+      code?: string;
       cause?: unknown;
     } = {},
   ) {
@@ -51,6 +53,7 @@ export class Problem extends Error {
     this.errors = options.errors;
     this.headers = options.headers ?? {};
     this.extensions = options.extensions ?? {};
+    this.code = options.code ?? slug.replace(/-/g, '_');
   }
 
   toBody(instance?: string): ProblemBody {
@@ -59,6 +62,7 @@ export class Problem extends Error {
       type: this.type,
       title: this.title,
       status: this.status,
+      code: this.code,
       ...(this.detail !== undefined && { detail: this.detail }),
       ...(instance !== undefined && { instance }),
       ...(this.errors !== undefined && { errors: this.errors }),
@@ -98,13 +102,25 @@ export const problems = {
       headers: { 'retry-after': String(retryAfterSeconds) },
     }),
   timeout: (detail: string, cause?: unknown) => new Problem(504, 'timeout', 'Upstream timeout', { detail, cause }),
+  idempotencyKeyReused: () =>
+    new Problem(422, 'idempotency-key-reused', 'Idempotency key reused', {
+      detail: 'this Idempotency-Key was already used with a different request',
+      code: idempotencyErrors.keyReused,
+    }),
+  idempotencyKeyInFlight: () =>
+    new Problem(409, 'idempotency-key-in-flight', 'Request in progress', {
+      detail: 'a request with this Idempotency-Key is still being processed; retry later',
+      headers: { 'retry-after': '1' },
+      code: idempotencyErrors.keyInFlight,
+    }),
 };
 
 /** Recreates a Problem from a problem+json body received from another service. */
 export function problemFromBody(body: ProblemBody, headers: Record<string, string> = {}): Problem {
   const slug = body.type.startsWith(TYPE_BASE) ? body.type.slice(TYPE_BASE.length) : 'upstream';
-  const { type: _t, title, status, detail, errors, instance: _i, ...extensions } = body;
+  const { type: _t, title, status, detail, errors, instance: _i, code, ...extensions } = body;
   return new Problem(status, slug, title, {
+    ...(typeof code === 'string' && { code }),
     ...(detail !== undefined && { detail }),
     ...(errors !== undefined && { errors }),
     headers,

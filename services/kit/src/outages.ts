@@ -150,6 +150,7 @@ function sanitized(problem: Problem, capability: string | undefined): Problem {
       ...(isUnavailable && !hasRetryAfter && { 'retry-after': String(OUTAGE_RETRY_AFTER_SECONDS) }),
     },
     extensions: problem.extensions,
+    code: problem.code,
     cause: problem,
   });
 }

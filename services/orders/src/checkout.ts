@@ -6,12 +6,11 @@
  * over, with the card it carries, so the buyer's retry finishes the checkout.
  */
 import { randomUUID } from 'node:crypto';
-import { isUniqueViolation, type Principal, Problem, problems } from '@meshmart/kit';
-import { checkoutFingerprint } from './fingerprint.ts';
+import { type CheckoutRequest, checkoutFingerprint } from '@meshmart/contracts/orders';
+import { isUniqueViolation, type Principal, problems } from '@meshmart/kit';
 import { type Card, isSettled, type Order, type ShippingAddress } from './order.ts';
 import type { OrdersRepo, StoredOrder } from './orders-repo.ts';
 import type { SagaRunner } from './saga-runner.ts';
-import type { CheckoutBody } from './schemas.ts';
 
 export interface BuyerLookup {
   buyer(userId: string, addressId: string): Promise<{ email: string; shippingAddress: ShippingAddress }>;
@@ -47,7 +46,7 @@ export class Checkout {
     this.pollMs = options.pollMs ?? 200;
   }
 
-  async place(user: Principal, idempotencyKey: string, body: CheckoutBody): Promise<Placed> {
+  async place(user: Principal, idempotencyKey: string, body: CheckoutRequest): Promise<Placed> {
     const { repo, runner } = this.options;
     const fingerprint = checkoutFingerprint(body);
     const existing = await repo.byKey(user.id, idempotencyKey);
@@ -111,9 +110,7 @@ export class Checkout {
 
   private async replay(existing: StoredOrder, fingerprint: string, card: Card): Promise<StoredOrder> {
     if (existing.fingerprint !== fingerprint) {
-      throw new Problem(422, 'idempotency-key-reused', 'Idempotency key reused', {
-        detail: 'this Idempotency-Key was already used with a different request',
-      });
+      throw problems.idempotencyKeyReused();
     }
     if (isSettled(existing)) return existing;
     return this.waitFor(existing.id, isSettled, { card });

@@ -6,7 +6,9 @@
  * other failure is transient, because each call is idempotent by reservation id and may
  * simply be made again.
  */
+
 import { status } from '@grpc/grpc-js';
+import { ordersErrors } from '@meshmart/contracts/orders';
 import { classifyOutage, Problem, problemFromGrpc, type Sidecar, unary } from '@meshmart/kit';
 import type { InventoryServiceClient } from '@meshmart/proto/inventory/v1/inventory';
 import type { RequestedItem } from './order.ts';
@@ -55,6 +57,7 @@ export class StockAndPrices implements Inventory {
         throw new Problem(422, 'unknown-product', 'Unknown product', {
           detail: detailsOf(err),
           errors: [{ field: 'items', message: detailsOf(err) }],
+          code: ordersErrors.unknownProduct,
         });
       }
       throw problemFromGrpc(err, 'inventory');

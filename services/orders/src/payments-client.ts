@@ -3,6 +3,7 @@
  * from the order id and the step, so a retried or resumed step can never charge or refund
  * twice: payments answers a repeated key with the first answer.
  */
+import { paymentsErrors } from '@meshmart/contracts/payments';
 import { Problem, type Sidecar } from '@meshmart/kit';
 import { type ChargeOutcome, type ChargeRequest, type Payments, type RefundRequest, TransientError } from './saga-ports.ts';
 
@@ -11,14 +12,12 @@ const PAYMENTS = 'payments';
 const chargeKey = (orderId: string) => `${orderId}:charge`;
 const refundKey = (orderId: string) => `${orderId}:refund`;
 
-const isType = (problem: Problem, slug: string) => problem.type.endsWith(`/${slug}`);
-
 /** Answers that say nothing definite about the money: the same key may be sent again. */
 function transientProblem(problem: Problem): TransientError | undefined {
-  if (problem.extensions.code === 'processor_error') {
+  if (problem.code === paymentsErrors.processorError) {
     return new TransientError('payment processor error', 'payment_error', { cause: problem });
   }
-  if (isType(problem, 'idempotency-key-in-flight')) {
+  if (problem.code === paymentsErrors.keyInFlight) {
     return new TransientError('payment service unavailable', 'payment_error', { cause: problem, contended: true });
   }
   if (problem.status >= 500 || problem.status === 429) {
@@ -46,8 +45,8 @@ export class PaymentsClient implements Payments {
       return { kind: 'succeeded', paymentId: id };
     } catch (err) {
       if (!(err instanceof Problem)) throw err;
-      if (err.status === 402) {
-        const insufficient = err.extensions.code === 'insufficient_funds';
+      if (err.code === paymentsErrors.cardDeclined || err.code === paymentsErrors.insufficientFunds) {
+        const insufficient = err.code === paymentsErrors.insufficientFunds;
         const paymentId = err.extensions.paymentId;
         return {
           kind: 'declined',
@@ -73,7 +72,7 @@ export class PaymentsClient implements Payments {
       return 'refunded';
     } catch (err) {
       if (!(err instanceof Problem)) throw err;
-      if (isType(err, 'refund-exceeds-charge')) return 'nothing_left';
+      if (err.code === paymentsErrors.refundExceedsCharge) return 'nothing_left';
       const transient = transientProblem(err);
       if (transient) throw transient;
       // A refund payments refuses outright needs a person; until then the saga keeps the

@@ -4,6 +4,8 @@
  * first line, not the only one.
  */
 import type Router from '@koa/router';
+import { idempotencyKey } from '@meshmart/contracts/common';
+import { checkoutRequest, listOrdersQuery, orderId } from '@meshmart/contracts/orders';
 import {
   type AccessTokenVerifier,
   type AppContext,
@@ -17,7 +19,6 @@ import type { Context } from 'koa';
 import type { Checkout } from './checkout.ts';
 import { isSettled, orderView } from './order.ts';
 import type { OrdersRepo, StoredOrder } from './orders-repo.ts';
-import { checkoutBody, idempotencyKey, listQuery, orderIdParam } from './schemas.ts';
 
 export interface RouteDeps {
   checkout: Checkout;
@@ -37,7 +38,7 @@ export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteD
   /** The key and the body, with the faults of both in one 400. */
   function checkoutInput(ctx: Context) {
     const key = idempotencyKey.safeParse(ctx.get('idempotency-key'));
-    const body = checkoutBody.safeParse((ctx as AppContext).state.body);
+    const body = checkoutRequest.safeParse((ctx as AppContext).state.body);
     if (key.success && body.success) return { key: key.data, body: body.data };
     throw problems.validation([
       ...(key.success ? [] : [{ field: 'Idempotency-Key', message: key.error.issues[0]?.message ?? 'invalid' }]),
@@ -56,20 +57,20 @@ export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteD
 
   router.get('/orders', yourOrders, async (ctx) => {
     const user = await caller(ctx);
-    const { limit, offset } = parse(listQuery, ctx.query);
+    const { limit, offset } = parse(listOrdersQuery, ctx.query);
     const { items, total } = await repo.listForUser(user.id, limit, offset);
     ctx.body = { items: await views(items), total, limit, offset };
   });
 
   router.get('/orders/:id', yourOrders, async (ctx) => {
     const user = await caller(ctx);
-    const id = parse(orderIdParam, ctx.params.id);
+    const id = parse(orderId, ctx.params.id);
     ctx.body = (await views([await checkout.visible(user, id)]))[0];
   });
 
   router.post('/orders/:id/cancel', capability('cancelling orders'), async (ctx) => {
     const user = await caller(ctx);
-    const id = parse(orderIdParam, ctx.params.id);
+    const id = parse(orderId, ctx.params.id);
     const order = await checkout.cancel(user, id);
     ctx.status = order.step === 'done' ? 200 : 202;
     ctx.body = (await views([order]))[0];

@@ -1,5 +1,7 @@
 /** users' internal GetUser through orders' own sidecar (`dapr-app-id: users`). */
+
 import { status } from '@grpc/grpc-js';
+import { ordersErrors } from '@meshmart/contracts/orders';
 import { Problem, problemFromGrpc, unary } from '@meshmart/kit';
 import type { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
 import type { ShippingAddress } from './order.ts';
@@ -27,6 +29,7 @@ export class UsersDirectory {
         throw new Problem(422, 'unknown-address', 'Unknown shipping address', {
           detail: 'shippingAddressId is not an address of the signed-in user',
           errors: [{ field: 'shippingAddressId', message: 'no such address' }],
+          code: ordersErrors.unknownAddress,
         });
       }
       throw problemFromGrpc(err, 'users');

@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { checkoutFingerprint } from '@meshmart/contracts/orders';
 import { createLogger, createPool, Problem, type RunningServer, Sidecar, serve } from '@meshmart/kit';
 import { testTokens } from '@meshmart/kit/test-tokens';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import type pg from 'pg';
 import { createOrders, type Orders } from '../src/app.ts';
 import { loadOrdersConfig } from '../src/config.ts';
-import { checkoutFingerprint } from '../src/fingerprint.ts';
 import type { OrderView } from '../src/order.ts';
 import { OrdersRepo } from '../src/orders-repo.ts';
 import { CARD, PRICE, ScriptedInventory, ScriptedPayments } from './support.ts';

@@ -1,9 +1,7 @@
 /**
- * Card rules of the simulated processor: number checks, brand, expiry and the
- * deterministic test cards of docs/CONTRACTS.md. Pure functions, no I/O.
+ * The deterministic test cards of the simulated processor (docs/CONTRACTS.md). The card
+ * check itself is in contracts (`@meshmart/contracts/card`).
  */
-
-export type Brand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'unknown';
 
 export type CardOutcome = 'approve' | 'decline' | 'insufficient_funds' | 'processor_error' | 'slow_approve';
 
@@ -18,38 +16,4 @@ export const testCards: Readonly<Record<string, CardOutcome>> = {
 
 export function outcomeFor(number: string): CardOutcome {
   return testCards[number] ?? 'approve';
-}
-
-export function luhnValid(number: string): boolean {
-  if (!/^\d+$/.test(number)) return false;
-  let sum = 0;
-  for (let i = 0; i < number.length; i++) {
-    let digit = Number(number[number.length - 1 - i]);
-    if (i % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
-
-export function brandOf(number: string): Brand {
-  if (/^4/.test(number)) return 'visa';
-  if (/^3[47]/.test(number)) return 'amex';
-  const first4 = Number(number.slice(0, 4));
-  if (/^5[1-5]/.test(number) || (first4 >= 2221 && first4 <= 2720)) return 'mastercard';
-  if (/^(6011|65|64[4-9])/.test(number)) return 'discover';
-  return 'unknown';
-}
-
-/**
- * Which expiry field makes the card expired, if any. A card is valid through the last
- * day of its expiry month (UTC).
- */
-export function expiredField(expMonth: number, expYear: number, now: Date): 'expYear' | 'expMonth' | undefined {
-  const year = now.getUTCFullYear();
-  if (expYear < year) return 'expYear';
-  if (expYear === year && expMonth < now.getUTCMonth() + 1) return 'expMonth';
-  return undefined;
 }

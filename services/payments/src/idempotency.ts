@@ -8,7 +8,7 @@
  * never produce two charges.
  */
 import { randomUUID } from 'node:crypto';
-import { Problem } from '@meshmart/kit';
+import { problems } from '@meshmart/kit';
 import type pg from 'pg';
 
 export interface StoredResponse {
@@ -70,18 +70,13 @@ export class IdempotencyKeys {
       // Released between the two statements: claim again at once.
       if (!row) continue;
       if (row.fingerprint !== fingerprint) {
-        throw new Problem(422, 'idempotency-key-reused', 'Idempotency key reused', {
-          detail: 'this Idempotency-Key was already used with a different request',
-        });
+        throw problems.idempotencyKeyReused();
       }
       if (row.status !== null && row.response !== null) {
         return { kind: 'done', response: { status: row.status, body: JSON.parse(row.response) } };
       }
       if (Date.now() >= deadline) {
-        throw new Problem(409, 'idempotency-key-in-flight', 'Request in progress', {
-          detail: 'a request with this Idempotency-Key is still being processed; retry later',
-          headers: { 'retry-after': '1' },
-        });
+        throw problems.idempotencyKeyInFlight();
       }
       await sleep(pause);
       pause = Math.min(pause * 2, 250);

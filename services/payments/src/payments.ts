@@ -4,39 +4,17 @@
  * charge or refund and its event, so a repeat gets exactly the first answer.
  */
 import { randomUUID } from 'node:crypto';
+import { brandOf } from '@meshmart/contracts/card';
+import { fingerprint } from '@meshmart/contracts/fingerprint';
+import { type Charge, type ChargeRequest, chargeFingerprint, paymentsErrors, type Refund } from '@meshmart/contracts/payments';
 import { counter, enqueueEvent, inTransaction, Problem, problems } from '@meshmart/kit';
 import type pg from 'pg';
-import { brandOf } from './cards.ts';
-import { chargeFingerprint, fingerprint } from './fingerprint.ts';
 import { type Claim, type IdempotencyKeys, LostClaim, type StoredResponse } from './idempotency.ts';
 import type { Decision, Processor } from './processor.ts';
-import type { ChargeBody } from './schemas.ts';
 
 const chargesTotal = counter('payments_charges_total', 'Charges processed, by outcome', ['outcome']);
 const amountTotal = counter('payments_amount_minor_total', 'Amount charged successfully, in minor units', ['currency']);
 const refundsTotal = counter('payments_refunds_total', 'Refunds made');
-
-export interface Charge {
-  id: string;
-  orderId: string;
-  status: 'succeeded' | 'failed';
-  failureCode?: string;
-  amountMinor: number;
-  currency: string;
-  refundedMinor: number;
-  cardBrand: string;
-  cardLast4: string;
-  createdAt: string;
-}
-
-export interface Refund {
-  id: string;
-  chargeId: string;
-  orderId: string;
-  amountMinor: number;
-  currency: string;
-  createdAt: string;
-}
 
 export interface Reply extends StoredResponse {
   /** True when this is the stored answer to an earlier request with the same key. */
@@ -87,7 +65,7 @@ export class Payments {
   }
 
   /** `instance` is the request path, part of stored problem bodies so repeats match byte for byte. */
-  async charge(key: string, input: ChargeBody, instance: string): Promise<Reply> {
+  async charge(key: string, input: ChargeRequest, instance: string): Promise<Reply> {
     const print = chargeFingerprint(input);
     for (;;) {
       const claimed = await this.keys.claim('charge', key, print);
@@ -99,7 +77,7 @@ export class Payments {
         throw new Problem(503, 'processor-error', 'Payment processor unavailable', {
           detail: 'the card processor failed; retry with the same Idempotency-Key',
           headers: { 'retry-after': '1' },
-          extensions: { code: 'processor_error' },
+          code: paymentsErrors.processorError,
         });
       }
       try {
@@ -120,7 +98,7 @@ export class Payments {
   private async recordCharge(
     client: pg.PoolClient,
     claim: Claim,
-    input: ChargeBody,
+    input: ChargeRequest,
     decision: Exclude<Decision, 'processor_error'>,
     instance: string,
   ): Promise<StoredResponse> {
@@ -147,7 +125,8 @@ export class Payments {
       await enqueueEvent(client, 'payment.failed', { ...event, reason: failureCode, at: charge.createdAt });
       const problem = new Problem(402, 'payment-declined', 'Payment declined', {
         detail: DECLINE_DETAIL[failureCode] ?? failureCode,
-        extensions: { code: failureCode, paymentId: charge.id },
+        code: failureCode,
+        extensions: { paymentId: charge.id },
       });
       response = { status: 402, body: problem.toBody(instance) };
     } else {
@@ -203,6 +182,7 @@ export class Payments {
           charge.status === 'succeeded'
             ? `${amountMinor} exceeds the ${left} left to refund on this charge`
             : 'the charge did not succeed; there is nothing to refund',
+        code: paymentsErrors.refundExceedsCharge,
         extensions: { refundableMinor: charge.status === 'succeeded' ? left : 0 },
       });
       response = { status: 409, body: problem.toBody(instance) };

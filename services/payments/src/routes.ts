@@ -1,10 +1,11 @@
 /** REST routes, reached only through the sidecar (the app token is checked by the kit). */
 import type Router from '@koa/router';
+import { idempotencyKey } from '@meshmart/contracts/common';
+import { chargeIdParam, chargeRequest, refundRequest } from '@meshmart/contracts/payments';
 import { type AppContext, fieldErrors, parse, problems } from '@meshmart/kit';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { Payments, Reply } from './payments.ts';
-import { chargeBody, chargeIdParam, idempotencyKey, refundBody } from './schemas.ts';
 
 /** The Idempotency-Key header and the body, with the faults of both in one 400. */
 function keyAndBody<S extends z.ZodType>(ctx: Context, schema: S): { key: string; input: z.infer<S> } {
@@ -26,7 +27,7 @@ function send(ctx: Context, reply: Reply): void {
 
 export function mountRoutes(router: Router, payments: Payments): void {
   router.post('/charges', async (ctx) => {
-    const { key, input } = keyAndBody(ctx, chargeBody);
+    const { key, input } = keyAndBody(ctx, chargeRequest);
     send(ctx, await payments.charge(key, input, ctx.path));
   });
 
@@ -39,7 +40,7 @@ export function mountRoutes(router: Router, payments: Payments): void {
 
   router.post('/charges/:id/refunds', async (ctx) => {
     const id = parse(chargeIdParam, ctx.params.id);
-    const { key, input } = keyAndBody(ctx, refundBody);
+    const { key, input } = keyAndBody(ctx, refundRequest);
     send(ctx, await payments.refund(id, key, input.amountMinor, ctx.path));
   });
 }

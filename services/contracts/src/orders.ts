@@ -1,0 +1,90 @@
+/**
+ * orders' REST API: checkout (a saga answering once the order is paid or failed), the
+ * buyer's orders and cancellation. Prices never come from the client: an item with a
+ * price is an unknown field, and totals come from catalog only.
+ */
+import { z } from 'zod';
+import { card, cardPrint } from './card.ts';
+import { idempotencyKey, productId } from './common.ts';
+import { fingerprint } from './fingerprint.ts';
+import { idempotencyErrors } from './problem.ts';
+import { address } from './users.ts';
+
+/** POST /orders */
+export const checkoutRequest = z.strictObject({
+  items: z
+    .array(z.strictObject({ productId, quantity: z.number().int().min(1).max(100) }))
+    .min(1)
+    .max(50)
+    .superRefine((items, ctx) => {
+      const seen = new Set<string>();
+      items.forEach((item, i) => {
+        if (seen.has(item.productId)) ctx.addIssue({ code: 'custom', path: [i, 'productId'], message: 'listed twice' });
+        seen.add(item.productId);
+      });
+    }),
+  shippingAddressId: z.uuid().describe('one of the signed-in user’s addresses'),
+  card,
+});
+
+/** Not strict: every request carries other headers too. */
+export const checkoutHeaders = z.object({ 'idempotency-key': idempotencyKey });
+
+/** GET /orders */
+export const listOrdersQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+});
+
+export const orderId = z.uuid();
+
+export const orderStatus = z.enum(['pending', 'paid', 'failed', 'cancelled']);
+
+export const order = z.object({
+  id: z.uuid(),
+  userId: z.uuid(),
+  status: orderStatus,
+  reason: z.string().optional().describe('why the order failed or was cancelled'),
+  items: z.array(z.object({ productId: z.string(), quantity: z.number().int() })).describe('what was asked for'),
+  lines: z
+    .array(z.object({ productId: z.string(), name: z.string(), quantity: z.number().int(), unitPriceMinor: z.number().int() }))
+    .describe('what was reserved, at catalog’s prices; empty if stock could not be reserved'),
+  totalMinor: z.number().int(),
+  currency: z.string().nullable().describe('null until stock is reserved and priced'),
+  shippingAddress: address,
+  paymentId: z.string().optional(),
+  refundedMinor: z.number().int(),
+  timeline: z.array(z.object({ status: orderStatus, at: z.iso.datetime(), note: z.string() })),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const orderPage = z.object({
+  items: z.array(order),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+export const ordersErrors = {
+  ...idempotencyErrors,
+  /** 422: the shipping address is not one of the buyer's. */
+  unknownAddress: 'unknown_address',
+  /** 422: an item names no product of catalog. */
+  unknownProduct: 'unknown_product',
+} as const;
+
+export type CheckoutRequest = z.infer<typeof checkoutRequest>;
+export type Order = z.infer<typeof order>;
+export type OrderStatus = z.infer<typeof orderStatus>;
+
+/**
+ * Two checkouts under one key are the same when they buy the same items (in any order),
+ * ship to the same address and pay with a card of the same print.
+ */
+export function checkoutFingerprint(body: CheckoutRequest): string {
+  const items = [...body.items]
+    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
+    .map((i) => [i.productId, i.quantity]);
+  return fingerprint({ items, shippingAddressId: body.shippingAddressId, card: cardPrint(body.card) });
+}
