@@ -3,8 +3,10 @@
  * every call goes to the gateway, which reaches links and qr over gRPC through its own
  * sidecar and analytics over HTTP; clicks travel links → outbox → RabbitMQ → analytics.
  */
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { linksErrors } from '@meshmart/contracts/links';
 import { type StackHandle, startStack } from '@meshmart/stack';
 import { decodePng, decodeSvg } from '../../services/qr/test/decode.ts';
 import { localCredentials } from '../../tools/stack/src/credentials.ts';
@@ -173,11 +175,15 @@ describe('links, QR codes and analytics through the local stack', function () {
       await new Promise((resolve) => setTimeout(resolve, 2500));
       const gone = await follow(code);
       assert.equal(gone.status, 410);
-      assert.match(((await gone.json()) as { detail: string }).detail, /expired/);
+      const expired = (await gone.json()) as { detail: string; code: string };
+      assert.match(expired.detail, /expired/);
+      assert.equal(expired.code, linksErrors.linkExpired);
 
       const doomed = (await shorten({ url: 'https://example.com/old' })).json<Link>();
       assert.equal((await client.call('DELETE', `/api/links/${doomed.code}`, { token })).status, 204);
-      assert.equal((await follow(doomed.code)).status, 410);
+      const deleted = await follow(doomed.code);
+      assert.equal(deleted.status, 410);
+      assert.equal(((await deleted.json()) as { code: string }).code, linksErrors.linkDeleted);
       const listed = await client.call('GET', '/api/links?limit=100', { token });
       assert.ok(!listed.json<{ items: Link[] }>().items.some((l) => l.code === doomed.code));
     });

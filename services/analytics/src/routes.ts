@@ -3,14 +3,16 @@
  * tokens are verified here again (users' JWKS through our sidecar): reports are for
  * admins, a usage report also for its own user, and tracking works signed in or not.
  */
+
 import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
+import { dashboardQuery, rangeQuery, trackRequest, usageParams } from '@meshmart/contracts/analytics';
 import { type AccessTokenVerifier, type AppContext, type Principal, parse, problems } from '@meshmart/kit';
 import { trackedRollup } from './increments.ts';
 import { tracked } from './metrics.ts';
 import type { Reports } from './reports.ts';
 import type { RollupStore } from './rollups.ts';
-import { dashboardQuery, rangeQuery, resolveGranularity, resolveRange, trackBody, trackedAt, usageParams } from './schemas.ts';
+import { resolveGranularity, resolveRange, trackedAt } from './schemas.ts';
 
 const isAdmin = (p: Principal) => p.roles.includes('admin');
 
@@ -27,7 +29,7 @@ export function mountRoutes(router: Router, deps: { store: RollupStore; reports:
     const authorization = ctx.get('authorization');
     // Anonymous tracking is allowed; a token that is sent must be valid.
     const userId = authorization === '' ? undefined : (await verifier.verify(authorization)).id;
-    const body = parse(trackBody, (ctx as AppContext).state.body);
+    const body = parse(trackRequest, (ctx as AppContext).state.body);
     const occurredAt = trackedAt(body.occurredAt, new Date());
     const eventId = body.eventId ?? randomUUID();
     const counted = await store.track(

@@ -1,13 +1,11 @@
 /**
- * What analytics accepts (docs/CONTRACTS.md "analytics"). Strict: unknown fields and
- * query parameters are refused. Time rules that depend on "now" are functions taking it.
+ * analytics' rules on what it accepts that depend on "now": how long a range may be,
+ * how many points a series may have, how old a tracked event may be. The shapes are in
+ * its contract (`@meshmart/contracts/analytics`).
  */
+import type { RangeQuery } from '@meshmart/contracts/analytics';
 import { type FieldError, problems } from '@meshmart/kit';
-import { z } from 'zod';
 import { bucketCount, type Granularity } from './buckets.ts';
-
-/** RFC 3339: a date, a time and a zone (`Z` or an offset). */
-const rfc3339 = z.iso.datetime({ offset: true });
 
 const HOUR_MS = 3_600_000;
 export const DEFAULT_RANGE_MS = 24 * HOUR_MS;
@@ -18,17 +16,13 @@ export const MAX_BUCKETS = 1000;
 export const TRACK_MAX_AGE_MS = 24 * HOUR_MS;
 export const TRACK_MAX_SKEW_MS = 5 * 60_000;
 
-export const rangeQuery = z.strictObject({ from: rfc3339.optional(), to: rfc3339.optional() });
-
-export const dashboardQuery = rangeQuery.extend({ granularity: z.enum(['hour', 'day']).optional() });
-
 export interface Range {
   from: Date;
   to: Date;
 }
 
 /** The range a report covers: the last 24 hours unless told otherwise. */
-export function resolveRange(query: z.infer<typeof rangeQuery>, now: Date): Range {
+export function resolveRange(query: RangeQuery, now: Date): Range {
   const to = query.to === undefined ? now : new Date(query.to);
   const from = query.from === undefined ? new Date(to.getTime() - DEFAULT_RANGE_MS) : new Date(query.from);
   const errors: FieldError[] = [];
@@ -50,26 +44,6 @@ export function resolveGranularity(asked: Granularity | undefined, range: Range)
   }
   return g;
 }
-
-export const usageParams = z.strictObject({ userId: z.string().regex(/^[\w.:@-]{1,128}$/, 'not a user id') });
-
-const propertyValue = z.union([z.string().max(256), z.number(), z.boolean()]);
-
-export const trackBody = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'must be lower case, start with a letter and be at most 64 characters'),
-  properties: z
-    .record(z.string().regex(/^[A-Za-z_][\w.:-]{0,63}$/, 'not a property name'), propertyValue)
-    .refine((p) => Object.keys(p).length <= 20, 'at most 20 properties')
-    .optional(),
-  occurredAt: rfc3339.optional(),
-  /** Lets a client retry a send without counting the event twice. */
-  eventId: z
-    .string()
-    .regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits or _.:-')
-    .optional(),
-});
-
-export type TrackBody = z.infer<typeof trackBody>;
 
 /** When a tracked event happened: now unless the client says, within the last day and not in the future. */
 export function trackedAt(occurredAt: string | undefined, now: Date): Date {

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
+import { dashboardQuery, rangeQuery, trackRequest, usageParams } from '@meshmart/contracts/analytics';
 import { Problem, parse } from '@meshmart/kit';
-import {
-  dashboardQuery,
-  rangeQuery,
-  resolveGranularity,
-  resolveRange,
-  trackBody,
-  trackedAt,
-  usageParams,
-} from '../src/schemas.ts';
+import { resolveGranularity, resolveRange, trackedAt } from '../src/schemas.ts';
 
 const now = new Date('2026-11-21T12:34:56Z');
 
@@ -96,7 +89,7 @@ describe('report query validation', () => {
 
 describe('track body validation', () => {
   it('accepts the contract shape', () => {
-    const body = parse(trackBody, {
+    const body = parse(trackRequest, {
       name: 'page.view',
       properties: { path: '/links', ms: 12.5, first: true },
       occurredAt: '2026-11-21T12:00:00Z',
@@ -107,36 +100,36 @@ describe('track body validation', () => {
 
   it('refuses bad names, properties, ids and unknown fields', () => {
     assert.deepEqual(
-      fieldsOf(() => parse(trackBody, { name: 'Page View' })),
+      fieldsOf(() => parse(trackRequest, { name: 'Page View' })),
       ['name'],
     );
     assert.deepEqual(
-      fieldsOf(() => parse(trackBody, { name: `a${'b'.repeat(64)}` })),
+      fieldsOf(() => parse(trackRequest, { name: `a${'b'.repeat(64)}` })),
       ['name'],
     );
     assert.deepEqual(
-      fieldsOf(() => parse(trackBody, { name: 'x', properties: { nested: { $gt: '' } } })),
+      fieldsOf(() => parse(trackRequest, { name: 'x', properties: { nested: { $gt: '' } } })),
       ['properties.nested'],
     );
     assert.deepEqual(
-      fieldsOf(() => parse(trackBody, { name: 'x', properties: { long: 'y'.repeat(257) } })),
+      fieldsOf(() => parse(trackRequest, { name: 'x', properties: { long: 'y'.repeat(257) } })),
       ['properties.long'],
     );
     const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i]));
     assert.deepEqual(
-      fieldsOf(() => parse(trackBody, { name: 'x', properties: many })),
+      fieldsOf(() => parse(trackRequest, { name: 'x', properties: many })),
       ['properties'],
     );
     assert.deepEqual(
-      fieldsOf(() => parse(trackBody, { name: 'x', eventId: 'has space' })),
+      fieldsOf(() => parse(trackRequest, { name: 'x', eventId: 'has space' })),
       ['eventId'],
     );
     assert.deepEqual(
-      fieldsOf(() => parse(trackBody, { name: 'x', userId: 'someone-else' })),
+      fieldsOf(() => parse(trackRequest, { name: 'x', userId: 'someone-else' })),
       ['userId'],
     );
     assert.deepEqual(
-      fieldsOf(() => parse(trackBody, undefined)),
+      fieldsOf(() => parse(trackRequest, undefined)),
       ['(body)'],
     );
   });

@@ -1,5 +1,5 @@
 /** Turns a validated list query into a MongoDB filter and sort that FerretDB supports. */
-import type { ListQuery } from './schemas.ts';
+import type { ProductListQuery } from '@meshmart/contracts/catalog';
 
 /** The text as a regular expression matching exactly that text: the client's input is never a pattern. */
 export function escapeRegex(text: string): string {
@@ -8,7 +8,7 @@ export function escapeRegex(text: string): string {
 
 export type ProductFilter = Record<string, unknown>;
 
-export function productFilter(query: Omit<ListQuery, 'sort' | 'limit' | 'offset'>): ProductFilter {
+export function productFilter(query: Omit<ProductListQuery, 'sort' | 'limit' | 'offset'>): ProductFilter {
   const filter: ProductFilter = { deletedAt: null };
   if (query.category !== undefined) filter.category = query.category;
   if (query.minPrice !== undefined || query.maxPrice !== undefined) {
@@ -28,7 +28,7 @@ export function productFilter(query: Omit<ListQuery, 'sort' | 'limit' | 'offset'
 const sortFields = { name: 'sortName', price: 'priceMinor', created: 'createdAt' } as const;
 
 /** Ties broken by id, so pages never overlap or skip. */
-export function productSort(sort: ListQuery['sort']): Record<string, 1 | -1> {
+export function productSort(sort: ProductListQuery['sort']): Record<string, 1 | -1> {
   const descending = sort.startsWith('-');
   const field = sortFields[sort.replace(/^-/, '') as keyof typeof sortFields];
   const direction = descending ? -1 : 1;

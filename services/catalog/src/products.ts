@@ -5,12 +5,13 @@
  * one applies and the other reads again and decides again.
  */
 import { randomUUID } from 'node:crypto';
+import type { ProductListQuery, ProductReplaceRequest, ProductRequest } from '@meshmart/contracts/catalog';
+import { CATEGORY_ID } from '@meshmart/contracts/common';
 import { type EventData, problems } from '@meshmart/kit';
 import { type CatalogModels, isDuplicateKey, type ProductDoc } from './models.ts';
 import type { OneAtATime } from './one-at-a-time.ts';
 import { type PendingEvent, pendingEvent } from './pending-events.ts';
 import { productFilter, productSort } from './product-query.ts';
-import { CATEGORY_ID, type CreateProductBody, type ListQuery, type ReplaceProductBody } from './schemas.ts';
 import { type CategoryView, categoryView, type ProductView, productView } from './views.ts';
 
 /** An admin write that keeps losing to other writes of the same product gives up (409). */
@@ -35,7 +36,7 @@ export function productData(
   } satisfies EventData<'product.updated'>;
 }
 
-type Editable = Omit<CreateProductBody, never>;
+type Editable = Omit<ProductRequest, never>;
 
 /** A new product's document, its product.created waiting in it. */
 export function newProduct(id: string, body: Editable, now: Date, available = 0): ProductDoc {
@@ -63,7 +64,7 @@ export class Products {
     private readonly wrote: () => void = () => {},
   ) {}
 
-  async list(query: ListQuery): Promise<{ items: ProductView[]; total: number; limit: number; offset: number }> {
+  async list(query: ProductListQuery): Promise<{ items: ProductView[]; total: number; limit: number; offset: number }> {
     const { sort, limit, offset, ...filters } = query;
     const filter = productFilter(filters);
     const [items, total] = await Promise.all([
@@ -79,7 +80,7 @@ export class Products {
     return productView(p);
   }
 
-  async create(body: CreateProductBody): Promise<ProductView> {
+  async create(body: ProductRequest): Promise<ProductView> {
     await this.requireCategory(body.category);
     const doc = newProduct(randomUUID(), body, new Date());
     await this.models.products.collection.insertOne(doc as never);
@@ -87,7 +88,7 @@ export class Products {
     return productView(doc);
   }
 
-  async replace(id: string, body: ReplaceProductBody): Promise<ProductView> {
+  async replace(id: string, body: ProductReplaceRequest): Promise<ProductView> {
     await this.requireCategory(body.category);
     return this.write(id, (p, revision, now) => {
       const next = { ...p, ...body, sortName: body.name.toLowerCase() };

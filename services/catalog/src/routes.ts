@@ -1,10 +1,11 @@
 /** REST routes (docs/CONTRACTS.md "catalog"), reached only through the sidecar. */
 import type Router from '@koa/router';
+import { categoryRequest, productListQuery, productReplaceRequest, productRequest } from '@meshmart/contracts/catalog';
+import { productId } from '@meshmart/contracts/common';
 import type { Principal } from '@meshmart/kit';
 import { type AppContext, parse } from '@meshmart/kit';
 import type { Context } from 'koa';
 import type { Products } from './products.ts';
-import { createCategoryBody, createProductBody, listQuery, productIdParam, replaceProductBody } from './schemas.ts';
 import { restUnavailable } from './unavailable.ts';
 
 export interface RouteDeps {
@@ -17,17 +18,17 @@ export function mountRoutes(router: Router, { products, requireAdmin }: RouteDep
   const body = (ctx: Context) => (ctx as AppContext).state.body;
 
   router.get('/products', async (ctx) => {
-    ctx.body = await products.list(parse(listQuery, ctx.query));
+    ctx.body = await products.list(parse(productListQuery, ctx.query));
   });
 
   router.get('/products/:id', async (ctx) => {
-    ctx.body = await products.get(parse(productIdParam, ctx.params.id));
+    ctx.body = await products.get(parse(productId, ctx.params.id));
   });
 
   // Authorization comes before validation: who may not write learns nothing about the input.
   router.post('/products', async (ctx) => {
     await requireAdmin(ctx);
-    const created = await products.create(parse(createProductBody, body(ctx)));
+    const created = await products.create(parse(productRequest, body(ctx)));
     ctx.status = 201;
     ctx.set('location', `/products/${created.id}`);
     ctx.body = created;
@@ -35,13 +36,13 @@ export function mountRoutes(router: Router, { products, requireAdmin }: RouteDep
 
   router.put('/products/:id', async (ctx) => {
     await requireAdmin(ctx);
-    const id = parse(productIdParam, ctx.params.id);
-    ctx.body = await products.replace(id, parse(replaceProductBody, body(ctx)));
+    const id = parse(productId, ctx.params.id);
+    ctx.body = await products.replace(id, parse(productReplaceRequest, body(ctx)));
   });
 
   router.delete('/products/:id', async (ctx) => {
     await requireAdmin(ctx);
-    await products.remove(parse(productIdParam, ctx.params.id));
+    await products.remove(parse(productId, ctx.params.id));
     ctx.status = 204;
   });
 
@@ -51,7 +52,7 @@ export function mountRoutes(router: Router, { products, requireAdmin }: RouteDep
 
   router.post('/categories', async (ctx) => {
     await requireAdmin(ctx);
-    const { id, name } = parse(createCategoryBody, body(ctx));
+    const { id, name } = parse(categoryRequest, body(ctx));
     ctx.status = 201;
     ctx.body = await products.createCategory(name, id);
   });

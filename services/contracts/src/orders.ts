@@ -4,9 +4,8 @@
  * price is an unknown field, and totals come from catalog only.
  */
 import { z } from 'zod';
-import { card, cardPrint } from './card.ts';
+import { card } from './card.ts';
 import { idempotencyKey, productId } from './common.ts';
-import { fingerprint } from './fingerprint.ts';
 import { idempotencyErrors } from './problem.ts';
 import { address } from './users.ts';
 
@@ -36,7 +35,7 @@ export const listOrdersQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });
 
-export const orderId = z.uuid();
+export const orderIdParam = z.uuid();
 
 export const orderStatus = z.enum(['pending', 'paid', 'failed', 'cancelled']);
 
@@ -77,14 +76,3 @@ export const ordersErrors = {
 export type CheckoutRequest = z.infer<typeof checkoutRequest>;
 export type Order = z.infer<typeof order>;
 export type OrderStatus = z.infer<typeof orderStatus>;
-
-/**
- * Two checkouts under one key are the same when they buy the same items (in any order),
- * ship to the same address and pay with a card of the same print.
- */
-export function checkoutFingerprint(body: CheckoutRequest): string {
-  const items = [...body.items]
-    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
-    .map((i) => [i.productId, i.quantity]);
-  return fingerprint({ items, shippingAddressId: body.shippingAddressId, card: cardPrint(body.card) });
-}

@@ -3,8 +3,7 @@
  * refunds, each under an Idempotency-Key.
  */
 import { z } from 'zod';
-import { card, cardPrint } from './card.ts';
-import { fingerprint } from './fingerprint.ts';
+import { card } from './card.ts';
 import { idempotencyErrors } from './problem.ts';
 
 /** The processor's per-charge ceiling; also keeps sums far inside PostgreSQL's bigint and JS's safe integers. */
@@ -69,13 +68,3 @@ export const paymentsErrors = {
 export type ChargeRequest = z.infer<typeof chargeRequest>;
 export type Charge = z.infer<typeof charge>;
 export type Refund = z.infer<typeof refund>;
-
-/** Two charges under one key are the same when order, amount, currency and card print agree. */
-export function chargeFingerprint(body: ChargeRequest): string {
-  return fingerprint({
-    orderId: body.orderId,
-    amountMinor: body.amountMinor,
-    currency: body.currency,
-    card: cardPrint(body.card),
-  });
-}

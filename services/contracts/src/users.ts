@@ -36,7 +36,7 @@ export const addressRequest = z.strictObject({
     .describe('ISO 3166-1 alpha-2 country code, e.g. DE'),
 });
 
-export const addressId = z.uuid();
+export const addressIdParam = z.uuid();
 
 /** GET /admin/users */
 export const listUsersQuery = z.strictObject({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { fingerprint } from '../src/fingerprint.ts';
-import { type CheckoutRequest, checkoutFingerprint } from '../src/orders.ts';
-import { chargeFingerprint, chargeRequest } from '../src/payments.ts';
+import { chargeFingerprint, checkoutFingerprint, fingerprint } from '../src/fingerprint.ts';
+import type { CheckoutRequest } from '../src/orders.ts';
+import { chargeRequest } from '../src/payments.ts';
 
 const nextYear = new Date().getUTCFullYear() + 1;
 const charge = (over: Record<string, unknown> = {}, card: Record<string, unknown> = {}) =>

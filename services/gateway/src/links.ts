@@ -6,15 +6,22 @@
 
 import { type ServiceError, status } from '@grpc/grpc-js';
 import type { RouterContext } from '@koa/router';
-import { type Problem, problemFromGrpc, problems, unary } from '@meshmart/kit';
+import {
+  type clickEvent,
+  LINK_CODE,
+  type link,
+  type linkStatsQuery,
+  linksErrors,
+  type listLinksQuery,
+  type shortenRequest,
+} from '@meshmart/contracts/links';
+import { grpcErrorCode, Problem, problemFromGrpc, problems, unary } from '@meshmart/kit';
 import type { Link, LinksServiceClient, StreamClickStatisticsResponse } from '@meshmart/proto/links/v1/links';
 import type { z } from 'zod';
 import type { GatewayState } from './access-control.ts';
 import { routeInput } from './forward.ts';
 import { redirects } from './metrics.ts';
 import type { GatewayRoute, LinksOperation } from './routes.ts';
-import type { clickEvent, link, linkStatsQuery, listLinksQuery, shortenRequest } from './schemas.ts';
-import { LINK_CODE } from './schemas.ts';
 import { relayAsEventStream } from './sse.ts';
 
 export interface LinksDeps {
@@ -43,19 +50,21 @@ export function linkBody(l: Link, publicBaseUrl: string): z.infer<typeof link> {
 
 /**
  * The problem a failed ResolveURL becomes. FAILED_PRECONDITION is links' "it existed but
- * is expired or deleted" (the reason in the details), which a visitor should see as 410.
+ * is expired or deleted" (which one in its error code), which a visitor should see as 410.
  */
 export function redirectProblem(err: unknown): Problem {
   const e = err as Partial<ServiceError>;
   if (e.code === status.NOT_FOUND) return problems.notFound('no short link has this code');
   if (e.code === status.FAILED_PRECONDITION) {
-    const reason = e.details ?? '';
-    if (/expired/i.test(reason)) return problems.gone('this short link has expired');
-    if (/deleted/i.test(reason)) return problems.gone('this short link was deleted');
-    return problems.gone(`this short link no longer leads anywhere${reason && `: ${reason}`}`);
+    const code = grpcErrorCode(err);
+    if (code === linksErrors.linkExpired) return gone('this short link has expired', code);
+    if (code === linksErrors.linkDeleted) return gone('this short link was deleted', code);
+    return problems.gone('this short link no longer leads anywhere');
   }
   return problemFromGrpc(err, 'links');
 }
+
+const gone = (detail: string, code: string) => new Problem(410, 'gone', 'Gone', { detail, code });
 
 const REDIRECT_OUTCOMES: Partial<Record<number, string>> = { 404: 'not_found', 410: 'gone' };
 
@@ -94,7 +103,7 @@ export function linksHandler(operation: LinksOperation, route: GatewayRoute, dep
         const query = routeInput(route, ctx).query as z.infer<typeof listLinksQuery>;
         const page = await call(client.listLinks, {
           ownerId: ownerId(ctx),
-          pageSize: query.limit === undefined ? 0 : Number(query.limit),
+          pageSize: query.limit ?? 0,
           pageToken: query.pageToken ?? '',
         });
         ctx.set('cache-control', 'no-store');

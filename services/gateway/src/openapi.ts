@@ -3,8 +3,7 @@
  * validates with (OpenAPI 3.1 uses JSON Schema 2020-12, zod's default target).
  */
 import { z } from 'zod';
-import type { GatewayRoute } from './routes.ts';
-import { namedRequestSchemas, namedResponseSchemas } from './schemas.ts';
+import { type GatewayRoute, namedRequestSchemas, namedResponseSchemas } from './routes.ts';
 
 type JsonSchema = Record<string, unknown>;
 type Io = 'input' | 'output';

@@ -4,6 +4,7 @@
  * clients never see those.
  */
 import type { RouterContext } from '@koa/router';
+import type { qrBatchRequest, qrOptions, qrProgressEvent, qrRequest, qrSummaryEvent } from '@meshmart/contracts/qr';
 import { problemFromGrpc, problems, unary } from '@meshmart/kit';
 import {
   ErrorCorrection,
@@ -17,7 +18,6 @@ import type { z } from 'zod';
 import type { GatewayState } from './access-control.ts';
 import { routeInput } from './forward.ts';
 import type { GatewayRoute, QrOperation } from './routes.ts';
-import type { qrBatchRequest, qrOptions, qrProgressEvent, qrRequest, qrSummaryEvent } from './schemas.ts';
 import { relayAsEventStream } from './sse.ts';
 
 export interface QrDeps {

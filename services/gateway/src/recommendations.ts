@@ -3,6 +3,7 @@
  * sidecar (`dapr-app-id: recommendations`). The proto's source enum becomes a word here.
  */
 import type { RouterContext } from '@koa/router';
+import type { recommendationList } from '@meshmart/contracts/recommendations';
 import { problemFromGrpc, unary } from '@meshmart/kit';
 import {
   type Recommendation,
@@ -12,7 +13,6 @@ import {
 import type { z } from 'zod';
 import type { GatewayState } from './access-control.ts';
 import { routeInput } from './forward.ts';
-import type { recommendationList } from './recommendation-schemas.ts';
 import type { GatewayRoute, RecommendationsOperation } from './routes.ts';
 
 export interface RecommendationsDeps {

@@ -5,13 +5,13 @@
  * and its error. Admin only: traces carry other users' requests.
  */
 import type { RouterContext } from '@koa/router';
+import type { traceView } from '@meshmart/contracts/traces';
 import { problems } from '@meshmart/kit';
 import { type JaegerSpan, type JaegerTrace, SIDECAR_SCOPE } from '@meshmart/kit/call-graph';
 import type { z } from 'zod';
 import type { GatewayState } from './access-control.ts';
 import { routeInput } from './forward.ts';
 import type { GatewayRoute } from './routes.ts';
-import type { traceView } from './schemas.ts';
 
 export interface TraceDeps {
   /** Base URL of the Jaeger query API; unset, the route answers 503. */

@@ -2,8 +2,9 @@
  * gRPC stand-ins for links and qr, listening where the gateway expects its sidecar's gRPC
  * port. Each test sets the handlers it needs; the others answer UNIMPLEMENTED.
  */
+
 import * as grpc from '@grpc/grpc-js';
-import { sidecarGrpcClient } from '@meshmart/kit';
+import { ERROR_CODE_TRAILER, sidecarGrpcClient } from '@meshmart/kit';
 import { LinksServiceClient, type LinksServiceServer, LinksServiceService } from '@meshmart/proto/links/v1/links';
 import { QRServiceClient, type QRServiceServer, QRServiceService } from '@meshmart/proto/qr/v1/qr';
 import { RecommendationsServiceClient } from '@meshmart/proto/recommendations/v1/recommendations';
@@ -35,8 +36,12 @@ export function grpcDeps(
   };
 }
 
-export function grpcError(code: grpc.status, details: string): Partial<grpc.ServiceError> {
-  return { code, details };
+/** A failed call as a server sends it; `errorCode` is the contract's code, in its trailer. */
+export function grpcError(code: grpc.status, details: string, errorCode?: string): Partial<grpc.ServiceError> {
+  if (errorCode === undefined) return { code, details };
+  const metadata = new grpc.Metadata();
+  metadata.set(ERROR_CODE_TRAILER, errorCode);
+  return { code, details, metadata };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the fakes swap handlers of every shape

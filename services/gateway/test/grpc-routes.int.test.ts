@@ -1,9 +1,11 @@
 // The links and qr routes over real HTTP, against gRPC stand-ins listening where the
 // gateway's sidecar would be: translation, status mapping and event streams.
+
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
 import * as grpc from '@grpc/grpc-js';
+import { linksErrors } from '@meshmart/contracts/links';
 import { createAccessTokenVerifier, type RunningServer, Sidecar, serve } from '@meshmart/kit';
 import type { Link } from '@meshmart/proto/links/v1/links';
 import { type GenerateQRBatchRequest, ImageFormat, type QRCode } from '@meshmart/proto/qr/v1/qr';
@@ -166,9 +168,9 @@ describe('gateway links and qr routes over gRPC', () => {
       backends.links.resolveUrl = (call, callback) =>
         callback(
           call.request.code === 'old'
-            ? grpcError(grpc.status.FAILED_PRECONDITION, 'expired')
+            ? grpcError(grpc.status.FAILED_PRECONDITION, 'expired', linksErrors.linkExpired)
             : call.request.code === 'removed'
-              ? grpcError(grpc.status.FAILED_PRECONDITION, 'deleted')
+              ? grpcError(grpc.status.FAILED_PRECONDITION, 'deleted', linksErrors.linkDeleted)
               : grpcError(grpc.status.NOT_FOUND, 'no such code'),
         );
       const follow = (code: string) => fetch(`${base}/s/${code}`, { redirect: 'manual' });

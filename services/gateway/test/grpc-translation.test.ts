@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
-import { status } from '@grpc/grpc-js';
-import { problemFromGrpc } from '@meshmart/kit';
+import { Metadata, status } from '@grpc/grpc-js';
+import { linksErrors } from '@meshmart/contracts/links';
+import { ERROR_CODE_TRAILER, problemFromGrpc } from '@meshmart/kit';
 import { ErrorCorrection, ImageFormat } from '@meshmart/proto/qr/v1/qr';
 import { linkBody, redirectProblem } from '../src/links.ts';
 import { batchEvent, protoOptions } from '../src/qr.ts';
 import { formatEvent, HEARTBEAT } from '../src/sse.ts';
 
-const grpcError = (code: status, details = 'why') => Object.assign(new Error(details), { code, details });
+const grpcError = (code: status, details = 'why', errorCode?: string) => {
+  const error = Object.assign(new Error(details), { code, details });
+  if (errorCode === undefined) return error;
+  const metadata = new Metadata();
+  metadata.set(ERROR_CODE_TRAILER, errorCode);
+  return Object.assign(error, { metadata });
+};
 
 describe('gRPC status to HTTP', () => {
   it('maps what links and qr answer to the statuses a client expects', () => {
@@ -23,13 +30,25 @@ describe('gRPC status to HTTP', () => {
     for (const [code, http] of cases) assert.equal(problemFromGrpc(grpcError(code), 'links').status, http, status[code]);
   });
 
-  it('answers an expired or deleted short link 410 Gone saying which, and an unknown one 404', () => {
-    const expired = redirectProblem(grpcError(status.FAILED_PRECONDITION, 'expired'));
+  it('answers an expired or deleted short link 410 Gone saying which, by its error code', () => {
+    const expired = redirectProblem(grpcError(status.FAILED_PRECONDITION, 'gone', linksErrors.linkExpired));
     assert.equal(expired.status, 410);
+    assert.equal(expired.code, linksErrors.linkExpired);
     assert.match(expired.detail ?? '', /expired/);
-    const deleted = redirectProblem(grpcError(status.FAILED_PRECONDITION, 'deleted'));
+    const deleted = redirectProblem(grpcError(status.FAILED_PRECONDITION, 'gone', linksErrors.linkDeleted));
     assert.equal(deleted.status, 410);
+    assert.equal(deleted.code, linksErrors.linkDeleted);
     assert.match(deleted.detail ?? '', /deleted/);
+  });
+
+  it('does not read which from the words of the status', () => {
+    const worded = redirectProblem(grpcError(status.FAILED_PRECONDITION, 'expired'));
+    assert.equal(worded.status, 410);
+    assert.equal(worded.code, 'gone');
+    assert.doesNotMatch(worded.detail ?? '', /expired/);
+  });
+
+  it('answers an unknown short link 404, and other failures as gRPC maps them', () => {
     assert.equal(redirectProblem(grpcError(status.NOT_FOUND)).status, 404);
     assert.equal(redirectProblem(grpcError(status.UNAVAILABLE)).status, 503);
     assert.equal(redirectProblem(new Error('not a gRPC error')).status, 500);

@@ -1,12 +1,11 @@
-/** What inventory accepts at its edges (gRPC and REST); anything else is INVALID_ARGUMENT or a 400. */
+/** What inventory accepts over gRPC; anything else is INVALID_ARGUMENT. Its REST shapes are in its contract. */
 import { status } from '@grpc/grpc-js';
+import { PRODUCT_ID } from '@meshmart/contracts/common';
+import { MAX_STOCK } from '@meshmart/contracts/inventory';
 import { GrpcError } from '@meshmart/kit';
-import { z } from 'zod';
 import type { Line } from './ledger.ts';
 
-export const PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const RESERVATION_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-export const MAX_STOCK = 1_000_000;
 export const MAX_ITEMS = 100;
 
 export function reservationId(id: string): string {
@@ -45,15 +44,3 @@ export function requestedLines(items: Array<{ productId: string; quantity: numbe
   if (tooMany) throw new GrpcError(status.INVALID_ARGUMENT, `quantity of ${tooMany.productId} must be at most ${MAX_STOCK}`);
   return lines;
 }
-
-export const productIdParam = z.string().regex(PRODUCT_ID, 'not a product id');
-
-/** PUT /stock/:productId: what can be reserved from now on, and optionally the low-stock threshold. */
-export const stockBody = z.strictObject({
-  stock: z.number().int().min(0).max(MAX_STOCK),
-  lowStockThreshold: z.number().int().min(0).max(MAX_STOCK).optional(),
-});
-
-export const movementsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});

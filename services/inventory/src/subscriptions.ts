@@ -1,6 +1,8 @@
 /** Events inventory reacts to. */
+
+import { PRODUCT_ID } from '@meshmart/contracts/common';
 import { DropEvent, type EventEnvelope, type Subscription } from '@meshmart/kit';
-import { PRODUCT_ID, RESERVATION_ID } from './inputs.ts';
+import { RESERVATION_ID } from './inputs.ts';
 import type { Ledger } from './ledger.ts';
 
 function productId(id: string): string {

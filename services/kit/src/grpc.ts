@@ -10,14 +10,26 @@ import type { Logger } from './logging.ts';
 import { grpcMetrics } from './metrics.ts';
 import { classifyOutage, mentionsInternals } from './outages.ts';
 
+/** Trailer that carries a contract's error code next to the gRPC status, for callers to branch on. */
+export const ERROR_CODE_TRAILER = 'meshmart-error-code';
+
 export class GrpcError extends Error {
   constructor(
     readonly code: grpc.status,
     message: string,
+    /** One of the error codes of the service's contract, sent in ERROR_CODE_TRAILER. */
+    readonly errorCode?: string,
   ) {
     super(message);
     this.name = 'GrpcError';
   }
+}
+
+/** The contract's error code a failed call carries, if any. */
+export function grpcErrorCode(err: unknown): string | undefined {
+  const metadata = (err as Partial<grpc.ServiceError>).metadata;
+  const value = metadata instanceof grpc.Metadata ? metadata.get(ERROR_CODE_TRAILER)[0] : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 const HTTP_FOR_CODE: Partial<Record<grpc.status, number>> = {
@@ -54,8 +66,10 @@ export function problemFromGrpc(err: unknown, target: string): Problem {
   if (status === 503 || classifyOutage(err)) return problems.unavailable(`${target} is unavailable: ${detail}`, err);
   if (status === 504) return problems.timeout(`${target} did not answer in time`, err);
   if (status >= 500) return problems.badGateway(`${target} failed: ${detail}`, err);
+  const code = grpcErrorCode(err);
   return new Problem(status, `grpc-${grpc.status[e.code].toLowerCase().replace(/_/g, '-')}`, grpc.status[e.code], {
     detail,
+    ...(code !== undefined && { code }),
   });
 }
 
@@ -68,7 +82,12 @@ function tokenMatches(metadata: grpc.Metadata, expected: string): boolean {
 }
 
 function toServiceError(err: unknown, logger: Logger, method: string): Partial<grpc.ServiceError> {
-  if (err instanceof GrpcError) return { code: err.code, details: err.message };
+  if (err instanceof GrpcError) {
+    if (err.errorCode === undefined) return { code: err.code, details: err.message };
+    const metadata = new grpc.Metadata();
+    metadata.set(ERROR_CODE_TRAILER, err.errorCode);
+    return { code: err.code, details: err.message, metadata };
+  }
   // A store or sidecar that is down: the caller may retry, and must not see the driver's words.
   if ((err instanceof Problem && err.status === 503) || (!(err instanceof Problem) && classifyOutage(err))) {
     logger.warn('grpc handler met an outage', { method, err: (err as Error).message });

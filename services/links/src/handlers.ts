@@ -1,6 +1,8 @@
 /** gRPC LinksService: inputs checked here, then the repo, the cache and the click recorder. */
+
 import { randomUUID } from 'node:crypto';
 import { type ServerWritableStream, status } from '@grpc/grpc-js';
+import { linksErrors } from '@meshmart/contracts/links';
 import { GrpcError, type Logger, type StreamHandler, type UnaryHandler } from '@meshmart/kit';
 import { currentTraceContext } from '@meshmart/kit/tracing';
 import type * as pb from '@meshmart/proto/links/v1/links';
@@ -140,12 +142,12 @@ export function linksHandlers({ repo, cache, recorder, live, maxBuckets, logger 
       }
       if (mapping.deleted) {
         redirects.inc({ outcome: 'deleted' });
-        throw new GrpcError(status.FAILED_PRECONDITION, 'deleted');
+        throw new GrpcError(status.FAILED_PRECONDITION, 'deleted', linksErrors.linkDeleted);
       }
       const at = new Date();
       if (mapping.expiresAt !== null && Date.parse(mapping.expiresAt) <= at.getTime()) {
         redirects.inc({ outcome: 'expired' });
-        throw new GrpcError(status.FAILED_PRECONDITION, 'expired');
+        throw new GrpcError(status.FAILED_PRECONDITION, 'expired', linksErrors.linkExpired);
       }
       await recorder.record({
         id: randomUUID(),

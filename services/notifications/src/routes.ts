@@ -4,14 +4,15 @@
  * that skipped the edge can read another user's notifications.
  */
 import type Router from '@koa/router';
+import { emptyBody } from '@meshmart/contracts/common';
+import { listNotificationsQuery, notificationIdParam } from '@meshmart/contracts/notifications';
 import { type AccessTokenVerifier, type AppContext, parse, problems } from '@meshmart/kit';
-import { emptyBody, listQuery, notificationIdParam } from './schemas.ts';
 import type { NotificationStore } from './store.ts';
 
 export function mountRoutes(router: Router, store: NotificationStore, verifier: AccessTokenVerifier): void {
   router.get('/notifications', async (ctx) => {
     const { id: userId } = await verifier.verify(ctx.get('authorization'));
-    const page = parse(listQuery, ctx.query);
+    const page = parse(listNotificationsQuery, ctx.query);
     ctx.body = await store.list(userId, page);
   });
 

@@ -6,7 +6,8 @@
  * over, with the card it carries, so the buyer's retry finishes the checkout.
  */
 import { randomUUID } from 'node:crypto';
-import { type CheckoutRequest, checkoutFingerprint } from '@meshmart/contracts/orders';
+import { checkoutFingerprint } from '@meshmart/contracts/fingerprint';
+import type { CheckoutRequest } from '@meshmart/contracts/orders';
 import { isUniqueViolation, type Principal, problems } from '@meshmart/kit';
 import { type Card, isSettled, type Order, type ShippingAddress } from './order.ts';
 import type { OrdersRepo, StoredOrder } from './orders-repo.ts';

@@ -5,7 +5,7 @@
  */
 import type Router from '@koa/router';
 import { idempotencyKey } from '@meshmart/contracts/common';
-import { checkoutRequest, listOrdersQuery, orderId } from '@meshmart/contracts/orders';
+import { checkoutRequest, listOrdersQuery, orderIdParam } from '@meshmart/contracts/orders';
 import {
   type AccessTokenVerifier,
   type AppContext,
@@ -64,13 +64,13 @@ export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteD
 
   router.get('/orders/:id', yourOrders, async (ctx) => {
     const user = await caller(ctx);
-    const id = parse(orderId, ctx.params.id);
+    const id = parse(orderIdParam, ctx.params.id);
     ctx.body = (await views([await checkout.visible(user, id)]))[0];
   });
 
   router.post('/orders/:id/cancel', capability('cancelling orders'), async (ctx) => {
     const user = await caller(ctx);
-    const id = parse(orderId, ctx.params.id);
+    const id = parse(orderIdParam, ctx.params.id);
     const order = await checkout.cancel(user, id);
     ctx.status = order.step === 'done' ? 200 : 202;
     ctx.body = (await views([order]))[0];

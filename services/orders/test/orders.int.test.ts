@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { checkoutFingerprint } from '@meshmart/contracts/orders';
+import { checkoutFingerprint } from '@meshmart/contracts/fingerprint';
 import { createLogger, createPool, Problem, type RunningServer, Sidecar, serve } from '@meshmart/kit';
 import { testTokens } from '@meshmart/kit/test-tokens';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';

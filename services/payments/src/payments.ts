@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { brandOf } from '@meshmart/contracts/card';
-import { fingerprint } from '@meshmart/contracts/fingerprint';
-import { type Charge, type ChargeRequest, chargeFingerprint, paymentsErrors, type Refund } from '@meshmart/contracts/payments';
+import { chargeFingerprint, fingerprint } from '@meshmart/contracts/fingerprint';
+import { type Charge, type ChargeRequest, paymentsErrors, type Refund } from '@meshmart/contracts/payments';
 import { counter, enqueueEvent, inTransaction, Problem, problems } from '@meshmart/kit';
 import type pg from 'pg';
 import { type Claim, type IdempotencyKeys, LostClaim, type StoredResponse } from './idempotency.ts';

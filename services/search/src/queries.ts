@@ -9,8 +9,9 @@
  * is text rank (name weighted above category above description) plus that similarity,
  * so a name match outranks a description-only match.
  */
+
+import { PAGE_SIZE, type SearchQuery } from '@meshmart/contracts/search';
 import type pg from 'pg';
-import { PAGE_SIZE, type SearchQuery } from './schemas.ts';
 
 /** Price bands of the facet, in minor units; the last is open-ended. */
 export const priceBands = [

@@ -3,12 +3,13 @@
  * is for admins, whose token search verifies itself (users' keys through its sidecar).
  */
 import type Router from '@koa/router';
+import { emptyBody } from '@meshmart/contracts/common';
+import { searchQuery, suggestQuery } from '@meshmart/contracts/search';
 import { type AccessTokenVerifier, type AppContext, parse, problems } from '@meshmart/kit';
 import type pg from 'pg';
 import { queryDurationSeconds } from './metrics.ts';
 import { search, suggest } from './queries.ts';
 import type { Rebuilds } from './rebuild.ts';
-import { emptyBody, searchQuery, suggestQuery } from './schemas.ts';
 
 export function mountRoutes(router: Router, deps: { pool: pg.Pool; rebuilds: Rebuilds; verifier: AccessTokenVerifier }): void {
   const { pool, rebuilds, verifier } = deps;

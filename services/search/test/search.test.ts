@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
+import { searchQuery, suggestQuery } from '@meshmart/contracts/search';
 import { service } from '@meshmart/kit/topology';
 import type { IndexWriter } from '../src/index-writer.ts';
 import { snippetHtml } from '../src/queries.ts';
-import { searchQuery, suggestQuery } from '../src/schemas.ts';
 import { searchSubscriptions } from '../src/subscriptions.ts';
 
 describe('search input and output', () => {

@@ -1,10 +1,18 @@
 /** REST routes, reached only through the sidecar (the app token is checked by the kit). */
 import type Router from '@koa/router';
+import {
+  addressIdParam,
+  addressRequest,
+  listUsersQuery,
+  loginRequest,
+  refreshRequest,
+  registerRequest,
+  updateMeRequest,
+} from '@meshmart/contracts/users';
 import { type AppContext, capability, parse, problems } from '@meshmart/kit';
 import { errors, type JWTVerifyGetKey } from 'jose';
 import type { Context } from 'koa';
 import type { Accounts } from './accounts.ts';
-import { addressBody, listQuery, loginBody, refreshBody, registerBody, updateMeBody, uuidParam } from './schemas.ts';
 import type { SigningKeys } from './signing-keys.ts';
 import { type AccessClaims, type TokenSettings, verifyAccessToken } from './tokens.ts';
 import type { UsersRepo } from './users-repo.ts';
@@ -50,23 +58,23 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
   });
 
   router.post('/auth/register', capability('sign-up'), async (ctx) => {
-    const input = parse(registerBody, body(ctx));
+    const input = parse(registerRequest, body(ctx));
     ctx.status = 201;
     ctx.body = await accounts.register(input);
   });
 
   router.post('/auth/login', capability('sign-in'), async (ctx) => {
-    const { email, password } = parse(loginBody, body(ctx));
+    const { email, password } = parse(loginRequest, body(ctx));
     ctx.body = await accounts.login(email, password);
   });
 
   router.post('/auth/refresh', capability('sign-in'), async (ctx) => {
-    const { refreshToken } = parse(refreshBody, body(ctx));
+    const { refreshToken } = parse(refreshRequest, body(ctx));
     ctx.body = await accounts.refresh(refreshToken);
   });
 
   router.post('/auth/logout', capability('sign-out'), async (ctx) => {
-    const { refreshToken } = parse(refreshBody, body(ctx));
+    const { refreshToken } = parse(refreshRequest, body(ctx));
     await accounts.logout(refreshToken);
     ctx.status = 204;
   });
@@ -76,7 +84,7 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
   });
 
   router.put('/me', profile, async (ctx) => {
-    const { displayName } = parse(updateMeBody, body(ctx));
+    const { displayName } = parse(updateMeRequest, body(ctx));
     const { id } = await me(ctx);
     ctx.body = await repo.updateDisplayName(id, displayName);
   });
@@ -87,14 +95,14 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
   });
 
   router.post('/me/addresses', addresses, async (ctx) => {
-    const input = parse(addressBody, body(ctx));
+    const input = parse(addressRequest, body(ctx));
     const { id } = await me(ctx);
     ctx.status = 201;
     ctx.body = await repo.addAddress(id, input);
   });
 
   router.get('/me/addresses/:id', addresses, async (ctx) => {
-    const addressId = parse(uuidParam, ctx.params.id);
+    const addressId = parse(addressIdParam, ctx.params.id);
     const { id } = await me(ctx);
     const address = await repo.address(id, addressId);
     if (!address) throw problems.notFound(`no address ${addressId}`);
@@ -102,8 +110,8 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
   });
 
   router.put('/me/addresses/:id', addresses, async (ctx) => {
-    const addressId = parse(uuidParam, ctx.params.id);
-    const input = parse(addressBody, body(ctx));
+    const addressId = parse(addressIdParam, ctx.params.id);
+    const input = parse(addressRequest, body(ctx));
     const { id } = await me(ctx);
     const address = await repo.replaceAddress(id, addressId, input);
     if (!address) throw problems.notFound(`no address ${addressId}`);
@@ -111,7 +119,7 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
   });
 
   router.delete('/me/addresses/:id', addresses, async (ctx) => {
-    const addressId = parse(uuidParam, ctx.params.id);
+    const addressId = parse(addressIdParam, ctx.params.id);
     const { id } = await me(ctx);
     if (!(await repo.deleteAddress(id, addressId))) throw problems.notFound(`no address ${addressId}`);
     ctx.status = 204;
@@ -120,7 +128,7 @@ export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: Ro
   router.get('/admin/users', capability('user administration'), async (ctx) => {
     const { roles } = await claims(ctx);
     if (!roles.includes('admin')) throw problems.forbidden('the admin role is required');
-    const { limit, offset } = parse(listQuery, ctx.query);
+    const { limit, offset } = parse(listUsersQuery, ctx.query);
     ctx.body = { ...(await repo.list(limit, offset)), limit, offset };
   });
 }

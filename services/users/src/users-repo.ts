@@ -1,8 +1,8 @@
 /** SQL for users and addresses. Rows are mapped to the API's camelCase shapes here only. */
 import { randomUUID } from 'node:crypto';
+import type { AddressRequest } from '@meshmart/contracts/users';
 import { enqueueEvent, inTransaction, isUniqueViolation, problems } from '@meshmart/kit';
 import type pg from 'pg';
-import type { AddressBody } from './schemas.ts';
 
 export interface User {
   id: string;
@@ -12,7 +12,7 @@ export interface User {
   createdAt: string;
 }
 
-export interface Address extends AddressBody {
+export interface Address extends AddressRequest {
   id: string;
 }
 
@@ -125,7 +125,7 @@ export class UsersRepo {
     return rows[0] && toAddress(rows[0]);
   }
 
-  async addAddress(userId: string, a: AddressBody): Promise<Address> {
+  async addAddress(userId: string, a: AddressRequest): Promise<Address> {
     const { rows } = await this.pool.query<AddressRow>(
       `INSERT INTO addresses (id, user_id, label, line1, line2, city, postal_code, country)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
@@ -134,7 +134,7 @@ export class UsersRepo {
     return toAddress(rows[0] as AddressRow);
   }
 
-  async replaceAddress(userId: string, id: string, a: AddressBody): Promise<Address | undefined> {
+  async replaceAddress(userId: string, id: string, a: AddressRequest): Promise<Address | undefined> {
     const { rows } = await this.pool.query<AddressRow>(
       `UPDATE addresses SET label = $3, line1 = $4, line2 = $5, city = $6, postal_code = $7, country = $8
         WHERE user_id = $1 AND id = $2 RETURNING *`,

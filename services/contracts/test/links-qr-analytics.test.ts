@@ -1,37 +1,20 @@
 import assert from 'node:assert/strict';
-import { Problem, parse } from '@meshmart/kit';
-import type { z } from 'zod';
-import {
-  analyticsRangeQuery,
-  dashboardQuery,
-  linkCodeParams,
-  linkStatsQuery,
-  listLinksQuery,
-  qrBatchRequest,
-  qrIdParams,
-  qrRequest,
-  shortenRequest,
-  trackRequest,
-} from '../src/schemas.ts';
+import { z } from 'zod';
+import { rangeQuery as analyticsRangeQuery, dashboardQuery, trackRequest } from '../src/analytics.ts';
+import { linkCode, linkStatsQuery, listLinksQuery, shortenRequest } from '../src/links.ts';
+import { qrBatchRequest, qrIdParam, qrRequest } from '../src/qr.ts';
+import { fieldsOf as fields } from './fields.ts';
 
-function fields(schema: z.ZodType, value: unknown): string[] {
-  try {
-    parse(schema, value);
-  } catch (err) {
-    assert.ok(err instanceof Problem);
-    assert.equal(err.status, 400);
-    return (err.errors ?? []).map((e) => e.field).sort();
-  }
-  assert.fail('expected a validation problem');
-}
+const linkCodeParams = z.strictObject({ code: linkCode });
+const qrIdParams = z.strictObject({ id: qrIdParam });
 
 const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
 
 describe('links request validation', () => {
   it('accepts a URL alone, or with an alias and a future expiry', () => {
-    parse(shortenRequest, { url: 'https://shop.example/a?b=c#d' });
-    parse(shortenRequest, { url: 'http://127.0.0.1:3000/x', alias: 'Spring_sale-2026', expiresAt: tomorrow });
-    parse(shortenRequest, { url: 'https://shop.example/', expiresAt: '2099-01-01T00:00:00+02:00' });
+    shortenRequest.parse({ url: 'https://shop.example/a?b=c#d' });
+    shortenRequest.parse({ url: 'http://127.0.0.1:3000/x', alias: 'Spring_sale-2026', expiresAt: tomorrow });
+    shortenRequest.parse({ url: 'https://shop.example/', expiresAt: '2099-01-01T00:00:00+02:00' });
   });
 
   it('refuses targets that are not absolute http(s) URLs', () => {
@@ -66,15 +49,15 @@ describe('links request validation', () => {
   });
 
   it('validates codes, paging and statistics ranges', () => {
-    parse(linkCodeParams, { code: 'aZ0_-' });
+    linkCodeParams.parse({ code: 'aZ0_-' });
     assert.deepEqual(fields(linkCodeParams, { code: 'a'.repeat(65) }), ['code']);
     assert.deepEqual(fields(linkCodeParams, { code: 'a.b' }), ['code']);
-    assert.deepEqual(parse(listLinksQuery, { limit: '20', pageToken: 'eyJhIjoxfQ==' }), {
-      limit: '20',
+    assert.deepEqual(listLinksQuery.parse({ limit: '20', pageToken: 'eyJhIjoxfQ==' }), {
+      limit: 20,
       pageToken: 'eyJhIjoxfQ==',
     });
     assert.deepEqual(fields(listLinksQuery, { limit: '0', pageToken: 'a b', offset: '1' }), ['limit', 'offset', 'pageToken']);
-    parse(linkStatsQuery, { from: '2026-11-01T00:00:00Z', to: '2026-11-21T00:00:00Z', granularity: 'day' });
+    linkStatsQuery.parse({ from: '2026-11-01T00:00:00Z', to: '2026-11-21T00:00:00Z', granularity: 'day' });
     assert.deepEqual(fields(linkStatsQuery, { from: 'yesterday', granularity: 'week' }), ['from', 'granularity']);
     assert.deepEqual(fields(linkStatsQuery, { granularity: ['hour', 'day'] }), ['granularity']);
   });
@@ -82,8 +65,8 @@ describe('links request validation', () => {
 
 describe('QR request validation', () => {
   it('accepts content alone or with every option', () => {
-    parse(qrRequest, { content: 'https://mesh.example/s/spring' });
-    parse(qrRequest, {
+    qrRequest.parse({ content: 'https://mesh.example/s/spring' });
+    qrRequest.parse({
       content: 'x'.repeat(2048),
       format: 'svg',
       size: 2048,
@@ -109,13 +92,13 @@ describe('QR request validation', () => {
       ['content', 'darkColor', 'errorCorrection', 'format', 'lightColor', 'margin', 'owner', 'size'],
     );
     assert.deepEqual(fields(qrRequest, { content: '', size: 256.5 }), ['content', 'size']);
-    parse(qrRequest, { content: '😀'.repeat(2048) });
+    qrRequest.parse({ content: '😀'.repeat(2048) });
     assert.deepEqual(fields(qrRequest, { content: '😀'.repeat(2049) }), ['content']);
   });
 
   it('takes batches of 1 to 500 items, with per-item and batch options', () => {
     const item = { content: 'a' };
-    parse(qrBatchRequest, { items: Array.from({ length: 500 }, () => item), options: { format: 'svg' } });
+    qrBatchRequest.parse({ items: Array.from({ length: 500 }, () => item), options: { format: 'svg' } });
     assert.deepEqual(fields(qrBatchRequest, { items: Array.from({ length: 501 }, () => item) }), ['items']);
     assert.deepEqual(fields(qrBatchRequest, { items: [] }), ['items']);
     assert.deepEqual(
@@ -125,14 +108,14 @@ describe('QR request validation', () => {
   });
 
   it('takes only UUIDs as ids', () => {
-    parse(qrIdParams, { id: '0b6f4f3e-2a1d-4c5b-8e9f-1a2b3c4d5e6f' });
+    qrIdParams.parse({ id: '0b6f4f3e-2a1d-4c5b-8e9f-1a2b3c4d5e6f' });
     assert.deepEqual(fields(qrIdParams, { id: '../../etc/passwd' }), ['id']);
   });
 });
 
 describe('analytics request validation', () => {
   it('accepts well-formed events and refuses the rest by field', () => {
-    parse(trackRequest, { name: 'page.view', properties: { path: '/', n: 1, ok: true }, eventId: 'evt-1' });
+    trackRequest.parse({ name: 'page.view', properties: { path: '/', n: 1, ok: true }, eventId: 'evt-1' });
     assert.deepEqual(
       fields(trackRequest, {
         name: 'Page View',
@@ -148,9 +131,9 @@ describe('analytics request validation', () => {
   });
 
   it('keeps report queries strict', () => {
-    parse(analyticsRangeQuery, { from: '2026-11-20T00:00:00Z', to: '2026-11-21T00:00:00Z' });
+    analyticsRangeQuery.parse({ from: '2026-11-20T00:00:00Z', to: '2026-11-21T00:00:00Z' });
     assert.deepEqual(fields(analyticsRangeQuery, { from: '2026-11-20', granularity: 'day' }), ['from', 'granularity']);
-    parse(dashboardQuery, { granularity: 'hour' });
+    dashboardQuery.parse({ granularity: 'hour' });
     assert.deepEqual(fields(dashboardQuery, { granularity: 'minute', 'to[$gt]': '' }), ['granularity', 'to[$gt]']);
   });
 });

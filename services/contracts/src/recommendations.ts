@@ -1,14 +1,9 @@
-/** What the gateway accepts and documents for recommendations; recommendations checks again. */
+/** The REST face of recommendations, served by the gateway over its gRPC API; recommendations checks again. */
 import { z } from 'zod';
+import { wholeNumber } from './common.ts';
 
-export const recommendationQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^\d{1,2}$/, 'must be a whole number')
-    .refine((v) => Number(v) >= 1 && Number(v) <= 20, 'must be from 1 to 20')
-    .optional()
-    .describe('default 10'),
-});
+/** GET /api/products/:id/recommendations and /api/recommendations */
+export const recommendationQuery = z.strictObject({ limit: wholeNumber(1, 20).optional().describe('default 10') });
 
 export const recommendationList = z.object({
   items: z.array(
@@ -25,3 +20,5 @@ export const recommendationList = z.object({
     }),
   ),
 });
+
+export type RecommendationList = z.infer<typeof recommendationList>;

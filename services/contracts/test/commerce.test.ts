@@ -1,29 +1,14 @@
 import assert from 'node:assert/strict';
-import { Problem, parse } from '@meshmart/kit';
-import type { z } from 'zod';
-import {
-  categoryRequest,
-  checkoutHeaders,
-  checkoutRequest,
-  listNotificationsQuery,
-  orderIdParams,
-  productIdParams,
-  productListQuery,
-  productReplaceRequest,
-  productRequest,
-  stockRequest,
-} from '../src/schemas.ts';
+import { z } from 'zod';
+import { categoryRequest, productListQuery, productReplaceRequest, productRequest } from '../src/catalog.ts';
+import { productId } from '../src/common.ts';
+import { stockRequest } from '../src/inventory.ts';
+import { listNotificationsQuery } from '../src/notifications.ts';
+import { checkoutHeaders, checkoutRequest, orderIdParam } from '../src/orders.ts';
+import { fieldsOf as fields } from './fields.ts';
 
-function fields(schema: z.ZodType, value: unknown): string[] {
-  try {
-    parse(schema, value);
-  } catch (err) {
-    assert.ok(err instanceof Problem);
-    assert.equal(err.status, 400);
-    return (err.errors ?? []).map((e) => e.field).sort();
-  }
-  assert.fail('expected a validation problem');
-}
+const productIdParams = z.strictObject({ id: productId });
+const orderIdParams = z.strictObject({ id: orderIdParam });
 
 const mug = { name: 'Mug', category: 'kitchen', priceMinor: 1250, currency: 'EUR' };
 const checkout = {
@@ -32,10 +17,16 @@ const checkout = {
   card: { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' },
 };
 
-describe('catalog input at the gateway', () => {
-  it('accepts product filters as the strings a query string holds', () => {
-    const query = { category: 'kitchen', q: 'blue mug', minPrice: '100', maxPrice: '5000', inStock: 'true', sort: '-price' };
-    assert.deepEqual(parse(productListQuery, { ...query, limit: '10', offset: '20' }), { ...query, limit: '10', offset: '20' });
+describe('catalog input', () => {
+  it('reads product filters from the strings a query string holds', () => {
+    const query = { category: 'kitchen', q: 'blue mug', inStock: 'true', sort: '-price' };
+    assert.deepEqual(productListQuery.parse({ ...query, minPrice: '100', maxPrice: '5000', limit: '10', offset: '20' }), {
+      ...query,
+      minPrice: 100,
+      maxPrice: 5000,
+      limit: 10,
+      offset: 20,
+    });
   });
 
   it('refuses unknown filters, operator keys, repeated parameters and out-of-range values', () => {
@@ -55,9 +46,9 @@ describe('catalog input at the gateway', () => {
   });
 
   it('takes product writes with catalog’s bounds and nothing else', () => {
-    parse(productRequest, { ...mug, images: ['https://img.example/mug.png'], attributes: { colour: 'blue' } });
+    productRequest.parse({ ...mug, images: ['https://img.example/mug.png'], attributes: { colour: 'blue' } });
     assert.deepEqual(fields(productRequest, { ...mug, stock: 10 }), ['stock'], 'stock is set at inventory');
-    parse(productReplaceRequest, mug);
+    productReplaceRequest.parse(mug);
     assert.deepEqual(
       fields(productRequest, {
         ...mug,
@@ -81,10 +72,10 @@ describe('catalog input at the gateway', () => {
   });
 });
 
-describe('checkout input at the gateway', () => {
+describe('checkout and notification input', () => {
   it('accepts a checkout with an Idempotency-Key', () => {
-    assert.deepEqual(parse(checkoutRequest, checkout), checkout);
-    assert.deepEqual(parse(checkoutHeaders, { 'idempotency-key': 'order-0001' }), { 'idempotency-key': 'order-0001' });
+    assert.deepEqual(checkoutRequest.parse(checkout), checkout);
+    assert.deepEqual(checkoutHeaders.parse({ 'idempotency-key': 'order-0001' }), { 'idempotency-key': 'order-0001' });
   });
 
   it('refuses prices, negative quantities, duplicates and bad cards', () => {
@@ -113,7 +104,7 @@ describe('checkout input at the gateway', () => {
   });
 
   it('bounds notification paging and its unread filter', () => {
-    assert.deepEqual(parse(listNotificationsQuery, { unread: 'true', limit: '5' }), { unread: 'true', limit: 5 });
+    assert.deepEqual(listNotificationsQuery.parse({ unread: 'true', limit: '5' }), { unread: true, limit: 5, offset: 0 });
     assert.deepEqual(fields(listNotificationsQuery, { unread: '1', limit: '101', since: 'x' }), ['limit', 'since', 'unread']);
   });
 });
