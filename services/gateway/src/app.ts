@@ -10,6 +10,7 @@ import type Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
 import { authorize, type GatewayState, identify } from './access-control.ts';
 import { capabilityOf } from './capabilities.ts';
+import { docsHandler } from './docs.ts';
 import { forwardToService } from './forward.ts';
 import { type LinksDeps, linksHandler } from './links.ts';
 import { sseStreamsOpen } from './metrics.ts';
@@ -78,6 +79,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
         return recommendationsHandler(route.target.operation, route, deps.recommendations);
       case 'traces':
         return traceHandler(route, deps.traces);
+      case 'docs':
+        return docsHandler();
       case 'openapi':
         return (ctx) => {
           ctx.body = openApi;

@@ -57,6 +57,8 @@ export type RouteTarget =
   /** Answered by the gateway over gRPC to recommendations (recommendations.ts). */
   | { kind: 'recommendations'; operation: RecommendationsOperation }
   | { kind: 'openapi' }
+  /** The documentation UI and its files (docs.ts). */
+  | { kind: 'docs' }
   /** Read from the Jaeger query API by the gateway (traces.ts). */
   | { kind: 'traces' }
   /** Probes and metrics come from the kit's app factory; listed here to be documented. */

@@ -220,6 +220,27 @@ describe('gateway over HTTP without a sidecar', () => {
     assert.ok(doc.paths['/api/users/me/addresses/{id}']);
   });
 
+  it('serves the documentation page and its files from this origin, and nothing else under /api/docs', async () => {
+    const page = await fetch(`${gw.base}/api/docs`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'(;|$)/);
+    const html = await page.text();
+    for (const file of ['swagger-ui.css', 'swagger-ui-bundle.js', 'docs.js']) {
+      assert.ok(html.includes(`/api/docs/${file}`), file);
+      const res = await fetch(`${gw.base}/api/docs/${file}`);
+      assert.equal(res.status, 200, file);
+      assert.ok((await res.arrayBuffer()).byteLength > 0, file);
+    }
+    assert.match(await (await fetch(`${gw.base}/api/docs/docs.js`)).text(), /url: '\/api\/openapi.json'/);
+    assert.doesNotMatch(html, /https?:\/\//, 'the page loads nothing from another origin');
+    for (const other of ['package.json', '..%2Fpackage.json', 'index.html']) {
+      const res = await fetch(`${gw.base}/api/docs/${other}`);
+      assert.equal(res.status, 404, other);
+      await problemOf(res);
+    }
+  });
+
   it('answers unknown routes and methods with problems', async () => {
     assert.equal((await fetch(`${gw.base}/api/nope`)).status, 404);
     const wrongMethod = await fetch(`${gw.base}/api/auth/login`);

@@ -364,4 +364,20 @@ describe('web UI in Chromium (local stack)', function () {
       await page.screenshot({ path: path.join(SCREENSHOTS, 'mesh-view-top-desktop.png') });
     });
   });
+
+  describe('a developer', () => {
+    it('reads every operation of the OpenAPI document at /api/docs', async () => {
+      const doc = await api<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/openapi.json', undefined, '');
+      const operations = Object.values(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
+      const page = await newPage();
+      await page.goto(`${base}/api/docs`);
+      await page.locator('.opblock').first().waitFor(WAIT);
+      assert.equal(await page.locator('.opblock').count(), operations, 'one block per documented operation');
+      const checkout = page.locator('.opblock-post').filter({ has: page.locator('[data-path="/api/orders"]') });
+      await checkout.getByText('Check out: reserve stock', { exact: false }).waitFor(WAIT);
+      await checkout.locator('.opblock-summary-control').click();
+      await page.getByText('idempotency-key', { exact: true }).first().waitFor(WAIT);
+      await shoot(page, 'api-docs');
+    });
+  });
 });

@@ -2,8 +2,10 @@
 
 import { traceId, traceView } from '@meshmart/contracts/traces';
 import { z } from 'zod';
+import { DOCS_FILES } from '../docs.ts';
 import type { CalleeApi } from '../routes.ts';
 
+const docsFileParams = z.strictObject({ file: z.enum(DOCS_FILES) });
 const traceIdParams = z.strictObject({ traceId });
 const adminTag = 'admin';
 
@@ -33,6 +35,30 @@ export const gatewayApi: CalleeApi = {
       success: { status: 200, description: 'OpenAPI 3.1 document', contentType: 'application/json' },
       errors: [],
       target: { kind: 'openapi' },
+    },
+    {
+      method: 'GET',
+      path: '/api/docs',
+      summary: 'This document, to read and try in a browser',
+      tag: 'meta',
+      access: 'public',
+      limit: 'api',
+      success: { status: 200, description: 'An HTML page', contentType: 'text/html' },
+      errors: [],
+      target: { kind: 'docs' },
+    },
+    {
+      method: 'GET',
+      path: '/api/docs/:file',
+      summary: 'A stylesheet, script or icon of the documentation page',
+      tag: 'meta',
+      access: 'public',
+      limit: 'api',
+      params: docsFileParams,
+      notFoundOnBadParams: true,
+      success: { status: 200, description: 'The file', contentType: ['text/css', 'text/javascript', 'image/png'] },
+      errors: [],
+      target: { kind: 'docs' },
     },
     {
       method: 'GET',
