@@ -1,3 +1,4 @@
+export * from '@meshmart/contracts/events';
 export * from './access-tokens.ts';
 export * from './app.ts';
 export * from './body.ts';
@@ -6,7 +7,6 @@ export * from './dapr.ts';
 export * from './db.ts';
 export * from './define-service.ts';
 export * from './errors.ts';
-export * from './events.ts';
 export * from './fault-flags.ts';
 export * from './grpc.ts';
 export * from './logging.ts';

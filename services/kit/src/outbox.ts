@@ -13,6 +13,14 @@
  * the relay backs off and parks nothing.
  */
 import { randomUUID } from 'node:crypto';
+import {
+  checkEventData,
+  cloudEventType,
+  type EventData,
+  type EventEnvelope,
+  type EventTopic,
+  eventSchemas,
+} from '@meshmart/contracts/events';
 import { context, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type pg from 'pg';
@@ -20,7 +28,6 @@ import { z } from 'zod';
 import { env, loadConfig } from './config.ts';
 import type { Migration } from './db.ts';
 import { businessRetryBounds } from './deployment/retries.ts';
-import { checkEventData, cloudEventType, type EventData, type EventEnvelope, type EventTopic, eventSchemas } from './events.ts';
 import type { Logger } from './logging.ts';
 import { eventMetrics } from './metrics.ts';
 import { SidecarError } from './outages.ts';

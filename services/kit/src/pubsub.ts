@@ -9,8 +9,8 @@
  * (analytics) consumes that topic and counts each dead letter once.
  */
 import type Router from '@koa/router';
+import { type EventEnvelope, readEnvelope } from '@meshmart/contracts/events';
 import { deadLetterTopic } from './deployment/dead-letters.ts';
-import { type EventEnvelope, readEnvelope } from './events.ts';
 import type { Logger } from './logging.ts';
 import { eventMetrics } from './metrics.ts';
 import { type Topic, topics } from './topology.ts';

@@ -13,6 +13,15 @@ describe('problem details', () => {
     assert.deepEqual(body.errors, [{ field: 'email', message: 'invalid' }]);
   });
 
+  it('names what went wrong in a code: the one given, or the type in snake case', () => {
+    assert.equal(problems.notFound('no order').toBody().code, 'not_found');
+    assert.equal(problems.idempotencyKeyReused().toBody().code, 'idempotency_key_reused');
+    const declined = new Problem(402, 'payment-declined', 'Payment declined', { code: 'card_declined' });
+    assert.equal(declined.toBody().code, 'card_declined');
+    assert.equal(problemFromBody(declined.toBody()).code, 'card_declined');
+    assert.equal(problemFromBody({ type: 'https://example.com/x', title: 'X', status: 409 }).code, 'upstream');
+  });
+
   it('survives a round trip through another service unchanged', () => {
     const original = problems.conflict('an account with this e-mail already exists');
     const copy = problemFromBody(original.toBody());
