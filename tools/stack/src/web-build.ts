@@ -11,8 +11,8 @@ import { repoRoot } from './paths.ts';
 
 const webRoot = path.join(repoRoot, 'services', 'web');
 export const webBuildMarker = path.join(webRoot, 'dist', 'index.html');
-/** What the build reads: the app, its config, and the gateway schemas its types come from. */
-const sources = [path.join(webRoot, 'ui'), path.join(repoRoot, 'services', 'gateway', 'src', 'schemas.ts')];
+/** What the build reads: the app, its config, and the contracts its types come from. */
+const sources = [path.join(webRoot, 'ui'), path.join(repoRoot, 'services', 'contracts', 'src')];
 
 function newestChange(entry: string): number {
   const stat = statSync(entry);
