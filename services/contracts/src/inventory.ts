@@ -35,5 +35,14 @@ export const stockMovements = z.object({
   ),
 });
 
+/**
+ * Codes of inventory's gRPC answers, in the `meshmart-error-code` trailer next to the
+ * status; the status details then name the items.
+ */
+export const inventoryErrors = {
+  /** FAILED_PRECONDITION on Reserve: some items have less available than requested. */
+  insufficientStock: 'insufficient_stock',
+} as const;
+
 export type StockLevel = z.infer<typeof stockLevel>;
 export type StockMovements = z.infer<typeof stockMovements>;

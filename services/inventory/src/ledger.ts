@@ -10,7 +10,9 @@
  * Transactions always lock a reservation row before stock rows, and stock rows in
  * product-id order, so no two of them wait on each other in a cycle.
  */
+
 import { status } from '@grpc/grpc-js';
+import { inventoryErrors } from '@meshmart/contracts/inventory';
 import { type EventData, enqueueEvents, GrpcError, inTransaction } from '@meshmart/kit';
 import { currentTraceContext } from '@meshmart/kit/tracing';
 import type pg from 'pg';
@@ -155,7 +157,7 @@ export class Ledger {
         const detail = short
           .map((l) => `${l.productId} (requested ${l.quantity}, available ${locked.get(l.productId)?.available ?? 0})`)
           .join(', ');
-        throw new GrpcError(status.FAILED_PRECONDITION, `insufficient stock: ${detail}`);
+        throw new GrpcError(status.FAILED_PRECONDITION, detail, inventoryErrors.insufficientStock);
       }
       await this.move(
         client,
@@ -166,7 +168,7 @@ export class Ledger {
       );
       return toReservation(rows[0]);
     }).catch((err: unknown) => {
-      if (err instanceof GrpcError && err.code === status.FAILED_PRECONDITION && /^insufficient/.test(err.message)) {
+      if (err instanceof GrpcError && err.errorCode === inventoryErrors.insufficientStock) {
         reservationsCounter.inc({ outcome: 'out_of_stock' });
       }
       throw err;

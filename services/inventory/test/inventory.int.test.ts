@@ -8,7 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import type { EventEnvelope } from '@meshmart/kit';
+import { inventoryErrors } from '@meshmart/contracts/inventory';
+import { type EventEnvelope, grpcErrorCode } from '@meshmart/kit';
 import { testTokens } from '@meshmart/kit/test-tokens';
 import {
   InventoryServiceClient,
@@ -239,7 +240,8 @@ describe('inventory on the real PostgreSQL', function () {
         ]),
       );
       assert.equal(err.code, grpc.status.FAILED_PRECONDITION);
-      assert.equal(err.details, `insufficient stock: ${scarce} (requested 2, available 1)`);
+      assert.equal(err.details, `${scarce} (requested 2, available 1)`);
+      assert.equal(grpcErrorCode(err), inventoryErrors.insufficientStock);
       assert.deepEqual(await stockOf(plenty), { available: 10, held: 0 });
       assert.deepEqual(await stockOf(scarce), { available: 1, held: 0 });
     });

@@ -88,10 +88,8 @@ export class StockAndPrices implements Inventory {
       return { kind: 'reserved', lines };
     } catch (err) {
       const code = codeOf(err);
-      // inventory words it "insufficient stock: <items>"; the buyer reads "out of stock: <items>".
-      if (code === status.FAILED_PRECONDITION) {
-        return { kind: 'out_of_stock', detail: detailsOf(err).replace(/^insufficient stock:\s*/i, '') };
-      }
+      // With insufficient_stock, inventory's details name the items; the buyer reads "out of stock: <items>".
+      if (code === status.FAILED_PRECONDITION) return { kind: 'out_of_stock', detail: detailsOf(err) };
       if (code === status.NOT_FOUND) return { kind: 'unknown_product', detail: detailsOf(err) };
       throw transient(err);
     }
