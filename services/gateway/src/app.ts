@@ -80,7 +80,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
       case 'traces':
         return traceHandler(route, deps.traces);
       case 'docs':
-        return docsHandler();
+        return docsHandler(route);
       case 'openapi':
         return (ctx) => {
           ctx.body = openApi;

@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RouterContext } from '@koa/router';
 import type { GatewayState } from './access-control.ts';
+import { routeInput } from './forward.ts';
+import type { GatewayRoute } from './routes.ts';
 
 /** The files under /api/docs/, by name: what the page loads. */
 export const DOCS_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'docs.js', 'favicon-32x32.png'] as const;
@@ -72,10 +74,10 @@ function content(file: DocsFile): Promise<Buffer> {
   return body;
 }
 
-/** GET /api/docs (the page) and GET /api/docs/:file (what it loads). */
-export function docsHandler() {
+/** GET /api/docs (the page) and GET /api/docs/:file (what it loads; any other name is a 404). */
+export function docsHandler(route: GatewayRoute) {
   return async (ctx: RouterContext<GatewayState>) => {
-    const file = ctx.params.file as DocsFile | undefined;
+    const file = routeInput(route, ctx).params.file as DocsFile | undefined;
     ctx.set('content-security-policy', CONTENT_SECURITY_POLICY);
     ctx.set('x-content-type-options', 'nosniff');
     if (file === undefined) {

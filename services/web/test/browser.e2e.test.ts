@@ -376,7 +376,8 @@ describe('web UI in Chromium (local stack)', function () {
       const checkout = page.locator('.opblock-post').filter({ has: page.locator('[data-path="/api/orders"]') });
       await checkout.getByText('Check out: reserve stock', { exact: false }).waitFor(WAIT);
       await checkout.locator('.opblock-summary-control').click();
-      await page.getByText('idempotency-key', { exact: true }).first().waitFor(WAIT);
+      await checkout.locator('.parameters-col_name').filter({ hasText: 'idempotency-key' }).waitFor(WAIT);
+      await checkout.locator('.opblock-section-request-body').waitFor(WAIT);
       await shoot(page, 'api-docs');
     });
   });
