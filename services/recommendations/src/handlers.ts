@@ -1,5 +1,7 @@
 /** gRPC RecommendationsService over the recommender; the source mix is counted per list. */
+
 import { status } from '@grpc/grpc-js';
+import { PRODUCT_ID } from '@meshmart/contracts/common';
 import { GrpcError, type UnaryHandler } from '@meshmart/kit';
 import {
   type GetBoughtTogetherRequest,
@@ -12,7 +14,8 @@ import {
 import { recommendationsServed } from './metrics.ts';
 import type { Recommended, Recommender } from './recommender.ts';
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** catalog's product ids; users' ids (UUIDs) fit the same pattern. */
+const ID = PRODUCT_ID;
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 20;
 
