@@ -1,8 +1,8 @@
 /**
- * The one table of gateway routes. The router is mounted from it and the OpenAPI
- * document is generated from it, so a route cannot exist without being described.
+ * The one table of gateway routes, assembled from one file per callee (routes/). The
+ * router is mounted from it and the OpenAPI document is generated from it, so a route
+ * cannot exist without being described.
  */
-
 import { problem } from '@meshmart/contracts/problem';
 import type { ServiceName } from '@meshmart/kit/topology';
 import type { z } from 'zod';
