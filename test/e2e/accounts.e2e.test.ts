@@ -2,9 +2,11 @@
  * The foundation's promises, checked through the gateway of the real local stack:
  * real daprd sidecars, PostgreSQL, Redis, RabbitMQ, Jaeger and Prometheus.
  */
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { usersErrors } from '@meshmart/contracts/users';
 import { createPool } from '@meshmart/kit';
 import { infraUrls, type StackHandle, servicePorts, startStack } from '@meshmart/stack';
 import { importJWK, type JWK, SignJWT } from 'jose';
@@ -59,6 +61,7 @@ describe('accounts through the gateway (local stack)', function () {
       const second = await client.call('POST', '/api/auth/register', { body: { ...body, email: email.toUpperCase() } });
       assert.equal(second.status, 409);
       assert.equal(second.problem().status, 409);
+      assert.equal(second.problem().code, usersErrors.emailTaken);
     });
 
     it('answers a wrong password with 401 problem+json', async () => {

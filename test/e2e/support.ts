@@ -2,13 +2,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: Array<{ field: string; message: string }>;
-}
+import type { Problem } from '@meshmart/contracts/problem';
+
+export type { Problem };
 
 export class GatewayClient {
   /**

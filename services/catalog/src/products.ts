@@ -5,7 +5,12 @@
  * one applies and the other reads again and decides again.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProductListQuery, ProductReplaceRequest, ProductRequest } from '@meshmart/contracts/catalog';
+import {
+  catalogErrors,
+  type ProductListQuery,
+  type ProductReplaceRequest,
+  type ProductRequest,
+} from '@meshmart/contracts/catalog';
 import { CATEGORY_ID } from '@meshmart/contracts/common';
 import { type EventData, problems } from '@meshmart/kit';
 import { type CatalogModels, isDuplicateKey, type ProductDoc } from './models.ts';
@@ -140,7 +145,7 @@ export class Products {
       await this.models.categories.create(created);
       return categoryView(created, 0);
     } catch (err) {
-      if (isDuplicateKey(err)) throw problems.conflict(`category ${slug} already exists`);
+      if (isDuplicateKey(err)) throw problems.conflict(`category ${slug} already exists`, catalogErrors.categoryExists);
       throw err;
     }
   }
@@ -176,7 +181,7 @@ export class Products {
         return productView({ ...p, ...set, revision, updatedAt: now });
       }
     }
-    throw problems.conflict(`product ${id} is changing too often; retry`);
+    throw problems.conflict(`product ${id} is changing too often; retry`, catalogErrors.productContended);
   }
 }
 

@@ -4,8 +4,10 @@
  * cannot publish, so the events a write records stay in the product document where the
  * tests read them.
  */
+
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { catalogErrors } from '@meshmart/contracts/catalog';
 import { createAccessTokenVerifier, createLogger, createPool, type EventEnvelope, type RunningServer } from '@meshmart/kit';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase, scratchMongoUrl } from '@meshmart/stack';
 import mongoose from 'mongoose';
@@ -333,6 +335,7 @@ describe('catalog on the real FerretDB', function () {
       assert.deepEqual(await created.json(), { id: 'chocolate-cocoa', name: 'Chocolate & Cocoa', productCount: 0 });
       const again = await call('/categories', { method: 'POST', token: adminToken, body: { name: 'x', id: 'chocolate-cocoa' } });
       assert.equal(again.status, 409);
+      assert.equal(((await again.json()) as { code: string }).code, catalogErrors.categoryExists);
     });
   });
 

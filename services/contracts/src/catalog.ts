@@ -81,6 +81,13 @@ export const category = z.object({ id: z.string(), name: z.string(), productCoun
 
 export const categoryList = z.object({ items: z.array(category) });
 
+export const catalogErrors = {
+  /** 409 on POST /categories: the id is taken. */
+  categoryExists: 'category_exists',
+  /** 409: the product changed under the write too often in a row; the same write may be retried. */
+  productContended: 'product_contended',
+} as const;
+
 export type ProductRequest = z.infer<typeof productRequest>;
 export type ProductReplaceRequest = z.infer<typeof productReplaceRequest>;
 export type ProductListQuery = z.infer<typeof productListQuery>;

@@ -32,6 +32,8 @@ export const problem = z.looseObject({
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
 
+export type Problem = z.infer<typeof problem>;
+
 /** Codes every API that takes an Idempotency-Key may answer. */
 export const idempotencyErrors = {
   /** 422: the key was used before with a different request. */

@@ -94,5 +94,10 @@ export const rebuildProgress = z.object({
   error: z.string().nullable(),
 });
 
+export const searchErrors = {
+  /** 409 on POST /admin/rebuild: one is running; GET /admin/rebuild shows it. */
+  rebuildRunning: 'rebuild_running',
+} as const;
+
 export type SearchResult = z.infer<typeof searchResult>;
 export type RebuildProgress = z.infer<typeof rebuildProgress>;

@@ -80,6 +80,11 @@ export const jwks = z.object({
   ),
 });
 
+export const usersErrors = {
+  /** 409 on register: an account with this e-mail exists. */
+  emailTaken: 'email_taken',
+} as const;
+
 export type RegisterRequest = z.infer<typeof registerRequest>;
 export type AddressRequest = z.infer<typeof addressRequest>;
 export type User = z.infer<typeof user>;

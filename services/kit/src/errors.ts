@@ -82,7 +82,9 @@ export const problems = {
     new Problem(401, 'unauthorized', 'Unauthorized', { detail, headers: { 'www-authenticate': 'Bearer' } }),
   forbidden: (detail: string) => new Problem(403, 'forbidden', 'Forbidden', { detail }),
   notFound: (detail: string) => new Problem(404, 'not-found', 'Not found', { detail }),
-  conflict: (detail: string) => new Problem(409, 'conflict', 'Conflict', { detail }),
+  /** `code`: the contract's name for this conflict, when callers may need to tell it from others. */
+  conflict: (detail: string, code?: string) =>
+    new Problem(409, 'conflict', 'Conflict', { detail, ...(code !== undefined && { code }) }),
   gone: (detail: string) => new Problem(410, 'gone', 'Gone', { detail }),
   payloadTooLarge: (limit: string) =>
     new Problem(413, 'payload-too-large', 'Payload too large', { detail: `request body exceeds ${limit}` }),

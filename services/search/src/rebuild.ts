@@ -5,7 +5,9 @@
  * but catalog no longer has. Progress lives in the database, so any instance answers
  * for it and only one rebuild runs at a time.
  */
+
 import { randomUUID } from 'node:crypto';
+import { searchErrors } from '@meshmart/contracts/search';
 import { isUniqueViolation, type Logger, Problem, problems, type Sidecar } from '@meshmart/kit';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -100,7 +102,7 @@ export class Rebuilds {
       ]);
       row = rows[0] as RebuildRow;
     } catch (err) {
-      if (isUniqueViolation(err)) throw problems.conflict('a rebuild is already running');
+      if (isUniqueViolation(err)) throw problems.conflict('a rebuild is already running', searchErrors.rebuildRunning);
       throw err;
     }
     void this.run(row.id, row.started_at);

@@ -1,6 +1,6 @@
 /** SQL for users and addresses. Rows are mapped to the API's camelCase shapes here only. */
 import { randomUUID } from 'node:crypto';
-import type { AddressRequest } from '@meshmart/contracts/users';
+import { type AddressRequest, usersErrors } from '@meshmart/contracts/users';
 import { enqueueEvent, inTransaction, isUniqueViolation, problems } from '@meshmart/kit';
 import type pg from 'pg';
 
@@ -74,7 +74,8 @@ export class UsersRepo {
         return user;
       });
     } catch (err) {
-      if (isUniqueViolation(err, 'users_email_key')) throw problems.conflict('an account with this e-mail already exists');
+      if (isUniqueViolation(err, 'users_email_key'))
+        throw problems.conflict('an account with this e-mail already exists', usersErrors.emailTaken);
       throw err;
     }
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
+import { usersErrors } from '@meshmart/contracts/users';
 import { createPool, migrate, type RunningServer } from '@meshmart/kit';
 import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
@@ -59,6 +60,7 @@ describe('users on the real PostgreSQL', () => {
     const again = await register('ANN@example.com');
     assert.equal(again.status, 409);
     assert.match(again.headers.get('content-type') ?? '', /problem\+json/);
+    assert.equal(((await again.json()) as { code: string }).code, usersErrors.emailTaken);
   });
 
   it('writes user.registered to the outbox in the same transaction, never the password', async () => {
