@@ -5,8 +5,11 @@
  * refunding (a charge that went through) → releasing (held stock) → done (failed).
  * Cancelling a paid order: cancelling → done (cancelled).
  */
+import type { Card } from '@meshmart/contracts/card';
+import type { Order as OrderBody, OrderStatus } from '@meshmart/contracts/orders';
+import type { Address } from '@meshmart/contracts/users';
 
-export type OrderStatus = 'pending' | 'paid' | 'failed' | 'cancelled';
+export type { Card, OrderStatus };
 
 export type SagaStep = 'reserving' | 'charging' | 'committing' | 'refunding' | 'releasing' | 'cancelling' | 'done';
 
@@ -36,22 +39,7 @@ export interface OrderLine {
   unitPriceMinor: number;
 }
 
-export interface ShippingAddress {
-  id: string;
-  label: string;
-  line1: string;
-  line2: string;
-  city: string;
-  postalCode: string;
-  country: string;
-}
-
-export interface Card {
-  number: string;
-  expMonth: number;
-  expYear: number;
-  cvc: string;
-}
+export type ShippingAddress = Address;
 
 export interface TimelineEntry {
   status: OrderStatus;
@@ -86,8 +74,8 @@ export interface LeasedOrder extends Order {
 
 export const isSettled = (order: Pick<Order, 'status'>): boolean => order.status !== 'pending';
 
-/** The order as the REST API shows it (docs/CONTRACTS.md "orders"). */
-export function orderView(order: Order, timeline: TimelineEntry[]) {
+/** The order as the REST API shows it (its contract's `order`). */
+export function orderView(order: Order, timeline: TimelineEntry[]): OrderBody {
   return {
     id: order.id,
     userId: order.userId,
@@ -105,5 +93,3 @@ export function orderView(order: Order, timeline: TimelineEntry[]) {
     updatedAt: order.updatedAt,
   };
 }
-
-export type OrderView = ReturnType<typeof orderView>;

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Order } from '@meshmart/contracts/orders';
 import { createPool } from '@meshmart/kit';
 import { infraUrls, type StackHandle, startStack } from '@meshmart/stack';
 import type pg from 'pg';
 import { eventually, GatewayClient } from '../../../test/e2e/support.ts';
-import type { OrderView } from '../src/order.ts';
 
 const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
 const CARDS = {
@@ -126,13 +126,13 @@ describe('checkout through the gateway (local stack)', function () {
       signal: AbortSignal.timeout(60_000),
     });
     const text = await response.text();
-    return { status: response.status, text, order: () => JSON.parse(text) as OrderView };
+    return { status: response.status, text, order: () => JSON.parse(text) as Order };
   }
 
   const getOrder = async (who: Buyer, id: string) => {
     const res = await who.client.call('GET', `/api/orders/${id}`, { token: who.token });
     assert.equal(res.status, 200, res.text);
-    return res.json<OrderView>();
+    return res.json<Order>();
   };
 
   const chargesFor = async (orderId: string) =>
@@ -164,7 +164,7 @@ describe('checkout through the gateway (local stack)', function () {
     assert.deepEqual(await chargesFor(order.id), [{ status: 'succeeded', refunded_minor: '0' }]);
 
     const history = await ann.client.call('GET', '/api/orders?limit=5', { token: ann.token });
-    assert.equal(history.json<{ items: OrderView[] }>().items[0]?.id, order.id);
+    assert.equal(history.json<{ items: Order[] }>().items[0]?.id, order.id);
     assert.equal((await getOrder(ann, order.id)).timeline.at(-1)?.status, 'paid');
   });
 
@@ -282,7 +282,7 @@ describe('checkout through the gateway (local stack)', function () {
     assert.equal(order.status, 'paid');
     const cancelled = await ann.client.call('POST', `/api/orders/${order.id}/cancel`, { token: ann.token });
     assert.equal(cancelled.status, 200, cancelled.text);
-    assert.equal(cancelled.json<OrderView>().status, 'cancelled');
+    assert.equal(cancelled.json<Order>().status, 'cancelled');
     assert.deepEqual(await chargesFor(order.id), [{ status: 'succeeded', refunded_minor: String(2 * PRICE) }]);
     // inventory returns sold stock when it receives order.cancelled.
     await eventually('stock returned', async () => ((await stockOf(mug)) === 3 ? true : undefined));

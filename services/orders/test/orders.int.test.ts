@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { checkoutFingerprint } from '@meshmart/contracts/fingerprint';
+import type { Order } from '@meshmart/contracts/orders';
 import { createLogger, createPool, Problem, type RunningServer, Sidecar, serve } from '@meshmart/kit';
 import { testTokens } from '@meshmart/kit/test-tokens';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import type pg from 'pg';
 import { createOrders, type Orders } from '../src/app.ts';
 import { loadOrdersConfig } from '../src/config.ts';
-import type { OrderView } from '../src/order.ts';
 import { OrdersRepo } from '../src/orders-repo.ts';
 import { CARD, PRICE, ScriptedInventory, ScriptedPayments } from './support.ts';
 
@@ -141,7 +141,7 @@ describe('orders on the real PostgreSQL', function () {
   }
 
   const checkout = (who: Account, key: string, body: unknown = checkoutBody(who)) =>
-    call('POST', '/orders', who, { body, key }) as Promise<{ status: number; type: string; body: OrderView }>;
+    call('POST', '/orders', who, { body, key }) as Promise<{ status: number; type: string; body: Order }>;
 
   const count = async (sql: string, params: unknown[]) => Number((await pool.query(sql, params)).rows[0].n);
 
@@ -284,7 +284,7 @@ describe('orders on the real PostgreSQL', function () {
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) ids.push((await checkout(ann, randomUUID())).body.id);
       const page = (await call('GET', '/orders?limit=2&offset=0', ann)) as {
-        body: { items: OrderView[]; total: number; limit: number };
+        body: { items: Order[]; total: number; limit: number };
       };
       assert.equal(page.body.total, 3);
       assert.deepEqual(
@@ -303,13 +303,13 @@ describe('orders on the real PostgreSQL', function () {
     it('cancels a paid order: full refund, order.cancelled; cancelling again changes nothing', async () => {
       const ann = await account();
       const paid = (await checkout(ann, randomUUID())).body;
-      const res = (await call('POST', `/orders/${paid.id}/cancel`, ann)) as { status: number; body: OrderView };
+      const res = (await call('POST', `/orders/${paid.id}/cancel`, ann)) as { status: number; body: Order };
       assert.equal(res.status, 200);
       assert.equal(res.body.status, 'cancelled');
       assert.equal(res.body.refundedMinor, paid.totalMinor);
       assert.equal(res.body.reason, 'cancelled by the customer');
       assert.deepEqual(payments.refunds, [{ orderId: paid.id, paymentId: paid.paymentId, amountMinor: paid.totalMinor }]);
-      const again = (await call('POST', `/orders/${paid.id}/cancel`, ann)) as { status: number; body: OrderView };
+      const again = (await call('POST', `/orders/${paid.id}/cancel`, ann)) as { status: number; body: Order };
       assert.equal(again.body.status, 'cancelled');
       assert.equal(payments.refunds.length, 1);
       const events = await pool.query(
@@ -334,7 +334,7 @@ describe('orders on the real PostgreSQL', function () {
       const ann = await account();
       const id = await stuckOrder(ann, 'charging');
       await orders.recovery.runOnce();
-      const order = (await call('GET', `/orders/${id}`, ann)).body as OrderView;
+      const order = (await call('GET', `/orders/${id}`, ann)).body as Order;
       assert.equal(order.status, 'failed');
       assert.match(order.reason ?? '', /interrupted/);
       assert.deepEqual(inventory.calls, [`release ${id}`]);
@@ -346,7 +346,7 @@ describe('orders on the real PostgreSQL', function () {
       const id = await stuckOrder(ann, 'committing');
       await pool.query("UPDATE orders SET payment_id = 'pay-before-crash' WHERE id = $1", [id]);
       await orders.recovery.runOnce();
-      const order = (await call('GET', `/orders/${id}`, ann)).body as OrderView;
+      const order = (await call('GET', `/orders/${id}`, ann)).body as Order;
       assert.equal(order.status, 'paid');
       assert.deepEqual(inventory.calls, [`commit ${id}`]);
     });
@@ -356,7 +356,7 @@ describe('orders on the real PostgreSQL', function () {
       const id = await stuckOrder(ann, 'charging');
       await post('/events/payment-succeeded', paymentEvent('payment.succeeded', id, 'pay-seen-by-events'));
       await orders.recovery.runOnce();
-      const order = (await call('GET', `/orders/${id}`, ann)).body as OrderView;
+      const order = (await call('GET', `/orders/${id}`, ann)).body as Order;
       assert.equal(order.status, 'paid');
       assert.equal(order.paymentId, 'pay-seen-by-events');
       assert.equal(payments.charges.length, 0);
@@ -405,7 +405,7 @@ describe('orders on the real PostgreSQL', function () {
       const event = paymentEvent('payment.succeeded', failed.id, 'pay-late');
       for (let i = 0; i < 3; i++) assert.equal((await post('/events/payment-succeeded', event)).status, 'SUCCESS');
       await orders.recovery.runOnce();
-      const order = (await call('GET', `/orders/${failed.id}`, ann)).body as OrderView;
+      const order = (await call('GET', `/orders/${failed.id}`, ann)).body as Order;
       assert.equal(order.status, 'failed');
       assert.equal(order.paymentId, 'pay-late');
       assert.equal(order.refundedMinor, failed.totalMinor);
