@@ -72,6 +72,16 @@ export function ignoreMatcher(patterns: string[]): (path: string) => boolean {
   return (path) => regexes.some((r) => r.test(path));
 }
 
+/**
+ * What a RUN sees of this machine: its tools and home (for npm's cache), and the extra CA
+ * certificates its network may need to reach the registry, which a build host configures
+ * for its builder the same way.
+ */
+function hostEnvironment(): Record<string, string> {
+  const keep = ['PATH', 'HOME', 'NODE_EXTRA_CA_CERTS'];
+  return Object.fromEntries(keep.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])));
+}
+
 export interface ReplayResult {
   stageRoot: (name: string) => string;
   final: { root: string; workdir: string; env: Record<string, string>; user?: string; entrypoint: string[]; cmd: string[] };
@@ -158,7 +168,7 @@ export function replay(options: {
           options.log?.(`[${stage.name}] RUN ${command}`);
           const result = spawnSync('sh', ['-c', command], {
             cwd: inRoot('.'),
-            env: { PATH: process.env.PATH, HOME: process.env.HOME, ...args, ...env },
+            env: { ...hostEnvironment(), ...args, ...env },
             encoding: 'utf8',
             timeout: options.runTimeoutMs,
           });
