@@ -12,45 +12,24 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createPool } from '@meshmart/kit';
-import type { ServiceName } from '@meshmart/kit/topology';
 import {
   clearFlags,
   infraUrls,
   listFlags,
   mailDir,
-  probePort,
   type StackHandle,
   scratchMongoUrl,
   setFlag,
   startStack,
 } from '@meshmart/stack';
 import type pg from 'pg';
-import { checkoutSetup, eventually, GatewayClient } from './support.ts';
+import { checkoutSetup, eventually, followed, GatewayClient, metric } from './support.ts';
 
 const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
 const CARD = { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' };
 const PRICE = 700;
 
 /** One sample of a metric on a service's /metrics, summed over the series whose labels include `labels`. */
-async function metric(service: ServiceName, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${probePort(service)}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const set = match[2] ?? '';
-    if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) sum += Number(match[3]);
-  }
-  return sum;
-}
-
-/** Waits until the service follows the flag at `value`: the subscription delivered it. */
-async function followed(service: ServiceName, flag: string, value: number): Promise<void> {
-  await eventually(`${service} to follow ${flag} = ${value}`, async () =>
-    (await metric(service, 'fault_flag_value', { flag })) === value ? true : undefined,
-  );
-}
-
 async function mailTo(address: string): Promise<number> {
   const names = await readdir(mailDir()).catch(() => [] as string[]);
   const messages = await Promise.all(

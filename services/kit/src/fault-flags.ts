@@ -42,6 +42,12 @@ export const faultFlags = {
     kind: 'delay',
     effect: 'every charge waits this long at the card processor: a slow dependency for the breaker',
   },
+  'payments.answer-delay-ms': {
+    service: 'payments',
+    kind: 'delay',
+    effect:
+      'every charge and refund is written at once, then its answer waits this long: charged or refunded, the caller not yet told',
+  },
   'inventory.unavailable': {
     service: 'inventory',
     kind: 'switch',

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { brandOf } from '@meshmart/contracts/card';
 import { chargeFingerprint, fingerprint } from '@meshmart/contracts/fingerprint';
 import { type Charge, type ChargeRequest, paymentsErrors, type Refund } from '@meshmart/contracts/payments';
-import { counter, enqueueEvent, inTransaction, Problem, problems } from '@meshmart/kit';
+import { counter, enqueueEvent, type FaultFlags, inTransaction, Problem, problems } from '@meshmart/kit';
 import type pg from 'pg';
 import { type Claim, type IdempotencyKeys, LostClaim, type StoredResponse } from './idempotency.ts';
 import type { Decision, Processor } from './processor.ts';
@@ -57,6 +57,7 @@ export class Payments {
     private readonly pool: pg.Pool,
     private readonly keys: IdempotencyKeys,
     private readonly processor: Processor,
+    private readonly faults?: Pick<FaultFlags, 'delay'>,
   ) {}
 
   async get(id: string): Promise<Charge | undefined> {
@@ -86,6 +87,8 @@ export class Payments {
         );
         chargesTotal.inc({ outcome: decision === 'approved' ? 'succeeded' : decision });
         if (decision === 'approved') amountTotal.inc({ currency: input.currency }, input.amountMinor);
+        // The charge is committed; a crash of the caller from here on leaves it unrecorded there.
+        await this.faults?.delay('payments.answer-delay-ms');
         return { ...reply, replayed: false };
       } catch (err) {
         // Another request took the key over; its answer is the one to give.
@@ -148,6 +151,7 @@ export class Payments {
           inTransaction(this.pool, (client) => this.recordRefund(client, claimed.claim, chargeId, amountMinor, instance)),
         );
         if (reply.status === 201) refundsTotal.inc();
+        await this.faults?.delay('payments.answer-delay-ms');
         return { ...reply, replayed: false };
       } catch (err) {
         if (err instanceof LostClaim) continue;

@@ -36,7 +36,7 @@ export async function startPayments(config: PaymentsConfig, options: { handleSig
     sidecar,
     logger,
   });
-  const payments = new Payments(pool, keys, new Processor(config.SLOW_CARD_DELAY_MS, faults.flags));
+  const payments = new Payments(pool, keys, new Processor(config.SLOW_CARD_DELAY_MS, faults.flags), faults.flags);
 
   const service = createApp({
     service: 'payments',
