@@ -146,6 +146,7 @@ describe('fault flags (local stack)', function () {
       [
         'payments.failure-rate',
         'payments.latency-ms',
+        'payments.answer-delay-ms',
         'inventory.unavailable',
         'links.cache-outage',
         'notifications.smtp-failure',
