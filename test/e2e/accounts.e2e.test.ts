@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { usersErrors } from '@meshmart/contracts/users';
 import { createPool } from '@meshmart/kit';
-import { infraUrls, type StackHandle, servicePorts, startStack } from '@meshmart/stack';
+import { appLaunch, infraUrls, type StackHandle, servicePorts, startStack } from '@meshmart/stack';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { eventually, GatewayClient } from './support.ts';
 
@@ -211,7 +211,8 @@ describe('accounts through the gateway (local stack)', function () {
     it('answers 429 with Retry-After once a client spends its budget, across gateway replicas', async () => {
       // A second gateway process on its own port shares the sidecar's state store.
       const port = servicePorts('gateway').app + 900;
-      const replica = spawn(process.execPath, ['--import', 'tsx', 'services/gateway/src/main.ts'], {
+      const launch = appLaunch('gateway');
+      const replica = spawn(launch.command, launch.args, {
         env: {
           ...process.env,
           PORT: String(port),

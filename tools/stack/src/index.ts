@@ -1,6 +1,6 @@
 /** Programmatic API of the local stack, for end-to-end and integration tests. */
 
-export { serviceNodeFlags } from './app-launch.ts';
+export { appLaunch, serviceNodeFlags } from './app-launch.ts';
 export { type ControlPlane, controlPlanePorts, type NodeSize, startControlPlane } from './control-plane/control-plane.ts';
 export {
   type DaprInjector,
