@@ -6,9 +6,7 @@
  * its events (and the published ones go out again next time). Runs every poll interval
  * and right after a write, backing off while publishing fails.
  */
-import { cloudEventType, eventMetrics, type Logger, type Publisher } from '@meshmart/kit';
-import { context } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { cloudEventType, eventMetrics, type Logger, type Publisher, startLoop } from '@meshmart/kit';
 import type { CatalogModels, ProductDoc } from './models.ts';
 import type { OneAtATime } from './one-at-a-time.ts';
 
@@ -32,12 +30,6 @@ export interface EventRelayOptions {
 
 export function startEventRelay(models: CatalogModels, publisher: Publisher, options: EventRelayOptions): EventRelay {
   const { serially, pubsub, pollMs, logger, batchSize = 100, maxBackoffMs = 30_000 } = options;
-  let stopped = false;
-  let failures = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-  let again = false;
-
   async function publish(p: ProductDoc): Promise<number> {
     for (const { envelope, traceparent, tracestate } of p.pendingEvents) {
       await publisher.publish(pubsub, envelope.topic, envelope, {
@@ -69,52 +61,23 @@ export function startEventRelay(models: CatalogModels, publisher: Publisher, opt
     }
   }
 
-  function schedule(delay: number): void {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(tick, delay).unref();
-  }
-
-  function tick(): void {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    // Polls would each start a root trace; a published event still joins the trace of
-    // the write that produced it through the traceparent stored with it.
-    running = context.with(suppressTracing(context.active()), drain);
-    running.then(
-      () => {
-        failures = 0;
-        running = undefined;
-        schedule(again ? 0 : pollMs);
-        again = false;
-      },
-      (err: unknown) => {
-        failures++;
-        running = undefined;
-        again = false;
-        const delay = Math.min(maxBackoffMs, 250 * 2 ** Math.min(failures, 10));
-        logger.warn('product events could not be published; will retry', { err: (err as Error).message, retry_in_ms: delay });
-        schedule(delay);
-      },
-    );
-  }
-  schedule(0);
+  // Polls would each start a root trace; a published event still joins the trace of
+  // the write that produced it through the traceparent stored with it.
+  const loop = startLoop({
+    name: 'product-events',
+    pass: drain,
+    intervalMs: pollMs,
+    firstPassAfterMs: 0,
+    backoff: { baseMs: 250, maxMs: maxBackoffMs },
+    logger,
+  });
 
   return {
-    nudge() {
-      if (failures === 0) schedule(0);
-    },
+    nudge: () => loop.nudge(),
     async flush() {
-      while (running) await running.catch(() => {});
+      await loop.idle();
       return drain();
     },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running?.catch(() => {});
-    },
+    stop: () => loop.stop(),
   };
 }

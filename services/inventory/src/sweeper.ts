@@ -2,9 +2,7 @@
  * Returns expired holds to stock every SWEEP_INTERVAL_MS, a batch at a time until none is
  * left. Every replica sweeps; the ledger's SKIP LOCKED keeps them off each other's rows.
  */
-import type { Logger } from '@meshmart/kit';
-import { context } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { type Logger, startLoop } from '@meshmart/kit';
 import type { Ledger } from './ledger.ts';
 
 export interface Sweeper {
@@ -13,34 +11,16 @@ export interface Sweeper {
 
 export function startSweeper(ledger: Ledger, options: { intervalMs: number; batch: number; logger: Logger }): Sweeper {
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-
   async function sweepAll(): Promise<void> {
     while (!stopped && (await ledger.sweep(options.batch)) === options.batch) {
       // A full batch: more may be waiting.
     }
   }
-
-  function tick(): void {
-    // Each poll would otherwise start a root trace of its own.
-    running = context
-      .with(suppressTracing(context.active()), sweepAll)
-      .catch((err: unknown) => {
-        options.logger.warn('reservation sweep failed; will retry', { err: (err as Error).message });
-      })
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(tick, options.intervalMs).unref();
-      });
-  }
-  timer = setTimeout(tick, options.intervalMs).unref();
-
+  const loop = startLoop({ name: 'reservation-sweep', pass: sweepAll, intervalMs: options.intervalMs, logger: options.logger });
   return {
     async stop() {
       stopped = true;
-      clearTimeout(timer);
-      await running;
+      await loop.stop();
     },
   };
 }

@@ -29,6 +29,7 @@ import { env, loadConfig } from './config.ts';
 import type { Migration } from './db.ts';
 import { businessRetryBounds } from './deployment/retries.ts';
 import type { Logger } from './logging.ts';
+import { startLoop } from './loop.ts';
 import { eventMetrics } from './metrics.ts';
 import { SidecarError } from './outages.ts';
 import { currentTraceContext } from './tracing.ts';
@@ -162,9 +163,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { pool, publisher, logger, pubsub = 'pubsub', batchSize = 100, pollMs = 1000, maxBackoffMs = 30_000 } = options;
   const maxAttempts = options.maxAttempts ?? loadConfig(outboxConfigSchema).OUTBOX_MAX_ATTEMPTS;
   let stopped = false;
-  let failures = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
   let listener: pg.PoolClient | undefined;
 
   async function publishBatch(): Promise<number> {
@@ -255,33 +253,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return total;
   }
 
-  function schedule(delay: number): void {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(tick, delay);
-    timer.unref();
-  }
-
-  function tick(): void {
-    if (stopped || running) return;
-    // Polls would each start a root trace; a published event still joins the trace that
-    // produced it through the traceparent stored with it.
-    running = context.with(suppressTracing(context.active()), drain);
-    running.then(
-      () => {
-        failures = 0;
-        running = undefined;
-        schedule(pollMs);
-      },
-      (err: unknown) => {
-        failures++;
-        running = undefined;
-        const delay = Math.min(maxBackoffMs, 250 * 2 ** Math.min(failures, 10));
-        logger.warn('outbox publish failed; will retry', { err: (err as Error).message, retry_in_ms: delay });
-        schedule(delay);
-      },
-    );
-  }
+  // Polls would each start a root trace; a published event still joins the trace that
+  // produced it through the traceparent stored with it (the loop suppresses tracing).
+  const loop = startLoop({
+    name: 'outbox',
+    pass: drain,
+    intervalMs: pollMs,
+    firstPassAfterMs: 0,
+    backoff: { baseMs: 250, maxMs: maxBackoffMs },
+    logger,
+  });
 
   pool.connect().then(
     async (client) => {
@@ -290,24 +271,20 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         return;
       }
       listener = client;
-      client.on('notification', () => {
-        if (failures === 0) schedule(0);
-      });
+      client.on('notification', () => loop.nudge());
       await client.query('LISTEN outbox');
     },
     (err: unknown) => logger.warn('outbox LISTEN unavailable; polling only', { err: (err as Error).message }),
   );
-  schedule(0);
 
   return {
     async flush() {
-      while (running) await running.catch(() => {});
+      await loop.idle();
       return drain();
     },
     async stop() {
       stopped = true;
-      clearTimeout(timer);
-      await running?.catch(() => {});
+      await loop.stop();
       if (listener) {
         await listener.query('UNLISTEN outbox').catch(() => {});
         listener.release();

@@ -8,7 +8,7 @@
  * the SMTP server accepted the message and before the commit: SMTP has no idempotency,
  * so delivery is at least once.
  */
-import type { Logger, Sidecar } from '@meshmart/kit';
+import { type Logger, type Loop, type Sidecar, startLoop } from '@meshmart/kit';
 import { context, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type pg from 'pg';
@@ -45,9 +45,8 @@ const untraced = <T>(work: () => Promise<T>): Promise<T> => context.with(suppres
 
 export class EmailSender {
   private queue: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
+  private loop: Loop<number> | undefined;
   private stopped = false;
-  private running: Promise<unknown> | undefined;
 
   constructor(private readonly options: EmailSenderOptions) {}
 
@@ -81,23 +80,19 @@ export class EmailSender {
   }
 
   start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = untraced(() => this.anyDue())
-        .then((due) => (due ? this.sendDue() : 0))
-        .catch((err: unknown) => this.options.logger.warn('e-mail retry loop failed', { err: (err as Error).message }))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.pollMs).unref();
-        });
-    };
-    this.timer = setTimeout(tick, this.options.pollMs).unref();
+    // Traced, because each retry is a trace of its own; the idle check is not.
+    this.loop = startLoop({
+      name: 'email-retry',
+      pass: () => untraced(() => this.anyDue()).then((due) => (due ? this.sendDue() : 0)),
+      intervalMs: this.options.pollMs,
+      logger: this.options.logger,
+      traced: true,
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop?.stop();
     await this.queue;
   }
 

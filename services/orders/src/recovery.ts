@@ -4,7 +4,7 @@
  * drives them on without a card — so they resume where that is safe and compensate
  * where it is not. Replicas claim with FOR UPDATE SKIP LOCKED and never share an order.
  */
-import type { Logger } from '@meshmart/kit';
+import { type Logger, startLoop } from '@meshmart/kit';
 import { recoveries } from './metrics.ts';
 import type { Order } from './order.ts';
 import type { OrdersRepo } from './orders-repo.ts';
@@ -30,8 +30,6 @@ const outcomeOf = (order: Order) => (order.step === 'done' ? order.status : 'def
 export function startRecovery(options: RecoveryOptions): Recovery {
   const { repo, runner, logger, intervalMs, batchSize = 10 } = options;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let pass: Promise<number> | undefined;
 
   async function drive(): Promise<number> {
     let total = 0;
@@ -50,33 +48,14 @@ export function startRecovery(options: RecoveryOptions): Recovery {
     }
   }
 
-  function runOnce(): Promise<number> {
-    pass ??= drive().finally(() => {
-      pass = undefined;
-    });
-    return pass;
-  }
-
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      runOnce()
-        .catch((err: unknown) => logger.warn('recovery pass failed', { err: (err as Error).message }))
-        .finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  }
-
-  runOnce()
-    .catch((err: unknown) => logger.warn('recovery pass failed', { err: (err as Error).message }))
-    .finally(schedule);
+  // Traced: a pass that drives an order is the saga's work, and its spans belong in Jaeger.
+  const loop = startLoop({ name: 'saga-recovery', pass: drive, intervalMs, firstPassAfterMs: 0, logger, traced: true });
 
   return {
-    runOnce,
+    runOnce: () => loop.runNow(),
     async stop() {
       stopped = true;
-      clearTimeout(timer);
-      await pass?.catch(() => {});
+      await loop.stop();
     },
   };
 }
