@@ -1,38 +1,38 @@
-/** Wires analytics to the real world: PostgreSQL, its sidecar, and users' JWKS through that sidecar. */
-import {
-  accessTokenVerifierFromConfig,
-  createLogger,
-  createPool,
-  initMetrics,
-  type RunningServer,
-  Sidecar,
-  serveService,
-} from '@meshmart/kit';
-import { createAnalytics } from './app.ts';
-import type { AnalyticsConfig } from './config.ts';
+/** analytics declared: its database, every domain event, the reports and their cache in the state store. */
+import { defineService, type Sidecar } from '@meshmart/kit';
+import { analyticsConfigSchema } from './config.ts';
+import { migrations } from './migrations.ts';
+import { ReportCache } from './report-cache.ts';
+import { Reports } from './reports.ts';
+import { RollupStore } from './rollups.ts';
+import { mountRoutes } from './routes.ts';
+import { analyticsSubscriptions } from './subscriptions.ts';
 
-export async function startAnalytics(config: AnalyticsConfig, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
-  const logger = createLogger('analytics', config.LOG_LEVEL);
-  initMetrics('analytics');
-  const pool = createPool(config.DATABASE_URL, config.DB_POOL_MAX);
+export const service = defineService({
+  name: 'analytics',
+  config: analyticsConfigSchema,
+  postgres: { migrations },
   // The sidecar is used for the report cache only, so its deadline is the cache's.
-  const sidecar = new Sidecar({
-    daprHttpPort: config.DAPR_HTTP_PORT,
-    daprApiToken: config.DAPR_API_TOKEN,
-    timeoutMs: config.STATE_TIMEOUT_MS,
-  });
-  const analytics = await createAnalytics({
-    config,
-    logger,
-    pool,
-    sidecar,
-    // users' JWKS through our own sidecar: the analytics → users edge of the topology.
-    verifier: accessTokenVerifierFromConfig(config),
-  });
-  return serveService(analytics.app, config, {
-    logger,
-    handleSignals: options.handleSignals,
-    onDrain: analytics.setDraining,
-    onShutdown: [() => pool.end()],
-  });
-}
+  sidecarTimeoutMs: (config) => config.STATE_TIMEOUT_MS,
+  bodyLimit: (config) => config.BODY_LIMIT,
+  dependencies: ({ sidecar }): { reportState: Pick<Sidecar, 'getState' | 'saveState' | 'deleteState'> } => ({
+    reportState: sidecar,
+  }),
+  compose: ({ config, logger, pool, deps, accessTokens }) => {
+    const store = new RollupStore(pool);
+    const cache = new ReportCache({
+      state: deps.reportState,
+      store: config.STATE_STORE,
+      ttlSeconds: config.REPORT_CACHE_TTL_SECONDS,
+      logger,
+    });
+    const reports = new Reports(store, cache, config.TOP_LIMIT);
+    return {
+      // users' JWKS through our own sidecar: the analytics → users edge of the topology.
+      routes: (router) => mountRoutes(router, { store, reports, verifier: accessTokens() }),
+      subscriptions: analyticsSubscriptions(store, logger),
+      // analytics reads every topic, so it is also where dead letters are counted.
+      subscriptionOptions: { consumeDeadLetters: true },
+    };
+  },
+});

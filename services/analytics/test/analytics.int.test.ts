@@ -21,8 +21,8 @@ import { testTokens } from '@meshmart/kit/test-tokens';
 import { topics } from '@meshmart/kit/topology';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import type pg from 'pg';
-import { createAnalytics } from '../src/app.ts';
 import { loadAnalyticsConfig } from '../src/config.ts';
+import { service } from '../src/service.ts';
 
 const APP_TOKEN = 'analytics-int-test-token';
 
@@ -121,16 +121,10 @@ describe('analytics on the real PostgreSQL', function () {
       APP_API_TOKEN: APP_TOKEN,
       LOG_LEVEL: 'error',
     });
-    const logger = createLogger('analytics', 'error');
-    logger.silent = true;
-    const analytics = await createAnalytics({
-      config,
-      logger,
-      pool,
-      sidecar: state,
-      verifier: tokens.verifier,
-    });
-    server = await serve(analytics.app, { port: 0, host: '127.0.0.1', logger, handleSignals: false });
+    server = await service.start(
+      { ...config, PORT: 0 },
+      { handleSignals: false, accessTokens: tokens.verifier, dependencies: { reportState: state } },
+    );
     base = `http://127.0.0.1:${server.port}`;
   });
 

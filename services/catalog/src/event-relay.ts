@@ -13,8 +13,6 @@ import type { OneAtATime } from './one-at-a-time.ts';
 export interface EventRelay {
   /** Runs as soon as the current pass is over. */
   nudge(): void;
-  /** Publishes everything pending now; answers how many events went out (tests). */
-  flush(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -74,10 +72,6 @@ export function startEventRelay(models: CatalogModels, publisher: Publisher, opt
 
   return {
     nudge: () => loop.nudge(),
-    async flush() {
-      await loop.idle();
-      return drain();
-    },
     stop: () => loop.stop(),
   };
 }

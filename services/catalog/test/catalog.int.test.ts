@@ -12,13 +12,13 @@ import { createAccessTokenVerifier, createLogger, createPool, type EventEnvelope
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase, scratchMongoUrl } from '@meshmart/stack';
 import mongoose from 'mongoose';
 import { loadUsersConfig } from '../../users/src/config.ts';
-import { startUsers } from '../../users/src/service.ts';
+import { service as usersService } from '../../users/src/service.ts';
 import { SigningKeys } from '../../users/src/signing-keys.ts';
 import { issueAccessToken } from '../../users/src/tokens.ts';
 import { loadCatalogConfig } from '../src/config.ts';
 import { type CatalogModels, catalogModels, type ProductDoc } from '../src/models.ts';
 import { seedDemoCatalog } from '../src/seed.ts';
-import { type CatalogHandle, startCatalog } from '../src/service.ts';
+import { service } from '../src/service.ts';
 import type { ProductView } from '../src/views.ts';
 
 const CATALOG_TOKEN = 'catalog-int-test-token';
@@ -36,7 +36,7 @@ describe('catalog on the real FerretDB', function () {
   this.timeout(60_000);
   let usersDb: ScratchDatabase;
   let users: RunningServer;
-  let catalog: CatalogHandle;
+  let catalog: RunningServer;
   let base: string;
   let mongoUrl: string;
   let connection: mongoose.Connection;
@@ -56,7 +56,7 @@ describe('catalog on the real FerretDB', function () {
       APP_API_TOKEN: USERS_TOKEN,
       LOG_LEVEL: 'error',
     });
-    users = await startUsers({ ...usersConfig, PORT: 0 }, { handleSignals: false });
+    users = await usersService.start({ ...usersConfig, PORT: 0 }, { handleSignals: false });
     const pool = createPool(usersDb.url, 1);
     const keys = new SigningKeys(pool, 30, 900);
     const settings = { issuer: 'meshmart-users', audience: 'meshmart', accessTtlSeconds: 600 };
@@ -74,7 +74,7 @@ describe('catalog on the real FerretDB', function () {
       cooldownMs: 1000,
       timeoutMs: 2000,
     });
-    catalog = await startCatalog({ ...catalogConfig(mongoUrl), PORT: 0 }, { handleSignals: false, accessTokens });
+    catalog = await service.start({ ...catalogConfig(mongoUrl), PORT: 0 }, { handleSignals: false, accessTokens });
     base = `http://127.0.0.1:${catalog.port}`;
     connection = await mongoose.createConnection(mongoUrl).asPromise();
     models = catalogModels(connection);
@@ -418,7 +418,7 @@ describe('catalog on the real FerretDB', function () {
       await db.collection('meta').insertOne({ _id: 'demo-catalog-seeded', at } as never);
       await old.close();
 
-      const started = await startCatalog({ ...catalogConfig(url), PORT: 0 }, { handleSignals: false, accessTokens });
+      const started = await service.start({ ...catalogConfig(url), PORT: 0 }, { handleSignals: false, accessTokens });
       const again = await mongoose.createConnection(url).asPromise();
       try {
         const res = await fetch(`http://127.0.0.1:${started.port}/products/old-beans`, {

@@ -1,8 +1,3 @@
-// Tracing starts before anything else is imported so its hooks see koa, pg and grpc-js.
-import { startTracing } from '@meshmart/kit/tracing';
+import { launch } from '@meshmart/kit/launch';
 
-await startTracing('inventory');
-const { runService } = await import('@meshmart/kit');
-const { loadInventoryConfig } = await import('./config.ts');
-const { startInventory } = await import('./service.ts');
-await runService('inventory', () => startInventory(loadInventoryConfig()));
+await launch('inventory', () => import('./service.ts'));

@@ -20,7 +20,7 @@ import {
 import { createScratchDatabase, eventually, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import { loadInventoryConfig } from '../src/config.ts';
 import { Ledger } from '../src/ledger.ts';
-import { type InventoryHandle, startInventory } from '../src/service.ts';
+import { service } from '../src/service.ts';
 
 const APP_TOKEN = 'inventory-int-test-token';
 const infra = infraForThisRun();
@@ -28,7 +28,7 @@ const infra = infraForThisRun();
 describe('inventory on the real PostgreSQL', function () {
   this.timeout(120_000);
   let db: ScratchDatabase;
-  let inventory: InventoryHandle;
+  let inventory: Awaited<ReturnType<typeof service.start>>;
   let client: InventoryServiceClient;
   let base: string;
   let adminToken: string;
@@ -50,7 +50,7 @@ describe('inventory on the real PostgreSQL', function () {
       SWEEP_INTERVAL_MS: '100',
       DB_POOL_MAX: '40',
     });
-    inventory = await startInventory({ ...config, PORT: 0 }, { handleSignals: false, accessTokens: tokens.verifier });
+    inventory = await service.start({ ...config, PORT: 0 }, { handleSignals: false, accessTokens: tokens.verifier });
     base = `http://127.0.0.1:${inventory.port}`;
     client = new InventoryServiceClient(`127.0.0.1:${inventory.port}`, grpc.credentials.createInsecure());
   });

@@ -77,7 +77,7 @@ export interface ServiceParts<H> {
   handle?: H;
 }
 
-export interface ServiceDefinition<S extends z.ZodObject, H> {
+export interface ServiceDefinition<S extends z.ZodObject, H, D> {
   /** The app id; the topology entry of that name gives app protocol and components. */
   name: string;
   config: S;
@@ -92,36 +92,45 @@ export interface ServiceDefinition<S extends z.ZodObject, H> {
   bodyLimit?: (config: z.infer<S>) => AppOptions['bodyLimit'];
   /** Named in a 503 when a route names nothing more precise. */
   capability?: string;
-  compose(context: ServiceContext<z.infer<S> & BaseConfig>): Promise<ServiceParts<H>> | ServiceParts<H>;
+  /**
+   * The service's clients of the world outside it (other services, stores reached
+   * through the sidecar); a test replaces any of them with `start(config, { dependencies })`.
+   */
+  dependencies?: (context: ServiceContext<z.infer<S> & BaseConfig>) => D;
+  compose(context: ServiceContext<z.infer<S> & BaseConfig> & { deps: D }): Promise<ServiceParts<H>> | ServiceParts<H>;
 }
 
-export interface StartOptions {
+export interface StartOptions<D> {
   /** Off in tests that start several services in one process. */
   handleSignals?: boolean;
   /** Replaces the verifier of users' tokens (tests sign with keys of their own). */
   accessTokens?: AccessTokenVerifier;
+  /** Replaces some of the definition's dependencies (scripted callees in integration tests). */
+  dependencies?: Partial<D>;
 }
 
 export type RunningService<H> = RunningServer & H & { outbox?: OutboxRelay };
 
-export interface DefinedService<S extends z.ZodObject, H> {
+export interface DefinedService<S extends z.ZodObject, H, D> {
   name: string;
   /** Reads the configuration from the environment and serves until a signal. */
   main(): Promise<void>;
   loadConfig(source?: NodeJS.ProcessEnv): z.infer<S> & BaseConfig;
-  start(config: z.infer<S> & BaseConfig, options?: StartOptions): Promise<RunningService<H>>;
+  start(config: z.infer<S> & BaseConfig, options?: StartOptions<D>): Promise<RunningService<H>>;
 }
 
 function missing(what: string, declaration: string): never {
   throw new Error(`${what} is not available: the service does not declare ${declaration}`);
 }
 
-export function defineService<S extends z.ZodObject, H = object>(definition: ServiceDefinition<S, H>): DefinedService<S, H> {
+export function defineService<S extends z.ZodObject, H = object, D = object>(
+  definition: ServiceDefinition<S, H, D>,
+): DefinedService<S, H, D> {
   type C = z.infer<S> & BaseConfig;
   const { name } = definition;
   const spec = services.find((s) => s.name === name);
 
-  async function start(config: C, options: StartOptions = {}): Promise<RunningService<H>> {
+  async function start(config: C, options: StartOptions<D> = {}): Promise<RunningService<H>> {
     const logger = createLogger(name, config.LOG_LEVEL);
     initMetrics(name);
     const pool = definition.postgres
@@ -151,7 +160,7 @@ export function defineService<S extends z.ZodObject, H = object>(definition: Ser
       const grpcTarget: SidecarTarget = { daprGrpcPort: config.DAPR_GRPC_PORT, daprApiToken };
       let verifier = options.accessTokens;
 
-      const parts = await definition.compose({
+      const context: ServiceContext<C> = {
         name,
         config,
         logger,
@@ -168,7 +177,9 @@ export function defineService<S extends z.ZodObject, H = object>(definition: Ser
         },
         sidecarWith: (timeoutMs) => sidecar.withTimeout(timeoutMs),
         grpcClient: (Ctor, appId) => sidecarGrpcClient(Ctor, appId, grpcTarget),
-      });
+      };
+      const deps = { ...definition.dependencies?.(context), ...options.dependencies } as D;
+      const parts = await definition.compose(Object.assign(context, { deps }));
       steps.push(...(parts.shutdown ?? []));
 
       const service = createApp({

@@ -1,8 +1,3 @@
-// Tracing starts before anything else is imported so its hooks see grpc-js and pg.
-import { startTracing } from '@meshmart/kit/tracing';
+import { launch } from '@meshmart/kit/launch';
 
-await startTracing('links');
-const { runService } = await import('@meshmart/kit');
-const { loadLinksConfig } = await import('./config.ts');
-const { startLinks } = await import('./service.ts');
-await runService('links', () => startLinks(loadLinksConfig()));
+await launch('links', () => import('./service.ts'));

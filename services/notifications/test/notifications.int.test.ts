@@ -18,7 +18,7 @@ import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@m
 import type pg from 'pg';
 import { loadNotificationsConfig } from '../src/config.ts';
 import { EmailSender } from '../src/email-sender.ts';
-import { startNotifications } from '../src/service.ts';
+import { service } from '../src/service.ts';
 import { NotificationStore } from '../src/store.ts';
 
 const TOKEN = 'notifications-int-test-token';
@@ -58,7 +58,7 @@ describe('notifications on the real PostgreSQL', () => {
       EMAIL_RETRY_POLL_MS: '600000',
       LOG_LEVEL: 'error',
     });
-    server = await startNotifications({ ...config, PORT: 0 }, { handleSignals: false });
+    server = await service.start({ ...config, PORT: 0 }, { handleSignals: false });
     base = `http://127.0.0.1:${server.port}`;
     pool = createPool(db.url, 4);
   });

@@ -1,8 +1,3 @@
-// Tracing starts before anything else is imported so its hooks see koa, pg and grpc-js.
-import { startTracing } from '@meshmart/kit/tracing';
+import { launch } from '@meshmart/kit/launch';
 
-await startTracing('orders');
-const { runService } = await import('@meshmart/kit');
-const { loadOrdersConfig } = await import('./config.ts');
-const { startOrders } = await import('./service.ts');
-await runService('orders', () => startOrders(loadOrdersConfig()));
+await launch('orders', () => import('./service.ts'));

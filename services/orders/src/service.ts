@@ -1,50 +1,81 @@
-/** Wires orders to the real world: PostgreSQL, its sidecar, users and inventory over gRPC, catalog and payments over HTTP. */
-import {
-  accessTokenVerifierFromConfig,
-  createLogger,
-  createPool,
-  initMetrics,
-  type RunningServer,
-  Sidecar,
-  serveService,
-  sidecarGrpcClient,
-} from '@meshmart/kit';
+/**
+ * orders declared: its database, the checkout saga and its recovery loop, payment events
+ * and the outbox. Its dependencies are the four outside parties of the saga (users and
+ * inventory over gRPC, payments over HTTP, inventory answering for the catalog's
+ * products); the integration tests replace them with scripted ones.
+ */
+import { defineService } from '@meshmart/kit';
 import { InventoryServiceClient } from '@meshmart/proto/inventory/v1/inventory';
 import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
-import { createOrders } from './app.ts';
-import type { OrdersConfig } from './config.ts';
+import { type BuyerLookup, Checkout, type ProductCheck } from './checkout.ts';
+import { ordersConfigSchema } from './config.ts';
 import { StockAndPrices } from './inventory-client.ts';
+import { sagaMetrics } from './metrics.ts';
+import { migrations } from './migrations.ts';
+import { OrdersRepo } from './orders-repo.ts';
+import { paymentSubscriptions } from './payment-events.ts';
 import { PaymentsClient } from './payments-client.ts';
+import { startRecovery } from './recovery.ts';
+import { mountRoutes } from './routes.ts';
+import { Saga } from './saga.ts';
+import type { Inventory, Payments } from './saga-ports.ts';
+import { SagaRunner } from './saga-runner.ts';
 import { UsersDirectory } from './users-client.ts';
 
-export async function startOrders(config: OrdersConfig, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
-  const logger = createLogger('orders', config.LOG_LEVEL);
-  initMetrics('orders');
-  const pool = createPool(config.DATABASE_URL, config.DB_POOL_MAX);
-  const daprApiToken = config.DAPR_API_TOKEN;
-  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken });
-  const grpcTarget = { daprGrpcPort: config.DAPR_GRPC_PORT, daprApiToken };
-  const inventory = new StockAndPrices(sidecarGrpcClient(InventoryServiceClient, 'inventory', grpcTarget), sidecar, {
-    lookupMs: config.GRPC_TIMEOUT_MS,
-    stockMoveMs: config.INVENTORY_TIMEOUT_MS,
-  });
-
-  const orders = await createOrders({
-    config,
-    logger,
-    pool,
-    sidecar,
-    verifier: accessTokenVerifierFromConfig(config),
-    users: new UsersDirectory(sidecarGrpcClient(UsersInternalServiceClient, 'users', grpcTarget), config.GRPC_TIMEOUT_MS),
-    catalog: inventory,
-    inventory,
-    payments: new PaymentsClient(sidecar, config.PAYMENTS_TIMEOUT_MS),
-  });
-
-  return serveService(orders.app, config, {
-    logger,
-    handleSignals: options.handleSignals,
-    onDrain: orders.setDraining,
-    onShutdown: [() => orders.stop(config.SHUTDOWN_GRACE_MS), () => pool.end()],
-  });
+interface SagaParties {
+  users: BuyerLookup;
+  catalog: ProductCheck;
+  inventory: Inventory;
+  payments: Payments;
 }
+
+export const service = defineService({
+  name: 'orders',
+  config: ordersConfigSchema,
+  postgres: { migrations, poolMax: (config) => config.DB_POOL_MAX },
+  outbox: true,
+  bodyLimit: (config) => config.BODY_LIMIT,
+  dependencies: ({ config, sidecar, grpcClient }): SagaParties => {
+    const inventory = new StockAndPrices(grpcClient(InventoryServiceClient, 'inventory'), sidecar, {
+      lookupMs: config.GRPC_TIMEOUT_MS,
+      stockMoveMs: config.INVENTORY_TIMEOUT_MS,
+    });
+    return {
+      users: new UsersDirectory(grpcClient(UsersInternalServiceClient, 'users'), config.GRPC_TIMEOUT_MS),
+      catalog: inventory,
+      inventory,
+      payments: new PaymentsClient(sidecar, config.PAYMENTS_TIMEOUT_MS),
+    };
+  },
+  compose: ({ config, logger, pool, deps, accessTokens }) => {
+    const repo = new OrdersRepo(pool, config.SAGA_LEASE_SECONDS);
+    const saga = new Saga({
+      store: repo,
+      inventory: deps.inventory,
+      payments: deps.payments,
+      logger,
+      observer: sagaMetrics,
+      attempts: config.STEP_ATTEMPTS,
+      contentionBudgetMs: config.STEP_CONTENTION_BUDGET_MS,
+      reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
+      heartbeatMs: (config.SAGA_LEASE_SECONDS * 1000) / 3,
+    });
+    const runner = new SagaRunner(saga);
+    const checkout = new Checkout({
+      repo,
+      runner,
+      users: deps.users,
+      catalog: deps.catalog,
+      observeStep: sagaMetrics.step,
+      waitMs: config.CHECKOUT_WAIT_MS,
+    });
+    const recovery = startRecovery({ repo, runner, logger, intervalMs: config.RECOVERY_INTERVAL_MS });
+    return {
+      routes: (router) => mountRoutes(router, { checkout, repo, verifier: accessTokens() }),
+      subscriptions: paymentSubscriptions(repo, logger, () => void recovery.runOnce().catch(() => {})),
+      // Running sagas get the grace period to finish before the outbox relay and the pool stop.
+      shutdown: [() => recovery.stop(), () => runner.drain(config.SHUTDOWN_GRACE_MS)],
+      handle: { repo, recovery },
+    };
+  },
+});

@@ -12,9 +12,9 @@ import { createLogger, createPool, Problem, type RunningServer, Sidecar, serve }
 import { testTokens } from '@meshmart/kit/test-tokens';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import type pg from 'pg';
-import { createOrders, type Orders } from '../src/app.ts';
 import { loadOrdersConfig } from '../src/config.ts';
 import { OrdersRepo } from '../src/orders-repo.ts';
+import { service } from '../src/service.ts';
 import { CARD, PRICE, ScriptedInventory, ScriptedPayments } from './support.ts';
 
 const APP_TOKEN = 'orders-int-test-token';
@@ -32,8 +32,7 @@ describe('orders on the real PostgreSQL', function () {
   this.timeout(30_000);
   let db: ScratchDatabase;
   let pool: pg.Pool;
-  let orders: Orders;
-  let server: RunningServer;
+  let orders: Awaited<ReturnType<typeof service.start>>;
   let base: string;
   let inventory: ScriptedInventory;
   let payments: ScriptedPayments;
@@ -62,48 +61,46 @@ describe('orders on the real PostgreSQL', function () {
       RECOVERY_INTERVAL_MS: '600000',
       CHECKOUT_WAIT_MS: '8000',
     });
-    const logger = createLogger('orders', 'error');
-    logger.silent = true;
     inventory = new ScriptedInventory();
     payments = new ScriptedPayments();
-    orders = await createOrders({
-      config,
-      logger,
-      pool,
-      sidecar: new Sidecar({ daprHttpPort: 9 }),
-      verifier: tokens.verifier,
-      users: {
-        async buyer(userId, addressId) {
-          if (addresses.get(addressId) !== userId) {
-            throw new Problem(422, 'unknown-address', 'Unknown shipping address', { detail: 'not yours' });
-          }
-          const shippingAddress = {
-            id: addressId,
-            label: 'home',
-            line1: '1 Main St',
-            line2: '',
-            city: 'Springfield',
-            postalCode: '12345',
-            country: 'US',
-          };
-          return { email: `${userId}@example.com`, shippingAddress };
+    orders = await service.start(
+      { ...config, PORT: 0 },
+      {
+        handleSignals: false,
+        accessTokens: tokens.verifier,
+        dependencies: {
+          users: {
+            async buyer(userId, addressId) {
+              if (addresses.get(addressId) !== userId) {
+                throw new Problem(422, 'unknown-address', 'Unknown shipping address', { detail: 'not yours' });
+              }
+              const shippingAddress = {
+                id: addressId,
+                label: 'home',
+                line1: '1 Main St',
+                line2: '',
+                city: 'Springfield',
+                postalCode: '12345',
+                country: 'US',
+              };
+              return { email: `${userId}@example.com`, shippingAddress };
+            },
+          },
+          catalog: {
+            async assertProductsExist(ids) {
+              if (ids.includes('ghost')) throw new Problem(422, 'unknown-product', 'Unknown product', { detail: 'no ghost' });
+            },
+          },
+          inventory,
+          payments,
         },
       },
-      catalog: {
-        async assertProductsExist(ids) {
-          if (ids.includes('ghost')) throw new Problem(422, 'unknown-product', 'Unknown product', { detail: 'no ghost' });
-        },
-      },
-      inventory,
-      payments,
-    });
-    server = await serve(orders.app, { port: 0, host: '127.0.0.1', logger, handleSignals: false });
-    base = `http://127.0.0.1:${server.port}`;
+    );
+    base = `http://127.0.0.1:${orders.port}`;
   });
 
   after(async () => {
-    await orders?.stop(1000);
-    await server?.close();
+    await orders?.close();
     await pool?.end();
     await db?.drop();
   });

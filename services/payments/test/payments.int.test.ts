@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { loadPaymentsConfig } from '../src/config.ts';
 import { IdempotencyKeys } from '../src/idempotency.ts';
 import { migrations } from '../src/migrations.ts';
-import { startPayments } from '../src/service.ts';
+import { service } from '../src/service.ts';
 
 const TOKEN = 'payments-int-test-token';
 const nextYear = new Date().getUTCFullYear() + 1;
@@ -49,7 +49,7 @@ describe('payments on the real PostgreSQL', () => {
       APP_API_TOKEN: TOKEN,
       LOG_LEVEL: 'error',
     });
-    server = await startPayments({ ...config, PORT: 0 }, { handleSignals: false });
+    server = await service.start({ ...config, PORT: 0 }, { handleSignals: false });
     base = `http://127.0.0.1:${server.port}`;
     pool = createPool(db.url, 4);
   });

@@ -1,8 +1,3 @@
-// Tracing starts before anything else is imported so its hooks see grpc-js, koa and pg.
-import { startTracing } from '@meshmart/kit/tracing';
+import { launch } from '@meshmart/kit/launch';
 
-await startTracing('qr');
-const { runService } = await import('@meshmart/kit');
-const { loadQrConfig } = await import('./config.ts');
-const { startQr } = await import('./service.ts');
-await runService('qr', () => startQr(loadQrConfig()));
+await launch('qr', () => import('./service.ts'));

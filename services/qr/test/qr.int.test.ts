@@ -22,7 +22,7 @@ import {
 import { eventually, infraUrls, type StackHandle, startStack } from '@meshmart/stack';
 import type pg from 'pg';
 import { loadQrConfig } from '../src/config.ts';
-import { startQr } from '../src/service.ts';
+import { service } from '../src/service.ts';
 import { decodePng, decodeSvg } from './decode.ts';
 
 const blobDir = fileURLToPath(new URL('../../../.data/blobs/', import.meta.url));
@@ -348,7 +348,7 @@ describe('qr service on the real servers', function () {
     if (!ports) throw new Error('no qr ports');
     const [port, adminPort] = [await freePort(), await freePort()];
     const appToken = 'broken-cache-test-token';
-    const server: RunningServer = await startQr(
+    const server: RunningServer = await service.start(
       loadQrConfig({
         PORT: String(port),
         ADMIN_PORT: String(adminPort),

@@ -1,21 +1,8 @@
-/** Wires users together: config, database, sidecar, REST and gRPC on one port. */
-import {
-  createApp,
-  createGrpcServer,
-  createLogger,
-  finishApp,
-  initMetrics,
-  mountSubscriptions,
-  openDatabase,
-  type RunningServer,
-  Sidecar,
-  serveService,
-  sidecarReadiness,
-  startOutboxRelay,
-} from '@meshmart/kit';
+/** users declared: its database, REST and gRPC on one port, sessions in the state store, the outbox. */
+import { defineService, type Sidecar } from '@meshmart/kit';
 import { UsersInternalServiceService } from '@meshmart/proto/users/v1/users';
 import { Accounts } from './accounts.ts';
-import type { UsersConfig } from './config.ts';
+import { type UsersConfig, usersConfigSchema } from './config.ts';
 import { usersInternalHandlers } from './internal-grpc.ts';
 import { migrations } from './migrations.ts';
 import { mountRoutes } from './routes.ts';
@@ -23,52 +10,35 @@ import { Sessions } from './sessions.ts';
 import { SigningKeys } from './signing-keys.ts';
 import { UsersRepo } from './users-repo.ts';
 
-export async function startUsers(config: UsersConfig, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
-  const logger = createLogger('users', config.LOG_LEVEL);
-  initMetrics('users');
-  const pool = await openDatabase(config.DATABASE_URL, migrations, logger);
-
-  const sidecar = new Sidecar({ daprHttpPort: config.DAPR_HTTP_PORT, daprApiToken: config.DAPR_API_TOKEN });
-  const tokens = {
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-  };
-  const repo = new UsersRepo(pool);
-  const keys = new SigningKeys(pool, config.SIGNING_KEY_MAX_AGE_DAYS, config.ACCESS_TOKEN_TTL_SECONDS);
-  const sessions = new Sessions(sidecar, config.STATE_STORE, config.REFRESH_TOKEN_TTL_SECONDS);
-  const accounts = new Accounts(repo, keys, sessions, tokens);
-  await keys.signingKey();
-  if (config.ADMIN_EMAIL) {
-    const password = config.ADMIN_PASSWORD ?? (await adminPasswordFromSecretStore(sidecar, config));
-    const outcome = await accounts.bootstrapAdmin(config.ADMIN_EMAIL, password);
-    if (outcome === 'absent') logger.warn('ADMIN_EMAIL has no account and no ADMIN_PASSWORD was given; no admin exists');
-  }
-
-  const service = createApp({
-    service: 'users',
-    logger,
-    bodyLimit: config.BODY_LIMIT,
-    appToken: config.APP_API_TOKEN,
-    readiness: [
-      { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-      ...sidecarReadiness(sidecar, 'users'),
-    ],
-  });
-  mountRoutes(service.router, { accounts, repo, keys, tokens });
-  mountSubscriptions(service.router, [], logger);
-  const grpc = createGrpcServer({ logger, appToken: config.APP_API_TOKEN });
-  grpc.addService(UsersInternalServiceService, usersInternalHandlers(repo));
-
-  const relay = startOutboxRelay({ pool, publisher: sidecar, logger });
-  return serveService(finishApp(service), config, {
-    logger,
-    grpcServer: grpc.server,
-    handleSignals: options.handleSignals,
-    onDrain: service.setDraining,
-    onShutdown: [() => relay.stop(), () => pool.end()],
-  });
-}
+export const service = defineService({
+  name: 'users',
+  config: usersConfigSchema,
+  postgres: { migrations },
+  outbox: true,
+  bodyLimit: (config) => config.BODY_LIMIT,
+  compose: async ({ config, logger, pool, sidecar }) => {
+    const tokens = {
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    };
+    const repo = new UsersRepo(pool);
+    const keys = new SigningKeys(pool, config.SIGNING_KEY_MAX_AGE_DAYS, config.ACCESS_TOKEN_TTL_SECONDS);
+    const sessions = new Sessions(sidecar, config.STATE_STORE, config.REFRESH_TOKEN_TTL_SECONDS);
+    const accounts = new Accounts(repo, keys, sessions, tokens);
+    await keys.signingKey();
+    if (config.ADMIN_EMAIL) {
+      const password = config.ADMIN_PASSWORD ?? (await adminPasswordFromSecretStore(sidecar, config));
+      const outcome = await accounts.bootstrapAdmin(config.ADMIN_EMAIL, password);
+      if (outcome === 'absent') logger.warn('ADMIN_EMAIL has no account and no ADMIN_PASSWORD was given; no admin exists');
+    }
+    return {
+      routes: (router) => mountRoutes(router, { accounts, repo, keys, tokens }),
+      subscriptions: [],
+      grpc: [{ definition: UsersInternalServiceService, handlers: usersInternalHandlers(repo) }],
+    };
+  },
+});
 
 /** Reads the admin password through Dapr's secrets API, so it never sits in the pod spec. */
 async function adminPasswordFromSecretStore(sidecar: Sidecar, config: UsersConfig): Promise<string | undefined> {

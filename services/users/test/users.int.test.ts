@@ -6,7 +6,7 @@ import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import { loadUsersConfig } from '../src/config.ts';
 import { migrations } from '../src/migrations.ts';
-import { startUsers } from '../src/service.ts';
+import { service } from '../src/service.ts';
 import { SigningKeys } from '../src/signing-keys.ts';
 
 const TOKEN = 'users-int-test-token';
@@ -33,7 +33,7 @@ describe('users on the real PostgreSQL', () => {
       ADMIN_PASSWORD: 'a-long-admin-password',
     });
     // Port 0 (any free port) is no valid setting, but lets tests run side by side.
-    server = await startUsers({ ...config, PORT: 0 }, { handleSignals: false });
+    server = await service.start({ ...config, PORT: 0 }, { handleSignals: false });
     base = `http://127.0.0.1:${server.port}`;
   });
 
