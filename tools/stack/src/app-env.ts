@@ -1,6 +1,6 @@
 /** The environment a service starts with: the local plan's, printed as process variables. */
 import type { EnvVar } from '@meshmart/kit/deployment/environment';
-import type { ServiceName } from '@meshmart/kit/topology';
+import type { ServiceName, ServiceSpec } from '@meshmart/kit/topology';
 import { localServicePlan } from './local-plan.ts';
 import type { Tokens } from './sidecar.ts';
 
@@ -9,9 +9,9 @@ function literal(v: EnvVar): string | undefined {
 }
 
 /** Variables that differ per service; tokens excluded, as dapr.yaml carries none. */
-export function serviceVariables(name: ServiceName): Record<string, string> {
+export function serviceVariables(name: ServiceName, topology?: readonly ServiceSpec[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const v of localServicePlan(name).env) {
+  for (const v of localServicePlan(name, topology).env) {
     const value = literal(v);
     if (value !== undefined) env[v.name] = value;
     else if (!('generated' in v.source)) throw new Error(`${name}: ${v.name} has no local value`);
@@ -19,10 +19,10 @@ export function serviceVariables(name: ServiceName): Record<string, string> {
   return env;
 }
 
-export function serviceEnv(name: ServiceName, tokens: Tokens): NodeJS.ProcessEnv {
+export function serviceEnv(name: ServiceName, tokens: Tokens, topology?: readonly ServiceSpec[]): NodeJS.ProcessEnv {
   const generated: Record<string, string> = {};
-  for (const v of localServicePlan(name).env) {
+  for (const v of localServicePlan(name, topology).env) {
     if ('generated' in v.source) generated[v.name] = tokens[v.source.generated];
   }
-  return { ...process.env, ...serviceVariables(name), ...generated };
+  return { ...process.env, ...serviceVariables(name, topology), ...generated };
 }

@@ -1,6 +1,6 @@
 /** The local target's deployment plan, which the stack prints as processes, flags and files. */
 import { type DeploymentPlan, deploymentPlan, type ServicePlan, servicePlanOf } from '@meshmart/kit/deployment/plan';
-import type { ServiceName } from '@meshmart/kit/topology';
+import type { ServiceName, ServiceSpec } from '@meshmart/kit/topology';
 
 let plan: DeploymentPlan | undefined;
 
@@ -10,6 +10,7 @@ export function localPlan(): DeploymentPlan {
   return plan;
 }
 
-export function localServicePlan(name: ServiceName): ServicePlan {
-  return servicePlanOf(localPlan(), name);
+/** `topology` is the kit's unless a test runs a service that only its own topology lists. */
+export function localServicePlan(name: ServiceName, topology?: readonly ServiceSpec[]): ServicePlan {
+  return servicePlanOf(topology ? deploymentPlan('local', { topology }) : localPlan(), name);
 }

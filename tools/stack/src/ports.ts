@@ -3,14 +3,14 @@
  * local-target.ts), listed with their owners for clash checks and the printed table.
  */
 import { infraPorts, type LocalServicePorts, localServicePorts } from '@meshmart/kit/deployment/local-target';
-import { type ServiceName, services } from '@meshmart/kit/topology';
+import { type ServiceName, type ServiceSpec, services } from '@meshmart/kit/topology';
 import { localServicePlan } from './local-plan.ts';
 
 export { infraPorts };
 export type ServicePorts = LocalServicePorts;
 
-export function servicePorts(name: ServiceName): ServicePorts {
-  return localServicePorts(services, name);
+export function servicePorts(name: ServiceName, topology: readonly ServiceSpec[] = services): ServicePorts {
+  return localServicePorts(topology, name);
 }
 
 /** Where /healthz, /readyz and /metrics answer for a service. */

@@ -1,6 +1,6 @@
 /** The daprd command line for one service, checked against `daprd --help` of Dapr 1.17. */
 import path from 'node:path';
-import type { ServiceName } from '@meshmart/kit/topology';
+import type { ServiceName, ServiceSpec } from '@meshmart/kit/topology';
 import { localServicePlan } from './local-plan.ts';
 import { paths, repoRoot, toolsBin } from './paths.ts';
 
@@ -14,8 +14,8 @@ export interface Tokens {
 }
 
 /** The local plan's sidecar settings as daprd flags; every API and listener on loopback. */
-export function daprdArgs(name: ServiceName): string[] {
-  const { sidecar } = localServicePlan(name);
+export function daprdArgs(name: ServiceName, topology?: readonly ServiceSpec[]): string[] {
+  const { sidecar } = localServicePlan(name, topology);
   if (!sidecar.apiPorts) throw new Error(`the local plan gives ${name}'s sidecar no API ports`);
   const loopback = '127.0.0.1';
   return [
