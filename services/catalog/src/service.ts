@@ -1,7 +1,6 @@
 /** catalog declared: MongoDB, REST routes, the stock subscription and the relay of product events. */
 import { defineService } from '@meshmart/kit';
 import mongoose from 'mongoose';
-import { adminGuard } from './admin.ts';
 import { catalogConfigSchema } from './config.ts';
 import { startEventRelay } from './event-relay.ts';
 import { migrateRevisionLayout } from './layout-migration.ts';
@@ -34,7 +33,7 @@ export const service = defineService({
     });
     const products = new Products(models, serially, () => relay.nudge());
     return {
-      routes: (router) => mountRoutes(router, { products, requireAdmin: adminGuard(accessTokens()) }),
+      routes: (router) => mountRoutes(router, { products, verifier: accessTokens() }),
       subscriptions: [stockChanged(products)],
       readiness: [
         {

@@ -6,7 +6,7 @@ import { DEMO_STOCK_MARKER, demoStock } from './demo-stock.ts';
 import { inventoryHandlers } from './grpc-handlers.ts';
 import { Ledger } from './ledger.ts';
 import { migrations } from './migrations.ts';
-import { adminGuard, mountRoutes } from './routes.ts';
+import { mountRoutes } from './routes.ts';
 import { orderCancelled, productEvents } from './subscriptions.ts';
 import { startSweeper } from './sweeper.ts';
 
@@ -29,7 +29,7 @@ export const service = defineService({
     }
     const sweeper = startSweeper(ledger, { intervalMs: config.SWEEP_INTERVAL_MS, batch: config.SWEEP_BATCH, logger });
     return {
-      routes: (router) => mountRoutes(router, ledger, adminGuard(accessTokens())),
+      routes: (router) => mountRoutes(router, ledger, accessTokens()),
       subscriptions: [orderCancelled(ledger), ...productEvents(ledger)],
       grpc: [{ definition: InventoryServiceService, handlers: inventoryHandlers(ledger) }],
       grpcUnavailable: () => faults.isOn('inventory.unavailable'),

@@ -1,6 +1,7 @@
 export * from '@meshmart/contracts/events';
 export * from './access-tokens.ts';
 export * from './app.ts';
+export * from './auth.ts';
 export * from './body.ts';
 export * from './config.ts';
 export * from './dapr.ts';

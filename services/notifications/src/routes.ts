@@ -6,18 +6,19 @@
 import type Router from '@koa/router';
 import { emptyBody } from '@meshmart/contracts/common';
 import { listNotificationsQuery, notificationIdParam } from '@meshmart/contracts/notifications';
-import { type AccessTokenVerifier, type AppContext, parse, problems } from '@meshmart/kit';
+import { type AccessTokenVerifier, type AppContext, parse, problems, requireUser, userOf } from '@meshmart/kit';
 import type { NotificationStore } from './store.ts';
 
 export function mountRoutes(router: Router, store: NotificationStore, verifier: AccessTokenVerifier): void {
-  router.get('/notifications', async (ctx) => {
-    const { id: userId } = await verifier.verify(ctx.get('authorization'));
+  const user = requireUser(verifier);
+  router.get('/notifications', user, async (ctx) => {
+    const { id: userId } = userOf(ctx);
     const page = parse(listNotificationsQuery, ctx.query);
     ctx.body = await store.list(userId, page);
   });
 
-  router.post('/notifications/:id/read', async (ctx) => {
-    const { id: userId } = await verifier.verify(ctx.get('authorization'));
+  router.post('/notifications/:id/read', user, async (ctx) => {
+    const { id: userId } = userOf(ctx);
     const id = parse(notificationIdParam, ctx.params.id);
     parse(emptyBody, (ctx as AppContext).state.body);
     if (!(await store.markRead(userId, id))) throw problems.notFound(`no notification ${id}`);

@@ -11,9 +11,10 @@ import {
   type AppContext,
   capability,
   fieldErrors,
-  type Principal,
   parse,
   problems,
+  requireUser,
+  userOf,
 } from '@meshmart/kit';
 import type { Context } from 'koa';
 import type { Checkout } from './checkout.ts';
@@ -27,7 +28,7 @@ export interface RouteDeps {
 }
 
 export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteDeps): void {
-  const caller = (ctx: Context): Promise<Principal> => verifier.verify(ctx.get('authorization'));
+  const buyer = requireUser(verifier);
   const yourOrders = capability('your orders');
 
   async function views(orders: StoredOrder[]) {
@@ -46,8 +47,8 @@ export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteD
     ]);
   }
 
-  router.post('/orders', capability('checkout'), async (ctx) => {
-    const user = await caller(ctx);
+  router.post('/orders', capability('checkout'), buyer, async (ctx) => {
+    const user = userOf(ctx);
     const { key, body } = checkoutInput(ctx);
     const { created, order } = await checkout.place(user, key, body);
     // 202: the saga outlasted the wait; the same key again (or GET /orders/:id) shows how it ends.
@@ -55,21 +56,21 @@ export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteD
     ctx.body = (await views([order]))[0];
   });
 
-  router.get('/orders', yourOrders, async (ctx) => {
-    const user = await caller(ctx);
+  router.get('/orders', yourOrders, buyer, async (ctx) => {
+    const user = userOf(ctx);
     const { limit, offset } = parse(listOrdersQuery, ctx.query);
     const { items, total } = await repo.listForUser(user.id, limit, offset);
     ctx.body = { items: await views(items), total, limit, offset };
   });
 
-  router.get('/orders/:id', yourOrders, async (ctx) => {
-    const user = await caller(ctx);
+  router.get('/orders/:id', yourOrders, buyer, async (ctx) => {
+    const user = userOf(ctx);
     const id = parse(orderIdParam, ctx.params.id);
     ctx.body = (await views([await checkout.visible(user, id)]))[0];
   });
 
-  router.post('/orders/:id/cancel', capability('cancelling orders'), async (ctx) => {
-    const user = await caller(ctx);
+  router.post('/orders/:id/cancel', capability('cancelling orders'), buyer, async (ctx) => {
+    const user = userOf(ctx);
     const id = parse(orderIdParam, ctx.params.id);
     const order = await checkout.cancel(user, id);
     ctx.status = order.step === 'done' ? 200 : 202;

@@ -5,7 +5,7 @@
 import type Router from '@koa/router';
 import { emptyBody } from '@meshmart/contracts/common';
 import { searchQuery, suggestQuery } from '@meshmart/contracts/search';
-import { type AccessTokenVerifier, type AppContext, parse, problems } from '@meshmart/kit';
+import { type AccessTokenVerifier, type AppContext, parse, problems, requireRole } from '@meshmart/kit';
 import type pg from 'pg';
 import { queryDurationSeconds } from './metrics.ts';
 import { search, suggest } from './queries.ts';
@@ -14,10 +14,7 @@ import type { Rebuilds } from './rebuild.ts';
 export function mountRoutes(router: Router, deps: { pool: pg.Pool; rebuilds: Rebuilds; verifier: AccessTokenVerifier }): void {
   const { pool, rebuilds, verifier } = deps;
 
-  const requireAdmin = async (authorization: string) => {
-    const principal = await verifier.verify(authorization);
-    if (!principal.roles.includes('admin')) throw problems.forbidden('the admin role is required to rebuild the search index');
-  };
+  const admin = requireRole(verifier, 'admin', 'to rebuild the search index');
 
   router.get('/search', async (ctx) => {
     const query = parse(searchQuery, ctx.query);
@@ -34,15 +31,13 @@ export function mountRoutes(router: Router, deps: { pool: pg.Pool; rebuilds: Reb
   });
 
   // Authorization comes before validation: who may not rebuild learns nothing about the input.
-  router.post('/admin/rebuild', async (ctx) => {
-    await requireAdmin(ctx.get('authorization'));
+  router.post('/admin/rebuild', admin, async (ctx) => {
     parse(emptyBody, (ctx as AppContext).state.body);
     ctx.status = 202;
     ctx.body = await rebuilds.start();
   });
 
-  router.get('/admin/rebuild', async (ctx) => {
-    await requireAdmin(ctx.get('authorization'));
+  router.get('/admin/rebuild', admin, async (ctx) => {
     const latest = await rebuilds.latest();
     if (!latest) throw problems.notFound('no rebuild has run yet');
     ctx.body = latest;
