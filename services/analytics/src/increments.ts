@@ -1,6 +1,6 @@
 /**
  * What each event adds to the rollups. Pure functions: an event in, a list of counter
- * increments and the product names it reveals out; rollups.ts writes them.
+ * increments and the product names it reveals out; rollup-store.ts writes them.
  *
  * Money: `revenue` is what order.paid events took (gross, in the hour of payment);
  * `refunded` is what order.cancelled events gave back (in the hour of cancellation).

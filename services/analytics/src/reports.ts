@@ -6,7 +6,7 @@
 import { bucketStarts, ceilTo, coveredHours, floorTo, type Granularity } from './buckets.ts';
 import { type Metric, metrics } from './increments.ts';
 import type { ReportCache } from './report-cache.ts';
-import type { Cell, Money, RollupStore, SeriesCell } from './rollups.ts';
+import type { Cell, Money, RollupStore, SeriesCell } from './rollup-store.ts';
 import type { Range } from './schemas.ts';
 
 export interface Totals {

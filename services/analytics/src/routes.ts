@@ -21,7 +21,7 @@ import {
 import { trackedRollup } from './increments.ts';
 import { tracked } from './metrics.ts';
 import type { Reports } from './reports.ts';
-import type { RollupStore } from './rollups.ts';
+import type { RollupStore } from './rollup-store.ts';
 import { resolveGranularity, resolveRange, trackedAt } from './schemas.ts';
 
 export function mountRoutes(router: Router, deps: { store: RollupStore; reports: Reports; verifier: AccessTokenVerifier }): void {

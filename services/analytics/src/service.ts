@@ -4,7 +4,7 @@ import { analyticsConfigSchema } from './config.ts';
 import { migrations } from './migrations.ts';
 import { ReportCache } from './report-cache.ts';
 import { Reports } from './reports.ts';
-import { RollupStore } from './rollups.ts';
+import { RollupStore } from './rollup-store.ts';
 import { mountRoutes } from './routes.ts';
 import { analyticsSubscriptions } from './subscriptions.ts';
 

@@ -3,7 +3,7 @@ import { defineService } from '@meshmart/kit';
 import { InventoryServiceService } from '@meshmart/proto/inventory/v1/inventory';
 import { inventoryConfigSchema } from './config.ts';
 import { DEMO_STOCK_MARKER, demoStock } from './demo-stock.ts';
-import { inventoryHandlers } from './grpc-handlers.ts';
+import { inventoryHandlers } from './grpc.ts';
 import { Ledger } from './ledger.ts';
 import { migrations } from './migrations.ts';
 import { mountRoutes } from './routes.ts';

@@ -2,8 +2,8 @@
 
 import { PRODUCT_ID } from '@meshmart/contracts/common';
 import { DropEvent, type EventEnvelope, type Subscription } from '@meshmart/kit';
-import { RESERVATION_ID } from './inputs.ts';
 import type { Ledger } from './ledger.ts';
+import { RESERVATION_ID } from './schemas.ts';
 
 function productId(id: string): string {
   if (!PRODUCT_ID.test(id)) throw new DropEvent(`product id ${JSON.stringify(id)} is not one inventory can keep`);

@@ -8,7 +8,7 @@ import type { Logger } from '@meshmart/kit';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
-import type { Click } from './links-repo.ts';
+import type { Click } from './links-store.ts';
 import { clickBacklog, clickBatchSize, clicksDropped, clicksRecorded } from './metrics.ts';
 
 export interface ClickRecorderOptions extends GroupCommitOptions {

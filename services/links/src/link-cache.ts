@@ -4,7 +4,7 @@
  * answered as "ask PostgreSQL".
  */
 import { type FaultFlags, type Sidecar, StateCache, type StateCacheOptions } from '@meshmart/kit';
-import type { LinkRow } from './links-repo.ts';
+import type { LinkRow } from './links-store.ts';
 import { cacheLookups } from './metrics.ts';
 
 export interface Mapping {

@@ -9,7 +9,7 @@ import { GrpcError, type Logger } from '@meshmart/kit';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import pg from 'pg';
-import { CLICKS_CHANNEL, type LiveCounts } from './links-repo.ts';
+import { CLICKS_CHANNEL, type LiveCounts } from './links-store.ts';
 import { streamsOpen } from './metrics.ts';
 
 export interface Reading extends LiveCounts {

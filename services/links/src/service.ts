@@ -3,9 +3,9 @@ import { defineService } from '@meshmart/kit';
 import { LinksServiceService } from '@meshmart/proto/links/v1/links';
 import { ClickRecorder } from './click-recorder.ts';
 import { linksConfigSchema } from './config.ts';
-import { linksHandlers } from './handlers.ts';
+import { linksHandlers } from './grpc.ts';
 import { flaggedState, linkCache } from './link-cache.ts';
-import { LinksRepo } from './links-repo.ts';
+import { LinksRepo } from './links-store.ts';
 import { LiveStats } from './live-stats.ts';
 import { migrations } from './migrations.ts';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@meshmart/kit';
 import { ClickRecorder } from '../src/click-recorder.ts';
 import { GroupCommit } from '../src/group-commit.ts';
-import type { Click } from '../src/links-repo.ts';
+import type { Click } from '../src/links-store.ts';
 
 const logger = createLogger('links-test');
 // The recorder logs outages and losses loudly; here they are the point of the test.

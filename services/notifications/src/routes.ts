@@ -7,7 +7,7 @@ import type Router from '@koa/router';
 import { emptyBody } from '@meshmart/contracts/common';
 import { listNotificationsQuery, notificationIdParam } from '@meshmart/contracts/notifications';
 import { type AccessTokenVerifier, type AppContext, parse, problems, requireUser, userOf } from '@meshmart/kit';
-import type { NotificationStore } from './store.ts';
+import type { NotificationStore } from './notifications-store.ts';
 
 export function mountRoutes(router: Router, store: NotificationStore, verifier: AccessTokenVerifier): void {
   const user = requireUser(verifier);

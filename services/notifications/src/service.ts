@@ -3,8 +3,8 @@ import { BindingError, defineService } from '@meshmart/kit';
 import { notificationsConfigSchema } from './config.ts';
 import { EmailSender } from './email-sender.ts';
 import { migrations } from './migrations.ts';
+import { NotificationStore } from './notifications-store.ts';
 import { mountRoutes } from './routes.ts';
-import { NotificationStore } from './store.ts';
 import { notificationSubscriptions } from './subscriptions.ts';
 
 export const service = defineService({

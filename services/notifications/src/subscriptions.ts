@@ -11,8 +11,8 @@ import type { Logger, Subscription } from '@meshmart/kit';
 import { service } from '@meshmart/kit/topology';
 import type { EmailSender } from './email-sender.ts';
 import { notificationsSent } from './metrics.ts';
+import type { NotificationStore } from './notifications-store.ts';
 import { render } from './render.ts';
-import type { NotificationStore } from './store.ts';
 
 export function notificationSubscriptions(deps: {
   store: NotificationStore;

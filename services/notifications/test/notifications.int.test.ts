@@ -18,8 +18,8 @@ import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@m
 import type pg from 'pg';
 import { loadNotificationsConfig } from '../src/config.ts';
 import { EmailSender } from '../src/email-sender.ts';
+import { NotificationStore } from '../src/notifications-store.ts';
 import { service } from '../src/service.ts';
-import { NotificationStore } from '../src/store.ts';
 
 const TOKEN = 'notifications-int-test-token';
 const OPS = 'ops@meshmart.test';

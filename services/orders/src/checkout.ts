@@ -10,7 +10,7 @@ import { checkoutFingerprint } from '@meshmart/contracts/fingerprint';
 import type { CheckoutRequest } from '@meshmart/contracts/orders';
 import { isUniqueViolation, type Principal, problems } from '@meshmart/kit';
 import { type Card, isSettled, type Order, type ShippingAddress } from './order.ts';
-import type { OrdersRepo, StoredOrder } from './orders-repo.ts';
+import type { OrdersRepo, StoredOrder } from './orders-store.ts';
 import type { SagaRunner } from './saga-runner.ts';
 
 export interface BuyerLookup {

@@ -7,7 +7,7 @@
 import { type Logger, startLoop } from '@meshmart/kit';
 import { recoveries } from './metrics.ts';
 import type { Order } from './order.ts';
-import type { OrdersRepo } from './orders-repo.ts';
+import type { OrdersRepo } from './orders-store.ts';
 import type { SagaRunner } from './saga-runner.ts';
 
 export interface RecoveryOptions {

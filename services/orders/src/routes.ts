@@ -19,7 +19,7 @@ import {
 import type { Context } from 'koa';
 import type { Checkout } from './checkout.ts';
 import { isSettled, orderView } from './order.ts';
-import type { OrdersRepo, StoredOrder } from './orders-repo.ts';
+import type { OrdersRepo, StoredOrder } from './orders-store.ts';
 
 export interface RouteDeps {
   checkout: Checkout;

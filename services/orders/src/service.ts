@@ -12,14 +12,14 @@ import { ordersConfigSchema } from './config.ts';
 import { StockAndPrices } from './inventory-client.ts';
 import { sagaMetrics } from './metrics.ts';
 import { migrations } from './migrations.ts';
-import { OrdersRepo } from './orders-repo.ts';
-import { paymentSubscriptions } from './payment-events.ts';
+import { OrdersRepo } from './orders-store.ts';
 import { PaymentsClient } from './payments-client.ts';
 import { startRecovery } from './recovery.ts';
 import { mountRoutes } from './routes.ts';
 import { Saga } from './saga.ts';
 import type { Inventory, Payments } from './saga-ports.ts';
 import { SagaRunner } from './saga-runner.ts';
+import { paymentSubscriptions } from './subscriptions.ts';
 import { UsersDirectory } from './users-client.ts';
 
 interface SagaParties {

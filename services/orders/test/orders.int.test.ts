@@ -13,7 +13,7 @@ import { testTokens } from '@meshmart/kit/test-tokens';
 import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
 import type pg from 'pg';
 import { loadOrdersConfig } from '../src/config.ts';
-import { OrdersRepo } from '../src/orders-repo.ts';
+import { OrdersRepo } from '../src/orders-store.ts';
 import { service } from '../src/service.ts';
 import { CARD, PRICE, ScriptedInventory, ScriptedPayments } from './support.ts';
 

@@ -5,7 +5,7 @@ import { chargeIdParam, chargeRequest, refundRequest } from '@meshmart/contracts
 import { type AppContext, fieldErrors, parse, problems } from '@meshmart/kit';
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import type { Payments, Reply } from './payments.ts';
+import type { Payments, Reply } from './payments-store.ts';
 
 /** The Idempotency-Key header and the body, with the faults of both in one 400. */
 function keyAndBody<S extends z.ZodType>(ctx: Context, schema: S): { key: string; input: z.infer<S> } {

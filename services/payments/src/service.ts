@@ -3,7 +3,7 @@ import { defineService } from '@meshmart/kit';
 import { paymentsConfigSchema } from './config.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { migrations } from './migrations.ts';
-import { Payments } from './payments.ts';
+import { Payments } from './payments-store.ts';
 import { Processor } from './processor.ts';
 import { mountRoutes } from './routes.ts';
 

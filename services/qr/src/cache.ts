@@ -4,7 +4,7 @@
  */
 import { type Logger, type Sidecar, StateCache } from '@meshmart/kit';
 import { z } from 'zod';
-import type { QrRecord } from './qr-repo.ts';
+import type { QrRecord } from './qr-store.ts';
 
 const entrySchema = z.object({
   record: z.object({

@@ -13,7 +13,7 @@ import type { QrCache } from './cache.ts';
 import { blobName, type ImageStore } from './images.ts';
 import { generated } from './metrics.ts';
 import { cacheKey, type NormalizedOptions } from './options.ts';
-import type { QrRecord, QrRepo } from './qr-repo.ts';
+import type { QrRecord, QrRepo } from './qr-store.ts';
 import { renderQr } from './render.ts';
 
 export interface Generated {

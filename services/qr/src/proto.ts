@@ -1,7 +1,7 @@
 /** Stored records in the shape of the QRService messages. */
 import type { QRCode } from '@meshmart/proto/qr/v1/qr';
 import { contentType, formatToProto, levelToProto } from './options.ts';
-import type { QrRecord } from './qr-repo.ts';
+import type { QrRecord } from './qr-store.ts';
 
 export function toProtoCode(r: QrRecord): QRCode {
   return {

@@ -4,10 +4,10 @@ import { QRServiceService } from '@meshmart/proto/qr/v1/qr';
 import { QrCache } from './cache.ts';
 import { QrCodes } from './codes.ts';
 import { qrConfigSchema } from './config.ts';
+import { qrHandlers } from './grpc.ts';
 import { ImageStore } from './images.ts';
 import { migrations } from './migrations.ts';
-import { qrHandlers } from './qr-grpc.ts';
-import { QrRepo } from './qr-repo.ts';
+import { QrRepo } from './qr-store.ts';
 
 export const service = defineService({
   name: 'qr',

@@ -9,7 +9,7 @@ import { RecommendationsServiceService } from '@meshmart/proto/recommendations/v
 import { CatalogView } from './catalog-view.ts';
 import { recommendationsConfigSchema } from './config.ts';
 import { OrderCounts } from './counts.ts';
-import { recommendationHandlers } from './handlers.ts';
+import { recommendationHandlers } from './grpc.ts';
 import { recommendationsServed } from './metrics.ts';
 import { migrations } from './migrations.ts';
 import { Recommender } from './recommender.ts';

@@ -4,7 +4,7 @@ import argon2 from 'argon2';
 import type { Sessions } from './sessions.ts';
 import type { SigningKeys } from './signing-keys.ts';
 import { issueAccessToken, type TokenSettings } from './tokens.ts';
-import type { User, UsersRepo } from './users-repo.ts';
+import type { User, UsersRepo } from './users-store.ts';
 
 const registered = counter('users_registered_total', 'Accounts created');
 const logins = counter('users_logins_total', 'Login attempts by outcome', ['outcome']);

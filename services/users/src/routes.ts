@@ -15,7 +15,7 @@ import type { Context } from 'koa';
 import type { Accounts } from './accounts.ts';
 import type { SigningKeys } from './signing-keys.ts';
 import { type AccessClaims, type TokenSettings, verifyAccessToken } from './tokens.ts';
-import type { UsersRepo } from './users-repo.ts';
+import type { UsersRepo } from './users-store.ts';
 
 export interface RouteDeps {
   accounts: Accounts;

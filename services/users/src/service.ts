@@ -3,12 +3,12 @@ import { defineService, type Sidecar } from '@meshmart/kit';
 import { UsersInternalServiceService } from '@meshmart/proto/users/v1/users';
 import { Accounts } from './accounts.ts';
 import { type UsersConfig, usersConfigSchema } from './config.ts';
-import { usersInternalHandlers } from './internal-grpc.ts';
+import { usersInternalHandlers } from './grpc.ts';
 import { migrations } from './migrations.ts';
 import { mountRoutes } from './routes.ts';
 import { Sessions } from './sessions.ts';
 import { SigningKeys } from './signing-keys.ts';
-import { UsersRepo } from './users-repo.ts';
+import { UsersRepo } from './users-store.ts';
 
 export const service = defineService({
   name: 'users',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { GrpcError } from '@meshmart/kit';
-import { productIds, requestedLines, reservationId } from '../src/inputs.ts';
+import { productIds, requestedLines, reservationId } from '../src/schemas.ts';
 
 const invalid = (work: () => unknown, detail: RegExp) =>
   assert.throws(work, (err) => err instanceof GrpcError && err.code === status.INVALID_ARGUMENT && detail.test(err.message));

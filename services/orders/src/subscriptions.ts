@@ -5,7 +5,7 @@
  * recognised by event id.
  */
 import type { EventData, Logger, Subscription } from '@meshmart/kit';
-import type { OrdersRepo, PaymentEvent } from './orders-repo.ts';
+import type { OrdersRepo, PaymentEvent } from './orders-store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

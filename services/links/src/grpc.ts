@@ -8,6 +8,10 @@ import { currentTraceContext } from '@meshmart/kit/tracing';
 import type * as pb from '@meshmart/proto/links/v1/links';
 import type { ClickRecorder } from './click-recorder.ts';
 import { referrerHost, userAgentFamily } from './click-source.ts';
+import { type LinkCache, type Mapping, mappingOf } from './link-cache.ts';
+import type { LinkRow, LinksRepo } from './links-store.ts';
+import type { LiveStats } from './live-stats.ts';
+import { linksCreated, redirects } from './metrics.ts';
 import {
   checkAlias,
   checkCode,
@@ -19,11 +23,7 @@ import {
   decodePageToken,
   encodePageToken,
   generateCode,
-} from './inputs.ts';
-import { type LinkCache, type Mapping, mappingOf } from './link-cache.ts';
-import type { LinkRow, LinksRepo } from './links-repo.ts';
-import type { LiveStats } from './live-stats.ts';
-import { linksCreated, redirects } from './metrics.ts';
+} from './schemas.ts';
 
 export interface LinksDeps {
   repo: LinksRepo;

@@ -3,7 +3,7 @@
 import { status } from '@grpc/grpc-js';
 import { GrpcError, type UnaryHandler } from '@meshmart/kit';
 import type { GetUserRequest, GetUserResponse } from '@meshmart/proto/users/v1/users';
-import type { UsersRepo } from './users-repo.ts';
+import type { UsersRepo } from './users-store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -13,7 +13,7 @@ import {
   encodePageToken,
   GENERATED_CODE_LENGTH,
   generateCode,
-} from '../src/inputs.ts';
+} from '../src/schemas.ts';
 
 function refused(fn: () => unknown, field: string): void {
   assert.throws(fn, (err: unknown) => {

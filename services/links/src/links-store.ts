@@ -1,7 +1,7 @@
 /** links' PostgreSQL: links, clicks, and the events announcing both through the outbox. */
 import { enqueueEvent, enqueueEvents, inTransaction } from '@meshmart/kit';
 import type pg from 'pg';
-import type { StatsRange } from './inputs.ts';
+import type { StatsRange } from './schemas.ts';
 
 export interface LinkRow {
   code: string;

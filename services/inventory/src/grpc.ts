@@ -14,8 +14,8 @@ import {
   type ReserveRequest,
   type ReserveResponse,
 } from '@meshmart/proto/inventory/v1/inventory';
-import { productIds, requestedLines, reservationId } from './inputs.ts';
 import type { Ledger, Reservation } from './ledger.ts';
+import { productIds, requestedLines, reservationId } from './schemas.ts';
 
 const statusOf: Record<Reservation['status'], ReservationStatus> = {
   held: ReservationStatus.RESERVATION_STATUS_HELD,
