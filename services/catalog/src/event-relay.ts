@@ -6,7 +6,7 @@
  * its events (and the published ones go out again next time). Runs every poll interval
  * and right after a write, backing off while publishing fails.
  */
-import { cloudEventType, eventMetrics, type Logger, type Publisher, startLoop } from '@meshmart/kit';
+import { cloudEventType, eventMetrics, type Logger, type Publisher, startRelayLoop } from '@meshmart/kit';
 import type { CatalogModels, ProductDoc } from './models.ts';
 import type { OneAtATime } from './one-at-a-time.ts';
 
@@ -59,16 +59,7 @@ export function startEventRelay(models: CatalogModels, publisher: Publisher, opt
     }
   }
 
-  // Polls would each start a root trace; a published event still joins the trace of
-  // the write that produced it through the traceparent stored with it.
-  const loop = startLoop({
-    name: 'product-events',
-    pass: drain,
-    intervalMs: pollMs,
-    firstPassAfterMs: 0,
-    backoff: { baseMs: 250, maxMs: maxBackoffMs },
-    logger,
-  });
+  const loop = startRelayLoop('product-events', drain, { pollMs, maxBackoffMs, logger });
 
   return {
     nudge: () => loop.nudge(),

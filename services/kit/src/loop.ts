@@ -117,3 +117,24 @@ export function startLoop<T>(options: LoopOptions<T>): Loop<T> {
     },
   };
 }
+
+/**
+ * A loop that hands stored events to the broker: a first pass at once, then every poll
+ * interval, and from a quarter second up to `maxBackoffMs` apart while publishing fails.
+ * Passes are untraced; each published event joins the trace of the write that stored it
+ * through the traceparent kept with it.
+ */
+export function startRelayLoop<T>(
+  name: string,
+  publishPending: () => Promise<T>,
+  options: { pollMs: number; maxBackoffMs: number; logger: Logger },
+): Loop<T> {
+  return startLoop({
+    name,
+    pass: publishPending,
+    intervalMs: options.pollMs,
+    firstPassAfterMs: 0,
+    backoff: { baseMs: 250, maxMs: options.maxBackoffMs },
+    logger: options.logger,
+  });
+}

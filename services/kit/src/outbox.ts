@@ -29,7 +29,7 @@ import { env, loadConfig } from './config.ts';
 import type { Migration } from './db.ts';
 import { businessRetryBounds } from './deployment/retries.ts';
 import type { Logger } from './logging.ts';
-import { startLoop } from './loop.ts';
+import { startRelayLoop } from './loop.ts';
 import { eventMetrics } from './metrics.ts';
 import { SidecarError } from './outages.ts';
 import { currentTraceContext } from './tracing.ts';
@@ -253,16 +253,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return total;
   }
 
-  // Polls would each start a root trace; a published event still joins the trace that
-  // produced it through the traceparent stored with it (the loop suppresses tracing).
-  const loop = startLoop({
-    name: 'outbox',
-    pass: drain,
-    intervalMs: pollMs,
-    firstPassAfterMs: 0,
-    backoff: { baseMs: 250, maxMs: maxBackoffMs },
-    logger,
-  });
+  const loop = startRelayLoop('outbox', drain, { pollMs, maxBackoffMs, logger });
 
   pool.connect().then(
     async (client) => {

@@ -4,9 +4,9 @@
  * of every response is kept, so any page can open the trace of the call it just made.
  */
 
-import { Store } from './notifications-store.ts';
 import { ApiError, type FieldError } from './problem.ts';
 import { session } from './session.ts';
+import { Store } from './store.ts';
 
 export { ApiError, errorText } from './problem.ts';
 

@@ -2,7 +2,7 @@
  * The cart lives in the browser (localStorage): it holds product ids and quantities only,
  * nothing secret, and survives reloads and sign-outs. Prices are the catalog's at checkout.
  */
-import { Store } from './notifications-store.ts';
+import { Store } from './store.ts';
 
 export interface CartLine {
   productId: string;

@@ -1,5 +1,5 @@
 /** Client-side routes on the History API: the web service answers every such path with index.html. */
-import { Store } from './notifications-store.ts';
+import { Store } from './store.ts';
 
 export const location = new Store<URL>(new URL(window.location.href));
 

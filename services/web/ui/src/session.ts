@@ -7,9 +7,8 @@
  * keeping them out of storage. The access token is refreshed shortly before it expires,
  * and at most one refresh is in flight, so a rotation is never raced by a second one.
  */
-
-import { Store } from './notifications-store.ts';
 import { ApiError } from './problem.ts';
+import { Store } from './store.ts';
 
 export interface User {
   id: string;
