@@ -2,9 +2,10 @@
 // decided at the edge, or is the gateway's answer to a sidecar that is not there.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { createAccessTokenVerifier, type RunningServer, Sidecar, serve } from '@meshmart/kit';
-import { createGatewayApp } from '../src/app.ts';
+import { createAccessTokenVerifier, type RunningServer, Sidecar } from '@meshmart/kit';
+import { loadGatewayConfig } from '../src/config.ts';
 import { type CounterStore, FixedWindowLimiter } from '../src/rate-limit.ts';
+import { service } from '../src/service.ts';
 import { grpcDeps } from './grpc-fakes.ts';
 import {
   AUDIENCE,
@@ -38,37 +39,48 @@ async function startGateway(
   const key = await signingKey('key-1');
   const jwks = new FakeJwks();
   jwks.keys = [key.jwk];
-  const sidecar = new Sidecar({ daprHttpPort: await closedPort(), timeoutMs: 2000 });
-  const logger = quietLogger();
-  const app = createGatewayApp({
-    logger,
-    sidecar,
-    verifier: createAccessTokenVerifier({
-      jwksUrl: new URL(`${sidecar.base}/v1.0/invoke/users/method/.well-known/jwks.json`),
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      cacheMaxAgeMs: 600_000,
-      cooldownMs: 0,
-      timeoutMs: 1000,
-      // Unreachable: the key set is fetched for real, from the closed sidecar port.
-      ...(keys === 'served' && { fetch: jwks.fetch }),
-    }),
-    limiter: new FixedWindowLimiter({
-      store: counters === 'unreachable' ? sidecar : counters,
-      storeName: 'statestore',
-      policies: {
-        auth: { max: authMax, windowSeconds: 60 },
-        api: { max: 2, windowSeconds: 60 },
-        redirect: { max: 100, windowSeconds: 60, lease: 10 },
-      },
-    }),
-    bodyLimits: { default: '1kb', batch: '64kb' },
-    trustedProxyHops: 0,
-    timeouts: { upstreamMs: 2000, sagaMs: 2000 },
-    traces: { queryUrl: undefined, uiUrl: undefined, timeoutMs: 1000 },
-    ...grpcDeps({ daprGrpcPort: await closedPort() }),
+  const daprHttpPort = await closedPort();
+  const sidecar = new Sidecar({ daprHttpPort, timeoutMs: 2000 });
+  const config = loadGatewayConfig({
+    PORT: '1',
+    BIND_HOST: '127.0.0.1',
+    DAPR_HTTP_PORT: String(daprHttpPort),
+    DAPR_GRPC_PORT: String(await closedPort()),
+    BODY_LIMIT: '1kb',
+    BATCH_BODY_LIMIT: '64kb',
+    UPSTREAM_TIMEOUT_MS: '2000',
+    SAGA_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'error',
   });
-  const server = await serve(app.app, { port: 0, host: '127.0.0.1', logger, handleSignals: false });
+  const accessTokens = createAccessTokenVerifier({
+    jwksUrl: new URL(`${sidecar.base}/v1.0/invoke/users/method/.well-known/jwks.json`),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    cacheMaxAgeMs: 600_000,
+    cooldownMs: 0,
+    timeoutMs: 1000,
+    // Unreachable: the key set is fetched for real, from the closed sidecar port.
+    ...(keys === 'served' && { fetch: jwks.fetch }),
+  });
+  const server = await service.start(
+    { ...config, PORT: 0 },
+    {
+      handleSignals: false,
+      accessTokens,
+      dependencies: {
+        limiter: new FixedWindowLimiter({
+          store: counters === 'unreachable' ? sidecar : counters,
+          storeName: 'statestore',
+          policies: {
+            auth: { max: authMax, windowSeconds: 60 },
+            api: { max: 2, windowSeconds: 60 },
+            redirect: { max: 100, windowSeconds: 60, lease: 10 },
+          },
+        }),
+        ...grpcDeps({ daprGrpcPort: await closedPort() }),
+      },
+    },
+  );
   return { base: `http://127.0.0.1:${server.port}`, server, key };
 }
 

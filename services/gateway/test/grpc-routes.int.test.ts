@@ -6,11 +6,12 @@ import { once } from 'node:events';
 import http from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { linksErrors } from '@meshmart/contracts/links';
-import { createAccessTokenVerifier, type RunningServer, Sidecar, serve } from '@meshmart/kit';
+import { createAccessTokenVerifier, type RunningServer } from '@meshmart/kit';
 import type { Link } from '@meshmart/proto/links/v1/links';
 import { type GenerateQRBatchRequest, ImageFormat, type QRCode } from '@meshmart/proto/qr/v1/qr';
-import { createGatewayApp } from '../src/app.ts';
+import { loadGatewayConfig } from '../src/config.ts';
 import { FixedWindowLimiter } from '../src/rate-limit.ts';
+import { service } from '../src/service.ts';
 import { FakeBackends, grpcDeps, grpcError, PUBLIC_BASE_URL, waitFor } from './grpc-fakes.ts';
 import { AUDIENCE, accessToken, FakeJwks, ISSUER, MemoryStateStore, quietLogger, signingKey } from './support.ts';
 
@@ -97,35 +98,45 @@ describe('gateway links and qr routes over gRPC', () => {
     const key = await signingKey('key-1');
     const jwks = new FakeJwks();
     jwks.keys = [key.jwk];
-    const logger = quietLogger();
-    const app = createGatewayApp({
-      logger,
-      sidecar: new Sidecar({ daprHttpPort: 1, timeoutMs: 500 }),
-      verifier: createAccessTokenVerifier({
-        jwksUrl: new URL('http://127.0.0.1:1/.well-known/jwks.json'),
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        cacheMaxAgeMs: 600_000,
-        cooldownMs: 0,
-        timeoutMs: 1000,
-        fetch: jwks.fetch,
-      }),
-      limiter: new FixedWindowLimiter({
-        store: new MemoryStateStore(),
-        storeName: 'statestore',
-        policies: {
-          auth: { max: 100, windowSeconds: 60 },
-          api: { max: 1000, windowSeconds: 60 },
-          redirect: { max: 1000, windowSeconds: 60, lease: 10 },
-        },
-      }),
-      bodyLimits: { default: '1kb', batch: '256kb' },
-      trustedProxyHops: 0,
-      timeouts: { upstreamMs: 2000, sagaMs: 2000 },
-      traces: { queryUrl: undefined, uiUrl: undefined, timeoutMs: 1000 },
-      ...grpcDeps({ daprGrpcPort: backends.port }, 50),
+    const config = loadGatewayConfig({
+      PORT: '1',
+      BIND_HOST: '127.0.0.1',
+      DAPR_HTTP_PORT: '1',
+      DAPR_GRPC_PORT: String(backends.port),
+      BODY_LIMIT: '1kb',
+      BATCH_BODY_LIMIT: '256kb',
+      UPSTREAM_TIMEOUT_MS: '2000',
+      SAGA_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'error',
     });
-    server = await serve(app.app, { port: 0, host: '127.0.0.1', logger, handleSignals: false });
+    const accessTokens = createAccessTokenVerifier({
+      jwksUrl: new URL('http://127.0.0.1:1/.well-known/jwks.json'),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      cacheMaxAgeMs: 600_000,
+      cooldownMs: 0,
+      timeoutMs: 1000,
+      fetch: jwks.fetch,
+    });
+    server = await service.start(
+      { ...config, PORT: 0 },
+      {
+        handleSignals: false,
+        accessTokens,
+        dependencies: {
+          limiter: new FixedWindowLimiter({
+            store: new MemoryStateStore(),
+            storeName: 'statestore',
+            policies: {
+              auth: { max: 100, windowSeconds: 60 },
+              api: { max: 1000, windowSeconds: 60 },
+              redirect: { max: 1000, windowSeconds: 60, lease: 10 },
+            },
+          }),
+          ...grpcDeps({ daprGrpcPort: backends.port }, 50),
+        },
+      },
+    );
     base = `http://127.0.0.1:${server.port}`;
     auth = { authorization: `Bearer ${await accessToken(key, { sub: OWNER })}` };
   });

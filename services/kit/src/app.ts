@@ -68,6 +68,12 @@ export function createApp(options: AppOptions): ServiceApp {
   const app = new Koa({ proxy: true });
   const router = new Router();
   let draining = false;
+  // Errors after the response began. A client leaving an event stream cuts Koa's body
+  // pipeline short: that is how such streams end, not a failure.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    logger.error('response failed after it began', { err: err.message, stack: err.stack });
+  });
 
   app.use(async (ctx: Context, next: Next) => {
     const incoming = ctx.get('x-request-id');

@@ -11,6 +11,7 @@
 
 import type * as grpc from '@grpc/grpc-js';
 import type Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type pg from 'pg';
 import type { z } from 'zod';
 import { type AccessTokenSettings, type AccessTokenVerifier, accessTokenVerifierFromConfig } from './access-tokens.ts';
@@ -41,8 +42,11 @@ export interface ServiceContext<C extends BaseConfig> {
   pool: pg.Pool;
   /** Present when the definition declares `faultFlags`; followed until shutdown. */
   faults: FaultFlags;
-  /** Verifies users' access tokens (JWKS through the sidecar) unless the start options gave one. */
-  accessTokens(): AccessTokenVerifier;
+  /**
+   * Verifies users' access tokens (JWKS through the sidecar) unless the start options gave
+   * one; `onRejection` is told why each refused token was refused.
+   */
+  accessTokens(onRejection?: (reason: string) => void): AccessTokenVerifier;
   /** The same sidecar with a deadline of its own (fail-open caches, counters, output bindings). */
   sidecarWith(timeoutMs: number): Sidecar;
   /** A gRPC client of another app, through this service's sidecar. */
@@ -57,7 +61,11 @@ export interface GrpcService {
 
 /** What `compose` hands back: the parts of the service the kit mounts, starts and stops. */
 export interface ServiceParts<H> {
+  /** Run before the routes, on every request (after request ids and error rendering). */
+  middleware?: Middleware[];
   routes?: (router: Router) => void;
+  /** Answers what no route matched, instead of the kit's 404. */
+  fallback?: Middleware;
   /**
    * Mounted with `GET /dapr/subscribe` whenever given, even empty: Dapr asks every app
    * with app-protocol http for its subscriptions at start.
@@ -92,6 +100,11 @@ export interface ServiceDefinition<S extends z.ZodObject, H, D> {
   bodyLimit?: (config: z.infer<S>) => AppOptions['bodyLimit'];
   /** Named in a 503 when a route names nothing more precise. */
   capability?: string;
+  /**
+   * Reached from outside the mesh (the ingress), not through its sidecar: no app-token
+   * check; its routes guard themselves with access tokens.
+   */
+  ingress?: boolean;
   /**
    * The service's clients of the world outside it (other services, stores reached
    * through the sidecar); a test replaces any of them with `start(config, { dependencies })`.
@@ -171,8 +184,8 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
         get faults() {
           return faults?.flags ?? missing('fault flags', 'faultFlags');
         },
-        accessTokens: () => {
-          verifier ??= accessTokenVerifierFromConfig(config as C & AccessTokenSettings);
+        accessTokens: (onRejection) => {
+          verifier ??= accessTokenVerifierFromConfig(config as C & AccessTokenSettings, onRejection);
           return verifier;
         },
         sidecarWith: (timeoutMs) => sidecar.withTimeout(timeoutMs),
@@ -186,7 +199,7 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
         service: name,
         logger,
         ...(definition.bodyLimit && { bodyLimit: definition.bodyLimit(config) }),
-        appToken: config.APP_API_TOKEN,
+        appToken: definition.ingress ? undefined : config.APP_API_TOKEN,
         ...(definition.capability && { capability: definition.capability }),
         readiness: [
           ...(pool ? [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }] : []),
@@ -195,6 +208,7 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
           ...(spec ? sidecarReadiness(sidecar, spec.name) : [{ name: 'dapr-outbound', check: () => sidecar.outboundReady() }]),
         ],
       });
+      for (const middleware of parts.middleware ?? []) service.app.use(middleware);
       parts.routes?.(service.router);
       if (parts.subscriptions) mountSubscriptions(service.router, parts.subscriptions, logger, parts.subscriptionOptions);
 
@@ -222,6 +236,7 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
       };
       const serving = { logger, onDrain, onShutdown: steps, handleSignals: options.handleSignals };
       const app = finishApp(service);
+      if (parts.fallback) app.use(parts.fallback);
       let server: RunningServer;
       if (spec?.appProtocol === 'grpc') {
         if (!grpcServer) throw new Error(`${name} has app protocol grpc but declares no gRPC service`);
