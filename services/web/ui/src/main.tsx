@@ -143,25 +143,28 @@ function TraceBar() {
   if (!latest || !user) return null;
   return (
     <footer class="trace-bar">
-      <details>
-        <summary>
-          <span class="muted">
-            Last call: {latest.method} {latest.path} → {latest.status}
-          </span>{' '}
-          <Link href={`/trace/${latest.traceId}`} data-testid="open-trace">
-            What did the mesh do?
-          </Link>
-        </summary>
-        <ul>
-          {earlier.map((c) => (
-            <li key={c.traceId}>
-              <Link href={`/trace/${c.traceId}`}>
-                {c.method} {c.path} → {c.status}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </details>
+      <p>
+        <span class="muted">
+          Last call: {latest.method} {latest.path} → {latest.status}
+        </span>{' '}
+        <Link href={`/trace/${latest.traceId}`} data-testid="open-trace">
+          What did the mesh do?
+        </Link>
+      </p>
+      {earlier.length > 0 && (
+        <details>
+          <summary>Earlier calls</summary>
+          <ul>
+            {earlier.map((c) => (
+              <li key={c.traceId}>
+                <Link href={`/trace/${c.traceId}`}>
+                  {c.method} {c.path} → {c.status}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </footer>
   );
 }

@@ -3,9 +3,17 @@ import { Store } from './store.ts';
 
 export const location = new Store<URL>(new URL(window.location.href));
 
+/**
+ * Set by a navigation within the app, cleared by the next page title to appear: that
+ * title takes the focus, so a keyboard or screen-reader user continues from the new page's
+ * top instead of from wherever the link they followed used to be.
+ */
+export const focusNextTitle = { pending: false };
+
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
   if (options.replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
+  focusNextTitle.pending = true;
   location.value = new URL(window.location.href);
   window.scrollTo(0, 0);
 }

@@ -9,6 +9,7 @@ import type { ClickEvent, Link, LinkPage } from '@meshmart/contracts/links';
 import type { Notification, notificationPage } from '@meshmart/contracts/notifications';
 import type { checkoutRequest, Order, orderPage } from '@meshmart/contracts/orders';
 import type { QrProgressEvent, QrSummaryEvent } from '@meshmart/contracts/qr';
+import type { RecommendationList } from '@meshmart/contracts/recommendations';
 import type { SearchResult, suggestions } from '@meshmart/contracts/search';
 import type { TraceSpan, TraceView } from '@meshmart/contracts/traces';
 import type { Address, addressList, addressRequest, User } from '@meshmart/contracts/users';
@@ -23,6 +24,7 @@ export type {
   Notification,
   Order,
   Product,
+  RecommendationList,
   SearchResult,
   TraceSpan,
   TraceView,
@@ -40,3 +42,4 @@ export type QrProgress = QrProgressEvent;
 export type QrSummary = QrSummaryEvent;
 export type Dashboard = AnalyticsDashboard;
 export type Suggestions = z.infer<typeof suggestions>;
+export type Recommendation = RecommendationList['items'][number];

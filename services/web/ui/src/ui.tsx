@@ -2,7 +2,7 @@
 import type { AnchorHTMLAttributes, ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from './problem.ts';
-import { navigate } from './router.ts';
+import { focusNextTitle, navigate } from './router.ts';
 
 export function Link(props: { href: string; children: ComponentChildren } & AnchorHTMLAttributes<HTMLAnchorElement>) {
   const { href, children, ...rest } = props;
@@ -118,6 +118,14 @@ export function PageTitle({ children }: { children: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${ref.current?.textContent ?? ''} · meshmart`;
+    if (focusNextTitle.pending && ref.current) {
+      focusNextTitle.pending = false;
+      ref.current.focus({ preventScroll: true });
+    }
   });
-  return <h1 ref={ref}>{children}</h1>;
+  return (
+    <h1 ref={ref} tabIndex={-1}>
+      {children}
+    </h1>
+  );
 }

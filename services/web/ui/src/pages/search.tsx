@@ -151,11 +151,11 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
         <ul class="grid">
           {r?.items.map((p) => (
             <li key={p.id} class="card product-card">
-              <h3>
+              <h2>
                 <Link href={`/products/${encodeURIComponent(p.id)}`}>
                   <Highlighted html={p.highlights.name} />
                 </Link>
-              </h3>
+              </h2>
               <p class="muted">
                 <Highlighted html={p.highlights.description} />
               </p>

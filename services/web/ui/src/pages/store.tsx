@@ -4,6 +4,7 @@ import { call } from '../api.ts';
 import { addToCart } from '../cart.ts';
 import type { CategoryList, Product, ProductPage } from '../types.ts';
 import { ErrorBox, Link, Loading, money, PageTitle, useAsync } from '../ui.tsx';
+import { Recommendations } from './recommendations.tsx';
 
 export function StorePage({ category }: { category: string | null }) {
   const categories = useAsync((signal) => call<CategoryList>('GET', '/api/categories', { signal }), []);
@@ -41,9 +42,9 @@ export function StorePage({ category }: { category: string | null }) {
         <ul class="grid">
           {products.data?.items.map((p) => (
             <li key={p.id} class="card product-card">
-              <h3>
+              <h2>
                 <Link href={`/products/${encodeURIComponent(p.id)}`}>{p.name}</Link>
-              </h3>
+              </h2>
               <p class="muted">{p.description}</p>
               <p class="price">{money(p.priceMinor, p.currency)}</p>
               <p class={p.stock > 0 ? 'stock' : 'stock out'}>{p.stock > 0 ? `${p.stock} in stock` : 'Out of stock'}</p>
@@ -110,6 +111,7 @@ export function ProductDetailPage({ id }: { id: string }) {
           Added. <Link href="/cart">Go to the cart</Link>
         </p>
       )}
+      <Recommendations productId={p.id} />
     </article>
   );
 }
