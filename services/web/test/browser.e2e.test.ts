@@ -439,6 +439,34 @@ describe('web UI in Chromium (local stack)', function () {
       await page.getByRole('link', { name: 'Products and stock' }).click();
       await page.getByRole('heading', { name: 'Products and stock' }).waitFor(WAIT);
       await shoot(page, 'admin-products');
+
+      // The footer opens the trace of the last call the page made: listing products or categories.
+      const open = page.getByTestId('open-trace');
+      await page
+        .locator('.trace-bar')
+        .filter({ hasText: /Last call: GET \/api\/(products|categories)\S* → 200/ })
+        .waitFor(WAIT);
+      const href = (await open.getAttribute('href')) ?? '';
+      assert.match(href, /^\/trace\/[0-9a-f]{32}$/);
+      // Spans reach Jaeger a moment after the response: open the link once the trace is there.
+      const traceUrl = `${base}/api/admin/traces/${href.slice('/trace/'.length)}`;
+      for (let i = 0; i < 20; i++) {
+        const found = await fetch(traceUrl, { headers: { authorization: `Bearer ${adminToken}` } });
+        await found.body?.cancel();
+        if (found.ok) break;
+        await page.waitForTimeout(1000);
+      }
+      await open.click();
+      await page.waitForURL(`${base}${href}`, WAIT);
+      const services = page.getByTestId('trace-services');
+      await services.waitFor(WAIT);
+      for (let i = 0; i < 20 && !/catalog/.test((await services.textContent()) ?? ''); i++) {
+        await page.waitForTimeout(1000);
+        await page.getByRole('button', { name: 'Reload' }).click();
+        await services.waitFor(WAIT);
+      }
+      const listed = ((await services.textContent(WAIT)) ?? '').split(', ');
+      for (const s of ['gateway', 'catalog']) assert.ok(listed.includes(s), `the trace lists ${s}: ${listed.join(', ')}`);
     });
 
     it("shows the checkout's path through the mesh", async () => {

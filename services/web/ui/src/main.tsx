@@ -140,7 +140,8 @@ function TraceBar() {
   const calls = useStore(recentCalls);
   const user = useStore(session.user);
   const [latest, ...earlier] = calls;
-  if (!latest || !user) return null;
+  // The trace route is admin-only (traces carry other people's requests): no link others could not follow.
+  if (!latest || !user?.roles.includes('admin')) return null;
   return (
     <footer class="trace-bar">
       <p>
