@@ -349,7 +349,11 @@ describe('web UI in Chromium (local stack)', function () {
         .getByRole('link', { name: `${category} (1)` })
         .click();
       await page.waitForURL(new RegExp(`category=${category}`), WAIT);
-      assert.equal(await page.getByTestId('search-total').textContent(), '1 product');
+      // The previous results stay on screen until the narrowed ones arrive.
+      const total = page.getByTestId('search-total');
+      await total.filter({ hasText: /^1 product$/ }).waitFor(WAIT);
+      assert.equal(await total.textContent(), '1 product');
+      assert.deepEqual(await page.locator('.product-card h2').allTextContents(), [second.name]);
       await shoot(page, 'search');
     });
 
