@@ -272,7 +272,14 @@ describe('web UI in Chromium (local stack)', function () {
       await nav(page, 'Store');
       await page.getByRole('link', { name: `Brewing ${suffix}` }).click();
       await page.getByRole('link', { name: first.name }).click();
-      assert.equal(await page.getByTestId('stock').filter({ hasText: 'in stock' }).textContent(WAIT), stockBefore);
+      // The catalog shows inventory's figure as its events arrive: the reservation, then its release.
+      const shown = page.getByTestId('stock').filter({ hasText: 'in stock' });
+      for (let i = 0; i < 20 && (await shown.textContent(WAIT)) !== stockBefore; i++) {
+        await page.waitForTimeout(500);
+        await page.getByRole('link', { name: `← ${category}` }).click();
+        await page.getByRole('link', { name: first.name }).click();
+      }
+      assert.equal(await shown.textContent(WAIT), stockBefore);
       const inventoryAfter = await api<{ available: number; held: number }>('GET', `/api/products/${id}/stock`);
       assert.equal(inventoryAfter.available, inventoryBefore.available, 'inventory holds the same stock');
       assert.equal(inventoryAfter.held, 0, 'the declined order holds nothing');
