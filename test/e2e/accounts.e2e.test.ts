@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { usersErrors } from '@meshmart/contracts/users';
 import { createPool } from '@meshmart/kit';
 import { appLaunch, infraUrls, type StackHandle, servicePorts, startStack } from '@meshmart/stack';
+import { eventually, GatewayClient, newAdmin } from '@meshmart/test-support';
 import { importJWK, type JWK, SignJWT } from 'jose';
-import { eventually, GatewayClient } from './support.ts';
 
 const AUTH_LIMIT = 20;
-const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
+const ADMIN = newAdmin();
 
 describe('accounts through the gateway (local stack)', function () {
   this.timeout(120_000);

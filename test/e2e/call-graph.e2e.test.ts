@@ -16,9 +16,8 @@ import {
   SIDECAR_SCOPE,
 } from '@meshmart/kit/call-graph';
 import { serviceNames } from '@meshmart/kit/topology';
-import { type StackHandle, startStack } from '@meshmart/stack';
-import { localCredentials } from '../../tools/stack/src/credentials.ts';
-import { GatewayClient } from './support.ts';
+import { localCredentials, type StackHandle, startStack } from '@meshmart/stack';
+import { GatewayClient } from '@meshmart/test-support';
 
 /**
  * Declared edges this journey does not exercise, by edgeKey, with the reason (e.g. one

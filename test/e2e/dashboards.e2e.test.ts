@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { services } from '@meshmart/kit/topology';
 import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
 import { runnableServices, type StackHandle, servicePorts, startStack } from '@meshmart/stack';
-import { eventually, GatewayClient } from './support.ts';
+import { eventually, GatewayClient } from '@meshmart/test-support';
 
 interface PanelQuery {
   dashboard: string;

@@ -12,20 +12,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createPool } from '@meshmart/kit';
-import {
-  clearFlags,
-  infraUrls,
-  listFlags,
-  mailDir,
-  type StackHandle,
-  scratchMongoUrl,
-  setFlag,
-  startStack,
-} from '@meshmart/stack';
+import { clearFlags, infraUrls, listFlags, mailDir, type StackHandle, scratchMongoUrl, setFlag } from '@meshmart/stack';
+import { checkoutSetup, eventually, followed, GatewayClient, metric, newAdmin, startGatewayStack } from '@meshmart/test-support';
 import type pg from 'pg';
-import { checkoutSetup, eventually, followed, GatewayClient, metric } from './support.ts';
 
-const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
+const ADMIN = newAdmin();
 const CARD = { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' };
 const PRICE = 700;
 
@@ -50,11 +41,9 @@ describe('fault flags (local stack)', function () {
 
   before(async function () {
     this.timeout(300_000);
-    stack = await startStack({
-      quiet: true,
+    stack = await startGatewayStack({
+      admin: ADMIN,
       env: {
-        gateway: { TRUSTED_PROXY_HOPS: '1', RATE_LIMIT_AUTH_MAX: '100000', RATE_LIMIT_API_MAX: '100000' },
-        users: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
         catalog: { MONGO_URL: scratchMongoUrl('catalog_flags_e2e') },
         orders: { SAGA_LEASE_SECONDS: '4', RECOVERY_INTERVAL_MS: '1000' },
         notifications: { EMAIL_RETRY_POLL_MS: '500', EMAIL_MAX_BACKOFF_MS: '2000' },

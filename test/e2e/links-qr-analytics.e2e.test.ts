@@ -7,10 +7,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { linksErrors } from '@meshmart/contracts/links';
-import { type StackHandle, startStack } from '@meshmart/stack';
-import { decodePng, decodeSvg } from '../../services/qr/test/decode.ts';
-import { localCredentials } from '../../tools/stack/src/credentials.ts';
-import { eventually, GatewayClient, type ServerSentEvent, serverSentEvents } from './support.ts';
+import { localCredentials, type StackHandle, startStack } from '@meshmart/stack';
+import { eventually, GatewayClient, type ServerSentEvent, serverSentEvents } from '@meshmart/test-support';
+import { decodePng, decodeSvg } from '@meshmart/test-support/qr';
 
 interface Link {
   code: string;

@@ -10,9 +10,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mentionsInternals } from '@meshmart/kit';
-import { allPorts, type StackHandle, startStack } from '@meshmart/stack';
+import { allPorts, type StackHandle } from '@meshmart/stack';
+import { newAdmin, startGatewayStack } from '@meshmart/test-support';
 
-const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
+const ADMIN = newAdmin();
 const RECOVERY_MS = 30_000;
 
 type RouteClass = 'products' | 'login' | 'me' | 'admin' | 'checkout' | 'redirect' | 'stream';
@@ -145,13 +146,7 @@ describe('outages through the gateway (local stack)', function () {
 
   before(async function () {
     this.timeout(300_000);
-    stack = await startStack({
-      quiet: true,
-      env: {
-        gateway: { TRUSTED_PROXY_HOPS: '1', RATE_LIMIT_AUTH_MAX: '100000', RATE_LIMIT_API_MAX: '100000' },
-        users: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
-      },
-    });
+    stack = await startGatewayStack({ admin: ADMIN });
     ports = allPorts().map((p) => p.port);
 
     const admin = await call('POST', '/api/auth/login', { body: ADMIN });

@@ -15,12 +15,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createPool } from '@meshmart/kit';
-import { eventually, infraUrls, type StackHandle, startStack } from '@meshmart/stack';
+import { infraUrls, type StackHandle } from '@meshmart/stack';
+import { eventually, GatewayClient, newAdmin, startGatewayStack } from '@meshmart/test-support';
 import amqp from 'amqplib';
 import type pg from 'pg';
-import { GatewayClient } from './support.ts';
 
-const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
+const ADMIN = newAdmin();
 const CHECKOUTS_PER_OUTAGE = 3;
 const REDIRECTS_PER_OUTAGE = 10;
 /** From RabbitMQ's restart until subscribers whose sidecars stayed up consumed everything. */
@@ -59,11 +59,9 @@ describe('subscriber outages (local stack)', function () {
 
   before(async function () {
     this.timeout(300_000);
-    stack = await startStack({
-      quiet: true,
+    stack = await startGatewayStack({
+      admin: ADMIN,
       env: {
-        gateway: { TRUSTED_PROXY_HOPS: '1', RATE_LIMIT_AUTH_MAX: '100000', RATE_LIMIT_API_MAX: '100000' },
-        users: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
         notifications: { EMAIL_RETRY_POLL_MS: '500', EMAIL_MAX_BACKOFF_MS: '2000' },
       },
     });

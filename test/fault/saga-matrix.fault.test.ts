@@ -22,11 +22,11 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createPool } from '@meshmart/kit';
 import type { ServiceName } from '@meshmart/kit/topology';
-import { clearFlags, eventually, infraUrls, type StackHandle, setFlag, startStack } from '@meshmart/stack';
+import { clearFlags, infraUrls, type StackHandle, setFlag } from '@meshmart/stack';
+import { checkoutSetup, eventually, followed, GatewayClient, newAdmin, startGatewayStack } from '@meshmart/test-support';
 import type pg from 'pg';
-import { checkoutSetup, followed, GatewayClient } from '../e2e/support.ts';
 
-const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
+const ADMIN = newAdmin();
 const PRICE = 900;
 const STOCK = 10;
 /** Lease 4 s, recovery every second, a late charge refunded: well inside this. */
@@ -221,13 +221,9 @@ describe('saga fault matrix (local stack)', function () {
       before(async function () {
         this.timeout(300_000);
         await pass.prepare();
-        stack = await startStack({
-          quiet: true,
-          env: {
-            gateway: { TRUSTED_PROXY_HOPS: '1', RATE_LIMIT_AUTH_MAX: '100000', RATE_LIMIT_API_MAX: '100000' },
-            users: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
-            orders: { SAGA_LEASE_SECONDS: '4', RECOVERY_INTERVAL_MS: '1000' },
-          },
+        stack = await startGatewayStack({
+          admin: ADMIN,
+          env: { orders: { SAGA_LEASE_SECONDS: '4', RECOVERY_INTERVAL_MS: '1000' } },
         });
         await clearFlags();
         orders = createPool(infraUrls.postgres('orders'), 2);

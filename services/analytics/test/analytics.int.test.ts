@@ -17,9 +17,9 @@ import {
   routeFor,
   serve,
 } from '@meshmart/kit';
-import { testTokens } from '@meshmart/kit/test-tokens';
 import { topics } from '@meshmart/kit/topology';
-import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
+import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
+import { infraForThisRun, testTokens } from '@meshmart/test-support';
 import type pg from 'pg';
 import { loadAnalyticsConfig } from '../src/config.ts';
 import { service } from '../src/service.ts';

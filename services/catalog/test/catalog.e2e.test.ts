@@ -4,13 +4,14 @@
  * leave through catalog's sidecar, and inventory's stock events come back over RabbitMQ.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { eventually, infraUrls, type StackHandle, startStack } from '@meshmart/stack';
+import { randomUUID } from 'node:crypto';
+import { infraUrls, type StackHandle, startStack } from '@meshmart/stack';
+import { eventually, newAdmin } from '@meshmart/test-support';
 import mongoose from 'mongoose';
 import { type CatalogModels, catalogModels, type ProductDoc } from '../src/models.ts';
 import type { ProductView } from '../src/views.ts';
 
-const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
+const ADMIN = newAdmin();
 
 describe('catalog in the local stack', function () {
   this.timeout(120_000);

@@ -10,14 +10,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { inventoryErrors } from '@meshmart/contracts/inventory';
 import { type EventEnvelope, grpcErrorCode } from '@meshmart/kit';
-import { testTokens } from '@meshmart/kit/test-tokens';
 import {
   InventoryServiceClient,
   type Reservation,
   ReservationStatus,
   type ReserveItem,
 } from '@meshmart/proto/inventory/v1/inventory';
-import { createScratchDatabase, eventually, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
+import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
+import { eventually, infraForThisRun, testTokens } from '@meshmart/test-support';
 import { loadInventoryConfig } from '../src/config.ts';
 import { Ledger } from '../src/ledger.ts';
 import { service } from '../src/service.ts';

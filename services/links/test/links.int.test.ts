@@ -16,7 +16,8 @@ import {
   LinksServiceClient,
   type StreamClickStatisticsResponse,
 } from '@meshmart/proto/links/v1/links';
-import { eventually, infraPorts, infraUrls, type StackHandle, startStack } from '@meshmart/stack';
+import { infraPorts, infraUrls, type StackHandle, startStack } from '@meshmart/stack';
+import { eventually } from '@meshmart/test-support';
 import type pg from 'pg';
 
 /** A TCP relay to PostgreSQL that can be cut (every connection dropped, new ones refused) and restored. */

@@ -9,7 +9,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createPool } from '@meshmart/kit';
-import { eventually, infraUrls, mailDir, type StackHandle, startStack } from '@meshmart/stack';
+import { infraUrls, mailDir, type StackHandle, startStack } from '@meshmart/stack';
+import { eventually } from '@meshmart/test-support';
 
 interface Listing {
   items: Array<{ id: string; kind: string; title: string; body: string; read: boolean; createdAt: string }>;

@@ -14,7 +14,8 @@ import {
   routeFor,
   Sidecar,
 } from '@meshmart/kit';
-import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
+import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
+import { infraForThisRun } from '@meshmart/test-support';
 import type pg from 'pg';
 import { loadNotificationsConfig } from '../src/config.ts';
 import { EmailSender } from '../src/email-sender.ts';

@@ -8,10 +8,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Order } from '@meshmart/contracts/orders';
 import { createPool } from '@meshmart/kit';
 import { infraUrls, type StackHandle, startStack } from '@meshmart/stack';
+import { eventually, GatewayClient, newAdmin } from '@meshmart/test-support';
 import type pg from 'pg';
-import { eventually, GatewayClient } from '../../../test/e2e/support.ts';
 
-const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
+const ADMIN = newAdmin();
 const CARDS = {
   approves: '4242424242424242',
   declines: '4000000000000002',

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createPool, migrate, type RunningServer } from '@meshmart/kit';
-import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
+import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
+import { infraForThisRun } from '@meshmart/test-support';
 import type pg from 'pg';
 import { loadPaymentsConfig } from '../src/config.ts';
 import { IdempotencyKeys } from '../src/idempotency.ts';

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { createPool, type RunningServer, sidecarGrpcClient, unary } from '@meshmart/kit';
@@ -19,11 +18,12 @@ import {
   ImageFormat,
   QRServiceClient,
 } from '@meshmart/proto/qr/v1/qr';
-import { eventually, infraUrls, type StackHandle, startStack } from '@meshmart/stack';
+import { infraUrls, type StackHandle, startStack } from '@meshmart/stack';
+import { eventually, freePort } from '@meshmart/test-support';
+import { decodePng, decodeSvg } from '@meshmart/test-support/qr';
 import type pg from 'pg';
 import { loadQrConfig } from '../src/config.ts';
 import { service } from '../src/service.ts';
-import { decodePng, decodeSvg } from './decode.ts';
 
 const blobDir = fileURLToPath(new URL('../../../.data/blobs/', import.meta.url));
 const owner = `owner-${randomUUID()}`;
@@ -50,14 +50,6 @@ async function rejectsWith(call: Promise<unknown>, code: grpc.status, field: Reg
     assert.match(err.details, field);
     return true;
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('qr service on the real servers', function () {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { GrpcError } from '@meshmart/kit';
+import { decodePng, decodeSvg, svgModules } from '@meshmart/test-support/qr';
 import { PNG } from 'pngjs';
 import { DEFAULTS } from '../src/options.ts';
 import { renderQr } from '../src/render.ts';
-import { decodePng, decodeSvg, svgModules } from './decode.ts';
 
 const link = 'https://meshmart.local/s/Xy7_abc';
 

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type StackHandle, startStack } from '@meshmart/stack';
-import { eventually, GatewayClient } from '../../../test/e2e/support.ts';
+import { eventually, GatewayClient, newAdmin } from '@meshmart/test-support';
 
-const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
+const ADMIN = newAdmin();
 const CARD = { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' };
 
 interface Item {

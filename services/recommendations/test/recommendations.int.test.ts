@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { cloudEventType, type EventTopic, eventSchemas, type RunningServer, routeFor } from '@meshmart/kit';
 import { type Recommendation, RecommendationsServiceClient, Source } from '@meshmart/proto/recommendations/v1/recommendations';
-import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
+import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
+import { infraForThisRun } from '@meshmart/test-support';
 import { loadRecommendationsConfig } from '../src/config.ts';
 import { service } from '../src/service.ts';
 

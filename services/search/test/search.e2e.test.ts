@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createPool } from '@meshmart/kit';
-import { eventually, infraUrls, type StackHandle, startStack } from '@meshmart/stack';
-import { GatewayClient } from '../../../test/e2e/support.ts';
+import { infraUrls, type StackHandle, startStack } from '@meshmart/stack';
+import { eventually, GatewayClient, newAdmin } from '@meshmart/test-support';
 import type { SearchResult } from '../src/queries.ts';
 import type { RebuildProgress } from '../src/rebuild.ts';
 
-const ADMIN = { email: `admin-${randomBytes(4).toString('hex')}@meshmart.test`, password: randomBytes(12).toString('hex') };
+const ADMIN = newAdmin();
 /** How soon a catalog change must be searchable (the issue's bound). */
 const FRESHNESS_MS = 2000;
 

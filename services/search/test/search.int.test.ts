@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { cloudEventType, type EventTopic, eventSchemas, type RunningServer, routeFor } from '@meshmart/kit';
-import { createScratchDatabase, infraForThisRun, type ScratchDatabase } from '@meshmart/stack';
+import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
+import { infraForThisRun } from '@meshmart/test-support';
 import { loadSearchConfig } from '../src/config.ts';
 import type { SearchResult } from '../src/queries.ts';
 import { service } from '../src/service.ts';

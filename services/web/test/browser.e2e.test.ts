@@ -9,12 +9,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type StackHandle, startStack } from '@meshmart/stack';
+import { localCredentials, repoRoot, type StackHandle, startStack } from '@meshmart/stack';
 import jsQRModule from 'jsqr';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { localCredentials } from '../../../tools/stack/src/credentials.ts';
-import { repoRoot } from '../../../tools/stack/src/paths.ts';
 import { accessibilityFindings, tabTo } from './accessibility.ts';
 
 // jsqr is CommonJS; its function is both module.exports and its `default`.

@@ -20,17 +20,17 @@ export {
   startIstiod,
 } from './control-plane/istiod.ts';
 export { KubeClient, type KubeObject, type KubeResponse } from './control-plane/kube-client.ts';
+export { localCredentials } from './credentials.ts';
 export { clearFlags, listFlags, setFlag } from './flags.ts';
 export { dataStores, fullInfra, type Infra, type InfraName, type InfraOptions, startInfra } from './infra/index.ts';
 export { mailDir } from './infra/smtp-sink.ts';
+export { repoRoot } from './paths.ts';
 export { allPorts, infraPorts, probePort, type ServicePorts, servicePorts } from './ports.ts';
 export type { Tokens } from './sidecar.ts';
 export { runnableServices, type StackHandle, type StackOptions, startStack } from './stack.ts';
 export {
   createScratchDatabase,
   createScratchVhost,
-  eventually,
-  infraForThisRun,
   infraUrls,
   type ScratchDatabase,
   scratchMongoUrl,

@@ -1,10 +1,9 @@
-/** Connection details and scratch databases for integration tests (`startInfra()` first). */
+/** Connection details and scratch databases for tests and benchmarks (`startInfra()` first). */
 import { randomBytes } from 'node:crypto';
 import { localOtlpHttpEndpoint } from '@meshmart/kit/deployment/local-target';
 import pg from 'pg';
 import { localCredentials } from './credentials.ts';
 import { mongoUrl } from './infra/ferretdb.ts';
-import { type Infra, type InfraName, startInfra } from './infra/index.ts';
 import { jaegerUrl } from './infra/jaeger.ts';
 import { postgresUrl, withAdminClient } from './infra/postgres.ts';
 import { prometheusUrl } from './infra/prometheus.ts';
@@ -64,42 +63,4 @@ export async function createScratchVhost(prefix = 'scratch'): Promise<{ name: st
 /** A MongoDB URL for a database nobody has used; FerretDB creates it on first write. */
 export function scratchMongoUrl(prefix = 'scratch'): string {
   return mongoUrl(uniqueName(prefix));
-}
-
-/**
- * Polls until `probe` returns a value (errors count as "not yet"), for effects that cross
- * a broker or a scrape interval. Fails naming what it waited for and the last error.
- */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
-/**
- * For an integration test file: call at module level, then `start()` in a `before`.
- * What a file starts stays up for the rest of the run (later files reuse it) and is
- * stopped when the whole run ends, so a test run leaves no server behind.
- */
-export function infraForThisRun(): { start(only: InfraName[]): Promise<Infra> } {
-  const started: Infra[] = [];
-  after(async () => {
-    for (const infra of started.reverse()) await infra.stop();
-  });
-  return {
-    async start(only) {
-      const infra = await startInfra({ only, quiet: true });
-      started.push(infra);
-      return infra;
-    },
-  };
 }

@@ -11,14 +11,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Sidecar, sidecarReadiness } from '@meshmart/kit';
 import type { ServiceName } from '@meshmart/kit/topology';
+import { eventually, freePorts } from '@meshmart/test-support';
 import { type Infra, startInfra } from '../src/infra/index.ts';
 import { dataDir, repoRoot, toolsBin } from '../src/paths.ts';
 import { runFile } from '../src/run-file.ts';
-import { eventually } from '../src/test-infra.ts';
 
 interface Listener {
   port: number;
@@ -53,18 +52,6 @@ function decodeAddress(hex: string): string {
 }
 
 const isLoopback = (address: string) => /^(127\.|::1$|::ffff:127\.)/.test(address);
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => {
-      const server = createServer();
-      return new Promise<ReturnType<typeof createServer>>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-    }),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 interface RunFileCommon {
   apiListenAddresses: string;

@@ -12,15 +12,15 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CommunicationProtocolEnum, DaprClient, HttpMethod, StateConcurrencyEnum, StateConsistencyEnum } from '@dapr/dapr';
 import { Problem, Sidecar } from '@meshmart/kit';
+import { eventually, freePort, infraForThisRun } from '@meshmart/test-support';
 import { Redis } from 'ioredis';
 import { daprdBinary } from '../src/sidecar.ts';
-import { eventually, infraForThisRun, infraUrls } from '../src/test-infra.ts';
+import { infraUrls } from '../src/test-infra.ts';
 
 const infra = infraForThisRun();
 const APP_ID = `sdk-check-${randomBytes(3).toString('hex')}`;
@@ -28,15 +28,6 @@ const API_TOKEN = randomBytes(16).toString('hex');
 /** A database no other component of the stack uses, emptied before and after. */
 const REDIS_DB = 7;
 const RETRY_AFTER = '7';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 function component(name: string, type: string, metadata: Record<string, string>): string {
   const items = Object.entries(metadata)

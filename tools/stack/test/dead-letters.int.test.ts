@@ -15,7 +15,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -38,32 +37,18 @@ import {
   serve,
   startOutboxRelay,
 } from '@meshmart/kit';
+import { eventually, freePort, infraForThisRun } from '@meshmart/test-support';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { daprComponent, daprFileLocations, daprResiliency, deliveryPolicy } from '../src/dapr-files.ts';
 import { daprdBinary } from '../src/sidecar.ts';
-import {
-  createScratchDatabase,
-  createScratchVhost,
-  eventually,
-  infraForThisRun,
-  type ScratchDatabase,
-} from '../src/test-infra.ts';
+import { createScratchDatabase, createScratchVhost, type ScratchDatabase } from '../src/test-infra.ts';
 
 const infra = infraForThisRun();
 const APP_ID = `dlq-test-${randomBytes(3).toString('hex')}`;
 const API_TOKEN = randomBytes(16).toString('hex');
 const APP_TOKEN = randomBytes(16).toString('hex');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 function paid(eventId: string): EventEnvelope<'order.paid'> {
   const at = new Date().toISOString();

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type ServiceName, type ServiceSpec, services } from '@meshmart/kit/topology';
+import { eventually } from '@meshmart/test-support';
 import { serviceEnv } from '../src/app-env.ts';
 import { appLaunch } from '../src/app-launch.ts';
 import { ensureBundles } from '../src/build/service-bundles.ts';
@@ -18,7 +19,6 @@ import { dataDir } from '../src/paths.ts';
 import { servicePorts } from '../src/ports.ts';
 import { type Child, startChild } from '../src/processes.ts';
 import { daprdArgs, daprdBinary, daprdCwd, daprdEnv, type Tokens } from '../src/sidecar.ts';
-import { eventually } from '../src/test-infra.ts';
 
 /** Not a kit ServiceName: the kit's topology does not know it, only this test's. */
 const NAME = 'greeter' as ServiceName;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { eventually } from '@meshmart/test-support';
 import { bundleEntry } from '../src/build/service-bundles.ts';
 import { repoRoot } from '../src/paths.ts';
 import { isHttpOk, isPortOpen } from '../src/readiness.ts';
 import { type StackHandle, startStack } from '../src/stack.ts';
-import { eventually } from '../src/test-infra.ts';
 
 describe('startStack()', function () {
   this.timeout(180_000);

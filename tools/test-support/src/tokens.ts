@@ -2,8 +2,9 @@
  * Access tokens for tests of services that verify them: a fresh ES256 key, a signer for
  * users' claims, and a verifier that knows the key without any JWKS endpoint or sidecar.
  */
+
+import { type AccessTokenVerifier, createAccessTokenVerifier } from '@meshmart/kit';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { type AccessTokenVerifier, createAccessTokenVerifier } from './access-tokens.ts';
 
 export interface TestTokens {
   /** A token for `sub` with these roles, valid for ten minutes. */

@@ -1,9 +1,7 @@
-/** Client-side helpers for end-to-end tests: calls through the gateway as a user would. */
+/** Calls through the gateway as a user would, for end-to-end tests. */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Problem } from '@meshmart/contracts/problem';
-import type { ServiceName } from '@meshmart/kit/topology';
-import { eventually, probePort } from '@meshmart/stack';
 
 export type { Problem };
 
@@ -51,28 +49,6 @@ export class GatewayClient {
   newEmail(): string {
     return `e2e-${randomUUID()}@meshmart.test`;
   }
-}
-
-export { eventually };
-
-/** The sum of a metric's series on a service's /metrics whose labels include these. */
-export async function metric(service: ServiceName, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${probePort(service)}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const set = match[2] ?? '';
-    if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) sum += Number(match[3]);
-  }
-  return sum;
-}
-
-/** Waits until a service follows a fault flag's value (its fault_flag_value gauge). */
-export async function followed(service: ServiceName, flag: string, value: number): Promise<void> {
-  await eventually(`${service} to follow ${flag} = ${value}`, async () =>
-    (await metric(service, 'fault_flag_value', { flag })) === value ? true : undefined,
-  );
 }
 
 export interface ServerSentEvent {

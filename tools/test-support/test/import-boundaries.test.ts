@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkImports, readWorkspaces, testSources, type Workspace } from '../src/import-boundaries.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+describe('tests import other packages through their public entry points only', () => {
+  const workspaces: Workspace[] = [
+    { name: 'meshmart', dir: '', exports: undefined },
+    { name: '@meshmart/kit', dir: 'services/kit', exports: { '.': './src/index.ts', './*': './src/*.ts' } },
+    { name: '@meshmart/users', dir: 'services/users', exports: { '.': './src/index.ts' } },
+    { name: '@meshmart/qr', dir: 'services/qr', exports: undefined },
+    { name: '@meshmart/stack', dir: 'tools/stack', exports: { '.': './src/index.ts', './load-script': './src/load-script.ts' } },
+  ];
+  const check = (file: string, source: string) => checkImports(file, source, workspaces).map((v) => v.specifier);
+
+  it('accepts a package’s own files, exported names and patterns, and anything outside the scope', () => {
+    const source = [
+      "import { startUsers } from '../src/service.ts';",
+      "import { startUsers as again } from '@meshmart/users';",
+      "import { service } from '@meshmart/kit/topology';",
+      "import { loadScript } from '@meshmart/stack/load-script';",
+      "import assert from 'node:assert/strict';",
+      "export { x } from './support.ts';",
+    ].join('\n');
+    assert.deepEqual(check('services/users/test/users.int.test.ts', source), []);
+  });
+
+  it('flags a path into another package, from a package or from the root tests', () => {
+    assert.deepEqual(
+      check('services/catalog/test/catalog.int.test.ts', "import { startUsers } from '../../users/src/service.ts';"),
+      ['../../users/src/service.ts'],
+    );
+    assert.deepEqual(check('test/e2e/x.e2e.test.ts', "const { decodePng } = await import('../../services/qr/test/decode.ts');"), [
+      '../../services/qr/test/decode.ts',
+    ]);
+    assert.deepEqual(check('tools/stack/test/x.test.ts', "import '../../../services/kit/src/outbox.ts';"), [
+      '../../../services/kit/src/outbox.ts',
+    ]);
+  });
+
+  it('flags a subpath the exports map does not offer, a package without one, and an unknown package', () => {
+    const violations = checkImports(
+      'test/e2e/x.e2e.test.ts',
+      [
+        "import { localCredentials } from '@meshmart/stack/src/credentials.ts';",
+        "import { decodePng } from '@meshmart/qr';",
+        "import { nothing } from '@meshmart/nobody';",
+      ].join('\n'),
+      workspaces,
+    );
+    assert.deepEqual(
+      violations.map((v) => v.reason),
+      [
+        '@meshmart/stack does not export ./src/credentials.ts (it exports ., ./load-script)',
+        '@meshmart/qr has no exports map',
+        'no workspace is named @meshmart/nobody',
+      ],
+    );
+  });
+
+  it('holds for every test file in the repository', () => {
+    const real = readWorkspaces(root);
+    assert.ok(
+      real.some((w) => w.name === '@meshmart/test-support'),
+      'the workspaces are read from the root package.json',
+    );
+    // This file's own fixtures are such imports on purpose, inside strings.
+    const files = testSources(root).filter((f) => f !== 'tools/test-support/test/import-boundaries.test.ts');
+    assert.ok(files.length > 50, `only ${files.length} test files found`);
+    const violations = files.flatMap((file) => checkImports(file, readFileSync(path.join(root, file), 'utf8'), real));
+    assert.deepEqual(
+      violations.map((v) => `${v.file}: ${v.specifier} — ${v.reason}`),
+      [],
+    );
+  });
+});
