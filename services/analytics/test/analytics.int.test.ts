@@ -14,12 +14,11 @@ import {
   type EventTopic,
   eventSchemas,
   type RunningServer,
-  routeFor,
   serve,
 } from '@meshmart/kit';
 import { topics } from '@meshmart/kit/topology';
 import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
-import { infraForThisRun, testTokens } from '@meshmart/test-support';
+import { deliverEvent, infraForThisRun, testTokens } from '@meshmart/test-support';
 import type pg from 'pg';
 import { loadAnalyticsConfig } from '../src/config.ts';
 import { service } from '../src/service.ts';
@@ -142,22 +141,7 @@ describe('analytics on the real PostgreSQL', function () {
     return { eventId, topic, version: eventSchemas[topic as EventTopic].version, occurredAt: new Date().toISOString(), data };
   }
 
-  async function deliver(event: { topic: string }, topic = event.topic): Promise<string> {
-    const res = await fetch(base + routeFor(topic), {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json', 'dapr-api-token': APP_TOKEN },
-      body: JSON.stringify({
-        specversion: '1.0',
-        id: randomUUID(),
-        source: 'test',
-        type: `meshmart.${topic}.v1`,
-        datacontenttype: 'application/json',
-        data: event,
-      }),
-    });
-    assert.equal(res.status, 200);
-    return ((await res.json()) as { status: string }).status;
-  }
+  const deliver = (event: { topic: string }, topic = event.topic): Promise<string> => deliverEvent(base, topic, event, APP_TOKEN);
 
   async function get<T>(path: string, token?: string): Promise<{ status: number; body: T; type: string }> {
     const res = await fetch(base + path, {

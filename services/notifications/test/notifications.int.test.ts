@@ -5,17 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import {
-  createLogger,
-  createPool,
-  type EventEnvelope,
-  type EventTopic,
-  type RunningServer,
-  routeFor,
-  Sidecar,
-} from '@meshmart/kit';
-import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
-import { infraForThisRun } from '@meshmart/test-support';
+import { createLogger, createPool, type EventEnvelope, type EventTopic, Sidecar } from '@meshmart/kit';
+import { deliverEvent, infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
 import type pg from 'pg';
 import { loadNotificationsConfig } from '../src/config.ts';
 import { EmailSender } from '../src/email-sender.ts';
@@ -40,52 +31,32 @@ const registered = (userId = randomUUID()) =>
 const infra = infraForThisRun();
 
 describe('notifications on the real PostgreSQL', () => {
-  let db: ScratchDatabase;
-  let server: RunningServer;
+  let notifications: ServiceOnScratchDatabase;
   let pool: pg.Pool;
   let base: string;
 
   before(async function () {
     this.timeout(180_000);
-    await infra.start(['postgres']);
-    db = await createScratchDatabase('notifications_it');
-    const config = loadNotificationsConfig({
-      PORT: '1',
-      DATABASE_URL: db.url,
-      DAPR_HTTP_PORT: '9',
-      APP_API_TOKEN: TOKEN,
-      OPS_EMAIL: OPS,
-      // The retry loop stays out of the way; the tests drive retries themselves.
-      EMAIL_RETRY_POLL_MS: '600000',
-      LOG_LEVEL: 'error',
+    notifications = await startOnScratchDatabase(infra, 'notifications_it', (env) => {
+      const config = loadNotificationsConfig({
+        ...env,
+        APP_API_TOKEN: TOKEN,
+        OPS_EMAIL: OPS,
+        // The retry loop stays out of the way; the tests drive retries themselves.
+        EMAIL_RETRY_POLL_MS: '600000',
+      });
+      return service.start({ ...config, PORT: 0 }, { handleSignals: false });
     });
-    server = await service.start({ ...config, PORT: 0 }, { handleSignals: false });
-    base = `http://127.0.0.1:${server.port}`;
-    pool = createPool(db.url, 4);
+    base = notifications.base;
+    pool = createPool(notifications.db.url, 4);
   });
 
   after(async () => {
     await pool?.end();
-    await server?.close();
-    await db?.drop();
+    await notifications?.stop();
   });
 
-  async function deliver(event: { topic: string }, topic = event.topic) {
-    const res = await fetch(base + routeFor(topic), {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json', 'dapr-api-token': TOKEN },
-      body: JSON.stringify({
-        specversion: '1.0',
-        id: randomUUID(),
-        source: 'test',
-        type: `meshmart.${topic}.v1`,
-        datacontenttype: 'application/json',
-        data: event,
-      }),
-    });
-    assert.equal(res.status, 200);
-    return ((await res.json()) as { status: string }).status;
-  }
+  const deliver = (event: { topic: string }, topic = event.topic) => deliverEvent(base, topic, event, TOKEN);
 
   const count = async (sql: string, params: unknown[]) => Number((await pool.query(sql, params)).rows[0].n);
 

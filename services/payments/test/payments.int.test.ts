@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createPool, migrate, type RunningServer } from '@meshmart/kit';
-import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
-import { infraForThisRun } from '@meshmart/test-support';
+import { createPool, migrate } from '@meshmart/kit';
+import { infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
 import type pg from 'pg';
 import { loadPaymentsConfig } from '../src/config.ts';
 import { IdempotencyKeys } from '../src/idempotency.ts';
@@ -33,32 +32,23 @@ interface ChargeBody {
 const infra = infraForThisRun();
 
 describe('payments on the real PostgreSQL', () => {
-  let db: ScratchDatabase;
-  let server: RunningServer;
+  let payments: ServiceOnScratchDatabase;
   let pool: pg.Pool;
   let base: string;
 
   before(async function () {
     this.timeout(180_000);
-    await infra.start(['postgres']);
-    db = await createScratchDatabase('payments_it');
-    const config = loadPaymentsConfig({
-      PORT: '1',
-      DATABASE_URL: db.url,
-      // No sidecar runs here: events stay in the outbox, which is what these tests read.
-      DAPR_HTTP_PORT: '9',
-      APP_API_TOKEN: TOKEN,
-      LOG_LEVEL: 'error',
-    });
-    server = await service.start({ ...config, PORT: 0 }, { handleSignals: false });
-    base = `http://127.0.0.1:${server.port}`;
-    pool = createPool(db.url, 4);
+    // Events stay in the outbox, which is what these tests read.
+    payments = await startOnScratchDatabase(infra, 'payments_it', (env) =>
+      service.start({ ...loadPaymentsConfig({ ...env, APP_API_TOKEN: TOKEN }), PORT: 0 }, { handleSignals: false }),
+    );
+    base = payments.base;
+    pool = createPool(payments.db.url, 4);
   });
 
   after(async () => {
     await pool?.end();
-    await server?.close();
-    await db?.drop();
+    await payments?.stop();
   });
 
   const call = (path: string, init: { method?: string; body?: unknown; key?: string } = {}) =>

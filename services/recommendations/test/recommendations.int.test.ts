@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { cloudEventType, type EventTopic, eventSchemas, type RunningServer, routeFor } from '@meshmart/kit';
+import { type EventTopic, eventSchemas, type RunningServer } from '@meshmart/kit';
 import { type Recommendation, RecommendationsServiceClient, Source } from '@meshmart/proto/recommendations/v1/recommendations';
-import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
-import { infraForThisRun } from '@meshmart/test-support';
+import { deliverEvent, infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
 import { loadRecommendationsConfig } from '../src/config.ts';
 import { service } from '../src/service.ts';
 
@@ -17,7 +16,7 @@ const TOKEN = 'recommendations-int-test-token';
 const infra = infraForThisRun();
 
 describe('recommendations on the real PostgreSQL', () => {
-  let db: ScratchDatabase;
+  let recommendations: ServiceOnScratchDatabase;
   let server: RunningServer;
   let client: RecommendationsServiceClient;
   const md = new grpc.Metadata();
@@ -25,46 +24,27 @@ describe('recommendations on the real PostgreSQL', () => {
 
   before(async function () {
     this.timeout(180_000);
-    await infra.start(['postgres']);
-    db = await createScratchDatabase('recommendations_it');
-    const config = loadRecommendationsConfig({
-      PORT: '1',
-      DATABASE_URL: db.url,
-      DAPR_HTTP_PORT: '9',
-      APP_API_TOKEN: TOKEN,
-      LOG_LEVEL: 'error',
-    });
-    server = await service.start({ ...config, PORT: 0 }, { handleSignals: false });
+    recommendations = await startOnScratchDatabase(infra, 'recommendations_it', (env) =>
+      service.start({ ...loadRecommendationsConfig({ ...env, APP_API_TOKEN: TOKEN }), PORT: 0 }, { handleSignals: false }),
+    );
+    server = recommendations.server;
     client = new RecommendationsServiceClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
   });
 
   after(async () => {
     client?.close();
-    await server?.close();
-    await db?.drop();
+    await recommendations?.stop();
   });
 
   async function deliver(topic: EventTopic, data: unknown): Promise<void> {
-    const res = await fetch(`http://127.0.0.1:${server.port}${routeFor(topic)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json', 'dapr-api-token': TOKEN },
-      body: JSON.stringify({
-        specversion: '1.0',
-        id: randomUUID(),
-        source: 'test',
-        type: cloudEventType(topic),
-        datacontenttype: 'application/json',
-        data: {
-          eventId: randomUUID(),
-          topic,
-          version: eventSchemas[topic].version,
-          occurredAt: new Date().toISOString(),
-          data,
-        },
-      }),
-    });
-    assert.equal(res.status, 200);
-    assert.equal(((await res.json()) as { status: string }).status, 'SUCCESS');
+    const envelope = {
+      eventId: randomUUID(),
+      topic,
+      version: eventSchemas[topic].version,
+      occurredAt: new Date().toISOString(),
+      data,
+    };
+    assert.equal(await deliverEvent(recommendations.base, topic, envelope, TOKEN), 'SUCCESS');
   }
 
   async function product(category: string, name = `p-${randomUUID().slice(0, 8)}`): Promise<string> {

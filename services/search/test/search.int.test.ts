@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { cloudEventType, type EventTopic, eventSchemas, type RunningServer, routeFor } from '@meshmart/kit';
-import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
-import { infraForThisRun } from '@meshmart/test-support';
+import { type EventTopic, eventSchemas } from '@meshmart/kit';
+import { deliverEvent, infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
 import { loadSearchConfig } from '../src/config.ts';
 import type { SearchResult } from '../src/queries.ts';
 import { service } from '../src/service.ts';
@@ -32,46 +31,28 @@ interface Product {
 }
 
 describe('search on the real PostgreSQL', () => {
-  let db: ScratchDatabase;
-  let server: RunningServer;
+  let search: ServiceOnScratchDatabase;
   let base: string;
 
   before(async function () {
     this.timeout(180_000);
-    await infra.start(['postgres']);
-    db = await createScratchDatabase('search_it');
-    const config = loadSearchConfig({
-      PORT: '1',
-      DATABASE_URL: db.url,
-      DAPR_HTTP_PORT: '9',
-      APP_API_TOKEN: TOKEN,
-      LOG_LEVEL: 'error',
-    });
-    server = await service.start({ ...config, PORT: 0 }, { handleSignals: false });
-    base = `http://127.0.0.1:${server.port}`;
+    search = await startOnScratchDatabase(infra, 'search_it', (env) =>
+      service.start({ ...loadSearchConfig({ ...env, APP_API_TOKEN: TOKEN }), PORT: 0 }, { handleSignals: false }),
+    );
+    base = search.base;
   });
 
   after(async () => {
-    await server?.close();
-    await db?.drop();
+    await search?.stop();
   });
 
-  async function deliver(topic: EventTopic, data: unknown): Promise<string> {
-    const res = await fetch(base + routeFor(topic), {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json', 'dapr-api-token': TOKEN },
-      body: JSON.stringify({
-        specversion: '1.0',
-        id: randomUUID(),
-        source: 'test',
-        type: cloudEventType(topic),
-        datacontenttype: 'application/json',
-        data: { eventId: randomUUID(), topic, version: eventSchemas[topic].version, occurredAt: tick(), data },
-      }),
-    });
-    assert.equal(res.status, 200);
-    return ((await res.json()) as { status: string }).status;
-  }
+  const deliver = (topic: EventTopic, data: unknown): Promise<string> =>
+    deliverEvent(
+      base,
+      topic,
+      { eventId: randomUUID(), topic, version: eventSchemas[topic].version, occurredAt: tick(), data },
+      TOKEN,
+    );
 
   const productEvent = (p: Product, at = tick()) => ({ ...p, currency: 'EUR', at });
 

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { usersErrors } from '@meshmart/contracts/users';
-import { createPool, migrate, type RunningServer } from '@meshmart/kit';
+import { createPool, migrate } from '@meshmart/kit';
 import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
-import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
-import { infraForThisRun } from '@meshmart/test-support';
+import { infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
 import { loadUsersConfig } from '../src/config.ts';
 import { migrations } from '../src/migrations.ts';
 import { service } from '../src/service.ts';
@@ -15,32 +14,26 @@ const TOKEN = 'users-int-test-token';
 const infra = infraForThisRun();
 
 describe('users on the real PostgreSQL', () => {
-  let db: ScratchDatabase;
-  let server: RunningServer;
+  let users: ServiceOnScratchDatabase;
   let base: string;
 
   before(async function () {
     this.timeout(180_000);
-    await infra.start(['postgres']);
-    db = await createScratchDatabase('users_it');
-    const config = loadUsersConfig({
-      PORT: '1',
-      DATABASE_URL: db.url,
-      // No sidecar runs here: calls that need one answer 503, which these tests do not use.
-      DAPR_HTTP_PORT: '9',
-      APP_API_TOKEN: TOKEN,
-      LOG_LEVEL: 'error',
-      ADMIN_EMAIL: 'root@meshmart.test',
-      ADMIN_PASSWORD: 'a-long-admin-password',
+    // Calls that need the sidecar answer 503, which these tests do not use.
+    users = await startOnScratchDatabase(infra, 'users_it', (env) => {
+      const config = loadUsersConfig({
+        ...env,
+        APP_API_TOKEN: TOKEN,
+        ADMIN_EMAIL: 'root@meshmart.test',
+        ADMIN_PASSWORD: 'a-long-admin-password',
+      });
+      return service.start({ ...config, PORT: 0 }, { handleSignals: false });
     });
-    // Port 0 (any free port) is no valid setting, but lets tests run side by side.
-    server = await service.start({ ...config, PORT: 0 }, { handleSignals: false });
-    base = `http://127.0.0.1:${server.port}`;
+    base = users.base;
   });
 
   after(async () => {
-    await server?.close();
-    await db?.drop();
+    await users?.stop();
   });
 
   const call = (path: string, init: RequestInit = {}) =>
@@ -65,7 +58,7 @@ describe('users on the real PostgreSQL', () => {
   });
 
   it('writes user.registered to the outbox in the same transaction, never the password', async () => {
-    const pool = createPool(db.url, 1);
+    const pool = createPool(users.db.url, 1);
     try {
       const { rows } = await pool.query("SELECT envelope FROM outbox WHERE topic = 'user.registered'");
       const emails = rows.map((r) => r.envelope.data.email);
@@ -79,7 +72,7 @@ describe('users on the real PostgreSQL', () => {
   });
 
   it('bootstraps the configured admin', async () => {
-    const pool = createPool(db.url, 1);
+    const pool = createPool(users.db.url, 1);
     try {
       const { rows } = await pool.query("SELECT roles FROM users WHERE email = 'root@meshmart.test'");
       assert.deepEqual(rows[0]?.roles, ['customer', 'admin']);
@@ -95,7 +88,7 @@ describe('users on the real PostgreSQL', () => {
     assert.equal(before.keys.length, 1);
     assert.equal(before.keys[0]?.alg, 'ES256');
     assert.equal(before.keys[0]?.d, undefined, 'private part must never be published');
-    const pool = createPool(db.url, 2);
+    const pool = createPool(users.db.url, 2);
     try {
       const keys = new SigningKeys(pool, 30, 900);
       await keys.rotate();
@@ -109,7 +102,7 @@ describe('users on the real PostgreSQL', () => {
   });
 
   it('applies migrations once however often it starts', async () => {
-    const pool = createPool(db.url, 1);
+    const pool = createPool(users.db.url, 1);
     try {
       assert.deepEqual(await migrate(pool, migrations), []);
     } finally {
@@ -119,7 +112,7 @@ describe('users on the real PostgreSQL', () => {
 
   it('answers GetUser over gRPC on the REST port, with proper status codes', async () => {
     const created = (await (await register('grpc@example.com')).json()) as { id: string };
-    const client = new UsersInternalServiceClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const client = new UsersInternalServiceClient(`127.0.0.1:${users.server.port}`, grpc.credentials.createInsecure());
     const md = new grpc.Metadata();
     md.set('dapr-api-token', TOKEN);
     const getUser = (userId: string) =>

@@ -1,7 +1,9 @@
 /** Helpers shared by the tests of every package; a devDependency only, never shipped. */
+
+export { deliverEvent } from './events.ts';
 export { eventually } from './eventually.ts';
 export { checkoutSetup, GatewayClient, type Problem, type ServerSentEvent, serverSentEvents } from './gateway.ts';
-export { infraForThisRun } from './infra.ts';
+export { infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from './infra.ts';
 export { followed, metric } from './metrics.ts';
 export { freePort, freePorts } from './ports.ts';
 export { type Credentials, gatewayTestEnv, newAdmin, startGatewayStack } from './stack.ts';
