@@ -23,8 +23,11 @@ import type pg from 'pg';
 const ADMIN = newAdmin();
 const CHECKOUTS_PER_OUTAGE = 3;
 const REDIRECTS_PER_OUTAGE = 10;
-/** From RabbitMQ's restart until subscribers whose sidecars stayed up consumed everything. */
-const BROKER_BACK_MS = 45_000;
+/**
+ * From RabbitMQ's restart until subscribers whose sidecars stayed up consumed everything:
+ * 5–7 s measured with the patched daprd, 37 s and 95 s with the unpatched one.
+ */
+const BROKER_BACK_MS = 20_000;
 /** Clicks links must have published before the broker is stopped under it. */
 const CLICKS_BEFORE_BROKER_STOP = 30;
 /** From the restart until every event took effect: Dapr's redelivery backoff included. */
