@@ -7,15 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import {
-  createLogger,
-  createPool,
-  deadLetterTopic,
-  type EventTopic,
-  eventSchemas,
-  type RunningServer,
-  serve,
-} from '@meshmart/kit';
+import { createPool, deadLetterTopic, type EventTopic, eventSchemas, type RunningServer } from '@meshmart/kit';
 import { topics } from '@meshmart/kit/topology';
 import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
 import { deliverEvent, infraForThisRun, testTokens } from '@meshmart/test-support';

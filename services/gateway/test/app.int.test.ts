@@ -7,16 +7,7 @@ import { loadGatewayConfig } from '../src/config.ts';
 import { type CounterStore, FixedWindowLimiter } from '../src/rate-limit.ts';
 import { service } from '../src/service.ts';
 import { grpcDeps } from './grpc-fakes.ts';
-import {
-  AUDIENCE,
-  accessToken,
-  FakeJwks,
-  ISSUER,
-  MemoryStateStore,
-  quietLogger,
-  type SigningKey,
-  signingKey,
-} from './support.ts';
+import { AUDIENCE, accessToken, FakeJwks, ISSUER, MemoryStateStore, type SigningKey, signingKey } from './support.ts';
 
 async function closedPort(): Promise<number> {
   const server = net.createServer();

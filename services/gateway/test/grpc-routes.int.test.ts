@@ -13,7 +13,7 @@ import { loadGatewayConfig } from '../src/config.ts';
 import { FixedWindowLimiter } from '../src/rate-limit.ts';
 import { service } from '../src/service.ts';
 import { FakeBackends, grpcDeps, grpcError, PUBLIC_BASE_URL, waitFor } from './grpc-fakes.ts';
-import { AUDIENCE, accessToken, FakeJwks, ISSUER, MemoryStateStore, quietLogger, signingKey } from './support.ts';
+import { AUDIENCE, accessToken, FakeJwks, ISSUER, MemoryStateStore, signingKey } from './support.ts';
 
 const OWNER = '7f1c8f8e-0c4e-4a8e-9a55-3a8f2f1d0b11';
 const QR_ID = '0b6f4f3e-2a1d-4c5b-8e9f-1a2b3c4d5e6f';

@@ -1,5 +1,3 @@
-/** Test doubles: locally generated signing keys, a JWKS fetcher, an in-memory state store. */
-import { createLogger, type Logger } from '@meshmart/kit';
 import { type CryptoKey, exportJWK, type FetchImplementation, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type { CounterStore } from '../src/rate-limit.ts';
 
@@ -91,10 +89,4 @@ export class MemoryStateStore implements CounterStore {
     await new Promise((resolve) => setImmediate(resolve));
     if (this.down) throw new Error('state GET statestore failed: 500 connection refused');
   }
-}
-
-export function quietLogger(): Logger {
-  const logger = createLogger('gateway-test', 'error');
-  logger.silent = true;
-  return logger;
 }

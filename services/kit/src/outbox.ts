@@ -21,8 +21,7 @@ import {
   type EventTopic,
   eventSchemas,
 } from '@meshmart/contracts/events';
-import { context, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type pg from 'pg';
 import { z } from 'zod';
 import { env, loadConfig } from './config.ts';

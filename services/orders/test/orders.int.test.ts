@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { checkoutFingerprint } from '@meshmart/contracts/fingerprint';
 import type { Order } from '@meshmart/contracts/orders';
-import { createLogger, createPool, Problem, type RunningServer, Sidecar, serve } from '@meshmart/kit';
+import { createPool, Problem } from '@meshmart/kit';
 import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
 import { infraForThisRun, testTokens } from '@meshmart/test-support';
 import type pg from 'pg';
