@@ -90,14 +90,6 @@ export class BindingError extends Error {
   }
 }
 
-/** One event of a bulk publish; `entryId` names it in the list of failed entries. */
-export interface BulkPublishEntry {
-  entryId: string;
-  event: unknown;
-  /** Per-entry metadata, e.g. `cloudevent.traceparent` to continue the producer's trace. */
-  metadata?: Record<string, string>;
-}
-
 /** Counts a call and its time under `dapr_client_*`, with the outcome `run` reports through `done`. */
 async function measured<T>(target: string, operation: string, run: (done: (outcome: string) => void) => Promise<T>): Promise<T> {
   const started = process.hrtime.bigint();
@@ -255,42 +247,6 @@ export class Sidecar {
       );
       done(String(response.status));
       if (!response.ok) throw await sidecarError(`publish to ${topic}`, response);
-    });
-  }
-
-  /**
-   * Publishes many events in one call (Dapr's bulk publish API). Resolves with the ids of
-   * the entries the broker did not take, so the caller can retry just those; a request
-   * the sidecar refuses (unknown component, topic out of scope) throws.
-   */
-  publishBulk(pubsub: string, topic: string, entries: BulkPublishEntry[]): Promise<{ failedEntryIds: string[] }> {
-    return measured(pubsub, 'publish_bulk', async (done) => {
-      const response = await fetch(`${this.base}/v1.0-alpha1/publish/bulk/${pubsub}/${encodeURIComponent(topic)}`, {
-        method: 'POST',
-        headers: this.headers({ 'content-type': 'application/json' }),
-        body: JSON.stringify(
-          entries.map((e) => ({
-            entryId: e.entryId,
-            event: e.event,
-            contentType: 'application/json',
-            ...(e.metadata && { metadata: e.metadata }),
-          })),
-        ),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      done(String(response.status));
-      if (response.ok) return { failedEntryIds: [] };
-      // Some entries failed: daprd answers 500 with the ones that did.
-      const text = await response.text();
-      const failed = (() => {
-        try {
-          return (JSON.parse(text) as { failedEntries?: Array<{ entryId: string }> }).failedEntries;
-        } catch {
-          return undefined;
-        }
-      })();
-      if (response.status === 500 && failed && failed.length > 0) return { failedEntryIds: failed.map((f) => f.entryId) };
-      throw new SidecarError(`bulk publish to ${topic} failed: ${response.status} ${text}`, response.status, undefined);
     });
   }
 
