@@ -121,12 +121,11 @@ export function gauge<L extends string>(name: string, help: string, labelNames: 
 }
 
 export const loopMetrics = memo(() => ({
-  passes: new client.Counter({
-    name: 'background_loop_passes_total',
-    help: 'Passes of background loops (outbox relays, sweepers, retry loops), by loop and outcome',
-    labelNames: ['loop', 'outcome'] as const,
-    registers: [registry],
-  }),
+  passes: counter(
+    'background_loop_passes_total',
+    'Passes of background loops (outbox relays, sweepers, retry loops), by loop and outcome',
+    ['loop', 'outcome'],
+  ),
   duration: new client.Histogram({
     name: 'background_loop_pass_seconds',
     help: 'Time a pass of a background loop took',
@@ -134,10 +133,7 @@ export const loopMetrics = memo(() => ({
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   }),
-  failing: new client.Gauge({
-    name: 'background_loop_consecutive_failures',
-    help: 'Failed passes in a row of a background loop; 0 once a pass succeeds',
-    labelNames: ['loop'] as const,
-    registers: [registry],
-  }),
+  failing: gauge('background_loop_consecutive_failures', 'Failed passes in a row of a background loop; 0 once a pass succeeds', [
+    'loop',
+  ]),
 }));
