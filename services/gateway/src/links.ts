@@ -5,7 +5,6 @@
  */
 
 import { type ServiceError, status } from '@grpc/grpc-js';
-import type { RouterContext } from '@koa/router';
 import {
   type clickEvent,
   LINK_CODE,
@@ -18,8 +17,8 @@ import {
 import { grpcErrorCode, Problem, problemFromGrpc, problems, unary } from '@meshmart/kit';
 import type { Link, LinksServiceClient, StreamClickStatisticsResponse } from '@meshmart/proto/links/v1/links';
 import type { z } from 'zod';
-import type { GatewayState } from './access-control.ts';
 import { routeInput } from './forward.ts';
+import { type RouteContext, type RouteHandler, unaryCalls } from './grpc-callee.ts';
 import { redirects } from './metrics.ts';
 import type { GatewayRoute, LinksOperation } from './routes.ts';
 import { relayAsEventStream } from './sse.ts';
@@ -32,9 +31,6 @@ export interface LinksDeps {
   resolveTimeoutMs: number;
   heartbeatMs: number;
 }
-
-type Ctx = RouterContext<GatewayState>;
-type Step = (ctx: Ctx) => Promise<void>;
 
 export function linkBody(l: Link, publicBaseUrl: string): z.infer<typeof link> {
   return {
@@ -68,16 +64,10 @@ const gone = (detail: string, code: string) => new Problem(410, 'gone', 'Gone', 
 
 const REDIRECT_OUTCOMES: Partial<Record<number, string>> = { 404: 'not_found', 410: 'gone' };
 
-export function linksHandler(operation: LinksOperation, route: GatewayRoute, deps: LinksDeps): Step {
+export function linksHandler(operation: LinksOperation, route: GatewayRoute, deps: LinksDeps): RouteHandler {
   const { client, publicBaseUrl, unaryTimeoutMs } = deps;
-  const call = async <Req, Res>(fn: Parameters<typeof unary<Req, Res>>[0], req: Req): Promise<Res> => {
-    try {
-      return await unary(fn.bind(client), req, unaryTimeoutMs);
-    } catch (err) {
-      throw problemFromGrpc(err, 'links');
-    }
-  };
-  const ownerId = (ctx: Ctx) => ctx.state.user?.id ?? '';
+  const call = unaryCalls(client, 'links', unaryTimeoutMs);
+  const ownerId = (ctx: RouteContext) => ctx.state.user?.id ?? '';
 
   switch (operation) {
     case 'redirect':
@@ -178,7 +168,7 @@ export function linksHandler(operation: LinksOperation, route: GatewayRoute, dep
  * of another shape exists, so it is a 404 without a call), one unary call, and a bare
  * 302 that no cache may keep, so that every follow reaches links and is counted.
  */
-function redirect({ client, resolveTimeoutMs }: LinksDeps): Step {
+function redirect({ client, resolveTimeoutMs }: LinksDeps): RouteHandler {
   const resolve = client.resolveUrl.bind(client);
   // Every outcome is exported from the start, so rates and ratios have all their series.
   for (const outcome of ['redirected', 'not_found', 'gone', 'error']) redirects.inc({ outcome }, 0);

@@ -3,9 +3,8 @@
  * (`dapr-app-id: qr`). The REST option names map onto the proto's enums here, so
  * clients never see those.
  */
-import type { RouterContext } from '@koa/router';
 import type { qrBatchRequest, qrOptions, qrProgressEvent, qrRequest, qrSummaryEvent } from '@meshmart/contracts/qr';
-import { problemFromGrpc, problems, unary } from '@meshmart/kit';
+import { problems } from '@meshmart/kit';
 import {
   ErrorCorrection,
   type GenerateQRBatchResponse,
@@ -15,8 +14,8 @@ import {
   type QRServiceClient,
 } from '@meshmart/proto/qr/v1/qr';
 import type { z } from 'zod';
-import type { GatewayState } from './access-control.ts';
 import { routeInput } from './forward.ts';
+import { type RouteContext, type RouteHandler, unaryCalls } from './grpc-callee.ts';
 import type { GatewayRoute, QrOperation } from './routes.ts';
 import { relayAsEventStream } from './sse.ts';
 
@@ -27,8 +26,6 @@ export interface QrDeps {
   heartbeatMs: number;
 }
 
-type Ctx = RouterContext<GatewayState>;
-type Step = (ctx: Ctx) => Promise<void>;
 type OptionInput = z.infer<typeof qrOptions>;
 
 const FORMATS: Record<NonNullable<OptionInput['format']>, ImageFormat> = {
@@ -73,22 +70,16 @@ export function batchEvent(m: GenerateQRBatchResponse): { event: string; data: u
 }
 
 /** Images are generated, never uploaded; still, nothing in one should run if opened directly. */
-function sendImage(ctx: Ctx, qr: QRCode, image: Buffer): void {
+function sendImage(ctx: RouteContext, qr: QRCode, image: Buffer): void {
   ctx.set('content-type', qr.contentType);
   ctx.set('x-content-type-options', 'nosniff');
   if (qr.contentType === 'image/svg+xml') ctx.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
   ctx.body = image;
 }
 
-export function qrHandler(operation: QrOperation, route: GatewayRoute, deps: QrDeps): Step {
+export function qrHandler(operation: QrOperation, route: GatewayRoute, deps: QrDeps): RouteHandler {
   const { client, unaryTimeoutMs } = deps;
-  const call = async <Req, Res>(fn: Parameters<typeof unary<Req, Res>>[0], req: Req): Promise<Res> => {
-    try {
-      return await unary(fn.bind(client), req, unaryTimeoutMs);
-    } catch (err) {
-      throw problemFromGrpc(err, 'qr');
-    }
-  };
+  const call = unaryCalls(client, 'qr', unaryTimeoutMs);
 
   switch (operation) {
     case 'generate':

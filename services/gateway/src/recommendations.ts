@@ -2,17 +2,15 @@
  * Recommendation routes, answered over gRPC to recommendations through the gateway's own
  * sidecar (`dapr-app-id: recommendations`). The proto's source enum becomes a word here.
  */
-import type { RouterContext } from '@koa/router';
 import type { recommendationList } from '@meshmart/contracts/recommendations';
-import { problemFromGrpc, unary } from '@meshmart/kit';
 import {
   type Recommendation,
   type RecommendationsServiceClient,
   Source,
 } from '@meshmart/proto/recommendations/v1/recommendations';
 import type { z } from 'zod';
-import type { GatewayState } from './access-control.ts';
 import { routeInput } from './forward.ts';
+import { type RouteContext, type RouteHandler, unaryCalls } from './grpc-callee.ts';
 import type { GatewayRoute, RecommendationsOperation } from './routes.ts';
 
 export interface RecommendationsDeps {
@@ -20,7 +18,6 @@ export interface RecommendationsDeps {
   unaryTimeoutMs: number;
 }
 
-type Step = (ctx: RouterContext<GatewayState>) => Promise<void>;
 type Item = z.infer<typeof recommendationList>['items'][number];
 
 const SOURCES: Record<Source, Item['source'] | undefined> = {
@@ -44,16 +41,10 @@ export function recommendationsHandler(
   operation: RecommendationsOperation,
   route: GatewayRoute,
   deps: RecommendationsDeps,
-): Step {
+): RouteHandler {
   const { client, unaryTimeoutMs } = deps;
-  const call = async <Req, Res>(fn: Parameters<typeof unary<Req, Res>>[0], req: Req): Promise<Res> => {
-    try {
-      return await unary(fn.bind(client), req, unaryTimeoutMs);
-    } catch (err) {
-      throw problemFromGrpc(err, 'recommendations');
-    }
-  };
-  const answer = (ctx: RouterContext<GatewayState>, list: Recommendation[]) => {
+  const call = unaryCalls(client, 'recommendations', unaryTimeoutMs);
+  const answer = (ctx: RouteContext, list: Recommendation[]) => {
     ctx.body = { items: recommendationItems(list) };
     // Lists follow stock and orders as they happen: nothing on the way may keep one.
     ctx.set('cache-control', 'no-store');

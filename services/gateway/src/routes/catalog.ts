@@ -11,15 +11,14 @@ import {
 } from '@meshmart/contracts/catalog';
 import { productId } from '@meshmart/contracts/common';
 import { z } from 'zod';
-import type { CalleeApi } from '../routes.ts';
-import { service } from './service.ts';
+import { calleeApi, service } from './callee.ts';
 
 /** A product's id in a gateway path; inventory and recommendations name products the same way. */
 export const productIdParams = z.strictObject({ id: productId });
-const catalogTag = 'catalog';
 const catalog = service('catalog');
 
-export const catalogApi: CalleeApi = {
+export const catalogApi = calleeApi({
+  tag: 'catalog',
   requests: { ProductRequest: productRequest, ProductReplaceRequest: productReplaceRequest, CategoryRequest: categoryRequest },
   responses: { Product: product, ProductPage: productPage, Category: category, CategoryList: categoryList },
   routes: [
@@ -27,21 +26,16 @@ export const catalogApi: CalleeApi = {
       method: 'GET',
       path: '/api/products',
       summary: 'List products, filtered and sorted',
-      tag: catalogTag,
       access: 'public',
-      limit: 'api',
       query: productListQuery,
       success: { status: 200, description: 'One page of products', schema: productPage },
-      errors: [],
       target: catalog('/products'),
     },
     {
       method: 'GET',
       path: '/api/products/:id',
       summary: 'One product',
-      tag: catalogTag,
       access: 'public',
-      limit: 'api',
       params: productIdParams,
       success: { status: 200, description: 'Product', schema: product },
       errors: [404],
@@ -51,21 +45,16 @@ export const catalogApi: CalleeApi = {
       method: 'POST',
       path: '/api/products',
       summary: 'Create a product (admin role)',
-      tag: catalogTag,
       access: 'admin',
-      limit: 'api',
       body: productRequest,
       success: { status: 201, description: 'The new product', schema: product },
-      errors: [],
       target: catalog('/products'),
     },
     {
       method: 'PUT',
       path: '/api/products/:id',
       summary: 'Replace what describes a product (admin role)',
-      tag: catalogTag,
       access: 'admin',
-      limit: 'api',
       params: productIdParams,
       body: productReplaceRequest,
       success: { status: 200, description: 'Updated product', schema: product },
@@ -76,9 +65,7 @@ export const catalogApi: CalleeApi = {
       method: 'DELETE',
       path: '/api/products/:id',
       summary: 'Delete a product (admin role)',
-      tag: catalogTag,
       access: 'admin',
-      limit: 'api',
       params: productIdParams,
       success: { status: 204, description: 'Deleted' },
       errors: [404],
@@ -88,24 +75,19 @@ export const catalogApi: CalleeApi = {
       method: 'GET',
       path: '/api/categories',
       summary: 'Categories with their product counts',
-      tag: catalogTag,
       access: 'public',
-      limit: 'api',
       success: { status: 200, description: 'Categories', schema: categoryList },
-      errors: [],
       target: catalog('/categories'),
     },
     {
       method: 'POST',
       path: '/api/categories',
       summary: 'Create a category (admin role)',
-      tag: catalogTag,
       access: 'admin',
-      limit: 'api',
       body: categoryRequest,
       success: { status: 201, description: 'The new category', schema: category },
       errors: [409],
       target: catalog('/categories'),
     },
   ],
-};
+});

@@ -1,13 +1,12 @@
 /** inventory's admin API: stock levels and movements. */
 import { movementsQuery, stockLevel, stockMovements, stockRequest } from '@meshmart/contracts/inventory';
-import type { CalleeApi } from '../routes.ts';
+import { calleeApi, service } from './callee.ts';
 import { productIdParams } from './catalog.ts';
-import { service } from './service.ts';
 
-const inventoryTag = 'inventory';
 const inventory = service('inventory');
 
-export const inventoryApi: CalleeApi = {
+export const inventoryApi = calleeApi({
+  tag: 'inventory',
   requests: { StockRequest: stockRequest },
   responses: { StockLevel: stockLevel, StockMovements: stockMovements },
   routes: [
@@ -15,9 +14,7 @@ export const inventoryApi: CalleeApi = {
       method: 'GET',
       path: '/api/products/:id/stock',
       summary: 'A product’s stock: available, held by open reservations, threshold (admin role)',
-      tag: inventoryTag,
       access: 'admin',
-      limit: 'api',
       params: productIdParams,
       success: { status: 200, description: 'Stock', schema: stockLevel },
       errors: [404],
@@ -27,22 +24,17 @@ export const inventoryApi: CalleeApi = {
       method: 'PUT',
       path: '/api/products/:id/stock',
       summary: 'Set the stock that can be reserved, and the low-stock threshold (admin role)',
-      tag: inventoryTag,
       access: 'admin',
-      limit: 'api',
       params: productIdParams,
       body: stockRequest,
       success: { status: 200, description: 'Stock as set', schema: stockLevel },
-      errors: [],
       target: inventory('/stock/:id'),
     },
     {
       method: 'GET',
       path: '/api/products/:id/stock/movements',
       summary: 'A product’s stock movements, newest first (admin role)',
-      tag: inventoryTag,
       access: 'admin',
-      limit: 'api',
       params: productIdParams,
       query: movementsQuery,
       success: { status: 200, description: 'Movements', schema: stockMovements },
@@ -50,4 +42,4 @@ export const inventoryApi: CalleeApi = {
       target: inventory('/stock/:id/movements'),
     },
   ],
-};
+});

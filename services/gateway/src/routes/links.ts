@@ -10,13 +10,14 @@ import {
   shortenRequest,
 } from '@meshmart/contracts/links';
 import { z } from 'zod';
-import type { CalleeApi, LinksOperation, RouteTarget } from '../routes.ts';
+import type { LinksOperation, RouteTarget } from '../routes.ts';
+import { calleeApi } from './callee.ts';
 
 const linkCodeParams = z.strictObject({ code: linkCode });
-const linksTag = 'links';
 const links = (operation: LinksOperation): RouteTarget => ({ kind: 'links', operation });
 
-export const linksApi: CalleeApi = {
+export const linksApi = calleeApi({
+  tag: 'links',
   requests: { ShortenRequest: shortenRequest },
   responses: { Link: link, LinkPage: linkPage, LinkStats: linkStats },
   routes: [
@@ -24,9 +25,7 @@ export const linksApi: CalleeApi = {
       method: 'POST',
       path: '/api/links',
       summary: 'Shorten a URL, under a generated code or a chosen alias, optionally expiring',
-      tag: linksTag,
       access: 'user',
-      limit: 'api',
       body: shortenRequest,
       success: { status: 201, description: 'The new short link', schema: link },
       errors: [409],
@@ -36,21 +35,16 @@ export const linksApi: CalleeApi = {
       method: 'GET',
       path: '/api/links',
       summary: 'Short links of the signed-in user, newest first',
-      tag: linksTag,
       access: 'user',
-      limit: 'api',
       query: listLinksQuery,
       success: { status: 200, description: 'One page of links', schema: linkPage },
-      errors: [],
       target: links('list'),
     },
     {
       method: 'DELETE',
       path: '/api/links/:code',
       summary: 'Delete a short link; its code answers 410 Gone from then on and is never reused',
-      tag: linksTag,
       access: 'user',
-      limit: 'api',
       params: linkCodeParams,
       success: { status: 204, description: 'Deleted' },
       errors: [404],
@@ -60,9 +54,7 @@ export const linksApi: CalleeApi = {
       method: 'GET',
       path: '/api/links/:code/stats',
       summary: 'Clicks over time, top referrers and user agents of a short link',
-      tag: linksTag,
       access: 'user',
-      limit: 'api',
       params: linkCodeParams,
       query: linkStatsQuery,
       success: { status: 200, description: 'Statistics', schema: linkStats },
@@ -73,9 +65,7 @@ export const linksApi: CalleeApi = {
       method: 'GET',
       path: '/api/links/:code/stats/stream',
       summary: 'Live click counts of a short link as server-sent events',
-      tag: linksTag,
       access: 'user',
-      limit: 'api',
       params: linkCodeParams,
       success: {
         status: 200,
@@ -92,7 +82,6 @@ export const linksApi: CalleeApi = {
       method: 'GET',
       path: '/s/:code',
       summary: 'Follow a short link (every follow is counted)',
-      tag: linksTag,
       access: 'public',
       limit: 'redirect',
       params: linkCodeParams,
@@ -106,4 +95,4 @@ export const linksApi: CalleeApi = {
       target: links('redirect'),
     },
   ],
-};
+});

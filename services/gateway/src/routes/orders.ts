@@ -1,14 +1,13 @@
 /** orders' API: checkout, the buyer's orders, cancellation. */
 import { checkoutHeaders, checkoutRequest, listOrdersQuery, order, orderIdParam, orderPage } from '@meshmart/contracts/orders';
 import { z } from 'zod';
-import type { CalleeApi } from '../routes.ts';
-import { service } from './service.ts';
+import { calleeApi, service } from './callee.ts';
 
 const orderIdParams = z.strictObject({ id: orderIdParam });
-const ordersTag = 'orders';
 const orders = service('orders');
 
-export const ordersApi: CalleeApi = {
+export const ordersApi = calleeApi({
+  tag: 'orders',
   requests: { CheckoutRequest: checkoutRequest },
   responses: { Order: order, OrderPage: orderPage },
   routes: [
@@ -16,9 +15,7 @@ export const ordersApi: CalleeApi = {
       method: 'POST',
       path: '/api/orders',
       summary: 'Check out: reserve stock, charge the card, and answer once the order is paid or failed',
-      tag: ordersTag,
       access: 'user',
-      limit: 'api',
       headers: checkoutHeaders,
       body: checkoutRequest,
       timeout: 'saga',
@@ -38,21 +35,16 @@ export const ordersApi: CalleeApi = {
       method: 'GET',
       path: '/api/orders',
       summary: 'Orders of the signed-in user, newest first',
-      tag: ordersTag,
       access: 'user',
-      limit: 'api',
       query: listOrdersQuery,
       success: { status: 200, description: 'One page of orders', schema: orderPage },
-      errors: [],
       target: orders('/orders'),
     },
     {
       method: 'GET',
       path: '/api/orders/:id',
       summary: 'One order with its status timeline (its owner or an admin)',
-      tag: ordersTag,
       access: 'user',
-      limit: 'api',
       params: orderIdParams,
       success: { status: 200, description: 'Order', schema: order },
       errors: [404],
@@ -62,9 +54,7 @@ export const ordersApi: CalleeApi = {
       method: 'POST',
       path: '/api/orders/:id/cancel',
       summary: 'Cancel a paid order: the charge is refunded and the stock returned',
-      tag: ordersTag,
       access: 'user',
-      limit: 'api',
       params: orderIdParams,
       timeout: 'saga',
       success: {
@@ -77,4 +67,4 @@ export const ordersApi: CalleeApi = {
       target: orders('/orders/:id/cancel'),
     },
   ],
-};
+});

@@ -1,24 +1,22 @@
 /** QR codes, answered by the gateway over qr's gRPC API (qr.ts). */
 import { qrBatchRequest, qrIdParam, qrProgressEvent, qrRequest, qrSummaryEvent } from '@meshmart/contracts/qr';
 import { z } from 'zod';
-import type { CalleeApi, QrOperation, RouteTarget } from '../routes.ts';
+import type { QrOperation, RouteTarget } from '../routes.ts';
+import { calleeApi } from './callee.ts';
 
 const qrIdParams = z.strictObject({ id: qrIdParam });
 const qrImageTypes = ['image/png', 'image/svg+xml'];
-const qrTag = 'qr';
 const qr = (operation: QrOperation): RouteTarget => ({ kind: 'qr', operation });
 
-export const qrApi: CalleeApi = {
+export const qrApi = calleeApi({
+  tag: 'qr',
   requests: { QrRequest: qrRequest, QrBatchRequest: qrBatchRequest },
-  responses: {},
   routes: [
     {
       method: 'POST',
       path: '/api/qr',
       summary: 'Generate a QR code (identical requests are served from the cache)',
-      tag: qrTag,
       access: 'user',
-      limit: 'api',
       body: qrRequest,
       success: {
         status: 201,
@@ -30,16 +28,13 @@ export const qrApi: CalleeApi = {
           'x-qr-cache': '`hit` when served from the cache, `miss` when rendered',
         },
       },
-      errors: [],
       target: qr('generate'),
     },
     {
       method: 'GET',
       path: '/api/qr/:id',
       summary: 'A QR code generated earlier',
-      tag: qrTag,
       access: 'public',
-      limit: 'api',
       params: qrIdParams,
       notFoundOnBadParams: true,
       success: {
@@ -56,9 +51,7 @@ export const qrApi: CalleeApi = {
       method: 'POST',
       path: '/api/qr/batch',
       summary: 'Generate up to 500 QR codes, with progress as server-sent events',
-      tag: qrTag,
       access: 'user',
-      limit: 'api',
       body: qrBatchRequest,
       bodyLimit: 'batch',
       success: {
@@ -69,8 +62,7 @@ export const qrApi: CalleeApi = {
         contentType: 'text/event-stream',
         schema: z.union([qrProgressEvent, qrSummaryEvent]),
       },
-      errors: [],
       target: qr('batch'),
     },
   ],
-};
+});
