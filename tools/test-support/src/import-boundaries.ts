@@ -91,6 +91,38 @@ export function checkImports(file: string, source: string, workspaces: Workspace
   return violations;
 }
 
+/**
+ * The pattern keys (`./*`) of a package's exports map. A pattern makes every file it
+ * matches public, so the map stops saying which files other packages may rely on and a
+ * boundary check can no longer tell an entry point from an internal file.
+ */
+export function patternExports(workspace: Workspace): string[] {
+  return exportKeys(workspace.exports).filter((key) => key.includes('*'));
+}
+
+/**
+ * The explicit entries of each package's exports map that no file outside the package
+ * imports: public surface nobody uses, which only makes internal files look public.
+ * `sources` maps repository-relative paths to their text.
+ */
+export function unusedExports(workspaces: Workspace[], sources: Map<string, string>): string[] {
+  const imported = new Set<string>();
+  for (const [file, source] of sources) {
+    const own = owner(file, workspaces);
+    for (const specifier of importSpecifiers(source)) {
+      if (!specifier.startsWith(SCOPE)) continue;
+      const [scope, name, ...rest] = specifier.split('/');
+      if (own?.name === `${scope}/${name}`) continue;
+      imported.add(`${scope}/${name} ${rest.length === 0 ? '.' : `./${rest.join('/')}`}`);
+    }
+  }
+  return workspaces.flatMap((w) =>
+    exportKeys(w.exports)
+      .filter((key) => !key.includes('*') && !imported.has(`${w.name} ${key}`))
+      .map((key) => `${w.name} ${key}`),
+  );
+}
+
 /** npm's workspace globs as this repository writes them: a folder, or `parent/*` for its children. */
 function inWorkspaceGlob(dir: string, glob: string): boolean {
   if (!glob.endsWith('/*')) return dir === glob;
@@ -120,10 +152,17 @@ export function readWorkspaces(root: string): Workspace[] {
   ];
 }
 
+/** Repository-relative paths of every TypeScript file git tracks (or would), outside node_modules. */
+export function typeScriptSources(root: string): string[] {
+  return execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.tsx'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((f) => f !== '' && !f.includes('node_modules/') && existsSync(path.join(root, f)));
+}
+
 /** Repository-relative paths of test code: `*.test.ts` files and whatever lives in a `test/` folder. */
 export function testSources(root: string): string[] {
-  return execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts'], { cwd: root, encoding: 'utf8' })
-    .split('\n')
-    .filter((f) => f.endsWith('.test.ts') || /(^|\/)test\//.test(f))
-    .filter((f) => !f.includes('node_modules/') && existsSync(path.join(root, f)));
+  return typeScriptSources(root).filter((f) => f.endsWith('.test.ts') || /(^|\/)test\//.test(f));
 }

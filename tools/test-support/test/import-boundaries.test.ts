@@ -2,14 +2,23 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkImports, readWorkspaces, testSources, type Workspace } from '../src/import-boundaries.ts';
+import {
+  checkImports,
+  patternExports,
+  readWorkspaces,
+  testSources,
+  typeScriptSources,
+  unusedExports,
+  type Workspace,
+} from '../src/import-boundaries.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 describe('tests import other packages through their public entry points only', () => {
   const workspaces: Workspace[] = [
     { name: 'meshmart', dir: '', exports: undefined },
-    { name: '@meshmart/kit', dir: 'services/kit', exports: { '.': './src/index.ts', './*': './src/*.ts' } },
+    { name: '@meshmart/kit', dir: 'services/kit', exports: { '.': './src/index.ts', './topology': './src/topology.ts' } },
+    { name: '@meshmart/contracts', dir: 'services/contracts', exports: { './*': './src/*.ts' } },
     { name: '@meshmart/users', dir: 'services/users', exports: { '.': './src/index.ts' } },
     { name: '@meshmart/qr', dir: 'services/qr', exports: undefined },
     { name: '@meshmart/stack', dir: 'tools/stack', exports: { '.': './src/index.ts', './load-script': './src/load-script.ts' } },
@@ -21,6 +30,7 @@ describe('tests import other packages through their public entry points only', (
       "import { startUsers } from '../src/service.ts';",
       "import { startUsers as again } from '@meshmart/users';",
       "import { service } from '@meshmart/kit/topology';",
+      "import { linkSchema } from '@meshmart/contracts/links';",
       "import { loadScript } from '@meshmart/stack/load-script';",
       "import assert from 'node:assert/strict';",
       "export { x } from './support.ts';",
@@ -46,6 +56,7 @@ describe('tests import other packages through their public entry points only', (
       'test/e2e/x.e2e.test.ts',
       [
         "import { localCredentials } from '@meshmart/stack/src/credentials.ts';",
+        "import { outboxRelay } from '@meshmart/kit/outbox';",
         "import { decodePng } from '@meshmart/qr';",
         "import { nothing } from '@meshmart/nobody';",
       ].join('\n'),
@@ -55,10 +66,31 @@ describe('tests import other packages through their public entry points only', (
       violations.map((v) => v.reason),
       [
         '@meshmart/stack does not export ./src/credentials.ts (it exports ., ./load-script)',
+        '@meshmart/kit does not export ./outbox (it exports ., ./topology)',
         '@meshmart/qr has no exports map',
         'no workspace is named @meshmart/nobody',
       ],
     );
+  });
+
+  it('flags a pattern export, which makes every file it matches public', () => {
+    assert.deepEqual(workspaces.flatMap(patternExports), ['./*']);
+    assert.deepEqual(
+      patternExports({ name: '@meshmart/kit', dir: 'services/kit', exports: { '.': './src/index.ts', './*': './src/*.ts' } }),
+      ['./*'],
+    );
+  });
+
+  it('flags an exports entry that no other package imports, and not one its own package imports', () => {
+    const sources = new Map([
+      ['services/users/test/users.int.test.ts', "import { service } from '@meshmart/kit/topology';"],
+      [
+        'tools/stack/src/x.ts',
+        "import { loadScript } from '@meshmart/stack/load-script';\nimport { startUsers } from '@meshmart/users';",
+      ],
+      ['cdk8s/src/x.ts', "import { startStack } from '@meshmart/stack';"],
+    ]);
+    assert.deepEqual(unusedExports(workspaces, sources), ['@meshmart/kit .', '@meshmart/stack ./load-script']);
   });
 
   it('holds for every test file in the repository', () => {
@@ -75,5 +107,18 @@ describe('tests import other packages through their public entry points only', (
       violations.map((v) => `${v.file}: ${v.specifier} — ${v.reason}`),
       [],
     );
+  });
+
+  it('leaves the kit and the tools with explicit entry points, each imported by another package', () => {
+    const real = readWorkspaces(root);
+    // Every file of these two is one API's contract (generated gRPC code, one schema module per API).
+    const contractsByFile = new Set(['@meshmart/proto', '@meshmart/contracts']);
+    assert.deepEqual(
+      real.filter((w) => !contractsByFile.has(w.name)).flatMap((w) => patternExports(w).map((key) => `${w.name} ${key}`)),
+      [],
+    );
+    assert.ok(real.some((w) => w.name === '@meshmart/kit' && Object.keys(w.exports as object).length > 1));
+    const sources = new Map(typeScriptSources(root).map((f) => [f, readFileSync(path.join(root, f), 'utf8')] as const));
+    assert.deepEqual(unusedExports(real, sources), []);
   });
 });
