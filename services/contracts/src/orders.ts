@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { card } from './card.ts';
-import { idempotencyKey, productId } from './common.ts';
+import { idempotencyKey, offsetPage, productId } from './common.ts';
 import { idempotencyErrors } from './problem.ts';
 import { address } from './users.ts';
 
@@ -58,12 +58,7 @@ export const order = z.object({
   updatedAt: z.iso.datetime(),
 });
 
-export const orderPage = z.object({
-  items: z.array(order),
-  total: z.number().int(),
-  limit: z.number().int(),
-  offset: z.number().int(),
-});
+export const orderPage = offsetPage(order);
 
 export const ordersErrors = {
   ...idempotencyErrors,

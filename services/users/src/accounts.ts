@@ -1,10 +1,11 @@
 /** Register, login, refresh and logout: the rules, independent of HTTP. */
+import type { TokenPair, User } from '@meshmart/contracts/users';
 import { counter, problems } from '@meshmart/kit';
 import argon2 from 'argon2';
 import type { Sessions } from './sessions.ts';
 import type { SigningKeys } from './signing-keys.ts';
 import { issueAccessToken, type TokenSettings } from './tokens.ts';
-import type { User, UsersRepo } from './users-store.ts';
+import type { UsersRepo } from './users-store.ts';
 
 const registered = counter('users_registered_total', 'Accounts created');
 const logins = counter('users_logins_total', 'Login attempts by outcome', ['outcome']);
@@ -14,14 +15,6 @@ for (const outcome of ['ok', 'rejected'] as const) logins.inc({ outcome }, 0);
 
 // argon2id with OWASP's recommended minimums (19 MiB, 2 passes).
 const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
-
-export interface TokenPair {
-  accessToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-  refreshToken: string;
-  user: User;
-}
 
 export class Accounts {
   /** Verified against when the e-mail is unknown, so a miss costs as much as a hit. */

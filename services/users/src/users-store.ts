@@ -1,20 +1,8 @@
 /** SQL for users and addresses. Rows are mapped to the API's camelCase shapes here only. */
 import { randomUUID } from 'node:crypto';
-import { type AddressRequest, usersErrors } from '@meshmart/contracts/users';
+import { type Address, type AddressRequest, type User, usersErrors } from '@meshmart/contracts/users';
 import { enqueueEvent, inTransaction, isUniqueViolation, problems } from '@meshmart/kit';
 import type pg from 'pg';
-
-export interface User {
-  id: string;
-  email: string;
-  displayName: string;
-  roles: string[];
-  createdAt: string;
-}
-
-export interface Address extends AddressRequest {
-  id: string;
-}
 
 interface UserRow {
   id: string;

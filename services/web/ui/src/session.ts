@@ -9,21 +9,7 @@
  */
 import { ApiError } from './problem.ts';
 import { Store } from './store.ts';
-
-export interface User {
-  id: string;
-  email: string;
-  displayName: string;
-  roles: string[];
-  createdAt: string;
-}
-
-interface TokenPair {
-  accessToken: string;
-  expiresIn: number;
-  refreshToken: string;
-  user: User;
-}
+import type { TokenPair, User } from './types.ts';
 
 interface Tokens {
   access: string;

@@ -12,7 +12,7 @@ import type { QrProgressEvent, QrSummaryEvent } from '@meshmart/contracts/qr';
 import type { RecommendationList } from '@meshmart/contracts/recommendations';
 import type { SearchResult, suggestions } from '@meshmart/contracts/search';
 import type { TraceSpan, TraceView } from '@meshmart/contracts/traces';
-import type { Address, addressList, addressRequest, User } from '@meshmart/contracts/users';
+import type { Address, addressList, addressRequest, TokenPair, User } from '@meshmart/contracts/users';
 import type { z } from 'zod';
 
 export type {
@@ -26,6 +26,7 @@ export type {
   Product,
   RecommendationList,
   SearchResult,
+  TokenPair,
   TraceSpan,
   TraceView,
   User,
