@@ -11,7 +11,7 @@ import Koa, { type Context, type Next } from 'koa';
 import { readJsonBody } from './body.ts';
 import { Problem, problems } from './errors.ts';
 import { type Logger, requestContext } from './logging.ts';
-import { httpMetrics, initMetrics, registry } from './metrics.ts';
+import { httpMetrics, initMetrics, registry, secondsSince } from './metrics.ts';
 import { classifyOutage, problemFor } from './outages.ts';
 
 export interface ReadinessCheck {
@@ -99,9 +99,8 @@ export function createApp(options: AppOptions): ServiceApp {
       if (rpc?.type === RPCType.HTTP && route !== 'unmatched') rpc.route = route;
       if (!OPEN_PATHS.has(ctx.path)) {
         const labels = { method: ctx.method, route, status: String(ctx.status) };
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        httpMetrics().requests.inc(labels);
-        httpMetrics().duration.observe(labels, seconds);
+        const seconds = secondsSince(started);
+        httpMetrics().record(labels, seconds);
         logger.http('request', { ...labels, path: ctx.path, duration_ms: Math.round(seconds * 1000) });
       }
     }

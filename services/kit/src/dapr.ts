@@ -9,7 +9,7 @@
  */
 import type { DaprClient } from '@dapr/dapr';
 import { isProblemBody, Problem, problemFromBody, problems } from './errors.ts';
-import { daprClientMetrics } from './metrics.ts';
+import { daprClientMetrics, secondsSince } from './metrics.ts';
 import { SidecarError } from './outages.ts';
 import { type ConfigurationHandlers, type ConfigurationSubscription, SidecarConfiguration } from './sidecar-configuration.ts';
 
@@ -99,9 +99,7 @@ async function measured<T>(target: string, operation: string, run: (done: (outco
       outcome = o;
     });
   } finally {
-    const labels = { target, operation, outcome };
-    daprClientMetrics().requests.inc(labels);
-    daprClientMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    daprClientMetrics().record({ target, operation, outcome }, secondsSince(started));
   }
 }
 

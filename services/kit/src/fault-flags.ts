@@ -11,10 +11,9 @@
  * the flag off and is logged, so a typo cannot break a service. Without a store, or
  * while the sidecar is away, flags keep their last values: they never gate serving.
  */
-import client from 'prom-client';
 import type { Sidecar } from './dapr.ts';
 import type { Logger } from './logging.ts';
-import { registry } from './metrics.ts';
+import { counter, gauge, memo } from './metrics.ts';
 import type { ConfigurationSubscription } from './sidecar-configuration.ts';
 import type { ServiceName } from './topology.ts';
 
@@ -115,26 +114,12 @@ export function storedFlagValue(stored: string): string {
   return stored.split('||')[0] ?? '';
 }
 
-const flagMetrics = (() => {
-  let made: { value: client.Gauge<'flag'>; injected: client.Counter<'flag'> } | undefined;
-  return () => {
-    made ??= {
-      value: new client.Gauge({
-        name: 'fault_flag_value',
-        help: 'Current value of each fault flag the service follows (ratio, delay in ms, switch 1/0)',
-        labelNames: ['flag'] as const,
-        registers: [registry],
-      }),
-      injected: new client.Counter({
-        name: 'fault_flag_injections_total',
-        help: 'Faults injected because a flag was set, by flag',
-        labelNames: ['flag'] as const,
-        registers: [registry],
-      }),
-    };
-    return made;
-  };
-})();
+const flagMetrics = memo(() => ({
+  value: gauge('fault_flag_value', 'Current value of each fault flag the service follows (ratio, delay in ms, switch 1/0)', [
+    'flag',
+  ]),
+  injected: counter('fault_flag_injections_total', 'Faults injected because a flag was set, by flag', ['flag']),
+}));
 
 /** Where flag changes come from: the sidecar's configuration API, or a test's own source. */
 export interface FlagSource {

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { Problem, problems } from './errors.ts';
 import type { Logger } from './logging.ts';
-import { grpcMetrics } from './metrics.ts';
+import { grpcMetrics, secondsSince } from './metrics.ts';
 import { classifyOutage, mentionsInternals } from './outages.ts';
 
 /** Trailer that carries a contract's error code next to the gRPC status, for callers to branch on. */
@@ -147,8 +147,7 @@ export function createGrpcServer({ logger, appToken, unavailable }: GrpcServerOp
   function observe(path: string, code: grpc.status, started: bigint): void {
     const [, svc = '', method = ''] = /^\/([^/]+)\/(.+)$/.exec(path) ?? [];
     const labels = { grpc_service: svc, grpc_method: method, grpc_code: grpc.status[code] };
-    grpcMetrics().handled.inc(labels);
-    grpcMetrics().duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    grpcMetrics().record(labels, secondsSince(started));
   }
 
   function addService(definition: grpc.ServiceDefinition, impl: Record<string, AnyHandler>): void {

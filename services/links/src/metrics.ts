@@ -1,5 +1,4 @@
-import { counter, gauge, registry } from '@meshmart/kit';
-import client from 'prom-client';
+import { counter, gauge, histogram } from '@meshmart/kit';
 
 export const linksCreated = counter('links_created_total', 'Short links created, by whether the code was a chosen alias', [
   'custom_alias',
@@ -11,11 +10,11 @@ export const clicksDropped = counter(
   'Clicks lost because PostgreSQL refused them while the in-memory backlog was full',
 );
 export const cacheLookups = counter('links_cache_lookups_total', 'State store lookups of a code, by result', ['result']);
-export const clickBatchSize = new client.Histogram({
-  name: 'links_click_batch_size',
-  help: 'Clicks committed per transaction',
-  buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
-  registers: [registry],
-});
+export const clickBatchSize = histogram(
+  'links_click_batch_size',
+  'Clicks committed per transaction',
+  [],
+  [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+);
 export const clickBacklog = gauge('links_click_backlog', 'Clicks held in memory until PostgreSQL takes them again');
 export const streamsOpen = gauge('links_streams_open', 'StreamClickStatistics calls open on this replica');

@@ -1,6 +1,5 @@
 /** orders' business metrics (names in docs/CONTRACTS.md). */
-import { counter, registry } from '@meshmart/kit';
-import client from 'prom-client';
+import { counter, histogram } from '@meshmart/kit';
 import type { Order } from './order.ts';
 import type { SagaObserver } from './saga.ts';
 
@@ -13,13 +12,12 @@ export const recoveries = counter(
   'Sagas taken over from a runner that died or deferred, by how the attempt ended',
   ['outcome'],
 );
-export const sagaStepSeconds = new client.Histogram({
-  name: 'orders_saga_step_seconds',
-  help: 'Time of each call a saga step makes to users, inventory, catalog or payments, retries counted separately',
-  labelNames: ['step'] as const,
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  registers: [registry],
-});
+export const sagaStepSeconds = histogram(
+  'orders_saga_step_seconds',
+  'Time of each call a saga step makes to users, inventory, catalog or payments, retries counted separately',
+  ['step'],
+  [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+);
 
 export const sagaMetrics: SagaObserver = {
   step: (step, seconds) => sagaStepSeconds.observe({ step }, seconds),

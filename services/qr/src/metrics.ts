@@ -1,6 +1,5 @@
 /** qr's business metrics (names in docs/CONTRACTS.md). */
-import { counter, registry } from '@meshmart/kit';
-import client from 'prom-client';
+import { counter, histogram, SUB_SECOND_BUCKETS } from '@meshmart/kit';
 
 export const generated = counter(
   'qr_generated_total',
@@ -8,13 +7,7 @@ export const generated = counter(
   ['format', 'cached'],
 );
 
-export const renderSeconds = new client.Histogram({
-  name: 'qr_render_seconds',
-  help: 'Time to render one code, by format',
-  labelNames: ['format'] as const,
-  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-  registers: [registry],
-});
+export const renderSeconds = histogram('qr_render_seconds', 'Time to render one code, by format', ['format'], SUB_SECOND_BUCKETS);
 
 export const batchItems = counter('qr_batch_items_total', 'Batch items by outcome: generated, cached or failed', ['outcome']);
 

@@ -1,6 +1,6 @@
 /** Turns content and normalized options into PNG or SVG bytes with the `qrcode` package. */
 import { status } from '@grpc/grpc-js';
-import { GrpcError } from '@meshmart/kit';
+import { GrpcError, secondsSince } from '@meshmart/kit';
 import QRCode from 'qrcode';
 import { renderSeconds } from './metrics.ts';
 import type { NormalizedOptions } from './options.ts';
@@ -54,6 +54,6 @@ export async function renderQr(content: string, o: NormalizedOptions): Promise<B
     o.format === 'png'
       ? await QRCode.toBuffer(content, { ...common, type: 'png', rendererOpts: pngRendererOpts })
       : Buffer.from(await QRCode.toString(content, { ...common, type: 'svg' }));
-  renderSeconds.observe({ format: o.format }, Number(process.hrtime.bigint() - started) / 1e9);
+  renderSeconds.observe({ format: o.format }, secondsSince(started));
   return image;
 }

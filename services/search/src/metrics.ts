@@ -1,6 +1,5 @@
 /** search's metrics (names in docs/CONTRACTS.md). */
-import { counter, registry } from '@meshmart/kit';
-import client from 'prom-client';
+import { counter, histogram, SUB_SECOND_BUCKETS } from '@meshmart/kit';
 
 export const indexEvents = counter(
   'search_index_events_total',
@@ -8,21 +7,19 @@ export const indexEvents = counter(
   ['topic', 'outcome'],
 );
 
-export const indexLagSeconds = new client.Histogram({
-  name: 'search_index_lag_seconds',
-  help: 'From the time an applied event says its change happened to the time it was indexed',
-  labelNames: ['topic'] as const,
-  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-  registers: [registry],
-});
+export const indexLagSeconds = histogram(
+  'search_index_lag_seconds',
+  'From the time an applied event says its change happened to the time it was indexed',
+  ['topic'],
+  [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+);
 
-export const queryDurationSeconds = new client.Histogram({
-  name: 'search_query_duration_seconds',
-  help: 'Time PostgreSQL took to answer a search or a suggestion',
-  labelNames: ['kind'] as const,
-  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-  registers: [registry],
-});
+export const queryDurationSeconds = histogram(
+  'search_query_duration_seconds',
+  'Time PostgreSQL took to answer a search or a suggestion',
+  ['kind'],
+  SUB_SECOND_BUCKETS,
+);
 
 export const rebuildProducts = counter('search_rebuild_products_total', 'Products a rebuild from catalog indexed or removed', [
   'outcome',
