@@ -14,15 +14,8 @@ if command -v go > /dev/null; then
 fi
 
 dir=$TOOLS/go
-if [ -x "$dir/bin/go" ] && [ "$("$dir/bin/go" env GOVERSION)" = "$wanted" ]; then
-  printf '%s\n' "$dir/bin"
-  exit 0
-fi
-case $(uname -m) in
-  x86_64) arch=amd64 ;;
-  aarch64 | arm64) arch=arm64 ;;
-  *) die "no Go toolchain for $(uname -m)" ;;
-esac
+fetched_release_bin "$dir" "$wanted" "$dir/bin/go" env GOVERSION && exit 0
+arch=$(release_arch amd64)
 proxy=${GOPROXY:-https://proxy.golang.org}
 proxy=${proxy%%,*}
 say "go: fetching $wanted" >&2

@@ -15,6 +15,26 @@ fmt_duration() { local s=$1; if [ "$s" -ge 60 ]; then printf '%dm%02ds' $((s / 6
 say() { printf '%s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# For a tool fetched as a prebuilt release into the folder $1 (go, node): prints $1/bin and
+# succeeds when the copy there reports version $2 through the command "${@:3}", a binary
+# of $1/bin and its arguments. A later pin fails it, so the caller fetches again.
+fetched_release_bin() {
+  local dir=$1 wanted=$2
+  shift 2
+  [ -x "$1" ] && [ "$("$@")" = "$wanted" ] || return 1
+  printf '%s\n' "$dir/bin"
+}
+
+# The machine's architecture as a release names it: $1 for x86_64 (amd64 or x64), arm64
+# for arm64; stops for any other.
+release_arch() {
+  case $(uname -m) in
+    x86_64) printf '%s' "$1" ;;
+    aarch64 | arm64) printf arm64 ;;
+    *) die "no prebuilt release for $(uname -m)" ;;
+  esac
+}
+
 # A stamp records what a cached artefact was built from, so a changed pin rebuilds it.
 stamp_matches() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
 stamp_write() { printf '%s' "$2" > "$STAMPS/$1"; }

@@ -17,16 +17,8 @@ if command -v node > /dev/null; then
 fi
 
 dir=$TOOLS/node
-if [ -x "$dir/bin/node" ] && [ "$("$dir/bin/node" --version)" = "v$wanted" ]; then
-  printf '%s\n' "$dir/bin"
-  exit 0
-fi
-case $(uname -m) in
-  x86_64) arch=x64 ;;
-  aarch64 | arm64) arch=arm64 ;;
-  *) die "no node-linux package for $(uname -m)" ;;
-esac
-package=node-linux-$arch@$wanted
+fetched_release_bin "$dir" "v$wanted" "$dir/bin/node" --version && exit 0
+package=node-linux-$(release_arch x64)@$wanted
 # Read with the machine's npm, so a configured registry or proxy applies here too.
 read -r tarball integrity < <(npm view "$package" dist.tarball dist.integrity --json |
   node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(d["dist.tarball"], d["dist.integrity"])')

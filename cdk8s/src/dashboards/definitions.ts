@@ -41,6 +41,25 @@ const p95 = (bucket: string, by: string) => `histogram_quantile(0.95, sum by (le
 
 const svc = 'service=~"$service"';
 
+/** A quarter-width figure: how much a counter grew over the dashboard's time range, optionally split by a label. */
+const inRange = (title: string, description: string, counter: string, legend: string, by?: string): Panel => ({
+  title,
+  description,
+  unit: 'short',
+  kind: 'stat',
+  width: 6,
+  queries: [{ expr: `sum${by ? ` by (${by}) ` : ''}(increase(${counter}[$__range]))`, legend }],
+});
+
+/** Events per second of a counter, one line per value of a label. */
+const perSecondBy = (title: string, description: string, counter: string, by: string, width?: number): Panel => ({
+  title,
+  description,
+  unit: 'ops',
+  ...(width === undefined ? {} : { width }),
+  queries: [{ expr: `sum by (${by}) (${rate(counter)})`, legend: `{{${by}}}` }],
+});
+
 const serviceOverview: Dashboard = {
   uid: 'meshmart-services',
   file: 'service-overview.json',
@@ -232,22 +251,13 @@ const businessKpis: Dashboard = {
     {
       title: 'Accounts',
       panels: [
-        {
-          title: 'Sign-ups in range',
-          description: 'Accounts registered over the selected time range.',
-          unit: 'short',
-          kind: 'stat',
-          width: 6,
-          queries: [{ expr: 'sum(increase(users_registered_total[$__range]))', legend: 'sign-ups' }],
-        },
-        {
-          title: 'Failed logins in range',
-          description: 'Login attempts that did not succeed over the selected range.',
-          unit: 'short',
-          kind: 'stat',
-          width: 6,
-          queries: [{ expr: 'sum(increase(users_logins_total{outcome="rejected"}[$__range]))', legend: 'failed' }],
-        },
+        inRange('Sign-ups in range', 'Accounts registered over the selected time range.', 'users_registered_total', 'sign-ups'),
+        inRange(
+          'Failed logins in range',
+          'Login attempts that did not succeed over the selected range.',
+          'users_logins_total{outcome="rejected"}',
+          'failed',
+        ),
         {
           title: 'Sign-ups',
           description: 'Registrations per second.',
@@ -255,12 +265,7 @@ const businessKpis: Dashboard = {
           width: 12,
           queries: [{ expr: `sum(${rate('users_registered_total')})`, legend: 'sign-ups' }],
         },
-        {
-          title: 'Logins by outcome',
-          description: 'Login attempts per second by outcome.',
-          unit: 'ops',
-          queries: [{ expr: `sum by (outcome) (${rate('users_logins_total')})`, legend: '{{outcome}}' }],
-        },
+        perSecondBy('Logins by outcome', 'Login attempts per second by outcome.', 'users_logins_total', 'outcome'),
         {
           title: 'Rate-limited requests by route',
           description: 'Requests the gateway turned away with 429.',
@@ -272,47 +277,44 @@ const businessKpis: Dashboard = {
     {
       title: 'Commerce',
       panels: [
-        {
-          title: 'Paid orders in range',
-          description: 'Checkouts that ended paid over the selected range.',
-          unit: 'short',
-          kind: 'stat',
-          width: 6,
-          queries: [{ expr: 'sum(increase(orders_checkouts_total{outcome="paid"}[$__range]))', legend: 'paid' }],
-        },
-        {
-          title: 'Revenue in range',
-          description: 'Paid order totals over the selected range, in minor units per currency.',
-          unit: 'short',
-          kind: 'stat',
-          width: 6,
-          queries: [{ expr: 'sum by (currency) (increase(orders_revenue_minor_total[$__range]))', legend: '{{currency}}' }],
-        },
-        {
-          title: 'Saga outcomes',
-          description: 'Checkouts per second by how they ended: paid, or the class of failure.',
-          unit: 'ops',
-          width: 12,
-          queries: [{ expr: `sum by (outcome) (${rate('orders_checkouts_total')})`, legend: '{{outcome}}' }],
-        },
+        inRange(
+          'Paid orders in range',
+          'Checkouts that ended paid over the selected range.',
+          'orders_checkouts_total{outcome="paid"}',
+          'paid',
+        ),
+        inRange(
+          'Revenue in range',
+          'Paid order totals over the selected range, in minor units per currency.',
+          'orders_revenue_minor_total',
+          '{{currency}}',
+          'currency',
+        ),
+        perSecondBy(
+          'Saga outcomes',
+          'Checkouts per second by how they ended: paid, or the class of failure.',
+          'orders_checkouts_total',
+          'outcome',
+          12,
+        ),
         {
           title: 'Saga step p95',
           description: 'Time each checkout step takes (GetUser, Reserve, charge, Commit, compensations).',
           unit: 's',
           queries: [{ expr: p95('orders_saga_step_seconds_bucket', 'step'), legend: '{{step}}' }],
         },
-        {
-          title: 'Charges by outcome',
-          description: 'Card charges per second: succeeded, declined, insufficient funds, processor errors.',
-          unit: 'ops',
-          queries: [{ expr: `sum by (outcome) (${rate('payments_charges_total')})`, legend: '{{outcome}}' }],
-        },
-        {
-          title: 'Reservations by outcome',
-          description: 'Stock reservations per second: held, out of stock, committed, released, expired.',
-          unit: 'ops',
-          queries: [{ expr: `sum by (outcome) (${rate('inventory_reservations_total')})`, legend: '{{outcome}}' }],
-        },
+        perSecondBy(
+          'Charges by outcome',
+          'Card charges per second: succeeded, declined, insufficient funds, processor errors.',
+          'payments_charges_total',
+          'outcome',
+        ),
+        perSecondBy(
+          'Reservations by outcome',
+          'Stock reservations per second: held, out of stock, committed, released, expired.',
+          'inventory_reservations_total',
+          'outcome',
+        ),
         {
           title: 'Notifications sent',
           description: 'E-mails and in-app notifications per second by kind.',
@@ -324,29 +326,25 @@ const businessKpis: Dashboard = {
     {
       title: 'Links and QR codes',
       panels: [
-        {
-          title: 'Redirects in range',
-          description: 'Short-link follows that redirected over the selected range.',
-          unit: 'short',
-          kind: 'stat',
-          width: 6,
-          queries: [{ expr: 'sum(increase(links_redirects_total{outcome="found"}[$__range]))', legend: 'redirects' }],
-        },
-        {
-          title: 'QR codes in range',
-          description: 'QR codes generated over the selected range (cache hits included).',
-          unit: 'short',
-          kind: 'stat',
-          width: 6,
-          queries: [{ expr: 'sum(increase(qr_generated_total[$__range]))', legend: 'QR codes' }],
-        },
-        {
-          title: 'Redirects by outcome',
-          description: 'Short-link follows per second: redirected, unknown code, expired, deleted.',
-          unit: 'ops',
-          width: 12,
-          queries: [{ expr: `sum by (outcome) (${rate('links_redirects_total')})`, legend: '{{outcome}}' }],
-        },
+        inRange(
+          'Redirects in range',
+          'Short-link follows that redirected over the selected range.',
+          'links_redirects_total{outcome="found"}',
+          'redirects',
+        ),
+        inRange(
+          'QR codes in range',
+          'QR codes generated over the selected range (cache hits included).',
+          'qr_generated_total',
+          'QR codes',
+        ),
+        perSecondBy(
+          'Redirects by outcome',
+          'Short-link follows per second: redirected, unknown code, expired, deleted.',
+          'links_redirects_total',
+          'outcome',
+          12,
+        ),
         {
           title: 'Redirect p95 (ResolveURL)',
           description: 'Time links takes to resolve a code and store the click, at the gRPC server.',
@@ -395,18 +393,18 @@ const businessKpis: Dashboard = {
     {
       title: 'Analytics',
       panels: [
-        {
-          title: 'Events counted by topic',
-          description: 'Domain events analytics folded into its rollups, per second.',
-          unit: 'ops',
-          queries: [{ expr: `sum by (topic) (${rate('analytics_events_counted_total')})`, legend: '{{topic}}' }],
-        },
-        {
-          title: 'Redelivered events ignored',
-          description: 'Events analytics had counted already (at-least-once delivery), per second.',
-          unit: 'ops',
-          queries: [{ expr: `sum by (topic) (${rate('analytics_events_duplicate_total')})`, legend: '{{topic}}' }],
-        },
+        perSecondBy(
+          'Events counted by topic',
+          'Domain events analytics folded into its rollups, per second.',
+          'analytics_events_counted_total',
+          'topic',
+        ),
+        perSecondBy(
+          'Redelivered events ignored',
+          'Events analytics had counted already (at-least-once delivery), per second.',
+          'analytics_events_duplicate_total',
+          'topic',
+        ),
         {
           title: 'Tracked client events',
           description: 'Events posted to /analytics/track per second.',

@@ -12,7 +12,7 @@ import { addRuntimeDefaultSeccomp, containerResources, restrictedSecurityContext
 import type { SynthContext } from '../context.ts';
 import { dataVolumeSize, images, imageTag, namespaces } from '../settings.ts';
 import { assertDatabaseName, mongoProvisionScript, postgresProvisionScript } from './provisioning.ts';
-import { statefulStore } from './stateful-store.ts';
+import { type StoreContainer, statefulStore } from './stateful-store.ts';
 import {
   credentials,
   mongoOwners,
@@ -35,17 +35,61 @@ function secret(scope: Construct, name: string, namespace: string, stringData: R
 
 const emptyDir = (name: string): k8s.Volume => ({ name, emptyDir: {} });
 
-function postgres(scope: Construct, services: readonly ServiceSpec[], ctx: SynthContext): void {
-  const owners = postgresOwners(services);
-  for (const o of owners) assertDatabaseName(o.database);
-  const roleKey = (db: string) => `role-${db}`;
-  secret(scope, credentials.postgres, namespaces.data, {
-    superuser: ctx.secrets.value(secretPurpose.postgresSuperuser),
-    ...Object.fromEntries(owners.map((o) => [roleKey(o.database), ctx.secrets.value(secretPurpose.postgresRole(o.database))])),
+/**
+ * A database server with one account per owning service: one secret with the
+ * administrator's password and every account's, the server's provision script as a
+ * ConfigMap, and the container that runs it to create each database and its account.
+ */
+interface AccountsPerDatabase {
+  store: 'postgres' | 'mongo';
+  image: string;
+  databases: string[];
+  admin: { key: string; password: string };
+  /** Secret key and provision-script variable of one database's account password. */
+  account: { key: (database: string) => string; env: (database: string) => string; password: (database: string) => string };
+  script: string;
+}
+
+function accountsPerDatabase(scope: Construct, ctx: SynthContext, a: AccountsPerDatabase) {
+  for (const database of a.databases) assertDatabaseName(database);
+  const secretName = credentials[a.store];
+  secret(scope, secretName, namespaces.data, {
+    [a.admin.key]: a.admin.password,
+    ...Object.fromEntries(a.databases.map((db) => [a.account.key(db), a.account.password(db)])),
   });
-  new k8s.KubeConfigMap(scope, 'postgres-provision', {
-    metadata: { name: 'postgres-provision', namespace: namespaces.data },
-    data: { 'provision.sh': postgresProvisionScript },
+  const configMap = `${a.store}-provision`;
+  new k8s.KubeConfigMap(scope, configMap, {
+    metadata: { name: configMap, namespace: namespaces.data },
+    data: { 'provision.sh': a.script },
+  });
+  const provisionContainer = (env: k8s.EnvVar[], volumeMounts: k8s.VolumeMount[]): StoreContainer => ({
+    name: 'provision',
+    image: a.image,
+    command: ['sh', '/provision/provision.sh'],
+    env: [
+      { name: 'DATABASES', value: a.databases.join(' ') },
+      ...a.databases.map((db) => secretEnv(a.account.env(db), secretName, a.account.key(db))),
+      ...env,
+    ],
+    volumeMounts: [...volumeMounts, { name: 'provision', mountPath: '/provision', readOnly: true }],
+    resources: ctx.sizing.small,
+    readOnlyRootFilesystem: true,
+  });
+  return { provisionVolume: { name: 'provision', configMap: { name: configMap } }, provisionContainer };
+}
+
+function postgres(scope: Construct, services: readonly ServiceSpec[], ctx: SynthContext): void {
+  const { provisionVolume, provisionContainer } = accountsPerDatabase(scope, ctx, {
+    store: 'postgres',
+    image: images.postgres,
+    databases: postgresOwners(services).map((o) => o.database),
+    admin: { key: 'superuser', password: ctx.secrets.value(secretPurpose.postgresSuperuser) },
+    account: {
+      key: (db) => `role-${db}`,
+      env: (db) => `ROLE_PASSWORD_${db}`,
+      password: (db) => ctx.secrets.value(secretPurpose.postgresRole(db)),
+    },
+    script: postgresProvisionScript,
   });
   const socket = { name: 'socket', mountPath: '/var/run/postgresql' };
   const tmp = { name: 'tmp', mountPath: '/tmp' };
@@ -57,7 +101,7 @@ function postgres(scope: Construct, services: readonly ServiceSpec[], ctx: Synth
     volumeSize: dataVolumeSize,
     servicePorts: [{ name: 'tcp-postgres', port: ports.postgres }],
     podAnnotations: istioAnnotations(ctx.sizing),
-    volumes: [emptyDir('socket'), emptyDir('tmp'), { name: 'provision', configMap: { name: 'postgres-provision' } }],
+    volumes: [emptyDir('socket'), emptyDir('tmp'), provisionVolume],
     containers: [
       {
         name: 'postgres',
@@ -72,33 +116,23 @@ function postgres(scope: Construct, services: readonly ServiceSpec[], ctx: Synth
         resources: ctx.sizing.postgres,
         readOnlyRootFilesystem: true,
       },
-      {
-        name: 'provision',
-        image: images.postgres,
-        command: ['sh', '/provision/provision.sh'],
-        env: [
-          { name: 'DATABASES', value: owners.map((o) => o.database).join(' ') },
-          ...owners.map((o) => secretEnv(`ROLE_PASSWORD_${o.database}`, credentials.postgres, roleKey(o.database))),
-        ],
-        volumeMounts: [socket, tmp, { name: 'provision', mountPath: '/provision', readOnly: true }],
-        resources: ctx.sizing.small,
-        readOnlyRootFilesystem: true,
-      },
+      provisionContainer([], [socket, tmp]),
     ],
   });
 }
 
 function mongo(scope: Construct, services: readonly ServiceSpec[], ctx: SynthContext): void {
-  const owners = mongoOwners(services);
-  for (const o of owners) assertDatabaseName(o.database);
-  const userKey = (db: string) => `user-${db}`;
-  secret(scope, credentials.mongo, namespaces.data, {
-    root: ctx.secrets.value(secretPurpose.mongoRoot),
-    ...Object.fromEntries(owners.map((o) => [userKey(o.database), ctx.secrets.value(secretPurpose.mongoUser(o.database))])),
-  });
-  new k8s.KubeConfigMap(scope, 'mongo-provision', {
-    metadata: { name: 'mongo-provision', namespace: namespaces.data },
-    data: { 'provision.sh': mongoProvisionScript },
+  const { provisionVolume, provisionContainer } = accountsPerDatabase(scope, ctx, {
+    store: 'mongo',
+    image: images.mongo,
+    databases: mongoOwners(services).map((o) => o.database),
+    admin: { key: 'root', password: ctx.secrets.value(secretPurpose.mongoRoot) },
+    account: {
+      key: (db) => `user-${db}`,
+      env: (db) => `USER_PASSWORD_${db}`,
+      password: (db) => ctx.secrets.value(secretPurpose.mongoUser(db)),
+    },
+    script: mongoProvisionScript,
   });
   const rootEnv = [
     { name: 'MONGO_INITDB_ROOT_USERNAME', value: 'root' },
@@ -113,7 +147,7 @@ function mongo(scope: Construct, services: readonly ServiceSpec[], ctx: SynthCon
     volumeSize: dataVolumeSize,
     servicePorts: [{ name: 'tcp-mongo', port: ports.mongo }],
     podAnnotations: istioAnnotations(ctx.sizing),
-    volumes: [emptyDir('tmp'), emptyDir('config'), { name: 'provision', configMap: { name: 'mongo-provision' } }],
+    volumes: [emptyDir('tmp'), emptyDir('config'), provisionVolume],
     containers: [
       {
         name: 'mongo',
@@ -126,20 +160,7 @@ function mongo(scope: Construct, services: readonly ServiceSpec[], ctx: SynthCon
         // The entrypoint writes helper files outside the mounted paths while initialising.
         readOnlyRootFilesystem: false,
       },
-      {
-        name: 'provision',
-        image: images.mongo,
-        command: ['sh', '/provision/provision.sh'],
-        env: [
-          ...rootEnv,
-          { name: 'DATABASES', value: owners.map((o) => o.database).join(' ') },
-          ...owners.map((o) => secretEnv(`USER_PASSWORD_${o.database}`, credentials.mongo, userKey(o.database))),
-          { name: 'HOME', value: '/tmp' },
-        ],
-        volumeMounts: [tmp, { name: 'provision', mountPath: '/provision', readOnly: true }],
-        resources: ctx.sizing.small,
-        readOnlyRootFilesystem: true,
-      },
+      provisionContainer([...rootEnv, { name: 'HOME', value: '/tmp' }], [tmp]),
     ],
   });
 }

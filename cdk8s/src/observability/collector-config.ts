@@ -2,16 +2,19 @@
 import { stringify } from 'yaml';
 import { observabilityEndpoints, observabilityPorts } from './endpoints.ts';
 
+/** Both take OTLP on the same ports: the collector from the apps, Jaeger from the collector. */
+const otlpReceivers = {
+  otlp: {
+    protocols: {
+      grpc: { endpoint: `0.0.0.0:${observabilityPorts.otlpGrpc}` },
+      http: { endpoint: `0.0.0.0:${observabilityPorts.otlpHttp}` },
+    },
+  },
+};
+
 export function collectorConfig(): string {
   return stringify({
-    receivers: {
-      otlp: {
-        protocols: {
-          grpc: { endpoint: `0.0.0.0:${observabilityPorts.otlpGrpc}` },
-          http: { endpoint: `0.0.0.0:${observabilityPorts.otlpHttp}` },
-        },
-      },
-    },
+    receivers: otlpReceivers,
     processors: {
       // Drops data instead of letting a trace burst OOM-kill the collector.
       memory_limiter: { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 },
@@ -41,14 +44,7 @@ export function jaegerConfig(maxTraces: number): string {
       // Bounded so a long `skaffold dev` session cannot grow Jaeger past its memory limit.
       jaeger_storage: { backends: { memstore: { memory: { max_traces: maxTraces } } } },
     },
-    receivers: {
-      otlp: {
-        protocols: {
-          grpc: { endpoint: `0.0.0.0:${observabilityPorts.otlpGrpc}` },
-          http: { endpoint: `0.0.0.0:${observabilityPorts.otlpHttp}` },
-        },
-      },
-    },
+    receivers: otlpReceivers,
     processors: { batch: {} },
     exporters: { jaeger_storage_exporter: { trace_storage: 'memstore' } },
   });

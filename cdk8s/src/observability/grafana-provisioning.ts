@@ -28,58 +28,42 @@ export function grafanaProvisioning(
 ): void {
   const [container] = grafana.containers;
   if (!container) throw new Error('grafana deployment has no container');
-  const ns = namespaces.observability;
+  // Each provisioning input is a ConfigMap mounted where Grafana looks for that kind.
+  const mountConfigMap = (name: string, mountPath: string, data: Record<string, string>) => {
+    const configMap = new kplus.ConfigMap(scope, name, { metadata: { name, namespace: namespaces.observability }, data });
+    container.mount(mountPath, kplus.Volume.fromConfigMap(scope, `${name}-volume`, configMap));
+  };
+  const provisioningFile = (entries: Record<string, unknown[]>) => stringify({ apiVersion: 1, ...entries });
 
-  const datasources = new kplus.ConfigMap(scope, 'grafana-datasources', {
-    metadata: { name: 'grafana-datasources', namespace: ns },
-    data: {
-      'datasources.yaml': stringify({
-        apiVersion: 1,
-        datasources: [
-          {
-            name: 'Prometheus',
-            uid: datasourceUids.prometheus,
-            type: 'prometheus',
-            access: 'proxy',
-            url: urls.prometheusUrl,
-            isDefault: true,
-            editable: false,
-          },
-          { name: 'Jaeger', uid: datasourceUids.jaeger, type: 'jaeger', access: 'proxy', url: urls.jaegerUrl, editable: false },
-        ],
-      }),
-    },
+  mountConfigMap('grafana-datasources', '/etc/grafana/provisioning/datasources', {
+    'datasources.yaml': provisioningFile({
+      datasources: [
+        {
+          name: 'Prometheus',
+          uid: datasourceUids.prometheus,
+          type: 'prometheus',
+          access: 'proxy',
+          url: urls.prometheusUrl,
+          isDefault: true,
+          editable: false,
+        },
+        { name: 'Jaeger', uid: datasourceUids.jaeger, type: 'jaeger', access: 'proxy', url: urls.jaegerUrl, editable: false },
+      ],
+    }),
   });
-  const providers = new kplus.ConfigMap(scope, 'grafana-dashboard-providers', {
-    metadata: { name: 'grafana-dashboard-providers', namespace: ns },
-    data: {
-      'meshmart.yaml': stringify({
-        apiVersion: 1,
-        providers: [
-          {
-            name: 'meshmart',
-            folder: 'meshmart',
-            type: 'file',
-            disableDeletion: true,
-            allowUiUpdates: false,
-            options: { path: dashboardsPath },
-          },
-        ],
-      }),
-    },
+  mountConfigMap('grafana-dashboard-providers', '/etc/grafana/provisioning/dashboards', {
+    'meshmart.yaml': provisioningFile({
+      providers: [
+        {
+          name: 'meshmart',
+          folder: 'meshmart',
+          type: 'file',
+          disableDeletion: true,
+          allowUiUpdates: false,
+          options: { path: dashboardsPath },
+        },
+      ],
+    }),
   });
-  const dashboards = new kplus.ConfigMap(scope, 'grafana-dashboards', {
-    metadata: { name: 'grafana-dashboards', namespace: ns },
-    data: Object.fromEntries(ctx.dashboards),
-  });
-
-  container.mount(
-    '/etc/grafana/provisioning/datasources',
-    kplus.Volume.fromConfigMap(scope, 'grafana-datasources-volume', datasources),
-  );
-  container.mount(
-    '/etc/grafana/provisioning/dashboards',
-    kplus.Volume.fromConfigMap(scope, 'grafana-providers-volume', providers),
-  );
-  container.mount(dashboardsPath, kplus.Volume.fromConfigMap(scope, 'grafana-dashboards-volume', dashboards));
+  mountConfigMap('grafana-dashboards', dashboardsPath, Object.fromEntries(ctx.dashboards));
 }

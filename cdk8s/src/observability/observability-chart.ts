@@ -84,6 +84,12 @@ function backend(scope: Construct, props: BackendProps): kplus.Deployment {
   return deployment;
 }
 
+/** The collector receives OTLP from the apps on these, and Jaeger from the collector. */
+const otlpReceiverPorts = [
+  { name: 'grpc-otlp', port: observabilityPorts.otlpGrpc },
+  { name: 'http-otlp', port: observabilityPorts.otlpHttp },
+];
+
 const tcpProbe = (port: number) => kplus.Probe.fromTcpSocket({ port, periodSeconds: Duration.seconds(10), failureThreshold: 6 });
 
 export function observability(scope: Construct, ctx: SynthContext): void {
@@ -94,10 +100,7 @@ export function observability(scope: Construct, ctx: SynthContext): void {
     image: images.otelCollector,
     user: 10001,
     args: ['--config=/etc/otelcol/config.yaml'],
-    ports: [
-      { name: 'grpc-otlp', port: observabilityPorts.otlpGrpc },
-      { name: 'http-otlp', port: observabilityPorts.otlpHttp },
-    ],
+    ports: otlpReceiverPorts,
     probe: tcpProbe(observabilityPorts.otlpHttp),
     resources: sizing.small,
     config: { mountPath: '/etc/otelcol', files: { 'config.yaml': collectorConfig() } },
@@ -109,11 +112,7 @@ export function observability(scope: Construct, ctx: SynthContext): void {
     image: images.jaeger,
     user: 10001,
     args: ['--config=/etc/jaeger/config.yaml'],
-    ports: [
-      { name: 'grpc-otlp', port: observabilityPorts.otlpGrpc },
-      { name: 'http-otlp', port: observabilityPorts.otlpHttp },
-      { name: 'http-ui', port: observabilityPorts.jaegerUi },
-    ],
+    ports: [...otlpReceiverPorts, { name: 'http-ui', port: observabilityPorts.jaegerUi }],
     probe: tcpProbe(observabilityPorts.jaegerUi),
     resources: sizing.jaeger,
     config: { mountPath: '/etc/jaeger', files: { 'config.yaml': jaegerConfig(sizing.jaeger.maxTraces) } },

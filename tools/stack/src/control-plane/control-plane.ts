@@ -132,13 +132,18 @@ export async function startControlPlane(options: { quiet?: boolean } = {}): Prom
     ]);
     await waitFor('kube-apiserver', async () => (await client.request('GET', '/readyz')).status === 200, children);
 
-    start('kube-controller-manager', [
+    // Both controllers reach the API server with the admin kubeconfig, serve their health
+    // on loopback only, and run alone, so they need no leader election.
+    const controllerFlags = (securePort: number) => [
       `--kubeconfig=${kubeconfig}`,
       `--authentication-kubeconfig=${kubeconfig}`,
       `--authorization-kubeconfig=${kubeconfig}`,
       '--bind-address=127.0.0.1',
-      `--secure-port=${controlPlanePorts.controllerManager}`,
+      `--secure-port=${securePort}`,
       '--leader-elect=false',
+    ];
+    start('kube-controller-manager', [
+      ...controllerFlags(controlPlanePorts.controllerManager),
       `--service-account-private-key-file=${certs.serviceAccount.key}`,
       `--root-ca-file=${certs.ca.cert}`,
       '--use-service-account-credentials=false',
@@ -146,14 +151,7 @@ export async function startControlPlane(options: { quiet?: boolean } = {}): Prom
       // every node unreachable and evict what the scheduler placed.
       '--controllers=*,-nodelifecycle,-nodeipam',
     ]);
-    start('kube-scheduler', [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      '--bind-address=127.0.0.1',
-      `--secure-port=${controlPlanePorts.scheduler}`,
-      '--leader-elect=false',
-    ]);
+    start('kube-scheduler', controllerFlags(controlPlanePorts.scheduler));
     // The service-account controller is up once the default namespace has its account.
     await waitFor(
       'kube-controller-manager',
