@@ -1,5 +1,5 @@
-/** Building blocks every page uses: links, loading and error states, money. */
-import type { AnchorHTMLAttributes, ComponentChildren } from 'preact';
+/** Building blocks every page uses: links, loading and error states, actions, fields, tables, money. */
+import type { AnchorHTMLAttributes, ComponentChildren, InputHTMLAttributes, PartialInputHTMLAttributes } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from './problem.ts';
 import { focusNextTitle, navigate } from './router.ts';
@@ -71,6 +71,33 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
   return { ...state, reload };
 }
 
+/** Something the user starts (a form's submit, a button): busy while it runs, its failure kept to show. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function run(action: () => Promise<void>, onError?: (err: unknown) => void): Promise<void> {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(err);
+      onError?.(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  /** A form's onSubmit: the action instead of the browser's own submit. */
+  const submit = (action: () => Promise<void>, onError?: (err: unknown) => void) => (e: Event) => {
+    e.preventDefault();
+    return run(action, onError);
+  };
+
+  return { busy, error, run, submit };
+}
+
 /** Calls `fn` every `ms` while mounted and `active`. */
 export function useInterval(fn: () => void, ms: number, active = true): void {
   const saved = useRef(fn);
@@ -111,6 +138,66 @@ export function Field(props: { label: string; children: ComponentChildren; hint?
       {props.children}
       {props.hint && <small>{props.hint}</small>}
     </label>
+  );
+}
+
+/** Attributes of a text input that pages set beyond its label and value. */
+type TextInputAttributes = Pick<
+  PartialInputHTMLAttributes<HTMLInputElement>,
+  'name' | 'autoComplete' | 'placeholder' | 'required' | 'pattern' | 'minLength' | 'maxLength' | 'inputMode'
+> & { type?: 'email' | 'password' | 'url' | 'datetime-local' };
+
+/** A labelled text input holding `value`. */
+export function TextField({
+  label,
+  hint,
+  value,
+  onValue,
+  ...input
+}: { label: string; hint?: string; value: string; onValue: (value: string) => void } & TextInputAttributes) {
+  return (
+    <Field label={label} hint={hint}>
+      {/* preact types each input type's attributes apart, and a union of types does not narrow to one of them */}
+      <input {...(input as InputHTMLAttributes)} value={value} onInput={(e) => onValue(e.currentTarget.value)} />
+    </Field>
+  );
+}
+
+/** A table's header row; every cell heads its column for screen readers. */
+export function ColumnHeads({ columns }: { columns: ComponentChildren[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column, i) => (
+          <th key={i} scope="col">
+            {column}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** A table's body: a row of plain cells per item. */
+export function BodyRows<T>({
+  items,
+  rowKey,
+  cells,
+}: {
+  items: readonly T[];
+  rowKey: (item: T) => string;
+  cells: (item: T) => ComponentChildren[];
+}) {
+  return (
+    <tbody>
+      {items.map((item) => (
+        <tr key={rowKey(item)}>
+          {cells(item).map((cell, i) => (
+            <td key={i}>{cell}</td>
+          ))}
+        </tr>
+      ))}
+    </tbody>
   );
 }
 

@@ -5,7 +5,7 @@ import { location, navigate } from '../router.ts';
 import { session } from '../session.ts';
 import { Store, useStore } from '../store.ts';
 import type { AddressList, AddressRequest, NotificationPage, User } from '../types.ts';
-import { ErrorBox, Field, Loading, PageTitle, useAsync, when } from '../ui.tsx';
+import { ErrorBox, Loading, PageTitle, TextField, useAction, useAsync, when } from '../ui.tsx';
 
 /** Unread notifications, shown in the header; refreshed by the shell while signed in. */
 export const unread = new Store<number>(0);
@@ -20,64 +20,37 @@ export function SignInPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const signing = useAction();
   const url = useStore(location);
   // Signing in where a page asked for it stays on that page.
   const next = url.searchParams.get('next') ?? `${url.pathname}${url.search}`;
 
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      if (mode === 'up') await session.signUp(email, password, displayName);
-      else await session.signIn(email, password);
-      navigate(next.startsWith('/') ? next : '/account', { replace: true });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = signing.submit(async () => {
+    if (mode === 'up') await session.signUp(email, password, displayName);
+    else await session.signIn(email, password);
+    navigate(next.startsWith('/') ? next : '/account', { replace: true });
+  });
 
   return (
-    <form class="stack narrow" onSubmit={submit} aria-busy={busy}>
+    <form class="stack narrow" onSubmit={submit} aria-busy={signing.busy}>
       <PageTitle>{mode === 'up' ? 'Create an account' : 'Sign in'}</PageTitle>
       {mode === 'up' && (
-        <Field label="Name">
-          <input
-            name="displayName"
-            autoComplete="name"
-            value={displayName}
-            onInput={(e) => setDisplayName(e.currentTarget.value)}
-            required
-          />
-        </Field>
+        <TextField label="Name" name="displayName" autoComplete="name" value={displayName} onValue={setDisplayName} required />
       )}
-      <Field label="E-mail">
-        <input
-          name="email"
-          type="email"
-          autoComplete="email"
-          value={email}
-          onInput={(e) => setEmail(e.currentTarget.value)}
-          required
-        />
-      </Field>
-      <Field label="Password" hint={mode === 'up' ? 'At least 8 characters.' : undefined}>
-        <input
-          name="password"
-          type="password"
-          autoComplete={mode === 'up' ? 'new-password' : 'current-password'}
-          minLength={mode === 'up' ? 8 : 1}
-          value={password}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-          required
-        />
-      </Field>
-      <ErrorBox error={error} />
-      <button type="submit" disabled={busy}>
+      <TextField label="E-mail" name="email" type="email" autoComplete="email" value={email} onValue={setEmail} required />
+      <TextField
+        label="Password"
+        hint={mode === 'up' ? 'At least 8 characters.' : undefined}
+        name="password"
+        type="password"
+        autoComplete={mode === 'up' ? 'new-password' : 'current-password'}
+        minLength={mode === 'up' ? 8 : 1}
+        value={password}
+        onValue={setPassword}
+        required
+      />
+      <ErrorBox error={signing.error} />
+      <button type="submit" disabled={signing.busy}>
         {mode === 'up' ? 'Create account' : 'Sign in'}
       </button>
       <button type="button" class="link" onClick={() => setMode(mode === 'up' ? 'in' : 'up')}>
@@ -90,21 +63,14 @@ export function SignInPage() {
 export function AccountPage({ user }: { user: User }) {
   const [name, setName] = useState(user.displayName);
   const [saved, setSaved] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const saving = useAction();
   const addresses = useAsync((signal) => call<AddressList>('GET', '/api/users/me/addresses', { auth: true, signal }), []);
 
-  async function saveProfile(e: Event) {
-    e.preventDefault();
-    setError(null);
+  const saveProfile = saving.submit(async () => {
     setSaved(false);
-    try {
-      const updated = await call<User>('PUT', '/api/users/me', { auth: true, body: { displayName: name } });
-      session.user.value = updated;
-      setSaved(true);
-    } catch (err) {
-      setError(err);
-    }
-  }
+    session.user.value = await call<User>('PUT', '/api/users/me', { auth: true, body: { displayName: name } });
+    setSaved(true);
+  });
 
   return (
     <div class="stack">
@@ -115,10 +81,8 @@ export function AccountPage({ user }: { user: User }) {
           {user.email}
           {user.roles.length > 0 && ` · ${user.roles.join(', ')}`}
         </p>
-        <Field label="Name">
-          <input value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={80} />
-        </Field>
-        <ErrorBox error={error} />
+        <TextField label="Name" value={name} onValue={setName} required maxLength={80} />
+        <ErrorBox error={saving.error} />
         {saved && <p role="status">Saved.</p>}
         <button type="submit">Save profile</button>
       </form>
@@ -155,51 +119,32 @@ export function AccountPage({ user }: { user: User }) {
 export function AddressForm({ onSaved }: { onSaved: () => void }) {
   const empty: AddressRequest = { label: '', line1: '', city: '', postalCode: '', country: '' };
   const [form, setForm] = useState<AddressRequest>(empty);
-  const [error, setError] = useState<unknown>(null);
-  const set = (key: keyof AddressRequest) => (e: { currentTarget: HTMLInputElement }) =>
-    setForm({ ...form, [key]: e.currentTarget.value });
+  const saving = useAction();
+  /** An input's name, value and setter, all from its key in the request. */
+  const bind = (key: keyof AddressRequest) => ({
+    name: key,
+    value: form[key] ?? '',
+    onValue: (value: string) => setForm({ ...form, [key]: value }),
+  });
 
-  async function submit(e: Event) {
-    e.preventDefault();
-    setError(null);
-    try {
-      const body = { ...form, country: form.country.toUpperCase(), ...(form.label ? {} : { label: undefined }) };
-      await call('POST', '/api/users/me/addresses', { auth: true, body });
-      setForm(empty);
-      onSaved();
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const submit = saving.submit(async () => {
+    const body = { ...form, country: form.country.toUpperCase(), ...(form.label ? {} : { label: undefined }) };
+    await call('POST', '/api/users/me/addresses', { auth: true, body });
+    setForm(empty);
+    onSaved();
+  });
 
   return (
     <form class="stack narrow" onSubmit={submit} aria-label="New address">
       <h3>Add an address</h3>
-      <Field label="Label (optional)">
-        <input value={form.label} onInput={set('label')} maxLength={40} />
-      </Field>
-      <Field label="Street and number">
-        <input name="line1" autoComplete="address-line1" value={form.line1} onInput={set('line1')} required />
-      </Field>
+      <TextField label="Label (optional)" {...bind('label')} maxLength={40} />
+      <TextField label="Street and number" autoComplete="address-line1" {...bind('line1')} required />
       <div class="row">
-        <Field label="Postal code">
-          <input name="postalCode" autoComplete="postal-code" value={form.postalCode} onInput={set('postalCode')} required />
-        </Field>
-        <Field label="City">
-          <input name="city" autoComplete="address-level2" value={form.city} onInput={set('city')} required />
-        </Field>
-        <Field label="Country (2 letters)">
-          <input
-            name="country"
-            autoComplete="country"
-            value={form.country}
-            onInput={set('country')}
-            required
-            pattern="[A-Za-z]{2}"
-          />
-        </Field>
+        <TextField label="Postal code" autoComplete="postal-code" {...bind('postalCode')} required />
+        <TextField label="City" autoComplete="address-level2" {...bind('city')} required />
+        <TextField label="Country (2 letters)" autoComplete="country" {...bind('country')} required pattern="[A-Za-z]{2}" />
       </div>
-      <ErrorBox error={error} />
+      <ErrorBox error={saving.error} />
       <button type="submit">Save address</button>
     </form>
   );
@@ -207,24 +152,20 @@ export function AddressForm({ onSaved }: { onSaved: () => void }) {
 
 export function NotificationsPage() {
   const page = useAsync((signal) => call<NotificationPage>('GET', '/api/notifications?limit=50', { auth: true, signal }), []);
-  const [error, setError] = useState<unknown>(null);
+  const marking = useAction();
 
-  async function markRead(id: string) {
-    setError(null);
-    try {
+  const markRead = (id: string) =>
+    marking.run(async () => {
       await call('POST', `/api/notifications/${id}/read`, { auth: true });
       page.reload();
       await refreshUnread();
-    } catch (err) {
-      setError(err);
-    }
-  }
+    });
 
   return (
     <div>
       <PageTitle>Notifications</PageTitle>
       {page.loading && !page.data && <Loading what="notifications" />}
-      <ErrorBox error={page.error ?? error} retry={page.reload} />
+      <ErrorBox error={page.error ?? marking.error} retry={page.reload} />
       {page.data && page.data.items.length === 0 && <p>Nothing yet.</p>}
       <ul class="list">
         {page.data?.items.map((n) => (

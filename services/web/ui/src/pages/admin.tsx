@@ -8,7 +8,19 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { call } from '../api.ts';
 import type { CategoryList, Dashboard, Product, ProductPage } from '../types.ts';
-import { ErrorBox, Field, Link, Loading, money, PageTitle, useAsync } from '../ui.tsx';
+import {
+  BodyRows,
+  ColumnHeads,
+  ErrorBox,
+  Field,
+  Link,
+  Loading,
+  money,
+  PageTitle,
+  TextField,
+  useAction,
+  useAsync,
+} from '../ui.tsx';
 
 const RANGES = [
   { id: '24h', label: 'Last 24 hours', hours: 24, granularity: 'hour' },
@@ -62,6 +74,27 @@ function Chart({
 function revenueOf(money: Dashboard['totals']['revenue']): number {
   return money.reduce((sum, m) => sum + m.minor, 0) / 100;
 }
+
+type Point = Dashboard['series'][number];
+
+/** The dashboard's time-series charts: each line is one figure of every point of the series. */
+const CHARTS: Array<{ title: string; series: Array<{ label: string; color: string; of: (p: Point) => number }> }> = [
+  {
+    title: 'Sign-ups and paid orders',
+    series: [
+      { label: 'Sign-ups', color: '#1d4ed8', of: (p) => p.signups },
+      { label: 'Paid orders', color: '#15803d', of: (p) => p.ordersPaid },
+    ],
+  },
+  { title: 'Revenue', series: [{ label: 'Revenue', color: '#b45309', of: (p) => revenueOf(p.revenue) }] },
+  {
+    title: 'Clicks and QR codes',
+    series: [
+      { label: 'Clicks', color: '#7c3aed', of: (p) => p.clicks },
+      { label: 'QR codes', color: '#be123c', of: (p) => p.qrGenerated },
+    ],
+  },
+];
 
 export function DashboardPage() {
   const [rangeId, setRangeId] = useState<string>('24h');
@@ -147,27 +180,14 @@ export function DashboardPage() {
             </div>
           </dl>
           <div class="charts">
-            <Chart
-              title="Sign-ups and paid orders"
-              x={x}
-              series={[
-                { label: 'Sign-ups', values: d.series.map((p) => p.signups), color: '#1d4ed8' },
-                { label: 'Paid orders', values: d.series.map((p) => p.ordersPaid), color: '#15803d' },
-              ]}
-            />
-            <Chart
-              title="Revenue"
-              x={x}
-              series={[{ label: 'Revenue', values: d.series.map((p) => revenueOf(p.revenue)), color: '#b45309' }]}
-            />
-            <Chart
-              title="Clicks and QR codes"
-              x={x}
-              series={[
-                { label: 'Clicks', values: d.series.map((p) => p.clicks), color: '#7c3aed' },
-                { label: 'QR codes', values: d.series.map((p) => p.qrGenerated), color: '#be123c' },
-              ]}
-            />
+            {CHARTS.map((chart) => (
+              <Chart
+                key={chart.title}
+                title={chart.title}
+                x={x}
+                series={chart.series.map(({ label, color, of }) => ({ label, color, values: d.series.map(of) }))}
+              />
+            ))}
             <figure class="chart card">
               <figcaption>Orders by outcome</figcaption>
               <ul class="bars">
@@ -187,39 +207,17 @@ export function DashboardPage() {
           <div class="row top">
             <table>
               <caption>Top links</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Code</th>
-                  <th scope="col">Clicks</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.topLinks.map((l) => (
-                  <tr key={l.code}>
-                    <td>{l.code}</td>
-                    <td>{l.clicks}</td>
-                  </tr>
-                ))}
-              </tbody>
+              <ColumnHeads columns={['Code', 'Clicks']} />
+              <BodyRows items={d.topLinks} rowKey={(l) => l.code} cells={(l) => [l.code, l.clicks]} />
             </table>
             <table data-testid="top-products">
               <caption>Top products</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Product</th>
-                  <th scope="col">Sold</th>
-                  <th scope="col">Revenue</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.topProducts.map((p) => (
-                  <tr key={p.productId}>
-                    <td>{p.name}</td>
-                    <td>{p.quantity}</td>
-                    <td>{p.revenue.map((m) => money(m.minor, m.currency)).join(' + ')}</td>
-                  </tr>
-                ))}
-              </tbody>
+              <ColumnHeads columns={['Product', 'Sold', 'Revenue']} />
+              <BodyRows
+                items={d.topProducts}
+                rowKey={(p) => p.productId}
+                cells={(p) => [p.name, p.quantity, p.revenue.map((m) => money(m.minor, m.currency)).join(' + ')]}
+              />
             </table>
           </div>
         </>
@@ -242,26 +240,12 @@ export function ProductsAdminPage() {
       <ErrorBox error={products.error} retry={products.reload} />
       <table>
         <caption>Products</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Category</th>
-            <th scope="col">Price</th>
-            <th scope="col">Stock</th>
-          </tr>
-        </thead>
-        <tbody>
-          {products.data?.items.map((p) => (
-            <tr key={p.id}>
-              <td>{p.name}</td>
-              <td>{p.category}</td>
-              <td>{money(p.priceMinor, p.currency)}</td>
-              <td>
-                <StockEditor product={p} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
+        <ColumnHeads columns={['Name', 'Category', 'Price', 'Stock']} />
+        <BodyRows
+          items={products.data?.items ?? []}
+          rowKey={(p) => p.id}
+          cells={(p) => [p.name, p.category, money(p.priceMinor, p.currency), <StockEditor product={p} />]}
+        />
       </table>
     </div>
   );
@@ -306,31 +290,23 @@ function NewProduct({ categories, onSaved }: { categories: string[]; onSaved: ()
   const [category, setCategory] = useState('');
   const [price, setPrice] = useState('');
   const [stock, setStock] = useState('10');
-  const [error, setError] = useState<unknown>(null);
-  async function submit(e: Event) {
-    e.preventDefault();
-    setError(null);
-    try {
-      // Stock is inventory's: it is set once catalog has the product.
-      const created = await call<{ id: string }>('POST', '/api/products', {
-        auth: true,
-        body: { name, category, priceMinor: Math.round(Number(price) * 100), currency: 'EUR' },
-      });
-      await call('PUT', `/api/products/${encodeURIComponent(created.id)}/stock`, { auth: true, body: { stock: Number(stock) } });
-      setName('');
-      setPrice('');
-      onSaved();
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const creating = useAction();
+  const submit = creating.submit(async () => {
+    // Stock is inventory's: it is set once catalog has the product.
+    const created = await call<{ id: string }>('POST', '/api/products', {
+      auth: true,
+      body: { name, category, priceMinor: Math.round(Number(price) * 100), currency: 'EUR' },
+    });
+    await call('PUT', `/api/products/${encodeURIComponent(created.id)}/stock`, { auth: true, body: { stock: Number(stock) } });
+    setName('');
+    setPrice('');
+    onSaved();
+  });
   return (
     <form class="stack card" onSubmit={submit}>
       <h2>New product</h2>
       <div class="row">
-        <Field label="Name">
-          <input value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-        </Field>
+        <TextField label="Name" value={name} onValue={setName} required />
         <Field label="Category">
           <input list="category-ids" value={category} onInput={(e) => setCategory(e.currentTarget.value)} required />
           <datalist id="category-ids">
@@ -346,7 +322,7 @@ function NewProduct({ categories, onSaved }: { categories: string[]; onSaved: ()
           <input type="number" min={0} value={stock} onInput={(e) => setStock(e.currentTarget.value)} required />
         </Field>
       </div>
-      <ErrorBox error={error} />
+      <ErrorBox error={creating.error} />
       <button type="submit">Create product</button>
     </form>
   );

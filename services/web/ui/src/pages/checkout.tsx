@@ -6,7 +6,7 @@ import { navigate } from '../router.ts';
 import { session } from '../session.ts';
 import { useStore } from '../store.ts';
 import type { AddressList, Order } from '../types.ts';
-import { ErrorBox, Field, Link, Loading, PageTitle, useAsync } from '../ui.tsx';
+import { ColumnHeads, ErrorBox, Field, Link, Loading, PageTitle, TextField, useAction, useAsync } from '../ui.tsx';
 import { AddressForm } from './account.tsx';
 
 /** The payments service's deterministic test cards. */
@@ -31,15 +31,7 @@ export function CartPage() {
       ) : (
         <table>
           <caption class="visually-hidden">Items in the cart</caption>
-          <thead>
-            <tr>
-              <th scope="col">Product</th>
-              <th scope="col">Quantity</th>
-              <th scope="col">
-                <span class="visually-hidden">Remove</span>
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Product', 'Quantity', <span class="visually-hidden">Remove</span>]} />
           <tbody>
             {lines.map((l) => (
               <tr key={l.productId}>
@@ -84,8 +76,7 @@ function CheckoutForm() {
   const [card, setCard] = useState(TEST_CARDS[0]?.number ?? '');
   const [expiry, setExpiry] = useState('12/30');
   const [cvc, setCvc] = useState('123');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const placing = useAction();
   // One key per attempt: a retried submit of the same attempt returns the same order.
   const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
 
@@ -102,12 +93,9 @@ function CheckoutForm() {
     );
   }
 
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    const [month, year] = expiry.split('/').map((v) => Number(v.trim()));
-    try {
+  const submit = placing.submit(
+    async () => {
+      const [month, year] = expiry.split('/').map((v) => Number(v.trim()));
       const order = await call<Order>('POST', '/api/orders', {
         auth: true,
         headers: { 'idempotency-key': idempotencyKey },
@@ -119,17 +107,13 @@ function CheckoutForm() {
       });
       if (order.status !== 'failed') clearCart();
       navigate(`/orders/${order.id}`);
-    } catch (err) {
-      setError(err);
-      // A refused request created nothing; the next attempt is a new one.
-      if (err instanceof ApiError && err.status < 500) setIdempotencyKey(crypto.randomUUID());
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    // A refused request created nothing; the next attempt is a new one.
+    (err) => err instanceof ApiError && err.status < 500 && setIdempotencyKey(crypto.randomUUID()),
+  );
 
   return (
-    <form class="stack" onSubmit={submit} aria-busy={busy}>
+    <form class="stack" onSubmit={submit} aria-busy={placing.busy}>
       <h2>Checkout</h2>
       <Field label="Ship to">
         <select value={chosen} onChange={(e) => setAddressId(e.currentTarget.value)}>
@@ -140,29 +124,19 @@ function CheckoutForm() {
           ))}
         </select>
       </Field>
-      <Field label="Card number" hint="Test cards are listed below; nothing is charged.">
-        <input
-          name="card"
-          inputMode="numeric"
-          autoComplete="off"
-          value={card}
-          onInput={(e) => setCard(e.currentTarget.value)}
-          required
-        />
-      </Field>
+      <TextField
+        label="Card number"
+        hint="Test cards are listed below; nothing is charged."
+        name="card"
+        inputMode="numeric"
+        autoComplete="off"
+        value={card}
+        onValue={setCard}
+        required
+      />
       <div class="row">
-        <Field label="Expiry (MM/YY)">
-          <input
-            name="expiry"
-            value={expiry}
-            onInput={(e) => setExpiry(e.currentTarget.value)}
-            pattern="\d{1,2}/\d{2}"
-            required
-          />
-        </Field>
-        <Field label="CVC">
-          <input name="cvc" value={cvc} onInput={(e) => setCvc(e.currentTarget.value)} pattern="\d{3,4}" required />
-        </Field>
+        <TextField label="Expiry (MM/YY)" name="expiry" value={expiry} onValue={setExpiry} pattern="\d{1,2}/\d{2}" required />
+        <TextField label="CVC" name="cvc" value={cvc} onValue={setCvc} pattern="\d{3,4}" required />
       </div>
       <details open>
         <summary>Test cards</summary>
@@ -177,9 +151,9 @@ function CheckoutForm() {
           ))}
         </ul>
       </details>
-      <ErrorBox error={error} />
-      <button type="submit" disabled={busy}>
-        {busy ? 'Placing the order…' : 'Place order'}
+      <ErrorBox error={placing.error} />
+      <button type="submit" disabled={placing.busy}>
+        {placing.busy ? 'Placing the order…' : 'Place order'}
       </button>
     </form>
   );

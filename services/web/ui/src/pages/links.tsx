@@ -2,24 +2,20 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, readEventStream, request } from '../api.ts';
 import type { ClickEvent, LinkPage, Link as ShortLink } from '../types.ts';
-import { download, ErrorBox, Field, Link, Loading, PageTitle, useAsync, when } from '../ui.tsx';
+import { download, ErrorBox, Link, Loading, PageTitle, TextField, useAction, useAsync, when } from '../ui.tsx';
 
 export function LinksPage() {
   const links = useAsync((signal) => call<LinkPage>('GET', '/api/links?limit=50', { auth: true, signal }), []);
   const [selected, setSelected] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const removing = useAction();
   const chosen = links.data?.items.find((l) => l.code === selected) ?? null;
 
-  async function remove(code: string) {
-    setError(null);
-    try {
+  const remove = (code: string) =>
+    removing.run(async () => {
       await call('DELETE', `/api/links/${encodeURIComponent(code)}`, { auth: true });
       if (selected === code) setSelected(null);
       links.reload();
-    } catch (err) {
-      setError(err);
-    }
-  }
+    });
 
   return (
     <div class="stack">
@@ -34,7 +30,7 @@ export function LinksPage() {
         }}
       />
       {links.loading && !links.data && <Loading what="your links" />}
-      <ErrorBox error={links.error ?? error} retry={links.reload} />
+      <ErrorBox error={links.error ?? removing.error} retry={links.reload} />
       <div class="links-layout">
         <ul class="list" aria-label="Your links">
           {links.data?.items.map((l) => (
@@ -64,52 +60,44 @@ function ShortenForm({ onCreated }: { onCreated: (link: ShortLink) => void }) {
   const [url, setUrl] = useState('');
   const [alias, setAlias] = useState('');
   const [expires, setExpires] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const shortening = useAction();
 
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const link = await call<ShortLink>('POST', '/api/links', {
-        auth: true,
-        body: { url, ...(alias && { alias }), ...(expires && { expiresAt: new Date(expires).toISOString() }) },
-      });
-      setUrl('');
-      setAlias('');
-      setExpires('');
-      onCreated(link);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = shortening.submit(async () => {
+    const link = await call<ShortLink>('POST', '/api/links', {
+      auth: true,
+      body: { url, ...(alias && { alias }), ...(expires && { expiresAt: new Date(expires).toISOString() }) },
+    });
+    setUrl('');
+    setAlias('');
+    setExpires('');
+    onCreated(link);
+  });
 
   return (
-    <form class="stack" onSubmit={submit} aria-busy={busy}>
+    <form class="stack" onSubmit={submit} aria-busy={shortening.busy}>
       <h2>Shorten a link</h2>
-      <Field label="Address to shorten">
-        <input
-          name="url"
-          type="url"
-          placeholder="https://example.com/spring-sale"
-          value={url}
-          onInput={(e) => setUrl(e.currentTarget.value)}
-          required
-        />
-      </Field>
+      <TextField
+        label="Address to shorten"
+        name="url"
+        type="url"
+        placeholder="https://example.com/spring-sale"
+        value={url}
+        onValue={setUrl}
+        required
+      />
       <div class="row">
-        <Field label="Alias (optional)" hint="3–64 letters, digits, _ or -">
-          <input name="alias" value={alias} onInput={(e) => setAlias(e.currentTarget.value)} pattern="[A-Za-z0-9_\-]{3,64}" />
-        </Field>
-        <Field label="Expires (optional)">
-          <input name="expires" type="datetime-local" value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
-        </Field>
+        <TextField
+          label="Alias (optional)"
+          hint="3–64 letters, digits, _ or -"
+          name="alias"
+          value={alias}
+          onValue={setAlias}
+          pattern="[A-Za-z0-9_\-]{3,64}"
+        />
+        <TextField label="Expires (optional)" name="expires" type="datetime-local" value={expires} onValue={setExpires} />
       </div>
-      <ErrorBox error={error} />
-      <button type="submit" disabled={busy}>
+      <ErrorBox error={shortening.error} />
+      <button type="submit" disabled={shortening.busy}>
         Shorten
       </button>
     </form>

@@ -1,8 +1,19 @@
 /** Order history, and one order whose status updates itself until the saga has ended. */
-import { useState } from 'preact/hooks';
 import { call } from '../api.ts';
 import type { Order, OrderPage } from '../types.ts';
-import { ErrorBox, Link, Loading, money, PageTitle, useAsync, useInterval, when } from '../ui.tsx';
+import {
+  BodyRows,
+  ColumnHeads,
+  ErrorBox,
+  Link,
+  Loading,
+  money,
+  PageTitle,
+  useAction,
+  useAsync,
+  useInterval,
+  when,
+} from '../ui.tsx';
 
 function StatusBadge({ status }: { status: Order['status'] }) {
   return <span class={`badge status-${status}`}>{status}</span>;
@@ -35,26 +46,18 @@ export function OrdersPage() {
 
 export function OrderDetailPage({ id }: { id: string }) {
   const order = useAsync((signal) => call<Order>('GET', `/api/orders/${id}`, { auth: true, signal }), [id]);
-  const [cancelling, setCancelling] = useState(false);
-  const [cancelError, setCancelError] = useState<unknown>(null);
+  const cancelling = useAction();
   const pending = order.data?.status === 'pending';
   useInterval(order.reload, 1000, pending || (!order.data && !order.error));
 
   if (!order.data) return order.error ? <ErrorBox error={order.error} retry={order.reload} /> : <Loading what="the order" />;
   const o = order.data;
 
-  async function cancel() {
-    setCancelling(true);
-    setCancelError(null);
-    try {
+  const cancel = () =>
+    cancelling.run(async () => {
       await call<Order>('POST', `/api/orders/${o.id}/cancel`, { auth: true });
       order.reload();
-    } catch (err) {
-      setCancelError(err);
-    } finally {
-      setCancelling(false);
-    }
-  }
+    });
 
   return (
     <article class="order">
@@ -70,22 +73,12 @@ export function OrderDetailPage({ id }: { id: string }) {
       )}
       <table>
         <caption class="visually-hidden">Order lines</caption>
-        <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col">Quantity</th>
-            <th scope="col">Price</th>
-          </tr>
-        </thead>
-        <tbody>
-          {o.lines.map((l) => (
-            <tr key={l.productId}>
-              <td>{l.name}</td>
-              <td>{l.quantity}</td>
-              <td>{money(l.unitPriceMinor * l.quantity, o.currency)}</td>
-            </tr>
-          ))}
-        </tbody>
+        <ColumnHeads columns={['Product', 'Quantity', 'Price']} />
+        <BodyRows
+          items={o.lines}
+          rowKey={(l) => l.productId}
+          cells={(l) => [l.name, l.quantity, money(l.unitPriceMinor * l.quantity, o.currency)]}
+        />
         <tfoot>
           <tr>
             <th scope="row" colSpan={2}>
@@ -107,11 +100,11 @@ export function OrderDetailPage({ id }: { id: string }) {
         ))}
       </ol>
       {(o.status === 'paid' || o.status === 'pending') && (
-        <button type="button" class="secondary" onClick={cancel} disabled={cancelling}>
-          {cancelling ? 'Cancelling…' : 'Cancel order'}
+        <button type="button" class="secondary" onClick={cancel} disabled={cancelling.busy}>
+          {cancelling.busy ? 'Cancelling…' : 'Cancel order'}
         </button>
       )}
-      <ErrorBox error={cancelError} />
+      <ErrorBox error={cancelling.error} />
       <p>
         <Link href="/orders">All orders</Link>
       </p>

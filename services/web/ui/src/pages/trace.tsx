@@ -1,7 +1,7 @@
 /** What the mesh did for one request: the trace's spans as a waterfall, by service and layer. */
 import { call } from '../api.ts';
 import type { TraceSpan, TraceView } from '../types.ts';
-import { ErrorBox, Loading, PageTitle, useAsync } from '../ui.tsx';
+import { ColumnHeads, ErrorBox, Loading, PageTitle, useAsync } from '../ui.tsx';
 
 const LAYER_NAMES: Record<TraceSpan['layer'], string> = {
   app: 'app',
@@ -60,13 +60,7 @@ export function TracePage({ traceId }: { traceId: string }) {
       </ul>
       <table class="waterfall">
         <caption class="visually-hidden">Spans of the trace, in start order</caption>
-        <thead>
-          <tr>
-            <th scope="col">Service · span</th>
-            <th scope="col">Timeline</th>
-            <th scope="col">ms</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['Service · span', 'Timeline', 'ms']} />
         <tbody>
           {t.spans.map((s) => {
             const left = (s.startMs / total) * 100;
