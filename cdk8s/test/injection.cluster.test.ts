@@ -260,6 +260,13 @@ for (const size of ['default', 'small'] as const) {
             spec.appProtocol === 'http' ? '/healthz' : undefined,
             `${where}: app health checks are for HTTP apps only`,
           );
+          if (spec.appProtocol === 'http') {
+            assert.deepEqual(
+              [argAfter(daprd.args, '--app-health-probe-interval'), argAfter(daprd.args, '--app-health-threshold')],
+              ['1', '2'],
+              `${where}: daprd stops pulling deliveries within two seconds of the app going down`,
+            );
+          }
           assert.deepEqual(
             (daprd.volumeMounts ?? []).filter((m) => m.name === blobVolumeName).map((m) => m.mountPath),
             spec.components.includes('blobstore') ? [blobMountPath] : [],

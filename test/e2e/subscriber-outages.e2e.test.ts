@@ -1,16 +1,17 @@
 /**
  * The subscriber side of pub/sub through the real local stack: while checkouts and
  * redirects keep publishing, notifications and analytics are stopped (the app, then only
- * its sidecar), and RabbitMQ is restarted with their messages queued, then stopped in the
- * middle of a stream of clicks that links is publishing. After each outage every event
- * the publishers' outboxes sent must have taken effect exactly once: one notification
- * and one e-mail per paid order, every event claimed once by analytics, and the link's
- * click rollup equal to the clicks published, no more. Search, whose index keeps the
- * highest revision of each product and stock state, is stopped while a product is
- * created, renamed and restocked: afterwards its index holds the last revision of each,
- * and a search finds the product by its last name only. Counts come from the databases,
- * not from the services' own metrics, which restart with them. The file prints the
- * outage × published/took-effect table at the end.
+ * its sidecar; analytics also for 20 s under a stream of clicks, longer than daprd used to
+ * keep redelivering what it had already pulled), and RabbitMQ is restarted with their
+ * messages queued, then stopped in the middle of a stream of clicks that links is
+ * publishing. After each outage every event the publishers' outboxes sent must have taken
+ * effect exactly once: one notification and one e-mail per paid order, every event claimed
+ * once by analytics, and the link's click rollup equal to the clicks published, no more.
+ * Search, whose index keeps the highest revision of each product and stock state, is
+ * stopped while a product is created, renamed and restocked: afterwards its index holds the
+ * last revision of each, and a search finds the product by its last name only. Counts come
+ * from the databases, not from the services' own metrics, which restart with them. The
+ * file prints the outage × published/took-effect table at the end.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -30,6 +31,11 @@ const REDIRECTS_PER_OUTAGE = 10;
 const BROKER_BACK_MS = 20_000;
 /** Clicks links must have published before the broker is stopped under it. */
 const CLICKS_BEFORE_BROKER_STOP = 30;
+/**
+ * How long analytics stays down under a stream of clicks: longer than the delivery retries
+ * this project had (5, over 3–10 s), which dead-lettered every click pulled meanwhile.
+ */
+const ANALYTICS_HELD_DOWN_MS = 20_000;
 /** From the restart until every event took effect: Dapr's redelivery backoff included. */
 const SETTLE_MS = 120_000;
 
@@ -298,6 +304,37 @@ describe('subscriber outages (local stack)', function () {
       );
     });
   }
+
+  it(`analytics app held down ${ANALYTICS_HELD_DOWN_MS / 1000} s while clicks publish: each counted once after the restart`, async () => {
+    // Clicking starts before the stop, so some clicks are in daprd's hands when the app dies.
+    const started = await counts();
+    let clicking = true;
+    let clicks = 0;
+    const clicker = (async () => {
+      while (clicking) {
+        await redirect();
+        clicks++;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    let heldDownMs = 0;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await stack.stopService('analytics');
+      const down = Date.now();
+      try {
+        await new Promise((resolve) => setTimeout(resolve, ANALYTICS_HELD_DOWN_MS));
+      } finally {
+        heldDownMs = Date.now() - down;
+        clicking = false;
+        await clicker;
+      }
+    } finally {
+      await stack.startService('analytics');
+    }
+    assert.ok(heldDownMs >= ANALYTICS_HELD_DOWN_MS, `analytics was down ${heldDownMs} ms`);
+    await settle(`analytics app down ${Math.round(heldDownMs / 1000)} s`, started, { paid: 0, clicks });
+  });
 
   it('RabbitMQ restarted with messages queued for stopped subscribers: each takes effect once', async () => {
     await during(

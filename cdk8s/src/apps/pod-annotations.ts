@@ -38,9 +38,11 @@ export function daprAnnotations(spec: ServiceSpec, planned: ServicePlan, sizing:
     // have no mesh identity; the Dapr API ports listen on localhost only.
     'traffic.sidecar.istio.io/excludeInboundPorts': `${daprHealthPort},${daprMetricsPort}`,
   };
-  if (sidecar.appHealthCheckPath) {
+  if (sidecar.appHealthCheck) {
     annotations['dapr.io/enable-app-health-check'] = 'true';
-    annotations['dapr.io/app-health-check-path'] = sidecar.appHealthCheckPath;
+    annotations['dapr.io/app-health-check-path'] = sidecar.appHealthCheck.path;
+    annotations['dapr.io/app-health-probe-interval'] = String(sidecar.appHealthCheck.intervalSeconds);
+    annotations['dapr.io/app-health-threshold'] = String(sidecar.appHealthCheck.threshold);
   }
   if (spec.components.includes('blobstore')) {
     annotations['dapr.io/volume-mounts-rw'] = `${blobVolumeName}:${blobMountPath}`;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { deploymentPlan, servicePlanOf } from '../src/deployment/plan.ts';
 import { planDiff, unexplainedDifferences } from '../src/deployment/plan-diff.ts';
-import { callRetries, type Retrying, retryViolations } from '../src/deployment/retries.ts';
+import { retryWindowMs } from '../src/deployment/resiliency.ts';
+import { callRetries, type Retrying, retryViolations, subscriberRestartAllowanceMs } from '../src/deployment/retries.ts';
 import { appsUsing, componentNames, type ServiceSpec, services } from '../src/topology.ts';
 
 const local = deploymentPlan('local');
@@ -79,7 +80,11 @@ describe('deployment plan', () => {
     for (const spec of services) {
       for (const plan of [local, cluster]) {
         const s = servicePlanOf(plan, spec.name);
-        assert.equal(s.sidecar.appHealthCheckPath, spec.appProtocol === 'http' ? '/healthz' : undefined, spec.name);
+        assert.deepEqual(
+          s.sidecar.appHealthCheck,
+          spec.appProtocol === 'http' ? { path: '/healthz', intervalSeconds: 1, threshold: 2 } : undefined,
+          spec.name,
+        );
         assert.equal(s.probes.readiness.port, spec.appProtocol === 'grpc' ? s.ports.admin : s.ports.app, spec.name);
       }
     }
@@ -170,7 +175,11 @@ describe('retry ownership', () => {
   it('prints the same retry bounds into the Resiliency the plan carries', () => {
     for (const plan of [local, cluster]) {
       for (const [name, retry] of Object.entries(plan.resiliency.policies.retries)) {
-        assert.ok(retry.maxRetries >= 0 && retry.maxRetries <= 10, `${plan.target} ${name}: ${retry.maxRetries}`);
+        const { most } = retryWindowMs(retry);
+        assert.ok(
+          retry.maxRetries >= 0 && most <= 120_000,
+          `${plan.target} ${name}: ${retry.maxRetries} retries over ${most} ms`,
+        );
       }
     }
     // Envoy owns the invocation hop in the cluster: daprd is told not to retry any invoked app.
@@ -178,6 +187,21 @@ describe('retry ownership', () => {
     // Locally daprd keeps its built-in hop retries, but for payments, whose breaker stands in for Envoy.
     assert.deepEqual(Object.keys(local.resiliency.targets.apps), ['payments']);
     assert.equal(local.resiliency.targets.apps.payments?.retry, 'none');
+  });
+
+  it('keeps redelivering to a subscriber for longer than it takes to restart, and no longer than two minutes', () => {
+    for (const plan of [local, cluster]) {
+      const inbound = plan.resiliency.targets.components.pubsub?.inbound?.retry;
+      const policy = inbound ? plan.resiliency.policies.retries[inbound] : undefined;
+      assert.ok(policy, `${plan.target}: a retry policy for deliveries`);
+      const window = retryWindowMs(policy);
+      assert.ok(window.least >= subscriberRestartAllowanceMs, `${plan.target}: shortest window ${window.least} ms`);
+      assert.ok(window.most <= 120_000, `${plan.target}: longest window ${window.most} ms`);
+    }
+    // The settings this replaced: five retries gave up after 3.3–9.8 s.
+    const old = retryWindowMs({ policy: 'exponential', maxInterval: '15s', maxRetries: 5 });
+    assert.ok(old.least < subscriberRestartAllowanceMs);
+    assert.deepEqual([Math.round(old.least), Math.round(old.most)], [3297, 9891]);
   });
 
   it('says daprd retries component calls exactly where the Resiliency gives them a retry', () => {

@@ -52,7 +52,14 @@ export function runFile(): Record<string, unknown> {
           daprGRPCPort: sidecar.apiPorts.grpc,
           daprInternalGRPCPort: sidecar.apiPorts.internalGrpc,
           metricsPort: sidecar.metricsPort,
-          ...(sidecar.appHealthCheckPath ? { enableAppHealthCheck: true, appHealthCheckPath: sidecar.appHealthCheckPath } : {}),
+          ...(sidecar.appHealthCheck
+            ? {
+                enableAppHealthCheck: true,
+                appHealthCheckPath: sidecar.appHealthCheck.path,
+                appHealthProbeInterval: sidecar.appHealthCheck.intervalSeconds,
+                appHealthThreshold: sidecar.appHealthCheck.threshold,
+              }
+            : {}),
           command: [tokenWrapper, ...runFileLaunch(s.name)],
           env: serviceVariables(s.name),
         };

@@ -46,7 +46,14 @@ export function daprdArgs(name: ServiceName, topology?: readonly ServiceSpec[]):
     '--config',
     paths.daprConfig,
     ...(sidecar.logAsJson ? ['--log-as-json'] : []),
-    ...(sidecar.appHealthCheckPath ? ['--enable-app-health-check', '--app-health-check-path', sidecar.appHealthCheckPath] : []),
+    ...(sidecar.appHealthCheck
+      ? [
+          '--enable-app-health-check',
+          ...['--app-health-check-path', sidecar.appHealthCheck.path],
+          ...['--app-health-probe-interval', String(sidecar.appHealthCheck.intervalSeconds)],
+          ...['--app-health-threshold', String(sidecar.appHealthCheck.threshold)],
+        ]
+      : []),
   ];
 }
 

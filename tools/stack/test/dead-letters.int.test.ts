@@ -37,6 +37,7 @@ import {
   serve,
   startOutboxRelay,
 } from '@meshmart/kit';
+import { retryWindowMs } from '@meshmart/kit/deployment/resiliency';
 import { eventually, freePort, infraForThisRun } from '@meshmart/test-support';
 import amqp from 'amqplib';
 import pg from 'pg';
@@ -70,13 +71,8 @@ function paid(eventId: string): EventEnvelope<'order.paid'> {
   };
 }
 
-/** Upper bound of the exponential retries: 0.5 s doubling, capped at maxInterval, plus slack. */
-const retryBudgetMs = (() => {
-  const cap = Number.parseInt(deliveryPolicy.retry.maxInterval, 10) * 1000;
-  let total = 0;
-  for (let i = 0; i < deliveryPolicy.retry.maxRetries; i++) total += Math.min(cap, 500 * 2 ** i) * 1.5;
-  return total + 10_000;
-})();
+/** The longest wait daprd's retries can draw, plus slack for the tries themselves. */
+const retryBudgetMs = retryWindowMs(deliveryPolicy.retry).most + 10_000;
 
 const deadLettered = async (topic: string, reason: string) =>
   (await eventMetrics().deadLettered.get()).values.find((v) => v.labels.topic === topic && v.labels.reason === reason)?.value ??

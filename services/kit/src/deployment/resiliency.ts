@@ -47,7 +47,10 @@ export const resiliencyPolicies = {
   },
   retries: {
     component: { policy: 'exponential', maxInterval: '2s', maxRetries: 3 },
-    delivery: { policy: 'exponential', maxInterval: '15s', maxRetries: 5 },
+    // Long enough for in-flight deliveries to outlast a subscriber's restart (retries.ts,
+    // subscriberRestartAllowanceMs): the 5 retries this had gave up after about 7 s and
+    // dead-lettered every event pulled while the app was down.
+    delivery: { policy: 'exponential', maxInterval: '10s', maxRetries: 12 },
     none: { policy: 'constant', duration: '1s', maxRetries: 0 },
   },
   circuitBreakers: {
@@ -58,6 +61,31 @@ export const resiliencyPolicies = {
     payments: { maxRequests: 1, interval: '0s', timeout: '15s', trip: 'consecutiveFailures >= 5' },
   },
 } as const satisfies ResiliencyPlan['policies'];
+
+/** daprd's exponential backoff (dapr/kit retry): 500 ms, ×1.5 per retry, each wait drawn within ±50 %. */
+const exponentialBackoff = { initialMs: 500, multiplier: 1.5, randomization: 0.5 } as const;
+
+function durationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!match) throw new Error(`unsupported duration ${text}`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
+}
+
+/** How long a policy waits between its tries in all: the least, expected and most daprd can draw. */
+export function retryWindowMs(policy: RetryPolicy): { least: number; nominal: number; most: number } {
+  if (policy.maxRetries < 0) return { least: Infinity, nominal: Infinity, most: Infinity };
+  let nominal = 0;
+  if (policy.policy === 'constant') {
+    const wait = durationMs(policy.duration ?? '5s');
+    return { least: wait * policy.maxRetries, nominal: wait * policy.maxRetries, most: wait * policy.maxRetries };
+  }
+  const cap = policy.maxInterval ? durationMs(policy.maxInterval) : Infinity;
+  for (let i = 0; i < policy.maxRetries; i++) {
+    nominal += Math.min(cap, exponentialBackoff.initialMs * exponentialBackoff.multiplier ** i);
+  }
+  const { randomization } = exponentialBackoff;
+  return { least: nominal * (1 - randomization), nominal, most: nominal * (1 + randomization) };
+}
 
 /** SMTP sends are not idempotent: a retried send can deliver the same mail twice. */
 export const outboundRetry: Record<ComponentName, 'component' | undefined> = {

@@ -6,7 +6,7 @@
  * Resiliency and the mesh's routes are printed from the same numbers.
  */
 
-import { resiliencyPolicies } from './resiliency.ts';
+import { resiliencyPolicies, retryWindowMs } from './resiliency.ts';
 import type { Target } from './target.ts';
 
 /** The layers that may retry. `transport` layers cannot tell a replay from a first try. */
@@ -59,6 +59,14 @@ export const businessRetryBounds = {
   /** notifications' EMAIL_MAX_ATTEMPTS: sends before a mail is marked failed. */
   emailMaxAttempts: 20,
 } as const;
+
+/**
+ * How long a subscriber app may be gone (killed, restarted, rolled out) without an event
+ * it had already been handed being dead-lettered: the delivery policy's shortest window
+ * must cover it. Events published meanwhile are not handed to it at all: daprd's app health
+ * check (sidecar.ts, appHealthProbe) stops pulling them, so they wait in the broker.
+ */
+export const subscriberRestartAllowanceMs = 30_000;
 
 /** daprd's DaprBuiltInServiceRetries: 3 retries, 1 s apart, on gRPC Unavailable between sidecars. */
 const daprBuiltInServiceTries = 4;
@@ -129,22 +137,7 @@ export const callRetries: CallRetries[] = [
     examples: 'payment.succeeded to orders, every topic to analytics',
     // After the last try daprd publishes the event to `deadletters` and acks it; the broker
     // requeues only when that publish fails, which starts another bounded round.
-    retries: {
-      local: [
-        {
-          layer: 'daprd',
-          tries: tries(resiliencyPolicies.retries.delivery.maxRetries),
-          on: 'the handler answering RETRY or failing',
-        },
-      ],
-      cluster: [
-        {
-          layer: 'daprd',
-          tries: tries(resiliencyPolicies.retries.delivery.maxRetries),
-          on: 'the handler answering RETRY or failing',
-        },
-      ],
-    },
+    retries: { local: [delivery()], cluster: [delivery()] },
   },
   {
     call: 'outbox relay publish',
@@ -162,6 +155,15 @@ export const callRetries: CallRetries[] = [
     },
   },
 ];
+
+function delivery(): Retrying {
+  const window = retryWindowMs(resiliencyPolicies.retries.delivery);
+  return {
+    layer: 'daprd',
+    tries: tries(resiliencyPolicies.retries.delivery.maxRetries),
+    on: `the handler answering RETRY, failing or unreachable, for ${Math.floor(window.least / 1000)}–${Math.ceil(window.most / 1000)} s`,
+  };
+}
 
 function mailSender(): Retrying {
   return {

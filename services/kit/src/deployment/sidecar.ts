@@ -24,9 +24,24 @@ export interface SidecarPlan {
    * Dapr would probe them through the AppCallbackHealthCheck service they lack; their
    * health lives on the admin port.
    */
-  appHealthCheckPath?: string;
+  appHealthCheck?: AppHealthCheck;
   /** The sidecar API ports the app dials; absent where daprd keeps its defaults. */
   apiPorts?: { http: number; grpc: number; internalGrpc: number };
+}
+
+/**
+ * daprd's probe of the app. Deliveries pulled while the app is down are retried within
+ * the delivery budget (resiliency.ts) and then dead-lettered; probing every second and
+ * calling the app down after two misses stops the pulling within about two seconds, so
+ * what a stopped app has not consumed stays queued in the broker until it is back.
+ * daprd's defaults (5 s, 3 misses) kept pulling for up to 15 s.
+ */
+export const appHealthProbe = { intervalSeconds: 1, threshold: 2 } as const;
+
+export interface AppHealthCheck {
+  path: '/healthz';
+  intervalSeconds: number;
+  threshold: number;
 }
 
 export interface Probe {
@@ -59,7 +74,9 @@ function sidecarSettings(spec: ServiceSpec, local: LocalServicePorts): Record<st
       daprMetricsPort,
     ),
     logAsJson: same(true),
-    appHealthCheckPath: same(spec.appProtocol === 'http' ? '/healthz' : undefined),
+    appHealthCheck: same<AppHealthCheck | undefined>(
+      spec.appProtocol === 'http' ? { path: '/healthz', ...appHealthProbe } : undefined,
+    ),
     apiPorts: byTarget(
       address("each sidecar needs its own ports on one machine; the injected daprd keeps Dapr's defaults"),
       { http: local.daprHttp, grpc: local.daprGrpc, internalGrpc: local.daprInternalGrpc },
