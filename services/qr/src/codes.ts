@@ -67,7 +67,7 @@ export class QrCodes {
       return { record: stored, image, cached: true };
     }
 
-    const image = await renderQr(request.content, request.options);
+    const image = renderQr(request.content, request.options);
     const id = randomUUID();
     const candidate = {
       id,
