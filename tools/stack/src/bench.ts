@@ -21,6 +21,7 @@ import { LinksServiceClient } from '@meshmart/proto/links/v1/links';
 import { budgetTable, type Figure } from './bench/budgets.ts';
 import { cpuBetween, sampleCpu } from './bench/cpu.ts';
 import { closedLoop, http, type Outcome, openLoop, type Result } from './bench/load.ts';
+import { rendersPerCoreInProcess } from './bench-qr.ts';
 import { reserveInProcess, SETTLED_RESERVATIONS } from './bench-reserve.ts';
 import { benchSearch, SEARCH_PRODUCTS, seedSearchIndex } from './bench-search.ts';
 import { localCredentials } from './credentials.ts';
@@ -380,8 +381,11 @@ async function main(): Promise<void> {
         qr('png', () => `https://meshmart.local/bench/${run}/cached`),
       ),
     ]);
-    /** Renders one core could do per second: the qr process's own CPU per render. */
+    /** Codes one core could make per second through the whole path: the qr process's own CPU per new code. */
     const rendersPerCore = (cpu: CpuSplit) => 1000 / (cpu.byProcess.find((p) => p.name === 'qr')?.ms ?? Number.NaN);
+    process.stderr.write('  QR render alone, in-process … ');
+    const renderAlone = { png: rendersPerCoreInProcess('png'), svg: rendersPerCoreInProcess('svg') };
+    process.stderr.write(`${fmt(renderAlone.png, 0)} PNG / ${fmt(renderAlone.svg, 0)} SVG per s\n`);
 
     // Last, because a gRPC app restarted under its running sidecar may not be reachable through it again.
     const startup = new Map<string, number>();
@@ -446,8 +450,16 @@ async function main(): Promise<void> {
         digits: 0,
       },
       {
-        label: 'QR renders per core, PNG 256 px / SVG',
+        label: 'QR renders per core, PNG 256 px / SVG: request path (qr CPU per new code)',
         values: [rendersPerCore(png.cpu), rendersPerCore(svg.cpu)],
+        limits: [1000, 5000],
+        kind: 'min',
+        unit: '/s',
+        digits: 0,
+      },
+      {
+        label: 'QR renders per core, PNG 256 px / SVG: render alone (in-process)',
+        values: [renderAlone.png, renderAlone.svg],
         limits: [1000, 5000],
         kind: 'min',
         unit: '/s',
