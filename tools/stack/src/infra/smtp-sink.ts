@@ -8,12 +8,19 @@ import type { InfraComponent } from './component.ts';
 /** Where the sink stores each message it receives, one .eml file per message. */
 export const mailDir = () => infraDir('mail');
 
+/**
+ * The sink's Node arguments. It uses Node's built-ins only and TypeScript that Node 24
+ * runs by stripping the types, so no TypeScript loader stays resident beside it.
+ */
+export function smtpSinkArgs(port: number, dir: string): string[] {
+  return [path.join(path.dirname(fileURLToPath(import.meta.url)), 'smtp-sink-main.ts'), String(port), dir];
+}
+
 export const smtpSink: InfraComponent = {
   name: 'smtp',
   port: infraPorts.smtp,
   async start() {
-    const main = path.join(path.dirname(fileURLToPath(import.meta.url)), 'smtp-sink-main.ts');
-    const args = ['--import', 'tsx', main, String(infraPorts.smtp), mailDir()];
+    const args = smtpSinkArgs(infraPorts.smtp, mailDir());
     return [startChild({ name: 'smtp', command: process.execPath, args, output: 'file', outlive: true })];
   },
 };
