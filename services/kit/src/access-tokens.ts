@@ -5,9 +5,8 @@
  * turn into a flood of fetches. Failing to get the keys is the verifier's problem, not
  * the caller's: it answers 503, never 401.
  *
- * A token that passed is remembered until it expires, for at most the key cache's age,
- * so a client's next requests skip the signature check: a key withdrawn from the key
- * set stops its tokens within that age, as it would with the cached key set alone.
+ * A token that passed is remembered until it expires, for at most the key cache's age
+ * (`VerifiedTokens`).
  */
 
 import {
@@ -22,6 +21,7 @@ import {
 import { z } from 'zod';
 import { env } from './config.ts';
 import { type Problem, problems } from './errors.ts';
+import { VerifiedTokens } from './verified-tokens.ts';
 
 export interface Principal {
   id: string;
@@ -58,8 +58,6 @@ class KeySetUnavailable extends Error {
 const BEARER = /^Bearer +([A-Za-z0-9_.~+/-]+=*)$/i;
 const rolesClaim = z.array(z.string()).default([]);
 const CLOCK_TOLERANCE_SECONDS = 5;
-/** Verified tokens kept at once; the oldest goes first. */
-const VERIFIED_TOKENS_KEPT = 10_000;
 
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   const rejected = (reason: string, detail: string): Problem => {
@@ -99,11 +97,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     }
   };
 
-  const verified = new Map<string, { principal: Principal; until: number }>();
-  const remember = (token: string, principal: Principal, expSeconds: number) => {
-    if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value as string);
-    verified.set(token, { principal, until: Math.min(expSeconds * 1000, Date.now() + options.cacheMaxAgeMs) });
-  };
+  const verified = new VerifiedTokens<Principal>(options.cacheMaxAgeMs);
 
   return {
     async verify(authorization) {
@@ -111,8 +105,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       const token = BEARER.exec(authorization)?.[1];
       if (!token) throw rejected('malformed', 'the Authorization header must be `Bearer <access token>`');
       const known = verified.get(token);
-      if (known && Date.now() < known.until) return known.principal;
-      verified.delete(token);
+      if (known) return known;
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, getKey, {
@@ -130,7 +123,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
         throw rejected('claims', 'the access token carries malformed claims');
       }
       const principal: Principal = Object.freeze({ id: payload.sub, roles: Object.freeze(roles.data) as string[] });
-      remember(token, principal, payload.exp as number);
+      verified.remember(token, principal, payload.exp as number);
       return principal;
     },
   };

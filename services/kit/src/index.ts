@@ -20,3 +20,4 @@ export * from './server.ts';
 export * from './sidecar-readiness.ts';
 export * from './state-cache.ts';
 export * from './validation.ts';
+export * from './verified-tokens.ts';

@@ -180,7 +180,9 @@ export async function startTracing(service: string, options: TracingOptions = {}
     // cost more CPU than the handlers. The HTTP server span is the request's one span; the
     // kit's app names it after the route (app.ts).
     new GrpcInstrumentation(),
-    new PgInstrumentation({ enhancedDatabaseReporting: false }),
+    // A query's span is enough: a span for taking a client from the pool (every query)
+    // cost as much as the query's own and says nothing a slow query span does not.
+    new PgInstrumentation({ enhancedDatabaseReporting: false, ignoreConnectSpans: true }),
     new MongooseInstrumentation(),
   ];
   const sdk = new NodeSDK({

@@ -9,11 +9,11 @@ import {
   registerRequest,
   updateMeRequest,
 } from '@meshmart/contracts/users';
-import { type AppContext, capability, parse, problems } from '@meshmart/kit';
+import { type AppContext, capability, parse, problems, VerifiedTokens } from '@meshmart/kit';
 import { errors, type JWTVerifyGetKey } from 'jose';
 import type { Context } from 'koa';
 import type { Accounts } from './accounts.ts';
-import type { SigningKeys } from './signing-keys.ts';
+import { type SigningKeys, VERIFICATION_KEYS_MAX_AGE_MS } from './signing-keys.ts';
 import { type AccessClaims, type TokenSettings, verifyAccessToken } from './tokens.ts';
 import type { UsersRepo } from './users-store.ts';
 
@@ -25,19 +25,23 @@ export interface RouteDeps {
 }
 
 export function mountRoutes(router: Router, { accounts, repo, keys, tokens }: RouteDeps): void {
+  const verifiedTokens = new VerifiedTokens<AccessClaims>(VERIFICATION_KEYS_MAX_AGE_MS);
   // The gateway verifies tokens too; checking again here keeps users safe from any
   // caller that reaches it without passing the edge.
   async function claims(ctx: Context): Promise<AccessClaims> {
     const header = ctx.get('authorization');
     const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);
     if (!match?.[1]) throw problems.unauthorized('a bearer access token is required');
+    const token = match[1];
+    const known = verifiedTokens.get(token);
+    if (known) return known;
     // Keys are loaded outside the catch: keys that cannot be read (the database is down)
     // say nothing about the token, and a 401 would sign the user out over an outage.
-    const token = match[1];
     const verify = async (keySet: JWTVerifyGetKey) => verifyAccessToken(keySet, tokens, token).catch((err: Error) => err);
     let verified = await verify(await keys.verificationKeys());
     if (verified instanceof errors.JWKSNoMatchingKey) verified = await verify(await keys.verificationKeys(true));
     if (verified instanceof Error) throw problems.unauthorized(`access token rejected: ${verified.message}`);
+    verifiedTokens.remember(token, verified, verified.exp as number);
     return verified;
   }
 

@@ -14,7 +14,7 @@ export interface SigningKey {
 }
 
 /** How long the published keys are kept for verifying before they are read again. */
-const VERIFICATION_KEYS_MAX_AGE_MS = 10_000;
+export const VERIFICATION_KEYS_MAX_AGE_MS = 10_000;
 /** Least time between reloads asked for by tokens naming an unknown key. */
 const VERIFICATION_KEYS_RELOAD_COOLDOWN_MS = 1_000;
 

@@ -8,6 +8,7 @@ import { loadUsersConfig } from '../src/config.ts';
 import { migrations } from '../src/migrations.ts';
 import { service } from '../src/service.ts';
 import { SigningKeys } from '../src/signing-keys.ts';
+import { issueAccessToken } from '../src/tokens.ts';
 
 const TOKEN = 'users-int-test-token';
 
@@ -99,6 +100,25 @@ describe('users on the real PostgreSQL', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it('refuses a token once it expires, though it passed moments before', async () => {
+    const created = (await (await register('brief@example.com')).json()) as { id: string; roles: string[] };
+    const pool = createPool(users.db.url, 1);
+    let token: string;
+    try {
+      const settings = { issuer: 'meshmart-users', audience: 'meshmart', accessTtlSeconds: 2 };
+      token = await issueAccessToken(new SigningKeys(pool, 30, 900), settings, created);
+    } finally {
+      await pool.end();
+    }
+    const me = () => call('/me', { headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await me()).status, 200);
+    assert.equal((await me()).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const expired = await me();
+    assert.equal(expired.status, 401);
+    assert.match(((await expired.json()) as { detail: string }).detail, /exp/);
   });
 
   it('applies migrations once however often it starts', async () => {
