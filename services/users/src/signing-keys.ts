@@ -5,6 +5,7 @@
  * Private keys are stored unencrypted: dev-grade, as the README says.
  */
 import { randomUUID } from 'node:crypto';
+import { inTransaction } from '@meshmart/kit';
 import { type CryptoKey, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
 import type pg from 'pg';
 
@@ -31,9 +32,7 @@ export class SigningKeys {
   /** Returns the signing key, creating or rotating it under a lock when due. */
   async signingKey(): Promise<SigningKey> {
     if (this.current && Date.now() - this.current.loadedAt < 60_000) return this.current.key;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const row = await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(727274002)');
       const { rows } = await client.query<{ kid: string; private_jwk: JWK }>(
         `SELECT kid, private_jwk FROM signing_keys
@@ -41,30 +40,22 @@ export class SigningKeys {
           ORDER BY created_at DESC LIMIT 1`,
         [this.maxAgeDays],
       );
-      let row = rows[0];
-      if (!row) {
-        await client.query('UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL');
-        const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-        const kid = randomUUID();
-        const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' };
-        const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
-        await client.query('INSERT INTO signing_keys (kid, private_jwk, public_jwk) VALUES ($1, $2, $3)', [
-          kid,
-          privateJwk,
-          publicJwk,
-        ]);
-        row = { kid, private_jwk: privateJwk };
-      }
-      await client.query('COMMIT');
-      const key = { kid: row.kid, privateKey: (await importJWK(row.private_jwk, 'ES256')) as CryptoKey };
-      this.current = { key, loadedAt: Date.now() };
-      return key;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      if (rows[0]) return rows[0];
+      await client.query('UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL');
+      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      const kid = randomUUID();
+      const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' };
+      const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+      await client.query('INSERT INTO signing_keys (kid, private_jwk, public_jwk) VALUES ($1, $2, $3)', [
+        kid,
+        privateJwk,
+        publicJwk,
+      ]);
+      return { kid, private_jwk: privateJwk };
+    });
+    const key = { kid: row.kid, privateKey: (await importJWK(row.private_jwk, 'ES256')) as CryptoKey };
+    this.current = { key, loadedAt: Date.now() };
+    return key;
   }
 
   /** Public keys that may still verify unexpired tokens. */
