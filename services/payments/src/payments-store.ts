@@ -66,14 +66,11 @@ export class Payments {
   }
 
   /** `instance` is the request path, part of stored problem bodies so repeats match byte for byte. */
-  async charge(key: string, input: ChargeRequest, instance: string): Promise<Reply> {
-    const print = chargeFingerprint(input);
-    for (;;) {
-      const claimed = await this.keys.claim('charge', key, print);
-      if (claimed.kind === 'done') return { ...claimed.response, replayed: true };
-      const decision = await this.holding(claimed.claim, () => this.processor.authorize(input.card.number));
+  charge(key: string, input: ChargeRequest, instance: string): Promise<Reply> {
+    return this.answerOnce('charge', key, chargeFingerprint(input), async (claim) => {
+      const decision = await this.holding(claim, () => this.processor.authorize(input.card.number));
       if (decision === 'processor_error') {
-        await this.keys.release(claimed.claim);
+        await this.keys.release(claim);
         chargesTotal.inc({ outcome: decision });
         throw new Problem(503, 'processor-error', 'Payment processor unavailable', {
           detail: 'the card processor failed; retry with the same Idempotency-Key',
@@ -81,21 +78,13 @@ export class Payments {
           code: paymentsErrors.processorError,
         });
       }
-      try {
-        const reply = await this.holding(claimed.claim, () =>
-          inTransaction(this.pool, (client) => this.recordCharge(client, claimed.claim, input, decision, instance)),
-        );
-        chargesTotal.inc({ outcome: decision === 'approved' ? 'succeeded' : decision });
-        if (decision === 'approved') amountTotal.inc({ currency: input.currency }, input.amountMinor);
-        // The charge is committed; a crash of the caller from here on leaves it unrecorded there.
-        await this.faults?.delay('payments.answer-delay-ms');
-        return { ...reply, replayed: false };
-      } catch (err) {
-        // Another request took the key over; its answer is the one to give.
-        if (err instanceof LostClaim) continue;
-        throw err;
-      }
-    }
+      const reply = await this.holding(claim, () =>
+        inTransaction(this.pool, (client) => this.recordCharge(client, claim, input, decision, instance)),
+      );
+      chargesTotal.inc({ outcome: decision === 'approved' ? 'succeeded' : decision });
+      if (decision === 'approved') amountTotal.inc({ currency: input.currency }, input.amountMinor);
+      return reply;
+    });
   }
 
   private async recordCharge(
@@ -142,22 +131,13 @@ export class Payments {
 
   async refund(chargeId: string, key: string, amountMinor: number, instance: string): Promise<Reply> {
     if (!(await this.get(chargeId))) throw problems.notFound(`no charge ${chargeId}`);
-    const print = fingerprint({ chargeId, amountMinor });
-    for (;;) {
-      const claimed = await this.keys.claim('refund', key, print);
-      if (claimed.kind === 'done') return { ...claimed.response, replayed: true };
-      try {
-        const reply = await this.holding(claimed.claim, () =>
-          inTransaction(this.pool, (client) => this.recordRefund(client, claimed.claim, chargeId, amountMinor, instance)),
-        );
-        if (reply.status === 201) refundsTotal.inc();
-        await this.faults?.delay('payments.answer-delay-ms');
-        return { ...reply, replayed: false };
-      } catch (err) {
-        if (err instanceof LostClaim) continue;
-        throw err;
-      }
-    }
+    return this.answerOnce('refund', key, fingerprint({ chargeId, amountMinor }), async (claim) => {
+      const reply = await this.holding(claim, () =>
+        inTransaction(this.pool, (client) => this.recordRefund(client, claim, chargeId, amountMinor, instance)),
+      );
+      if (reply.status === 201) refundsTotal.inc();
+      return reply;
+    });
   }
 
   private async recordRefund(
@@ -217,6 +197,32 @@ export class Payments {
     }
     await this.keys.complete(client, claim, response);
     return response;
+  }
+
+  /**
+   * One answer per key: a repeat gets the stored answer, and the owner of a fresh claim
+   * computes it with `answer`, which stores it with the charge or refund.
+   */
+  private async answerOnce(
+    scope: 'charge' | 'refund',
+    key: string,
+    print: string,
+    answer: (claim: Claim) => Promise<StoredResponse>,
+  ): Promise<Reply> {
+    for (;;) {
+      const claimed = await this.keys.claim(scope, key, print);
+      if (claimed.kind === 'done') return { ...claimed.response, replayed: true };
+      try {
+        const reply = await answer(claimed.claim);
+        // The answer is committed; a crash of the caller from here on leaves it unrecorded there.
+        await this.faults?.delay('payments.answer-delay-ms');
+        return { ...reply, replayed: false };
+      } catch (err) {
+        // Another request took the key over; its answer is the one to give.
+        if (err instanceof LostClaim) continue;
+        throw err;
+      }
+    }
   }
 
   /**
