@@ -71,6 +71,17 @@ function notification(
   };
 }
 
+/** An order's news goes to its buyer, with the order's lines when the event lists them. */
+function toBuyer(
+  kind: NotificationKind,
+  order: { userId: string; userEmail: string; currency: string; lines?: Line[] },
+  title: string,
+  body: string,
+): Rendered {
+  const lines = order.lines && { items: order.lines, currency: order.currency };
+  return notification(kind, order.userEmail, title, body, order.userId, lines);
+}
+
 export function render(event: EventEnvelope, opsEmail: string): Rendered {
   switch (event.topic) {
     case 'user.registered': {
@@ -85,35 +96,25 @@ export function render(event: EventEnvelope, opsEmail: string): Rendered {
     }
     case 'order.paid': {
       const d = event.data as EventData<'order.paid'>;
-      return notification(
+      return toBuyer(
         'order_paid',
-        d.userEmail,
+        d,
         'Your order is paid',
         `Thank you! We received ${formatMoney(d.totalMinor, d.currency)} for order ${d.orderId}.`,
-        d.userId,
-        { items: d.lines, currency: d.currency },
       );
     }
     case 'order.cancelled': {
       const d = event.data as EventData<'order.cancelled'>;
       const refund = d.refundedMinor > 0 ? ` ${formatMoney(d.refundedMinor, d.currency)} is refunded to your card.` : '';
-      return notification(
-        'order_cancelled',
-        d.userEmail,
-        'Your order is cancelled',
-        `Order ${d.orderId} was cancelled: ${d.reason}.${refund}`,
-        d.userId,
-        { items: d.lines, currency: d.currency },
-      );
+      return toBuyer('order_cancelled', d, 'Your order is cancelled', `Order ${d.orderId} was cancelled: ${d.reason}.${refund}`);
     }
     case 'order.failed': {
       const d = event.data as EventData<'order.failed'>;
-      return notification(
+      return toBuyer(
         'order_failed',
-        d.userEmail,
+        d,
         'Your order could not be completed',
         `Order ${d.orderId} (${formatMoney(d.totalMinor, d.currency)}) could not be completed: ${d.reason}.`,
-        d.userId,
       );
     }
     case 'inventory.low_stock': {
