@@ -77,6 +77,9 @@ const money = (metric: Metric, currency: string, amount: number, dimension = '')
   amount,
 });
 
+/** Counts of an event that names no products, in the bucket of its own time. */
+const counted = (at: string, ...increments: Increment[]): EventRollup => ({ at: new Date(at), increments, productNames: [] });
+
 type Line = { productId: string; name: string; quantity: number; unitPriceMinor: number };
 
 function productSales(lines: Line[], currency: string): Increment[] {
@@ -93,11 +96,11 @@ export function rollupOf(event: EventEnvelope): EventRollup {
     switch (event.topic) {
       case 'user.registered': {
         const d = event.data as EventEnvelope<'user.registered'>['data'];
-        return { at: new Date(d.registeredAt), increments: [count(metrics.signups)], productNames: [] };
+        return counted(d.registeredAt, count(metrics.signups));
       }
       case 'order.created': {
         const d = event.data as EventEnvelope<'order.created'>['data'];
-        return { at: new Date(d.at), increments: [count(metrics.ordersCreated)], productNames: [] };
+        return counted(d.at, count(metrics.ordersCreated));
       }
       case 'order.paid': {
         const d = event.data as EventEnvelope<'order.paid'>['data'];
@@ -115,36 +118,29 @@ export function rollupOf(event: EventEnvelope): EventRollup {
       }
       case 'order.failed': {
         const d = event.data as EventEnvelope<'order.failed'>['data'];
-        return { at: new Date(d.at), increments: [count(metrics.ordersFailed)], productNames: [] };
+        return counted(d.at, count(metrics.ordersFailed));
       }
       case 'order.cancelled': {
         const d = event.data as EventEnvelope<'order.cancelled'>['data'];
         const refund = d.refundedMinor > 0 ? [money(metrics.refunded, d.currency, d.refundedMinor)] : [];
-        return { at: new Date(d.at), increments: [count(metrics.ordersCancelled), ...refund], productNames: [] };
+        return counted(d.at, count(metrics.ordersCancelled), ...refund);
       }
       case 'link.created': {
         const d = event.data as EventEnvelope<'link.created'>['data'];
-        return {
-          at: new Date(d.at),
-          increments: [count(metrics.linksCreated), count(metrics.userLinksCreated, d.ownerId)],
-          productNames: [],
-        };
+        return counted(d.at, count(metrics.linksCreated), count(metrics.userLinksCreated, d.ownerId));
       }
       case 'link.clicked': {
         const d = event.data as EventEnvelope<'link.clicked'>['data'];
-        return {
-          at: new Date(d.at),
-          increments: [count(metrics.clicks), count(metrics.linkClicks, d.code), count(metrics.userClicksOnLinks, d.ownerId)],
-          productNames: [],
-        };
+        return counted(
+          d.at,
+          count(metrics.clicks),
+          count(metrics.linkClicks, d.code),
+          count(metrics.userClicksOnLinks, d.ownerId),
+        );
       }
       case 'qr.generated': {
         const d = event.data as EventEnvelope<'qr.generated'>['data'];
-        return {
-          at: new Date(d.at),
-          increments: [count(metrics.qrGenerated), count(metrics.userQrGenerated, d.ownerId)],
-          productNames: [],
-        };
+        return counted(d.at, count(metrics.qrGenerated), count(metrics.userQrGenerated, d.ownerId));
       }
       case 'product.created':
       case 'product.updated': {
@@ -154,7 +150,7 @@ export function rollupOf(event: EventEnvelope): EventRollup {
       default: {
         // product.deleted, inventory.*, and payment.*: their topic count is the whole story.
         const d = event.data as { at?: string };
-        return { at: new Date(d.at ?? event.occurredAt), increments: [], productNames: [] };
+        return counted(d.at ?? event.occurredAt);
       }
     }
   };
