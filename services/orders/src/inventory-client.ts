@@ -95,25 +95,33 @@ export class StockAndPrices implements Inventory {
     }
   }
 
-  async commit(reservationId: string): Promise<'committed' | 'gone'> {
-    try {
-      await unary(this.inventory.commit.bind(this.inventory), { reservationId }, this.timeouts.stockMoveMs);
-      return 'committed';
-    } catch (err) {
-      const code = codeOf(err);
-      if (code === status.FAILED_PRECONDITION || code === status.NOT_FOUND) return 'gone';
-      throw transient(err);
-    }
+  commit(reservationId: string): Promise<'committed' | 'gone'> {
+    return this.settle('commit', reservationId, 'committed', {
+      [status.FAILED_PRECONDITION]: 'gone',
+      [status.NOT_FOUND]: 'gone',
+    });
   }
 
-  async release(reservationId: string): Promise<'released' | 'committed'> {
+  release(reservationId: string): Promise<'released' | 'committed'> {
+    return this.settle('release', reservationId, 'released', {
+      [status.FAILED_PRECONDITION]: 'committed',
+      [status.NOT_FOUND]: 'released',
+    });
+  }
+
+  /** Commits or releases a hold; the gRPC codes that say where the hold already is become outcomes. */
+  private async settle<Outcome extends string>(
+    move: 'commit' | 'release',
+    reservationId: string,
+    done: Outcome,
+    already: Partial<Record<status, Outcome>>,
+  ): Promise<Outcome> {
     try {
-      await unary(this.inventory.release.bind(this.inventory), { reservationId }, this.timeouts.stockMoveMs);
-      return 'released';
+      await unary(this.inventory[move].bind(this.inventory), { reservationId }, this.timeouts.stockMoveMs);
+      return done;
     } catch (err) {
-      const code = codeOf(err);
-      if (code === status.FAILED_PRECONDITION) return 'committed';
-      if (code === status.NOT_FOUND) return 'released';
+      const outcome = already[codeOf(err) as status];
+      if (outcome) return outcome;
       throw transient(err);
     }
   }
