@@ -24,21 +24,25 @@ export interface CatalogProduct {
   stock?: number;
 }
 
+/** What catalog owns of a product, written alike by its events and by a rebuild's snapshot. */
+const CATALOG_COLUMNS = 'name, category, description, price_minor, currency';
+const SET_CATALOG_COLUMNS = `name = EXCLUDED.name, category = EXCLUDED.category, description = EXCLUDED.description,
+  price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency, product_at = EXCLUDED.product_at`;
+/** Neither writes over a tombstone or over a state written after it. */
+const NOT_DELETED_OR_NEWER =
+  'NOT products.deleted AND (products.product_at IS NULL OR products.product_at <= EXCLUDED.product_at)';
+
 export class IndexWriter {
   constructor(private readonly pool: pg.Pool) {}
 
   async applyProduct(e: ProductEvent): Promise<boolean> {
     const result = await this.pool.query(
-      `INSERT INTO products (product_id, name, category, description, price_minor, currency, product_revision, product_at)
+      `INSERT INTO products (product_id, ${CATALOG_COLUMNS}, product_at, product_revision)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (product_id) DO UPDATE SET
-         name = EXCLUDED.name, category = EXCLUDED.category, description = EXCLUDED.description,
-         price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency,
-         product_revision = EXCLUDED.product_revision, product_at = EXCLUDED.product_at, indexed_at = now()
-       WHERE products.product_revision < EXCLUDED.product_revision
-         AND NOT products.deleted
-         AND (products.product_at IS NULL OR products.product_at <= EXCLUDED.product_at)`,
-      [e.productId, e.name, e.category, e.description, e.priceMinor, e.currency, e.revision, e.at],
+         ${SET_CATALOG_COLUMNS}, product_revision = EXCLUDED.product_revision, indexed_at = now()
+       WHERE products.product_revision < EXCLUDED.product_revision AND ${NOT_DELETED_OR_NEWER}`,
+      [e.productId, e.name, e.category, e.description, e.priceMinor, e.currency, e.at, e.revision],
     );
     return result.rowCount === 1;
   }
@@ -76,15 +80,13 @@ export class IndexWriter {
    */
   async applySnapshot(p: CatalogProduct): Promise<boolean> {
     const result = await this.pool.query(
-      `INSERT INTO products (product_id, name, category, description, price_minor, currency, product_at, available)
+      `INSERT INTO products (product_id, ${CATALOG_COLUMNS}, product_at, available)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (product_id) DO UPDATE SET
-         name = EXCLUDED.name, category = EXCLUDED.category, description = EXCLUDED.description,
-         price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency, product_at = EXCLUDED.product_at,
+         ${SET_CATALOG_COLUMNS},
          available = CASE WHEN products.stock_revision = 0 THEN EXCLUDED.available ELSE products.available END,
          indexed_at = now()
-       WHERE NOT products.deleted
-         AND (products.product_at IS NULL OR products.product_at <= EXCLUDED.product_at)`,
+       WHERE ${NOT_DELETED_OR_NEWER}`,
       [p.id, p.name, p.category, p.description, p.priceMinor, p.currency, p.updatedAt, p.stock ?? null],
     );
     return result.rowCount === 1;
