@@ -1,17 +1,13 @@
 /** qr_codes rows: the metadata of every distinct image. */
+import { camelCaseRow } from '@meshmart/kit';
 import type pg from 'pg';
-import type { Format, Level } from './options.ts';
+import type { Format, Level, NormalizedOptions } from './options.ts';
 
-export interface QrRecord {
+/** A stored image: its content rendered with its normalized options. */
+export interface QrRecord extends NormalizedOptions {
   id: string;
   ownerId: string;
   content: string;
-  format: Format;
-  size: number;
-  errorCorrection: Level;
-  margin: number;
-  darkColor: string;
-  lightColor: string;
   cacheKey: string;
   blobName: string;
   byteLength: number;
@@ -39,21 +35,7 @@ const COLUMNS =
   'id, owner_id, content, format, size, error_correction, margin, dark_color, light_color, cache_key, blob_name, byte_length, created_at';
 
 function fromRow(r: Row): QrRecord {
-  return {
-    id: r.id,
-    ownerId: r.owner_id,
-    content: r.content,
-    format: r.format,
-    size: r.size,
-    errorCorrection: r.error_correction,
-    margin: r.margin,
-    darkColor: r.dark_color,
-    lightColor: r.light_color,
-    cacheKey: r.cache_key,
-    blobName: r.blob_name,
-    byteLength: r.byte_length,
-    createdAt: r.created_at.toISOString(),
-  };
+  return { ...camelCaseRow(r), createdAt: r.created_at.toISOString() };
 }
 
 export class QrRepo {
