@@ -6,7 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  type Category,
   catalogErrors,
+  type Product,
   type ProductListQuery,
   type ProductReplaceRequest,
   type ProductRequest,
@@ -17,7 +19,7 @@ import { type CatalogModels, isDuplicateKey, type ProductDoc } from './models.ts
 import type { OneAtATime } from './one-at-a-time.ts';
 import { type PendingEvent, pendingEvent } from './pending-events.ts';
 import { productFilter, productSort } from './product-query.ts';
-import { type CategoryView, categoryView, type ProductView, productView } from './views.ts';
+import { categoryView, productView } from './views.ts';
 
 /** An admin write that keeps losing to other writes of the same product gives up (409). */
 const WRITE_ATTEMPTS = 5;
@@ -69,7 +71,7 @@ export class Products {
     private readonly wrote: () => void = () => {},
   ) {}
 
-  async list(query: ProductListQuery): Promise<{ items: ProductView[]; total: number; limit: number; offset: number }> {
+  async list(query: ProductListQuery): Promise<{ items: Product[]; total: number; limit: number; offset: number }> {
     const { sort, limit, offset, ...filters } = query;
     const filter = productFilter(filters);
     const [items, total] = await Promise.all([
@@ -79,13 +81,13 @@ export class Products {
     return { items: items.map(productView), total, limit, offset };
   }
 
-  async get(id: string): Promise<ProductView> {
+  async get(id: string): Promise<Product> {
     const p = await this.models.products.findOne({ _id: id, deletedAt: null }).lean<ProductDoc>();
     if (!p) throw problems.notFound(`no product ${id}`);
     return productView(p);
   }
 
-  async create(body: ProductRequest): Promise<ProductView> {
+  async create(body: ProductRequest): Promise<Product> {
     await this.requireCategory(body.category);
     const doc = newProduct(randomUUID(), body, new Date());
     await this.models.products.collection.insertOne(doc as never);
@@ -93,7 +95,7 @@ export class Products {
     return productView(doc);
   }
 
-  async replace(id: string, body: ProductReplaceRequest): Promise<ProductView> {
+  async replace(id: string, body: ProductReplaceRequest): Promise<Product> {
     await this.requireCategory(body.category);
     return this.write(id, (p, revision, now) => {
       const next = { ...p, ...body, sortName: body.name.toLowerCase() };
@@ -121,7 +123,7 @@ export class Products {
     );
   }
 
-  async categories(): Promise<CategoryView[]> {
+  async categories(): Promise<Category[]> {
     const [categories, counts] = await Promise.all([
       this.models.categories.find().sort({ _id: 1 }).lean(),
       this.models.products.aggregate<{ _id: string; n: number }>([
@@ -133,7 +135,7 @@ export class Products {
     return categories.map((c) => categoryView(c, byCategory.get(c._id) ?? 0));
   }
 
-  async createCategory(name: string, id?: string): Promise<CategoryView> {
+  async createCategory(name: string, id?: string): Promise<Category> {
     const slug = id ?? slugify(name);
     if (!CATEGORY_ID.test(slug)) {
       throw problems.validation([
@@ -163,7 +165,7 @@ export class Products {
   private async write(
     id: string,
     change: (p: ProductDoc, revision: number, now: Date) => { set: Partial<ProductDoc>; event: PendingEvent },
-  ): Promise<ProductView> {
+  ): Promise<Product> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const p = await this.models.products.findOne({ _id: id, deletedAt: null }).lean<ProductDoc>();
       if (!p) throw problems.notFound(`no product ${id}`);

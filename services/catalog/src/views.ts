@@ -1,23 +1,8 @@
-/** How catalog's documents look to its callers. */
+/** How catalog's documents look to its callers: the shapes its API contract declares. */
+import type { Category, Product } from '@meshmart/contracts/catalog';
 import type { CategoryDoc, ProductDoc } from './models.ts';
 
-export interface ProductView {
-  id: string;
-  name: string;
-  description: string;
-  category: string;
-  priceMinor: number;
-  currency: string;
-  images: string[];
-  attributes: Record<string, string>;
-  /** inventory's available stock as last reported; the checkout decides with inventory itself. */
-  stock: number;
-  inStock: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export function productView(p: ProductDoc): ProductView {
+export function productView(p: ProductDoc): Product {
   return {
     id: p._id,
     name: p.name,
@@ -34,12 +19,6 @@ export function productView(p: ProductDoc): ProductView {
   };
 }
 
-export interface CategoryView {
-  id: string;
-  name: string;
-  productCount: number;
-}
-
-export function categoryView(c: CategoryDoc, productCount: number): CategoryView {
+export function categoryView(c: CategoryDoc, productCount: number): Category {
   return { id: c._id, name: c.name, productCount };
 }

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { Product } from '@meshmart/contracts/catalog';
 import { infraUrls, type StackHandle, startStack } from '@meshmart/stack';
 import { eventually, newAdmin } from '@meshmart/test-support';
 import mongoose from 'mongoose';
 import { type CatalogModels, catalogModels, type ProductDoc } from '../src/models.ts';
-import type { ProductView } from '../src/views.ts';
 
 const ADMIN = newAdmin();
 
@@ -72,22 +72,22 @@ describe('catalog in the local stack', function () {
       ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
     });
 
-  async function createProduct(): Promise<ProductView> {
+  async function createProduct(): Promise<Product> {
     const res = await viaSidecar('/products', {
       method: 'POST',
       token: adminToken,
       body: { name: `E2E ${randomUUID().slice(0, 8)}`, category: 'coffee', priceMinor: 990, currency: 'EUR' },
     });
     assert.equal(res.status, 201, await res.clone().text());
-    return (await res.json()) as ProductView;
+    return (await res.json()) as Product;
   }
 
-  const shown = async (id: string) => (await (await viaSidecar(`/products/${id}`)).json()) as ProductView;
+  const shown = async (id: string) => (await (await viaSidecar(`/products/${id}`)).json()) as Product;
 
   it('lists the demo catalog through the sidecar', async () => {
     const res = await viaSidecar('/products?category=coffee&limit=50');
     assert.equal(res.status, 200);
-    const { items } = (await res.json()) as { items: ProductView[] };
+    const { items } = (await res.json()) as { items: Product[] };
     assert.ok(items.some((p) => p.id === 'demo-house-espresso' && p.currency === 'EUR'));
     const bad = await viaSidecar(`/products?minPrice=${encodeURIComponent('{"$gt":""}')}`);
     assert.equal(bad.status, 400);
@@ -136,7 +136,7 @@ describe('catalog in the local stack', function () {
     });
     assert.equal(seen.inStock, true);
     const inStock = (await (await viaSidecar('/products?inStock=true&category=coffee&limit=100')).json()) as {
-      items: ProductView[];
+      items: Product[];
     };
     assert.ok(inStock.items.some((p) => p.id === product.id));
   });

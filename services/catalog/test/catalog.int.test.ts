@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { catalogErrors } from '@meshmart/contracts/catalog';
+import { catalogErrors, type Product } from '@meshmart/contracts/catalog';
 import { createAccessTokenVerifier, createLogger, createPool, type EventEnvelope, type RunningServer } from '@meshmart/kit';
 import { createScratchDatabase, type ScratchDatabase, scratchMongoUrl } from '@meshmart/stack';
 import { infraForThisRun } from '@meshmart/test-support';
@@ -17,7 +17,6 @@ import { loadCatalogConfig } from '../src/config.ts';
 import { type CatalogModels, catalogModels, type ProductDoc } from '../src/models.ts';
 import { seedDemoCatalog } from '../src/seed.ts';
 import { service } from '../src/service.ts';
-import type { ProductView } from '../src/views.ts';
 
 const CATALOG_TOKEN = 'catalog-int-test-token';
 const USERS_TOKEN = 'users-int-test-token';
@@ -128,14 +127,14 @@ describe('catalog on the real FerretDB', function () {
     }).then(async (res) => ((await res.json()) as { status: string }).status);
   };
 
-  async function newProduct(extra: Record<string, unknown> = {}): Promise<ProductView> {
+  async function newProduct(extra: Record<string, unknown> = {}): Promise<Product> {
     const res = await call('/products', {
       method: 'POST',
       token: adminToken,
       body: { name: `Test ${randomUUID().slice(0, 8)}`, category: 'coffee', priceMinor: 1000, currency: 'EUR', ...extra },
     });
     assert.equal(res.status, 201, await res.clone().text());
-    return (await res.json()) as ProductView;
+    return (await res.json()) as Product;
   }
 
   const productCount = () => models.products.countDocuments();
@@ -144,7 +143,7 @@ describe('catalog on the real FerretDB', function () {
 
   describe('the demo catalog', () => {
     it('is loaded once into an empty database, even by two replicas at once, with its stock shown', async () => {
-      const list = (await (await call('/products?limit=100')).json()) as { total: number; items: ProductView[] };
+      const list = (await (await call('/products?limit=100')).json()) as { total: number; items: Product[] };
       const espresso = list.items.find((p) => p.id === 'demo-house-espresso');
       assert.deepEqual([espresso?.stock, espresso?.inStock], [120, true]);
       const scratch = await mongoose.createConnection(scratchMongoUrl('catalog_seed_it')).asPromise();
@@ -173,7 +172,7 @@ describe('catalog on the real FerretDB', function () {
   describe('listing', () => {
     it('pages, filters and sorts', async () => {
       const page = (await (await call('/products?category=tea&sort=-price&limit=2&offset=1')).json()) as {
-        items: ProductView[];
+        items: Product[];
         total: number;
         limit: number;
         offset: number;
@@ -184,17 +183,17 @@ describe('catalog on the real FerretDB', function () {
         [1450, 990],
       );
       assert.equal(page.offset, 1);
-      const cheap = (await (await call('/products?maxPrice=800&sort=price')).json()) as { items: ProductView[] };
+      const cheap = (await (await call('/products?maxPrice=800&sort=price')).json()) as { items: Product[] };
       assert.deepEqual(
         cheap.items.map((p) => p.id),
         ['demo-paper-filters', 'demo-rooibos-vanilla'],
       );
-      const inStock = (await (await call('/products?inStock=true&limit=100')).json()) as { items: ProductView[] };
+      const inStock = (await (await call('/products?inStock=true&limit=100')).json()) as { items: Product[] };
       assert.ok(inStock.items.length > 0 && inStock.items.every((p) => p.stock > 0));
     });
 
     it('searches names and descriptions as plain text, never as a pattern', async () => {
-      const literal = (await (await call(`/products?q=${encodeURIComponent('(100)')}`)).json()) as { items: ProductView[] };
+      const literal = (await (await call(`/products?q=${encodeURIComponent('(100)')}`)).json()) as { items: Product[] };
       assert.deepEqual(
         literal.items.map((p) => p.id),
         ['demo-paper-filters'],
@@ -273,7 +272,7 @@ describe('catalog on the real FerretDB', function () {
     it('creates, replaces and deletes, each write carrying its event and revision in the document', async () => {
       const created = await newProduct({ attributes: { origin: 'Kenya' }, description: 'Bright' });
       assert.deepEqual([created.stock, created.inStock], [0, false], 'nothing in stock until inventory says so');
-      assert.equal(((await (await call(`/products/${created.id}`)).json()) as ProductView).name, created.name);
+      assert.equal(((await (await call(`/products/${created.id}`)).json()) as Product).name, created.name);
 
       const replaced = await call(`/products/${created.id}`, {
         method: 'PUT',
@@ -281,7 +280,7 @@ describe('catalog on the real FerretDB', function () {
         body: { name: 'Kenya AA', category: 'coffee', priceMinor: 1500, currency: 'EUR' },
       });
       assert.equal(replaced.status, 200);
-      assert.equal(((await replaced.json()) as ProductView).name, 'Kenya AA');
+      assert.equal(((await replaced.json()) as Product).name, 'Kenya AA');
 
       assert.equal((await call(`/products/${created.id}`, { method: 'DELETE', token: adminToken })).status, 204);
       assert.equal((await call(`/products/${created.id}`)).status, 404);
@@ -343,10 +342,10 @@ describe('catalog on the real FerretDB', function () {
       assert.equal(await deliverStock({ productId: p.id, available: 4, held: 1, revision: 2 }), 'SUCCESS');
       assert.equal(await deliverStock({ productId: p.id, available: 9, held: 0, revision: 1 }), 'SUCCESS');
       assert.equal(await deliverStock({ productId: p.id, available: 9, held: 0, revision: 2 }), 'SUCCESS');
-      const shown = (await (await call(`/products/${p.id}`)).json()) as ProductView;
+      const shown = (await (await call(`/products/${p.id}`)).json()) as Product;
       assert.deepEqual([shown.stock, shown.inStock], [4, true]);
       const inStock = async () =>
-        ((await (await call(`/products?inStock=true&limit=100&category=coffee`)).json()) as { items: ProductView[] }).items.map(
+        ((await (await call(`/products?inStock=true&limit=100&category=coffee`)).json()) as { items: Product[] }).items.map(
           (i) => i.id,
         );
       assert.ok((await inStock()).includes(p.id));
@@ -423,7 +422,7 @@ describe('catalog on the real FerretDB', function () {
           headers: { 'dapr-api-token': CATALOG_TOKEN },
         });
         assert.equal(res.status, 200);
-        const view = (await res.json()) as ProductView;
+        const view = (await res.json()) as Product;
         assert.deepEqual([view.name, view.stock], ['Old beans v2', 6]);
         const names = (await (again.db as NonNullable<typeof again.db>).listCollections({}, { nameOnly: true }).toArray())
           .map((c) => c.name)
