@@ -70,6 +70,21 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   }
 }
 
+/** A snake_case column name as the camelCase property it becomes: `created_at` → `createdAt`. */
+export type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+export type CamelCaseRow<Row> = { [K in keyof Row & string as CamelCase<K>]: Row[K] };
+
+/**
+ * A row with its column names in camelCase and its values as they are: what a store's row
+ * mapper spreads before converting the few values its type changes (bigint text, dates).
+ */
+export function camelCaseRow<Row extends object>(row: Row): CamelCaseRow<Row> {
+  return Object.fromEntries(
+    Object.entries(row).map(([column, value]) => [column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), value]),
+  ) as CamelCaseRow<Row>;
+}
+
 /** Unique-violation check for turning constraint errors into 409s. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { code?: string; constraint?: string };

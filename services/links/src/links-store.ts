@@ -1,5 +1,5 @@
 /** links' PostgreSQL: links, clicks, and the events announcing both through the outbox. */
-import { enqueueEvent, enqueueEvents, inTransaction } from '@meshmart/kit';
+import { camelCaseRow, enqueueEvent, enqueueEvents, inTransaction } from '@meshmart/kit';
 import type pg from 'pg';
 import type { StatsRange } from './schemas.ts';
 
@@ -68,16 +68,7 @@ interface Row {
 }
 
 function toLinkRow(r: Row): LinkRow {
-  return {
-    code: r.code,
-    targetUrl: r.target_url,
-    ownerId: r.owner_id,
-    customAlias: r.custom_alias,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    deletedAt: r.deleted_at,
-    totalClicks: Number(r.total_clicks),
-  };
+  return { ...camelCaseRow(r), totalClicks: Number(r.total_clicks) };
 }
 
 export class LinksRepo {
