@@ -10,13 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { localCredentials, repoRoot, type StackHandle, startStack } from '@meshmart/stack';
-import jsQRModule from 'jsqr';
+import { decodePng } from '@meshmart/test-support/qr';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { PNG } from 'pngjs';
 import { accessibilityFindings, tabTo } from './accessibility.ts';
 
-// jsqr is CommonJS; its function is both module.exports and its `default`.
-const jsQR = jsQRModule.default;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(repoRoot, '.data', 'screenshots');
 const DESKTOP = { width: 1280, height: 800 };
@@ -298,9 +295,7 @@ describe('web UI in Chromium (local stack)', function () {
       await page.getByRole('button', { name: shortUrl }).waitFor(WAIT);
       const image = page.getByTestId('qr-image');
       await image.waitFor(WAIT);
-      const png = PNG.sync.read(await image.screenshot());
-      const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
-      assert.equal(decoded?.data, shortUrl, 'the QR code on the page decodes to the short link');
+      assert.equal(decodePng(await image.screenshot()), shortUrl, 'the QR code on the page decodes to the short link');
       const counter = page.getByTestId('click-count');
       assert.equal(await counter.textContent(), '0');
       await page.locator('.live.on').waitFor(WAIT);

@@ -19,6 +19,11 @@ export function decodePng(image: Buffer | Uint8Array): string {
   return read(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height, 'PNG');
 }
 
+export function pngSize(image: Buffer | Uint8Array): { width: number; height: number } {
+  const { width, height } = PNG.sync.read(Buffer.from(image));
+  return { width, height };
+}
+
 /** Dark modules of the SVG as a grid of booleans, one cell per module (viewBox units). */
 export function svgModules(svg: string): boolean[][] {
   const viewBox = /viewBox="0 0 (\d+) (\d+)"/.exec(svg);
