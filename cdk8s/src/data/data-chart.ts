@@ -12,7 +12,7 @@ import { addRuntimeDefaultSeccomp, containerResources, restrictedSecurityContext
 import type { SynthContext } from '../context.ts';
 import { dataVolumeSize, images, imageTag, namespaces } from '../settings.ts';
 import { assertDatabaseName, mongoProvisionScript, postgresProvisionScript } from './provisioning.ts';
-import { type StoreContainer, statefulStore } from './stateful-store.ts';
+import { type StatefulStoreProps, type StoreContainer, statefulStore } from './stateful-store.ts';
 import {
   credentials,
   mongoOwners,
@@ -34,6 +34,20 @@ function secret(scope: Construct, name: string, namespace: string, stringData: R
 }
 
 const emptyDir = (name: string): k8s.Volume => ({ name, emptyDir: {} });
+
+/** Every store runs in the data namespace with the same volume size and mesh sidecar settings. */
+function dataStore(
+  scope: Construct,
+  ctx: SynthContext,
+  props: Omit<StatefulStoreProps, 'namespace' | 'volumeSize' | 'podAnnotations'>,
+): void {
+  statefulStore(scope, {
+    ...props,
+    namespace: namespaces.data,
+    volumeSize: dataVolumeSize,
+    podAnnotations: istioAnnotations(ctx.sizing),
+  });
+}
 
 /**
  * A database server with one account per owning service: one secret with the
@@ -93,14 +107,11 @@ function postgres(scope: Construct, services: readonly ServiceSpec[], ctx: Synth
   });
   const socket = { name: 'socket', mountPath: '/var/run/postgresql' };
   const tmp = { name: 'tmp', mountPath: '/tmp' };
-  statefulStore(scope, {
+  dataStore(scope, ctx, {
     name: 'postgres',
-    namespace: namespaces.data,
     user: 70, // postgres in the alpine image
     dataPath: '/var/lib/postgresql/data',
-    volumeSize: dataVolumeSize,
     servicePorts: [{ name: 'tcp-postgres', port: ports.postgres }],
-    podAnnotations: istioAnnotations(ctx.sizing),
     volumes: [emptyDir('socket'), emptyDir('tmp'), provisionVolume],
     containers: [
       {
@@ -139,14 +150,11 @@ function mongo(scope: Construct, services: readonly ServiceSpec[], ctx: SynthCon
     secretEnv('MONGO_INITDB_ROOT_PASSWORD', credentials.mongo, 'root'),
   ];
   const tmp = { name: 'tmp', mountPath: '/tmp' };
-  statefulStore(scope, {
+  dataStore(scope, ctx, {
     name: 'mongo',
-    namespace: namespaces.data,
     user: 999, // mongodb in the official image
     dataPath: '/data/db',
-    volumeSize: dataVolumeSize,
     servicePorts: [{ name: 'tcp-mongo', port: ports.mongo }],
-    podAnnotations: istioAnnotations(ctx.sizing),
     volumes: [emptyDir('tmp'), emptyDir('config'), provisionVolume],
     containers: [
       {
@@ -169,14 +177,11 @@ function redis(scope: Construct, ctx: SynthContext): void {
   const password = ctx.secrets.value(secretPurpose.redis);
   secret(scope, credentials.redis, namespaces.data, { password });
   secret(scope, credentials.redis, namespaces.apps, { password });
-  statefulStore(scope, {
+  dataStore(scope, ctx, {
     name: 'redis',
-    namespace: namespaces.data,
     user: 999, // redis in the alpine image
     dataPath: '/data',
-    volumeSize: dataVolumeSize,
     servicePorts: [{ name: 'tcp-redis', port: ports.redis }],
-    podAnnotations: istioAnnotations(ctx.sizing),
     containers: [
       {
         name: 'redis',
@@ -210,17 +215,14 @@ function rabbitmq(scope: Construct, ctx: SynthContext): void {
   secret(scope, credentials.rabbitmq, namespaces.apps, {
     'connection-string': `amqp://${rabbitmqUser}:${password}@${storeHost('rabbitmq')}:${ports.amqp}`,
   });
-  statefulStore(scope, {
+  dataStore(scope, ctx, {
     name: 'rabbitmq',
-    namespace: namespaces.data,
     user: 999, // rabbitmq in the Debian-based image
     dataPath: '/var/lib/rabbitmq',
-    volumeSize: dataVolumeSize,
     servicePorts: [
       { name: 'tcp-amqp', port: ports.amqp },
       { name: 'http-management', port: ports.rabbitmqManagement },
     ],
-    podAnnotations: istioAnnotations(ctx.sizing),
     containers: [
       {
         name: 'rabbitmq',
