@@ -43,6 +43,16 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
   );
 }
 
+/** A load as a page shows it while it has no data or has failed: loading the first time, the failure with a retry. */
+export function AsyncStatus({ of, what, error }: { of: Async<unknown>; what: string; error?: unknown }) {
+  return (
+    <>
+      {of.loading && !of.data && <Loading what={what} />}
+      <ErrorBox error={of.error ?? error} retry={of.reload} />
+    </>
+  );
+}
+
 export interface Async<T> {
   data: T | undefined;
   error: unknown;

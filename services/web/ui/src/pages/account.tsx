@@ -5,7 +5,7 @@ import { location, navigate } from '../router.ts';
 import { session } from '../session.ts';
 import { Store, useStore } from '../store.ts';
 import type { AddressList, AddressRequest, NotificationPage, User } from '../types.ts';
-import { ErrorBox, Loading, PageTitle, TextField, useAction, useAsync, when } from '../ui.tsx';
+import { AsyncStatus, ErrorBox, PageTitle, TextField, useAction, useAsync, when } from '../ui.tsx';
 
 /** Unread notifications, shown in the header; refreshed by the shell while signed in. */
 export const unread = new Store<number>(0);
@@ -88,8 +88,7 @@ export function AccountPage({ user }: { user: User }) {
       </form>
       <section>
         <h2>Addresses</h2>
-        {addresses.loading && !addresses.data && <Loading what="addresses" />}
-        <ErrorBox error={addresses.error} retry={addresses.reload} />
+        <AsyncStatus of={addresses} what="addresses" />
         <ul class="list">
           {addresses.data?.items.map((a) => (
             <li key={a.id} class="card row spread">
@@ -164,8 +163,7 @@ export function NotificationsPage() {
   return (
     <div>
       <PageTitle>Notifications</PageTitle>
-      {page.loading && !page.data && <Loading what="notifications" />}
-      <ErrorBox error={page.error ?? marking.error} retry={page.reload} />
+      <AsyncStatus of={page} what="notifications" error={marking.error} />
       {page.data && page.data.items.length === 0 && <p>Nothing yet.</p>}
       <ul class="list">
         {page.data?.items.map((n) => (

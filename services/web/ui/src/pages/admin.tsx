@@ -9,6 +9,7 @@ import uPlot from 'uplot';
 import { call } from '../api.ts';
 import type { CategoryList, Dashboard, Product, ProductPage } from '../types.ts';
 import {
+  AsyncStatus,
   BodyRows,
   ColumnHeads,
   ErrorBox,
@@ -236,8 +237,7 @@ export function ProductsAdminPage() {
         <Link href="/admin">Analytics</Link>
       </p>
       <NewProduct categories={categories.data?.items.map((c) => c.id) ?? []} onSaved={products.reload} />
-      {products.loading && !products.data && <Loading what="products" />}
-      <ErrorBox error={products.error} retry={products.reload} />
+      <AsyncStatus of={products} what="products" />
       <table>
         <caption>Products</caption>
         <ColumnHeads columns={['Name', 'Category', 'Price', 'Stock']} />

@@ -6,7 +6,7 @@ import { navigate } from '../router.ts';
 import { session } from '../session.ts';
 import { useStore } from '../store.ts';
 import type { AddressList, Order } from '../types.ts';
-import { ColumnHeads, ErrorBox, Field, Link, Loading, PageTitle, TextField, useAction, useAsync } from '../ui.tsx';
+import { AsyncStatus, ColumnHeads, ErrorBox, Field, Link, PageTitle, TextField, useAction, useAsync } from '../ui.tsx';
 import { AddressForm } from './account.tsx';
 
 /** The payments service's deterministic test cards. */
@@ -80,8 +80,7 @@ function CheckoutForm() {
   // One key per attempt: a retried submit of the same attempt returns the same order.
   const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
 
-  if (addresses.loading && !addresses.data) return <Loading what="your addresses" />;
-  if (!addresses.data) return <ErrorBox error={addresses.error} retry={addresses.reload} />;
+  if (!addresses.data) return <AsyncStatus of={addresses} what="your addresses" />;
   const chosen = addressId || addresses.data.items[0]?.id || '';
 
   if (addresses.data.items.length === 0) {

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, readEventStream, request } from '../api.ts';
 import type { ClickEvent, LinkPage, Link as ShortLink } from '../types.ts';
-import { download, ErrorBox, Link, Loading, PageTitle, TextField, useAction, useAsync, when } from '../ui.tsx';
+import { AsyncStatus, download, ErrorBox, Link, Loading, PageTitle, TextField, useAction, useAsync, when } from '../ui.tsx';
 
 export function LinksPage() {
   const links = useAsync((signal) => call<LinkPage>('GET', '/api/links?limit=50', { auth: true, signal }), []);
@@ -29,8 +29,7 @@ export function LinksPage() {
           setSelected(link.code);
         }}
       />
-      {links.loading && !links.data && <Loading what="your links" />}
-      <ErrorBox error={links.error ?? removing.error} retry={links.reload} />
+      <AsyncStatus of={links} what="your links" error={removing.error} />
       <div class="links-layout">
         <ul class="list" aria-label="Your links">
           {links.data?.items.map((l) => (

@@ -2,11 +2,11 @@
 import { call } from '../api.ts';
 import type { Order, OrderPage } from '../types.ts';
 import {
+  AsyncStatus,
   BodyRows,
   ColumnHeads,
   ErrorBox,
   Link,
-  Loading,
   money,
   PageTitle,
   useAction,
@@ -24,8 +24,7 @@ export function OrdersPage() {
   return (
     <div>
       <PageTitle>Your orders</PageTitle>
-      {orders.loading && !orders.data && <Loading what="your orders" />}
-      <ErrorBox error={orders.error} retry={orders.reload} />
+      <AsyncStatus of={orders} what="your orders" />
       {orders.data && orders.data.items.length === 0 && (
         <p>
           No orders yet. <Link href="/">Browse the store</Link>
@@ -50,7 +49,7 @@ export function OrderDetailPage({ id }: { id: string }) {
   const pending = order.data?.status === 'pending';
   useInterval(order.reload, 1000, pending || (!order.data && !order.error));
 
-  if (!order.data) return order.error ? <ErrorBox error={order.error} retry={order.reload} /> : <Loading what="the order" />;
+  if (!order.data) return <AsyncStatus of={order} what="the order" />;
   const o = order.data;
 
   const cancel = () =>

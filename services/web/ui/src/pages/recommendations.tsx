@@ -5,7 +5,7 @@
  */
 import { call } from '../api.ts';
 import type { Recommendation, RecommendationList } from '../types.ts';
-import { ErrorBox, Link, Loading, money, useAsync } from '../ui.tsx';
+import { AsyncStatus, Link, money, useAsync } from '../ui.tsx';
 
 const WHY: Record<Recommendation['source'], string> = {
   bought_together: 'Bought together',
@@ -22,8 +22,7 @@ export function Recommendations({ productId }: { productId: string }) {
   return (
     <section class="recommendations" aria-labelledby="recommendations-title" data-testid="recommendations">
       <h2 id="recommendations-title">Customers also bought</h2>
-      {list.loading && !list.data && <Loading what="recommendations" />}
-      <ErrorBox error={list.error} retry={list.reload} />
+      <AsyncStatus of={list} what="recommendations" />
       {list.data && list.data.items.length === 0 && (
         <p class="muted" data-testid="recommendations-empty">
           Nothing to recommend yet: suggestions appear once orders are paid.

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { call } from '../api.ts';
 import { addToCart } from '../cart.ts';
 import type { CategoryList, Product, ProductPage } from '../types.ts';
-import { ErrorBox, Link, Loading, money, PageTitle, useAsync } from '../ui.tsx';
+import { AsyncStatus, Link, money, PageTitle, useAsync } from '../ui.tsx';
 import { Recommendations } from './recommendations.tsx';
 
 export function StorePage({ category }: { category: string | null }) {
@@ -15,8 +15,7 @@ export function StorePage({ category }: { category: string | null }) {
     <div class="store">
       <nav class="categories" aria-label="Categories">
         <h2>Categories</h2>
-        {categories.loading && !categories.data && <Loading what="categories" />}
-        <ErrorBox error={categories.error} retry={categories.reload} />
+        <AsyncStatus of={categories} what="categories" />
         <ul>
           <li>
             <Link href="/" aria-current={category === null ? 'page' : undefined}>
@@ -36,8 +35,7 @@ export function StorePage({ category }: { category: string | null }) {
         <PageTitle>
           <span id="products-title">{current ? current.name : 'All products'}</span>
         </PageTitle>
-        {products.loading && !products.data && <Loading what="products" />}
-        <ErrorBox error={products.error} retry={products.reload} />
+        <AsyncStatus of={products} what="products" />
         {products.data && products.data.items.length === 0 && <p>Nothing here yet.</p>}
         <ul class="grid">
           {products.data?.items.map((p) => (
@@ -60,8 +58,7 @@ export function ProductDetailPage({ id }: { id: string }) {
   const product = useAsync((signal) => call<Product>('GET', `/api/products/${encodeURIComponent(id)}`, { signal }), [id]);
   const [quantity, setQuantity] = useState(1);
   const [added, setAdded] = useState(false);
-  if (product.loading && !product.data) return <Loading what="the product" />;
-  if (!product.data) return <ErrorBox error={product.error} retry={product.reload} />;
+  if (!product.data) return <AsyncStatus of={product} what="the product" />;
   const p = product.data;
   return (
     <article class="product">

@@ -1,7 +1,7 @@
 /** What the mesh did for one request: the trace's spans as a waterfall, by service and layer. */
 import { call } from '../api.ts';
 import type { TraceSpan, TraceView } from '../types.ts';
-import { ColumnHeads, ErrorBox, Loading, PageTitle, useAsync } from '../ui.tsx';
+import { AsyncStatus, ColumnHeads, PageTitle, useAsync } from '../ui.tsx';
 
 const LAYER_NAMES: Record<TraceSpan['layer'], string> = {
   app: 'app',
@@ -29,8 +29,7 @@ function depths(spans: TraceSpan[]): Map<string, number> {
 
 export function TracePage({ traceId }: { traceId: string }) {
   const trace = useAsync((signal) => call<TraceView>('GET', `/api/admin/traces/${traceId}`, { auth: true, signal }), [traceId]);
-  if (trace.loading && !trace.data) return <Loading what="the trace" />;
-  if (!trace.data) return <ErrorBox error={trace.error} retry={trace.reload} />;
+  if (!trace.data) return <AsyncStatus of={trace} what="the trace" />;
   const t = trace.data;
   const depth = depths(t.spans);
   const total = Math.max(t.durationMs, 0.001);
