@@ -38,10 +38,30 @@ export async function createScratchDatabase(prefix = 'scratch'): Promise<Scratch
     name,
     url: postgresUrl(name),
     drop: () =>
-      withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`)).then(
-        () => undefined,
-      ),
+      withAdminClient(async (client) => {
+        await closingConnectionsGone(client, name);
+        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      }),
   };
+}
+
+/**
+ * pg's `Pool.end()` resolves once it has asked its connections to close, before their
+ * backends have gone. A forced drop in that moment sends those connections "terminating
+ * connection due to administrator command", which a pool without an error listener throws
+ * as an uncaught exception into whatever test runs next. Connections a test left open are
+ * still closed by the drop, after this short wait.
+ */
+async function closingConnectionsGone(client: pg.Client, database: string, withinMs = 5_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [database],
+    );
+    if (rows[0]?.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**

@@ -45,6 +45,29 @@ describe('startInfra()', function () {
     assert.equal(rowCount, 0);
   });
 
+  it('drops a scratch database right after a pool of it ends without failing the pool, and closes a pool left open', async () => {
+    const errors = async (end: boolean, rounds: number) => {
+      const seen: string[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const scratch = await createScratchDatabase('infra_test');
+        const pool = new pg.Pool({ connectionString: scratch.url, max: 8 });
+        pool.on('error', (err) => seen.push(err.message));
+        await Promise.all(Array.from({ length: 8 }, () => pool.query('SELECT pg_sleep(0.01)')));
+        if (end) await pool.end();
+        await scratch.drop();
+        if (!end) await pool.end();
+      }
+      return seen;
+    };
+    assert.deepEqual(await errors(true, 10), [], 'the ended pools saw no error');
+    const leftOpen = await errors(false, 1);
+    assert.ok(leftOpen.length > 0, 'the drop closes connections a test left open');
+    assert.ok(
+      leftOpen.every((m) => /terminating connection due to administrator command/.test(m)),
+      leftOpen.join('; '),
+    );
+  });
+
   it('brings up Redis', async () => {
     const redis = new Redis(infraUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
