@@ -13,11 +13,20 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createPool } from '@meshmart/kit';
 import { clearFlags, infraUrls, listFlags, mailDir, type StackHandle, scratchMongoUrl, setFlag } from '@meshmart/stack';
-import { checkoutSetup, eventually, followed, GatewayClient, metric, newAdmin, startGatewayStack } from '@meshmart/test-support';
+import {
+  checkoutBody,
+  checkoutSetup,
+  eventually,
+  followed,
+  GatewayClient,
+  metric,
+  newAdmin,
+  startGatewayStack,
+  stockedProduct,
+} from '@meshmart/test-support';
 import type pg from 'pg';
 
 const ADMIN = newAdmin();
-const CARD = { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' };
 const PRICE = 700;
 
 /** One sample of a metric on a service's /metrics, summed over the series whose labels include `labels`. */
@@ -62,17 +71,13 @@ describe('fault flags (local stack)', function () {
     await stack?.stop();
   });
 
-  async function product(stock: number): Promise<string> {
-    const res = await client.call('POST', '/api/products', {
-      token: adminToken,
-      body: { name: `Flag mug ${randomBytes(3).toString('hex')}`, category, priceMinor: PRICE, currency: 'EUR' },
+  const product = (stock: number) =>
+    stockedProduct(client, adminToken, {
+      name: `Flag mug ${randomBytes(3).toString('hex')}`,
+      category,
+      priceMinor: PRICE,
+      stock,
     });
-    assert.equal(res.status, 201, res.text);
-    const id = res.json<{ id: string }>().id;
-    const stocked = await client.call('PUT', `/api/products/${id}/stock`, { token: adminToken, body: { stock } });
-    assert.equal(stocked.status, 200, stocked.text);
-    return id;
-  }
 
   /** What inventory, which decides the checkout, has available. */
   async function stockOf(productId: string): Promise<number> {
@@ -98,7 +103,7 @@ describe('fault flags (local stack)', function () {
         'idempotency-key': randomUUID(),
         'x-forwarded-for': client.forwardedFor,
       },
-      body: JSON.stringify({ items: [{ productId, quantity: 1 }], shippingAddressId: addressId, card: CARD }),
+      body: JSON.stringify(checkoutBody(productId, addressId)),
       signal: AbortSignal.timeout(60_000),
     });
     const text = await response.text();

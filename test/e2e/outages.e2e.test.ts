@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mentionsInternals } from '@meshmart/kit';
 import { allPorts, type StackHandle } from '@meshmart/stack';
-import { newAdmin, startGatewayStack } from '@meshmart/test-support';
+import { checkoutBody, newAdmin, startGatewayStack } from '@meshmart/test-support';
 
 const ADMIN = newAdmin();
 const RECOVERY_MS = 30_000;
@@ -104,11 +104,7 @@ describe('outages through the gateway (local stack)', function () {
       call('POST', '/api/orders', {
         token: buyerToken,
         headers: { 'idempotency-key': randomUUID() },
-        body: {
-          items: [{ productId, quantity: 1 }],
-          shippingAddressId: addressId,
-          card: { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' },
-        },
+        body: checkoutBody(productId, addressId),
       }),
     redirect: () => call('GET', `/s/${linkCode}`),
     stream: () => openStream(`/api/links/${linkCode}/stats/stream`, buyerToken),

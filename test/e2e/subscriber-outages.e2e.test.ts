@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createPool } from '@meshmart/kit';
 import { infraUrls, type StackHandle } from '@meshmart/stack';
-import { eventually, GatewayClient, newAdmin, startGatewayStack } from '@meshmart/test-support';
+import { checkoutBody, eventually, GatewayClient, newAdmin, startGatewayStack } from '@meshmart/test-support';
 import amqp from 'amqplib';
 import type pg from 'pg';
 
@@ -184,11 +184,7 @@ describe('subscriber outages (local stack)', function () {
       const res = await client.call('POST', '/api/orders', {
         token: buyerToken,
         headers: { 'idempotency-key': randomUUID() },
-        body: {
-          items: [{ productId, quantity: 1 }],
-          shippingAddressId: addressId,
-          card: { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' },
-        },
+        body: checkoutBody(productId, addressId),
       });
       assert.equal(res.status, 201, res.text);
       assert.equal(res.json<{ status: string }>().status, 'paid', res.text);

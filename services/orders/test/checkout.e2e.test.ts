@@ -8,12 +8,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Order } from '@meshmart/contracts/orders';
 import { createPool } from '@meshmart/kit';
 import { infraUrls, type StackHandle, startStack } from '@meshmart/stack';
-import { eventually, GatewayClient, newAdmin } from '@meshmart/test-support';
+import { APPROVED_CARD, checkoutBody, eventually, GatewayClient, newAdmin, stockedProduct } from '@meshmart/test-support';
 import type pg from 'pg';
 
 const ADMIN = newAdmin();
 const CARDS = {
-  approves: '4242424242424242',
+  approves: APPROVED_CARD.number,
   declines: '4000000000000002',
   slow: '4000000000000077',
 };
@@ -80,18 +80,13 @@ describe('checkout through the gateway (local stack)', function () {
     return { client, token, addressId: address.json<{ id: string }>().id };
   }
 
-  async function product(stock: number): Promise<string> {
-    const admin = new GatewayClient(stack.urls.gateway);
-    const res = await admin.call('POST', '/api/products', {
-      token: adminToken,
-      body: { name: `E2E mug ${randomBytes(3).toString('hex')}`, category, priceMinor: PRICE, currency: 'EUR' },
+  const product = (stock: number) =>
+    stockedProduct(new GatewayClient(stack.urls.gateway), adminToken, {
+      name: `E2E mug ${randomBytes(3).toString('hex')}`,
+      category,
+      priceMinor: PRICE,
+      stock,
     });
-    assert.equal(res.status, 201, res.text);
-    const id = res.json<{ id: string }>().id;
-    const stocked = await admin.call('PUT', `/api/products/${id}/stock`, { token: adminToken, body: { stock } });
-    assert.equal(stocked.status, 200, stocked.text);
-    return id;
-  }
 
   /** Available and held stock at inventory, which decides the checkout. */
   async function stockLevel(productId: string): Promise<{ available: number; held: number }> {
@@ -105,11 +100,8 @@ describe('checkout through the gateway (local stack)', function () {
 
   const stockOf = async (productId: string) => (await stockLevel(productId)).available;
 
-  const body = (who: Buyer, productId: string, quantity = 1, card = CARDS.approves) => ({
-    items: [{ productId, quantity }],
-    shippingAddressId: who.addressId,
-    card: { number: card, expMonth: 12, expYear: 2099, cvc: '123' },
-  });
+  const body = (who: Buyer, productId: string, quantity = 1, card = CARDS.approves) =>
+    checkoutBody(productId, who.addressId, quantity, { ...APPROVED_CARD, number: card });
 
   /** Checkout with a generous client timeout: a saga under load may take longer than plain calls. */
   async function checkout(who: Buyer, payload: unknown, key: string = randomUUID(), headers: Record<string, string> = {}) {

@@ -112,3 +112,26 @@ export async function checkoutSetup(
   assert.equal(created.status, 201, created.text);
   return { adminToken, buyerToken, addressId: address.json<{ id: string }>().id, category };
 }
+
+/** The test processor approves this card; its expiry is years away. */
+export const APPROVED_CARD = { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' };
+
+/** A POST /api/orders body: `quantity` of one product to the buyer's address, paid with `card`. */
+export function checkoutBody(productId: string, addressId: string, quantity = 1, card = APPROVED_CARD) {
+  return { items: [{ productId, quantity }], shippingAddressId: addressId, card };
+}
+
+/** A new product in the admin's category with `stock` set at inventory; each step asserts its status. */
+export async function stockedProduct(
+  client: GatewayClient,
+  adminToken: string,
+  product: { name: string; category: string; priceMinor: number; stock: number },
+): Promise<string> {
+  const { stock, ...described } = product;
+  const res = await client.call('POST', '/api/products', { token: adminToken, body: { ...described, currency: 'EUR' } });
+  assert.equal(res.status, 201, res.text);
+  const id = res.json<{ id: string }>().id;
+  const stocked = await client.call('PUT', `/api/products/${id}/stock`, { token: adminToken, body: { stock } });
+  assert.equal(stocked.status, 200, stocked.text);
+  return id;
+}

@@ -2,7 +2,16 @@
 
 export { deliverEvent } from './events.ts';
 export { eventually } from './eventually.ts';
-export { checkoutSetup, GatewayClient, type Problem, type ServerSentEvent, serverSentEvents } from './gateway.ts';
+export {
+  APPROVED_CARD,
+  checkoutBody,
+  checkoutSetup,
+  GatewayClient,
+  type Problem,
+  type ServerSentEvent,
+  serverSentEvents,
+  stockedProduct,
+} from './gateway.ts';
 export { infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from './infra.ts';
 export { followed, metric } from './metrics.ts';
 export { freePort, freePorts } from './ports.ts';
