@@ -1,12 +1,10 @@
 /** analytics settings on top of the shared ones (docs/CONTRACTS.md). Only DATABASE_URL has no default. */
-import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
-export const analyticsConfigSchema = serviceConfig({
-  PORT: env.port(8081),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
+export const analyticsConfigSchema = serviceConfig('analytics', {
   /** Bursts of clicks arrive as concurrent deliveries; each holds a connection for one statement. */
-  DB_POOL_MAX: env.int(20, 2, 200),
+  ...postgresConfigShape(20),
   /** CloudEvents of orders with many lines are the largest bodies. */
   BODY_LIMIT: env.size('64kb'),
   ...accessTokenConfigShape,

@@ -14,7 +14,6 @@ export const service = defineService({
   postgres: { migrations },
   // The sidecar is used for the report cache only, so its deadline is the cache's.
   sidecarTimeoutMs: (config) => config.STATE_TIMEOUT_MS,
-  bodyLimit: (config) => config.BODY_LIMIT,
   dependencies: ({ sidecar }): { reportState: Pick<Sidecar, 'getState' | 'saveState' | 'deleteState'> } => ({
     reportState: sidecar,
   }),

@@ -1,8 +1,7 @@
 import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
-export const catalogConfigSchema = serviceConfig({
-  PORT: env.port(8082),
+export const catalogConfigSchema = serviceConfig('catalog', {
   MONGO_URL: env.url(['mongodb']),
   BODY_LIMIT: env.size('64kb'),
   PUBSUB_NAME: env.string('pubsub'),

@@ -14,7 +14,6 @@ import { stockChanged } from './subscriptions.ts';
 export const service = defineService({
   name: 'catalog',
   config: catalogConfigSchema,
-  bodyLimit: (config) => config.BODY_LIMIT,
   compose: async ({ config, logger, sidecar, accessTokens }) => {
     const connection = await mongoose
       .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 10_000, autoIndex: false })

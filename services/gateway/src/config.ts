@@ -5,8 +5,7 @@
 import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
-export const gatewayConfigSchema = serviceConfig({
-  PORT: env.port(3000),
+export const gatewayConfigSchema = serviceConfig('gateway', {
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl(['http', 'https']),
   BODY_LIMIT: env.size('16kb'),
   /** Body limit of `POST /api/qr/batch`: 500 items of up to 2,048 characters each. */

@@ -1,10 +1,8 @@
-import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
-export const inventoryConfigSchema = serviceConfig({
-  PORT: env.port(8087),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
-  DB_POOL_MAX: env.int(20, 2, 200),
+export const inventoryConfigSchema = serviceConfig('inventory', {
+  ...postgresConfigShape(20),
   BODY_LIMIT: env.size('16kb'),
   ...accessTokenConfigShape,
   /** How long a reservation holds stock when Reserve asks for ttl_seconds 0. */

@@ -13,10 +13,7 @@ import { startSweeper } from './sweeper.ts';
 export const service = defineService({
   name: 'inventory',
   config: inventoryConfigSchema,
-  postgres: { migrations, poolMax: (config) => config.DB_POOL_MAX },
-  outbox: true,
-  faultFlags: true,
-  bodyLimit: (config) => config.BODY_LIMIT,
+  postgres: { migrations },
   compose: async ({ config, logger, pool, faults, accessTokens }) => {
     const ledger = new Ledger(pool, {
       defaultTtlSeconds: config.RESERVATION_TTL_SECONDS,

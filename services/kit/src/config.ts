@@ -4,6 +4,7 @@
  * named, instead of failing later on first use.
  */
 import { z } from 'zod';
+import { services } from './topology.ts';
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -87,11 +88,38 @@ export const baseConfigShape = {
 };
 
 /**
- * A service's settings: the shared ones plus its own. Dapr tokens become mandatory when
- * REQUIRE_DAPR_TOKENS is on, so a deployment cannot silently run with an open sidecar hop.
+ * The ports the topology gives the app, as defaults for a start outside the local stack or
+ * the cluster. A service the kit's topology does not list (yet) must be given PORT.
  */
-export function serviceConfig<T extends z.ZodRawShape>(shape: T) {
-  return z.object({ ...baseConfigShape, ...shape }).superRefine((parsed, ctx) => {
+function topologyPorts(name: string) {
+  const spec = services.find((s) => s.name === name);
+  return {
+    PORT: env.port(spec?.port),
+    /** Only apps whose app port speaks gRPC have one; HTTP apps serve probes and metrics on PORT. */
+    ADMIN_PORT: spec?.adminPort === undefined ? env.port().optional() : env.port(spec.adminPort),
+  };
+}
+
+/**
+ * The PostgreSQL database a service owns, and how many connections its pool may hold at
+ * once: more for apps that take bursts of concurrent deliveries or clicks.
+ */
+export function postgresConfigShape(poolMax = 10) {
+  return {
+    DATABASE_URL: env.url(['postgres', 'postgresql']),
+    DB_POOL_MAX: env.int(poolMax, 2, 200),
+  };
+}
+
+export type PostgresConfig = z.infer<z.ZodObject<ReturnType<typeof postgresConfigShape>>>;
+
+/**
+ * A service's settings: the shared ones, its ports from the topology, plus its own. Dapr
+ * tokens become mandatory when REQUIRE_DAPR_TOKENS is on, so a deployment cannot silently
+ * run with an open sidecar hop.
+ */
+export function serviceConfig<T extends z.ZodRawShape>(name: string, shape: T) {
+  return z.object({ ...baseConfigShape, ...topologyPorts(name), ...shape }).superRefine((parsed, ctx) => {
     const c = parsed as Record<string, unknown>;
     if (!c.REQUIRE_DAPR_TOKENS) return;
     for (const key of ['DAPR_API_TOKEN', 'APP_API_TOKEN'] as const) {

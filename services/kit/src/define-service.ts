@@ -7,6 +7,10 @@
  * gRPC on the app port (or an admin port for gRPC-only apps), the outbox relay, serving,
  * and on shutdown: drain, fault flags, the service's own stops in the order declared, the
  * outbox relay, the database, span export.
+ *
+ * What the topology already says is not declared again: an app that publishes and owns a
+ * PostgreSQL database relays its outbox; an app given the fault-flag store follows its
+ * flags. The pool size and body limit are the configuration's DB_POOL_MAX and BODY_LIMIT.
  */
 
 import type * as grpc from '@grpc/grpc-js';
@@ -16,10 +20,10 @@ import type pg from 'pg';
 import type { z } from 'zod';
 import { type AccessTokenSettings, type AccessTokenVerifier, accessTokenVerifierFromConfig } from './access-tokens.ts';
 import { type AppOptions, createApp, finishApp, type ReadinessCheck } from './app.ts';
-import { type BaseConfig, loadConfig } from './config.ts';
+import { type BaseConfig, loadConfig, type PostgresConfig } from './config.ts';
 import { Sidecar } from './dapr.ts';
 import { type Migration, openDatabase } from './db.ts';
-import { type FaultFlags, followFaultFlags } from './fault-flags.ts';
+import { type FaultFlags, FLAG_STORE, followFaultFlags } from './fault-flags.ts';
 import { createGrpcServer, type SidecarTarget, sidecarGrpcClient } from './grpc.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { initMetrics } from './metrics.ts';
@@ -40,7 +44,7 @@ export interface ServiceContext<C extends BaseConfig> {
   sidecar: Sidecar;
   /** Present when the definition declares `postgres`; migrated already. */
   pool: pg.Pool;
-  /** Present when the definition declares `faultFlags`; followed until shutdown. */
+  /** Present when the topology gives the app the fault-flag store; followed until shutdown. */
   faults: FaultFlags;
   /**
    * Verifies users' access tokens (JWKS through the sidecar) unless the start options gave
@@ -89,14 +93,14 @@ export interface ServiceDefinition<S extends z.ZodObject, H, D> {
   /** The app id; the topology entry of that name gives app protocol and components. */
   name: string;
   config: S;
-  /** A PostgreSQL database at `DATABASE_URL`, migrated before `compose`, ended last. */
-  postgres?: { migrations: readonly Migration[]; poolMax?: (config: z.infer<S>) => number };
-  /** Relay the outbox of that database through the sidecar. */
-  outbox?: boolean;
-  /** Follow the service's fault flags from the configuration store. */
-  faultFlags?: boolean;
+  /**
+   * A PostgreSQL database at `DATABASE_URL` (settings from `postgresConfigShape`), migrated
+   * before `compose`, ended last.
+   */
+  postgres?: { migrations: readonly Migration[] };
   /** Deadline of the default sidecar client, when not the kit's. */
   sidecarTimeoutMs?: (config: z.infer<S>) => number;
+  /** When not the configuration's BODY_LIMIT for every route. */
   bodyLimit?: (config: z.infer<S>) => AppOptions['bodyLimit'];
   /** Named in a 503 when a route names nothing more precise. */
   capability?: string;
@@ -142,17 +146,18 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
   type C = z.infer<S> & BaseConfig;
   const { name } = definition;
   const spec = services.find((s) => s.name === name);
+  if (definition.postgres && !('DATABASE_URL' in definition.config.shape && 'DB_POOL_MAX' in definition.config.shape)) {
+    throw new Error(`${name} declares postgres, but its configuration lacks postgresConfigShape()`);
+  }
+  const relaysOutbox = Boolean(definition.postgres && spec?.publishes.length);
+  const followsFlags = Boolean(spec?.components.includes(FLAG_STORE));
 
   async function start(config: C, options: StartOptions<D> = {}): Promise<RunningService<H>> {
     const logger = createLogger(name, config.LOG_LEVEL);
     initMetrics(name);
+    const database = config as C & PostgresConfig;
     const pool = definition.postgres
-      ? await openDatabase(
-          (config as C & { DATABASE_URL: string }).DATABASE_URL,
-          definition.postgres.migrations,
-          logger,
-          definition.postgres.poolMax?.(config),
-        )
+      ? await openDatabase(database.DATABASE_URL, definition.postgres.migrations, logger, database.DB_POOL_MAX)
       : undefined;
     const steps: Array<() => Promise<void> | void> = [];
     let poolEnds = false;
@@ -165,9 +170,7 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
         daprApiToken,
         ...(sidecarTimeoutMs !== undefined && { timeoutMs: sidecarTimeoutMs }),
       });
-      const faults = definition.faultFlags
-        ? await followFaultFlags({ service: name as ServiceName, sidecar, logger })
-        : undefined;
+      const faults = followsFlags ? await followFaultFlags({ service: name as ServiceName, sidecar, logger }) : undefined;
       if (faults) steps.push(() => faults.stop());
       steps.push(() => sidecar.close());
       const grpcTarget: SidecarTarget = { daprGrpcPort: config.DAPR_GRPC_PORT, daprApiToken };
@@ -182,7 +185,7 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
           return pool ?? missing('a database pool', 'postgres');
         },
         get faults() {
-          return faults?.flags ?? missing('fault flags', 'faultFlags');
+          return faults?.flags ?? missing('fault flags', `the ${FLAG_STORE} component in the topology`);
         },
         accessTokens: (onRejection) => {
           verifier ??= accessTokenVerifierFromConfig(config as C & AccessTokenSettings, onRejection);
@@ -198,7 +201,7 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
       const service = createApp({
         service: name,
         logger,
-        ...(definition.bodyLimit && { bodyLimit: definition.bodyLimit(config) }),
+        bodyLimit: definition.bodyLimit?.(config) ?? (config as C & { BODY_LIMIT?: string }).BODY_LIMIT,
         appToken: definition.ingress ? undefined : config.APP_API_TOKEN,
         ...(definition.capability && { capability: definition.capability }),
         readiness: [
@@ -221,7 +224,7 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
         : undefined;
       for (const { definition: grpcDefinition, handlers } of parts.grpc ?? []) grpcServer?.addService(grpcDefinition, handlers);
 
-      const outbox = definition.outbox
+      const outbox = relaysOutbox
         ? startOutboxRelay({ pool: pool ?? missing('an outbox', 'postgres'), publisher: sidecar, logger })
         : undefined;
       if (outbox) steps.push(() => outbox.stop());

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { ConfigError, env, loadConfig, serviceConfig } from '../src/config.ts';
+import { ConfigError, env, loadConfig, postgresConfigShape, serviceConfig } from '../src/config.ts';
+import { defineService } from '../src/define-service.ts';
 
 describe('configuration from the environment', () => {
-  const schema = serviceConfig({ DATABASE_URL: env.url(['postgres']), WORKERS: env.int(4, 1, 64) });
+  // A name the topology does not list: no port defaults, so PORT must be set.
+  const schema = serviceConfig('config-test', { DATABASE_URL: env.url(['postgres']), WORKERS: env.int(4, 1, 64) });
 
   it('applies typed defaults', () => {
     const config = loadConfig(schema, { PORT: '8080', DATABASE_URL: 'postgres://u@h/db' });
@@ -31,5 +33,35 @@ describe('configuration from the environment', () => {
 
   it('treats an empty variable as unset', () => {
     assert.throws(() => loadConfig(schema, { PORT: '1', DATABASE_URL: '' }), /DATABASE_URL.*not set/);
+  });
+
+  it('takes the ports of a service the topology lists from it, and wants PORT of one it does not', () => {
+    const qr = loadConfig(serviceConfig('qr', {}), {});
+    assert.equal(qr.PORT, 50051);
+    assert.equal(qr.ADMIN_PORT, 9091);
+    const analytics = loadConfig(serviceConfig('analytics', {}), { PORT: '18081' });
+    assert.equal(analytics.PORT, 18081);
+    assert.equal(analytics.ADMIN_PORT, undefined);
+    assert.throws(() => loadConfig(schema, { DATABASE_URL: 'postgres://h/db' }), /PORT: .*not set/);
+  });
+
+  it("bounds the database pool, with the service's own ceiling as default", () => {
+    const database = (poolMax?: number) => serviceConfig('payments', postgresConfigShape(poolMax));
+    const url = 'postgresql://u@h/db';
+    assert.equal(loadConfig(database(), { DATABASE_URL: url }).DB_POOL_MAX, 10);
+    assert.equal(loadConfig(database(20), { DATABASE_URL: url }).DB_POOL_MAX, 20);
+    assert.equal(loadConfig(database(20), { DATABASE_URL: url, DB_POOL_MAX: '50' }).DB_POOL_MAX, 50);
+    assert.throws(() => loadConfig(database(), { DATABASE_URL: url, DB_POOL_MAX: '1' }), /DB_POOL_MAX: .*got "1"/);
+    assert.throws(() => loadConfig(database(), {}), /DATABASE_URL: .*not set/);
+  });
+
+  it('refuses a service that declares a database its configuration has no settings for', () => {
+    const compose = () => ({});
+    assert.throws(
+      () => defineService({ name: 'payments', config: serviceConfig('payments', {}), postgres: { migrations: [] }, compose }),
+      /payments declares postgres, but its configuration lacks postgresConfigShape/,
+    );
+    const config = serviceConfig('payments', postgresConfigShape());
+    assert.equal(defineService({ name: 'payments', config, postgres: { migrations: [] }, compose }).name, 'payments');
   });
 });

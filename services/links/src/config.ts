@@ -1,11 +1,8 @@
-import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
-export const linksConfigSchema = serviceConfig({
-  PORT: env.port(50052),
-  ADMIN_PORT: env.port(9092),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
-  DB_POOL_MAX: env.int(20, 2, 200),
+export const linksConfigSchema = serviceConfig('links', {
+  ...postgresConfigShape(20),
   STATE_STORE: env.string('statestore'),
   /** How long a code's mapping stays in the state store after it was last filled. */
   CACHE_TTL_SECONDS: env.int(3600, 1, 7 * 24 * 3600),

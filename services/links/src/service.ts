@@ -12,9 +12,7 @@ import { migrations } from './migrations.ts';
 export const service = defineService({
   name: 'links',
   config: linksConfigSchema,
-  postgres: { migrations, poolMax: (config) => config.DB_POOL_MAX },
-  outbox: true,
-  faultFlags: true,
+  postgres: { migrations },
   compose: async ({ config, logger, pool, faults, sidecarWith }) => {
     const repo = new LinksRepo(pool);
     const cache = linkCache({

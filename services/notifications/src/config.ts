@@ -1,10 +1,9 @@
-import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import { businessRetryBounds } from '@meshmart/kit/deployment/retries';
 import { z } from 'zod';
 
-export const notificationsConfigSchema = serviceConfig({
-  PORT: env.port(8085),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
+export const notificationsConfigSchema = serviceConfig('notifications', {
+  ...postgresConfigShape(),
   /** CloudEvents of orders with many lines are the largest bodies. */
   BODY_LIMIT: env.size('64kb'),
   /** Where operator alerts (inventory.low_stock) are mailed. */

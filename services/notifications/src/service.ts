@@ -11,8 +11,6 @@ export const service = defineService({
   name: 'notifications',
   config: notificationsConfigSchema,
   postgres: { migrations },
-  faultFlags: true,
-  bodyLimit: (config) => config.BODY_LIMIT,
   compose: ({ config, logger, pool, faults, sidecarWith, accessTokens }) => {
     const smtp = sidecarWith(config.EMAIL_SEND_TIMEOUT_MS);
     const store = new NotificationStore(pool);

@@ -3,14 +3,12 @@
  * no default. The timing settings bound how long a checkout may hold the caller and how
  * soon an interrupted saga is taken over.
  */
-import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import { businessRetryBounds } from '@meshmart/kit/deployment/retries';
 import type { z } from 'zod';
 
-export const ordersConfigSchema = serviceConfig({
-  PORT: env.port(8083),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
-  DB_POOL_MAX: env.int(20, 2, 200),
+export const ordersConfigSchema = serviceConfig('orders', {
+  ...postgresConfigShape(20),
   BODY_LIMIT: env.size('16kb'),
   ...accessTokenConfigShape,
   /** Deadline of the lookups before a checkout (GetUser, CheckStock). */

@@ -32,9 +32,7 @@ interface SagaParties {
 export const service = defineService({
   name: 'orders',
   config: ordersConfigSchema,
-  postgres: { migrations, poolMax: (config) => config.DB_POOL_MAX },
-  outbox: true,
-  bodyLimit: (config) => config.BODY_LIMIT,
+  postgres: { migrations },
   dependencies: ({ config, sidecar, grpcClient }): SagaParties => {
     const inventory = new StockAndPrices(grpcClient(InventoryServiceClient, 'inventory'), sidecar, {
       lookupMs: config.GRPC_TIMEOUT_MS,

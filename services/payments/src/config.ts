@@ -1,9 +1,8 @@
-import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
-export const paymentsConfigSchema = serviceConfig({
-  PORT: env.port(8084),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
+export const paymentsConfigSchema = serviceConfig('payments', {
+  ...postgresConfigShape(),
   BODY_LIMIT: env.size('8kb'),
   /** How long the slow test card (4000000000000077) keeps the processor busy before approving. */
   SLOW_CARD_DELAY_MS: env.int(3000, 0, 60_000),

@@ -11,9 +11,6 @@ export const service = defineService({
   name: 'payments',
   config: paymentsConfigSchema,
   postgres: { migrations },
-  outbox: true,
-  faultFlags: true,
-  bodyLimit: (config) => config.BODY_LIMIT,
   compose: ({ config, pool, faults }) => {
     const keys = new IdempotencyKeys(pool, { leaseMs: config.IDEMPOTENCY_LEASE_MS, waitMs: config.IDEMPOTENCY_WAIT_MS });
     const payments = new Payments(pool, keys, new Processor(config.SLOW_CARD_DELAY_MS, faults), faults);

@@ -1,10 +1,8 @@
-import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
-export const qrConfigSchema = serviceConfig({
-  PORT: env.port(50051),
-  ADMIN_PORT: env.port(9091),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
+export const qrConfigSchema = serviceConfig('qr', {
+  ...postgresConfigShape(),
   STATE_STORE: env.string('statestore'),
   BLOB_BINDING: env.string('blobstore'),
   /** How long a cache entry (content + options → code) lives in the state store. */

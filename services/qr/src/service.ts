@@ -13,7 +13,6 @@ export const service = defineService({
   name: 'qr',
   config: qrConfigSchema,
   postgres: { migrations },
-  outbox: true,
   compose: ({ config, logger, pool, sidecarWith }) => {
     const cache = new QrCache({
       sidecar: sidecarWith(config.QR_CACHE_TIMEOUT_MS),

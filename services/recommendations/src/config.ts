@@ -1,9 +1,8 @@
-import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
-export const recommendationsConfigSchema = serviceConfig({
-  PORT: env.port(8088),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
+export const recommendationsConfigSchema = serviceConfig('recommendations', {
+  ...postgresConfigShape(),
   /** CloudEvents of orders with many lines are the largest bodies. */
   BODY_LIMIT: env.size('64kb'),
   /** Orders two products must share before "bought together" counts them as related. */

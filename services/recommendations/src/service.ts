@@ -19,7 +19,6 @@ export const service = defineService({
   name: 'recommendations',
   config: recommendationsConfigSchema,
   postgres: { migrations },
-  bodyLimit: (config) => config.BODY_LIMIT,
   compose: ({ config, pool }) => {
     // Every series from zero, so the dashboard's source mix is an increase from the start.
     for (const list of ['bought_together', 'for_you']) {

@@ -1,9 +1,8 @@
-import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
-export const searchConfigSchema = serviceConfig({
-  PORT: env.port(8086),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
+export const searchConfigSchema = serviceConfig('search', {
+  ...postgresConfigShape(),
   BODY_LIMIT: env.size('64kb'),
   /** Each page a rebuild reads from catalog; catalog serves at most 100. */
   REBUILD_PAGE_SIZE: env.int(100, 1, 100),

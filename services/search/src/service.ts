@@ -11,7 +11,6 @@ export const service = defineService({
   name: 'search',
   config: searchConfigSchema,
   postgres: { migrations },
-  bodyLimit: (config) => config.BODY_LIMIT,
   compose: ({ config, logger, pool, sidecar, accessTokens }) => {
     const writer = new IndexWriter(pool);
     const rebuilds = new Rebuilds({

@@ -1,9 +1,8 @@
-import { env, loadConfig, serviceConfig } from '@meshmart/kit';
+import { env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import { z } from 'zod';
 
-export const usersConfigSchema = serviceConfig({
-  PORT: env.port(8080),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
+export const usersConfigSchema = serviceConfig('users', {
+  ...postgresConfigShape(),
   STATE_STORE: env.string('statestore'),
   BODY_LIMIT: env.size('16kb'),
   JWT_ISSUER: env.string('meshmart-users'),

@@ -14,8 +14,6 @@ export const service = defineService({
   name: 'users',
   config: usersConfigSchema,
   postgres: { migrations },
-  outbox: true,
-  bodyLimit: (config) => config.BODY_LIMIT,
   compose: async ({ config, logger, pool, sidecar }) => {
     const tokens = {
       issuer: config.JWT_ISSUER,

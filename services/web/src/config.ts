@@ -2,8 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { env, loadConfig, serviceConfig } from '@meshmart/kit';
 import type { z } from 'zod';
 
-export const webConfigSchema = serviceConfig({
-  PORT: env.port(8090),
+export const webConfigSchema = serviceConfig('web', {
   /** The built single-page app (`npm run build -w @meshmart/web`). */
   ASSETS_DIR: env.string(fileURLToPath(new URL('../dist', import.meta.url))),
 });

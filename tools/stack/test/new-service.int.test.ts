@@ -48,7 +48,7 @@ const serviceTs = `import { defineService, env, problems, serviceConfig } from '
 
 export const service = defineService({
   name: '${NAME}',
-  config: serviceConfig({ PORT: env.port(8099), GREETING: env.string('hello') }),
+  config: serviceConfig('${NAME}', { GREETING: env.string('hello') }),
   compose: ({ config }) => ({
     routes: (router) => {
       router.get('/greetings/:who', (ctx) => {
