@@ -1,6 +1,5 @@
 /** analytics settings on top of the shared ones (docs/CONTRACTS.md). Only DATABASE_URL has no default. */
-import { accessTokenConfigShape, env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
-import type { z } from 'zod';
+import { accessTokenConfigShape, env, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 
 export const analyticsConfigSchema = serviceConfig('analytics', {
   /** Bursts of clicks arrive as concurrent deliveries; each holds a connection for one statement. */
@@ -20,9 +19,3 @@ export const analyticsConfigSchema = serviceConfig('analytics', {
   /** Entries in the dashboard's top links and top products. */
   TOP_LIMIT: env.int(10, 1, 100),
 });
-
-export type AnalyticsConfig = z.infer<typeof analyticsConfigSchema>;
-
-export function loadAnalyticsConfig(source: NodeJS.ProcessEnv = process.env): AnalyticsConfig {
-  return loadConfig(analyticsConfigSchema, source);
-}

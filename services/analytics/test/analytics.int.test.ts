@@ -12,7 +12,6 @@ import { topics } from '@meshmart/kit/topology';
 import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
 import { deliverEvent, infraForThisRun, testTokens } from '@meshmart/test-support';
 import type pg from 'pg';
-import { loadAnalyticsConfig } from '../src/config.ts';
 import { service } from '../src/service.ts';
 
 const APP_TOKEN = 'analytics-int-test-token';
@@ -105,7 +104,7 @@ describe('analytics on the real PostgreSQL', function () {
     sign = tokens.sign;
     admin = await sign(randomUUID(), ['customer', 'admin']);
 
-    const config = loadAnalyticsConfig({
+    const config = service.loadConfig({
       PORT: '1',
       DATABASE_URL: db.url,
       DAPR_HTTP_PORT: '9',

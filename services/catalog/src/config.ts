@@ -1,5 +1,4 @@
-import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
-import type { z } from 'zod';
+import { accessTokenConfigShape, env, serviceConfig } from '@meshmart/kit';
 
 export const catalogConfigSchema = serviceConfig('catalog', {
   MONGO_URL: env.url(['mongodb']),
@@ -11,9 +10,3 @@ export const catalogConfigSchema = serviceConfig('catalog', {
   /** Load the demo catalog into an empty database at start. */
   SEED_DEMO_CATALOG: env.bool(true),
 });
-
-export type CatalogConfig = z.infer<typeof catalogConfigSchema>;
-
-export function loadCatalogConfig(source: NodeJS.ProcessEnv = process.env): CatalogConfig {
-  return loadConfig(catalogConfigSchema, source);
-}

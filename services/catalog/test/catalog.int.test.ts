@@ -11,9 +11,8 @@ import { catalogErrors, type Product } from '@meshmart/contracts/catalog';
 import { createAccessTokenVerifier, createLogger, createPool, type EventEnvelope, type RunningServer } from '@meshmart/kit';
 import { createScratchDatabase, type ScratchDatabase, scratchMongoUrl } from '@meshmart/stack';
 import { infraForThisRun } from '@meshmart/test-support';
-import { issueAccessToken, loadUsersConfig, SigningKeys, service as usersService } from '@meshmart/users';
+import { issueAccessToken, SigningKeys, service as usersService } from '@meshmart/users';
 import mongoose from 'mongoose';
-import { loadCatalogConfig } from '../src/config.ts';
 import { type CatalogModels, catalogModels, type ProductDoc } from '../src/models.ts';
 import { seedDemoCatalog } from '../src/seed.ts';
 import { service } from '../src/service.ts';
@@ -46,7 +45,7 @@ describe('catalog on the real FerretDB', function () {
     this.timeout(180_000);
     await infra.start(['postgres', 'ferretdb']);
     usersDb = await createScratchDatabase('catalog_users_it');
-    const usersConfig = loadUsersConfig({
+    const usersConfig = usersService.loadConfig({
       PORT: '1',
       DATABASE_URL: usersDb.url,
       DAPR_HTTP_PORT: '9',
@@ -85,7 +84,7 @@ describe('catalog on the real FerretDB', function () {
   });
 
   function catalogConfig(url: string) {
-    return loadCatalogConfig({
+    return service.loadConfig({
       PORT: '1',
       MONGO_URL: url,
       DAPR_HTTP_PORT: '9',

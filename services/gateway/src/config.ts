@@ -2,8 +2,7 @@
  * Gateway settings on top of the shared ones (docs/CONTRACTS.md). Every value has a
  * default that fits the cluster, so only the shared variables must be set.
  */
-import { accessTokenConfigShape, env, loadConfig, serviceConfig } from '@meshmart/kit';
-import type { z } from 'zod';
+import { accessTokenConfigShape, env, serviceConfig } from '@meshmart/kit';
 
 export const gatewayConfigSchema = serviceConfig('gateway', {
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl(['http', 'https']),
@@ -61,9 +60,3 @@ export const gatewayConfigSchema = serviceConfig('gateway', {
    */
   TRUSTED_PROXY_HOPS: env.int(0, 0, 10),
 });
-
-export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
-
-export function loadGatewayConfig(source: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  return loadConfig(gatewayConfigSchema, source);
-}

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createAccessTokenVerifier, type RunningServer, Sidecar } from '@meshmart/kit';
-import { loadGatewayConfig } from '../src/config.ts';
 import { type CounterStore, FixedWindowLimiter } from '../src/rate-limit.ts';
 import { service } from '../src/service.ts';
 import { grpcDeps } from './grpc-fakes.ts';
@@ -32,7 +31,7 @@ async function startGateway(
   jwks.keys = [key.jwk];
   const daprHttpPort = await closedPort();
   const sidecar = new Sidecar({ daprHttpPort, timeoutMs: 2000 });
-  const config = loadGatewayConfig({
+  const config = service.loadConfig({
     PORT: '1',
     BIND_HOST: '127.0.0.1',
     DAPR_HTTP_PORT: String(daprHttpPort),

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { ConfigError } from '@meshmart/kit';
-import { loadGatewayConfig } from '../src/config.ts';
+import { service } from '../src/service.ts';
 
 describe('gateway configuration', () => {
   it('starts from the shared variables alone, with cluster defaults', () => {
-    const config = loadGatewayConfig({ DAPR_HTTP_PORT: '3510' });
+    const config = service.loadConfig({ DAPR_HTTP_PORT: '3510' });
     assert.equal(config.PORT, 3000);
     assert.equal(config.DAPR_HTTP_PORT, 3510);
     assert.equal(config.JWT_ISSUER, 'meshmart-users');
@@ -20,13 +20,13 @@ describe('gateway configuration', () => {
   });
 
   it('takes the public base URL without a trailing slash, and only http(s)', () => {
-    assert.equal(loadGatewayConfig({ PUBLIC_BASE_URL: 'https://shop.example/' }).PUBLIC_BASE_URL, 'https://shop.example');
-    assert.throws(() => loadGatewayConfig({ PUBLIC_BASE_URL: 'ftp://shop.example' }), /PUBLIC_BASE_URL/);
+    assert.equal(service.loadConfig({ PUBLIC_BASE_URL: 'https://shop.example/' }).PUBLIC_BASE_URL, 'https://shop.example');
+    assert.throws(() => service.loadConfig({ PUBLIC_BASE_URL: 'ftp://shop.example' }), /PUBLIC_BASE_URL/);
   });
 
   it('refuses to start naming each bad variable', () => {
     assert.throws(
-      () => loadGatewayConfig({ RATE_LIMIT_AUTH_MAX: 'lots', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318', BODY_LIMIT: '1gb' }),
+      () => service.loadConfig({ RATE_LIMIT_AUTH_MAX: 'lots', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318', BODY_LIMIT: '1gb' }),
       (err: unknown) =>
         err instanceof ConfigError &&
         ['RATE_LIMIT_AUTH_MAX', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'BODY_LIMIT'].every((name) => err.message.includes(name)),
@@ -34,6 +34,6 @@ describe('gateway configuration', () => {
   });
 
   it('demands the Dapr tokens when REQUIRE_DAPR_TOKENS is on', () => {
-    assert.throws(() => loadGatewayConfig({ REQUIRE_DAPR_TOKENS: 'true' }), /DAPR_API_TOKEN/);
+    assert.throws(() => service.loadConfig({ REQUIRE_DAPR_TOKENS: 'true' }), /DAPR_API_TOKEN/);
   });
 });

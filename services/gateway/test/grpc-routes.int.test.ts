@@ -9,7 +9,6 @@ import { linksErrors } from '@meshmart/contracts/links';
 import { createAccessTokenVerifier, type RunningServer } from '@meshmart/kit';
 import type { Link } from '@meshmart/proto/links/v1/links';
 import { type GenerateQRBatchRequest, ImageFormat, type QRCode } from '@meshmart/proto/qr/v1/qr';
-import { loadGatewayConfig } from '../src/config.ts';
 import { FixedWindowLimiter } from '../src/rate-limit.ts';
 import { service } from '../src/service.ts';
 import { FakeBackends, grpcDeps, grpcError, PUBLIC_BASE_URL, waitFor } from './grpc-fakes.ts';
@@ -98,7 +97,7 @@ describe('gateway links and qr routes over gRPC', () => {
     const key = await signingKey('key-1');
     const jwks = new FakeJwks();
     jwks.keys = [key.jwk];
-    const config = loadGatewayConfig({
+    const config = service.loadConfig({
       PORT: '1',
       BIND_HOST: '127.0.0.1',
       DAPR_HTTP_PORT: '1',

@@ -1,5 +1,4 @@
-import { accessTokenConfigShape, env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
-import type { z } from 'zod';
+import { accessTokenConfigShape, env, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 
 export const inventoryConfigSchema = serviceConfig('inventory', {
   ...postgresConfigShape(20),
@@ -18,9 +17,3 @@ export const inventoryConfigSchema = serviceConfig('inventory', {
   /** Load the stock of the demo catalog into an empty database at start. */
   SEED_DEMO_STOCK: env.bool(true),
 });
-
-export type InventoryConfig = z.infer<typeof inventoryConfigSchema>;
-
-export function loadInventoryConfig(source: NodeJS.ProcessEnv = process.env): InventoryConfig {
-  return loadConfig(inventoryConfigSchema, source);
-}

@@ -18,7 +18,6 @@ import {
 } from '@meshmart/proto/inventory/v1/inventory';
 import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
 import { eventually, infraForThisRun, testTokens } from '@meshmart/test-support';
-import { loadInventoryConfig } from '../src/config.ts';
 import { Ledger } from '../src/ledger.ts';
 import { service } from '../src/service.ts';
 
@@ -41,7 +40,7 @@ describe('inventory on the real PostgreSQL', function () {
     const tokens = await testTokens();
     adminToken = await tokens.sign(randomUUID(), ['customer', 'admin']);
     customerToken = await tokens.sign(randomUUID(), ['customer']);
-    const config = loadInventoryConfig({
+    const config = service.loadConfig({
       PORT: '1',
       DATABASE_URL: db.url,
       DAPR_HTTP_PORT: '9',

@@ -1,5 +1,4 @@
-import { env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
-import type { z } from 'zod';
+import { env, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 
 export const linksConfigSchema = serviceConfig('links', {
   ...postgresConfigShape(20),
@@ -27,9 +26,3 @@ export const linksConfigSchema = serviceConfig('links', {
   /** Most buckets one GetLinkStats may ask for (hourly over ~41 days, daily over ~2.7 years). */
   STATS_MAX_BUCKETS: env.int(1000, 1, 100_000),
 });
-
-export type LinksConfig = z.infer<typeof linksConfigSchema>;
-
-export function loadLinksConfig(source: NodeJS.ProcessEnv = process.env): LinksConfig {
-  return loadConfig(linksConfigSchema, source);
-}

@@ -1,4 +1,4 @@
-import { accessTokenConfigShape, env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import { businessRetryBounds } from '@meshmart/kit/deployment/retries';
 import { z } from 'zod';
 
@@ -18,9 +18,3 @@ export const notificationsConfigSchema = serviceConfig('notifications', {
   EMAIL_MAX_ATTEMPTS: env.int(businessRetryBounds.emailMaxAttempts, 1, 1000),
   ...accessTokenConfigShape,
 });
-
-export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;
-
-export function loadNotificationsConfig(source: NodeJS.ProcessEnv = process.env): NotificationsConfig {
-  return loadConfig(notificationsConfigSchema, source);
-}

@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { createLogger, createPool, type EventEnvelope, type EventTopic, Sidecar } from '@meshmart/kit';
 import { deliverEvent, infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
 import type pg from 'pg';
-import { loadNotificationsConfig } from '../src/config.ts';
 import { EmailSender } from '../src/email-sender.ts';
 import { NotificationStore } from '../src/notifications-store.ts';
 import { service } from '../src/service.ts';
@@ -38,7 +37,7 @@ describe('notifications on the real PostgreSQL', () => {
   before(async function () {
     this.timeout(180_000);
     notifications = await startOnScratchDatabase(infra, 'notifications_it', (env) => {
-      const config = loadNotificationsConfig({
+      const config = service.loadConfig({
         ...env,
         APP_API_TOKEN: TOKEN,
         OPS_EMAIL: OPS,

@@ -3,9 +3,8 @@
  * no default. The timing settings bound how long a checkout may hold the caller and how
  * soon an interrupted saga is taken over.
  */
-import { accessTokenConfigShape, env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
+import { accessTokenConfigShape, env, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import { businessRetryBounds } from '@meshmart/kit/deployment/retries';
-import type { z } from 'zod';
 
 export const ordersConfigSchema = serviceConfig('orders', {
   ...postgresConfigShape(20),
@@ -35,9 +34,3 @@ export const ordersConfigSchema = serviceConfig('orders', {
   /** How long POST /orders waits for the saga before answering 202 with the pending order. */
   CHECKOUT_WAIT_MS: env.int(25_000, 100, 120_000),
 });
-
-export type OrdersConfig = z.infer<typeof ordersConfigSchema>;
-
-export function loadOrdersConfig(source: NodeJS.ProcessEnv = process.env): OrdersConfig {
-  return loadConfig(ordersConfigSchema, source);
-}

@@ -12,7 +12,6 @@ import { createPool, Problem } from '@meshmart/kit';
 import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
 import { infraForThisRun, testTokens } from '@meshmart/test-support';
 import type pg from 'pg';
-import { loadOrdersConfig } from '../src/config.ts';
 import { OrdersRepo } from '../src/orders-store.ts';
 import { service } from '../src/service.ts';
 import { CARD, PRICE, ScriptedInventory, ScriptedPayments } from './support.ts';
@@ -49,7 +48,7 @@ describe('orders on the real PostgreSQL', function () {
     const tokens = await testTokens();
     sign = tokens.sign;
 
-    const config = loadOrdersConfig({
+    const config = service.loadConfig({
       PORT: '1',
       DATABASE_URL: db.url,
       // No sidecar runs here: the outbox relay retries quietly, readiness says "not ready".

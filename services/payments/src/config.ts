@@ -1,5 +1,4 @@
-import { env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
-import type { z } from 'zod';
+import { env, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 
 export const paymentsConfigSchema = serviceConfig('payments', {
   ...postgresConfigShape(),
@@ -14,9 +13,3 @@ export const paymentsConfigSchema = serviceConfig('payments', {
   /** How long a repeat waits for the first request with its key before answering 409. */
   IDEMPOTENCY_WAIT_MS: env.int(10_000, 0, 120_000),
 });
-
-export type PaymentsConfig = z.infer<typeof paymentsConfigSchema>;
-
-export function loadPaymentsConfig(source: NodeJS.ProcessEnv = process.env): PaymentsConfig {
-  return loadConfig(paymentsConfigSchema, source);
-}

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { createPool, migrate } from '@meshmart/kit';
 import { infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
 import type pg from 'pg';
-import { loadPaymentsConfig } from '../src/config.ts';
 import { IdempotencyKeys } from '../src/idempotency.ts';
 import { migrations } from '../src/migrations.ts';
 import { service } from '../src/service.ts';
@@ -40,7 +39,7 @@ describe('payments on the real PostgreSQL', () => {
     this.timeout(180_000);
     // Events stay in the outbox, which is what these tests read.
     payments = await startOnScratchDatabase(infra, 'payments_it', (env) =>
-      service.start({ ...loadPaymentsConfig({ ...env, APP_API_TOKEN: TOKEN }), PORT: 0 }, { handleSignals: false }),
+      service.start({ ...service.loadConfig({ ...env, APP_API_TOKEN: TOKEN }), PORT: 0 }, { handleSignals: false }),
     );
     base = payments.base;
     pool = createPool(payments.db.url, 4);

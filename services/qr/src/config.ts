@@ -1,5 +1,4 @@
-import { env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
-import type { z } from 'zod';
+import { env, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 
 export const qrConfigSchema = serviceConfig('qr', {
   ...postgresConfigShape(),
@@ -15,9 +14,3 @@ export const qrConfigSchema = serviceConfig('qr', {
   /** Batch items generated at once; rendering is CPU-bound, so a few keep the sidecar calls overlapping. */
   QR_BATCH_CONCURRENCY: env.int(4, 1, 16),
 });
-
-export type QrConfig = z.infer<typeof qrConfigSchema>;
-
-export function loadQrConfig(source: NodeJS.ProcessEnv = process.env): QrConfig {
-  return loadConfig(qrConfigSchema, source);
-}

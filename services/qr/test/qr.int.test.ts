@@ -22,7 +22,6 @@ import { infraUrls, type StackHandle, startStack } from '@meshmart/stack';
 import { eventually, freePort } from '@meshmart/test-support';
 import { decodePng, decodeSvg } from '@meshmart/test-support/qr';
 import type pg from 'pg';
-import { loadQrConfig } from '../src/config.ts';
 import { service } from '../src/service.ts';
 
 const blobDir = fileURLToPath(new URL('../../../.data/blobs/', import.meta.url));
@@ -341,7 +340,7 @@ describe('qr service on the real servers', function () {
     const [port, adminPort] = [await freePort(), await freePort()];
     const appToken = 'broken-cache-test-token';
     const server: RunningServer = await service.start(
-      loadQrConfig({
+      service.loadConfig({
         PORT: String(port),
         ADMIN_PORT: String(adminPort),
         BIND_HOST: '127.0.0.1',

@@ -1,5 +1,4 @@
-import { env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
-import type { z } from 'zod';
+import { env, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 
 export const recommendationsConfigSchema = serviceConfig('recommendations', {
   ...postgresConfigShape(),
@@ -8,9 +7,3 @@ export const recommendationsConfigSchema = serviceConfig('recommendations', {
   /** Orders two products must share before "bought together" counts them as related. */
   MIN_SHARED_ORDERS: env.int(2, 1, 1000),
 });
-
-export type RecommendationsConfig = z.infer<typeof recommendationsConfigSchema>;
-
-export function loadRecommendationsConfig(source: NodeJS.ProcessEnv = process.env): RecommendationsConfig {
-  return loadConfig(recommendationsConfigSchema, source);
-}

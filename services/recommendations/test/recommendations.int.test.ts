@@ -9,7 +9,6 @@ import * as grpc from '@grpc/grpc-js';
 import { type EventTopic, eventSchemas, type RunningServer } from '@meshmart/kit';
 import { type Recommendation, RecommendationsServiceClient, Source } from '@meshmart/proto/recommendations/v1/recommendations';
 import { deliverEvent, infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
-import { loadRecommendationsConfig } from '../src/config.ts';
 import { service } from '../src/service.ts';
 
 const TOKEN = 'recommendations-int-test-token';
@@ -25,7 +24,7 @@ describe('recommendations on the real PostgreSQL', () => {
   before(async function () {
     this.timeout(180_000);
     recommendations = await startOnScratchDatabase(infra, 'recommendations_it', (env) =>
-      service.start({ ...loadRecommendationsConfig({ ...env, APP_API_TOKEN: TOKEN }), PORT: 0 }, { handleSignals: false }),
+      service.start({ ...service.loadConfig({ ...env, APP_API_TOKEN: TOKEN }), PORT: 0 }, { handleSignals: false }),
     );
     server = recommendations.server;
     client = new RecommendationsServiceClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());

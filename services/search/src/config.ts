@@ -1,5 +1,4 @@
-import { accessTokenConfigShape, env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
-import type { z } from 'zod';
+import { accessTokenConfigShape, env, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 
 export const searchConfigSchema = serviceConfig('search', {
   ...postgresConfigShape(),
@@ -11,9 +10,3 @@ export const searchConfigSchema = serviceConfig('search', {
   REBUILD_STALE_MS: env.int(60_000, 1000, 3_600_000),
   ...accessTokenConfigShape,
 });
-
-export type SearchConfig = z.infer<typeof searchConfigSchema>;
-
-export function loadSearchConfig(source: NodeJS.ProcessEnv = process.env): SearchConfig {
-  return loadConfig(searchConfigSchema, source);
-}

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { type EventTopic, eventSchemas } from '@meshmart/kit';
 import { deliverEvent, infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
-import { loadSearchConfig } from '../src/config.ts';
 import type { SearchResult } from '../src/queries.ts';
 import { service } from '../src/service.ts';
 
@@ -37,7 +36,7 @@ describe('search on the real PostgreSQL', () => {
   before(async function () {
     this.timeout(180_000);
     search = await startOnScratchDatabase(infra, 'search_it', (env) =>
-      service.start({ ...loadSearchConfig({ ...env, APP_API_TOKEN: TOKEN }), PORT: 0 }, { handleSignals: false }),
+      service.start({ ...service.loadConfig({ ...env, APP_API_TOKEN: TOKEN }), PORT: 0 }, { handleSignals: false }),
     );
     base = search.base;
   });

@@ -1,4 +1,4 @@
-import { env, loadConfig, postgresConfigShape, serviceConfig } from '@meshmart/kit';
+import { env, postgresConfigShape, serviceConfig } from '@meshmart/kit';
 import { z } from 'zod';
 
 export const usersConfigSchema = serviceConfig('users', {
@@ -20,7 +20,3 @@ export const usersConfigSchema = serviceConfig('users', {
 });
 
 export type UsersConfig = z.infer<typeof usersConfigSchema>;
-
-export function loadUsersConfig(source: NodeJS.ProcessEnv = process.env): UsersConfig {
-  return loadConfig(usersConfigSchema, source);
-}

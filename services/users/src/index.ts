@@ -3,7 +3,6 @@
  * service's tests and to sign tokens with its real keys (catalog verifies them through
  * users' JWKS endpoint).
  */
-export { loadUsersConfig, type UsersConfig } from './config.ts';
 export { service } from './service.ts';
 export { SigningKeys } from './signing-keys.ts';
 export { issueAccessToken, type TokenSettings } from './tokens.ts';

@@ -4,7 +4,6 @@ import { usersErrors } from '@meshmart/contracts/users';
 import { createPool, migrate } from '@meshmart/kit';
 import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
 import { infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
-import { loadUsersConfig } from '../src/config.ts';
 import { migrations } from '../src/migrations.ts';
 import { service } from '../src/service.ts';
 import { SigningKeys } from '../src/signing-keys.ts';
@@ -22,7 +21,7 @@ describe('users on the real PostgreSQL', () => {
     this.timeout(180_000);
     // Calls that need the sidecar answer 503, which these tests do not use.
     users = await startOnScratchDatabase(infra, 'users_it', (env) => {
-      const config = loadUsersConfig({
+      const config = service.loadConfig({
         ...env,
         APP_API_TOKEN: TOKEN,
         ADMIN_EMAIL: 'root@meshmart.test',
