@@ -9,7 +9,7 @@
  * (analytics) consumes that topic and counts each dead letter once.
  */
 import type Router from '@koa/router';
-import { type EventEnvelope, readEnvelope } from '@meshmart/contracts/events';
+import { type EventData, type EventEnvelope, type EventTopic, readEnvelope } from '@meshmart/contracts/events';
 import { deadLetterTopic } from './deployment/dead-letters.ts';
 import type { Logger } from './logging.ts';
 import { eventMetrics } from './metrics.ts';
@@ -32,6 +32,23 @@ export interface Subscription {
   pubsub?: string;
   /** Handles one event. Throwing retries it, throwing DropEvent drops it. */
   handle(event: EventEnvelope, cloudEvent: { id?: string; traceparent?: string }): Promise<void>;
+}
+
+/**
+ * The subscriptions of a read model: per topic, an applier that answers whether the event
+ * changed anything (false for a repeat or an older revision); `observe` is told each answer.
+ */
+export function readModelSubscriptions<T extends Topic & EventTopic>(
+  apply: { [K in T]: (data: EventData<K>) => Promise<boolean> },
+  observe: (topic: T, applied: boolean, event: EventEnvelope) => void,
+): Subscription[] {
+  return (Object.keys(apply) as T[]).map((topic) => ({
+    topic,
+    async handle(event) {
+      const applied = await (apply[topic] as (data: unknown) => Promise<boolean>)(event.data);
+      observe(topic, applied, event);
+    },
+  }));
 }
 
 export function routeFor(topic: string): string {

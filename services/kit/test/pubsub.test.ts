@@ -3,7 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { eventMetrics } from '../src/metrics.ts';
-import { DropEvent, deadLetterTopic, deliver, recordDeadLetter, type Subscription, subscriptionEntries } from '../src/pubsub.ts';
+import {
+  DropEvent,
+  deadLetterTopic,
+  deliver,
+  readModelSubscriptions,
+  recordDeadLetter,
+  type Subscription,
+  subscriptionEntries,
+} from '../src/pubsub.ts';
 
 /** A logger whose lines the test can read. */
 function capturingLogger() {
@@ -118,5 +126,27 @@ describe('subscriptions and dead letters', () => {
     assert.equal(recordDeadLetter({ topic: `attacker-${randomUUID()}`, data: 1 }, logger).topic, 'unknown');
     assert.equal(recordDeadLetter({ data: 1 }, logger).topic, 'unknown');
     assert.equal((await count('unknown', 'malformed')) - before, 2);
+  });
+
+  it('hands a read model each event of its topics and reports whether it changed anything', async () => {
+    const { logger } = capturingLogger();
+    const seen: string[] = [];
+    const [deleted, created] = readModelSubscriptions(
+      {
+        'product.deleted': async (data) => data.revision > 2,
+        'product.created': async () => {
+          throw new Error('index down');
+        },
+      },
+      (topic, applied, event) => seen.push(`${topic} ${applied} ${event.eventId.length}`),
+    );
+    assert.deepEqual([deleted?.topic, created?.topic], ['product.deleted', 'product.created']);
+    if (!deleted || !created) throw new Error('two subscriptions expected');
+    assert.equal(await deliver(deleted, { data: validEnvelope() }, logger), 'SUCCESS');
+    const older = { ...validEnvelope(), data: { productId: 'p1', revision: 1, at: new Date().toISOString() } };
+    assert.equal(await deliver(deleted, { data: older }, logger), 'SUCCESS');
+    assert.deepEqual(seen, ['product.deleted true 36', 'product.deleted false 36']);
+    assert.equal(await deliver(created, { data: validEnvelope() }, logger), 'RETRY', 'a failing applier has Dapr redeliver');
+    assert.equal(seen.length, 2, 'an event that failed is reported neither applied nor stale');
   });
 });

@@ -4,19 +4,8 @@
  * first line, not the only one.
  */
 import type Router from '@koa/router';
-import { idempotencyKey } from '@meshmart/contracts/common';
 import { checkoutRequest, listOrdersQuery, orderIdParam } from '@meshmart/contracts/orders';
-import {
-  type AccessTokenVerifier,
-  type AppContext,
-  capability,
-  fieldErrors,
-  parse,
-  problems,
-  requireUser,
-  userOf,
-} from '@meshmart/kit';
-import type { Context } from 'koa';
+import { type AccessTokenVerifier, capability, keyAndBody, parse, requireUser, userOf } from '@meshmart/kit';
 import type { Checkout } from './checkout.ts';
 import { isSettled, orderView } from './order.ts';
 import type { OrdersRepo, StoredOrder } from './orders-store.ts';
@@ -36,21 +25,10 @@ export function mountRoutes(router: Router, { checkout, repo, verifier }: RouteD
     return orders.map((o) => orderView(o, timelines.get(o.id) ?? []));
   }
 
-  /** The key and the body, with the faults of both in one 400. */
-  function checkoutInput(ctx: Context) {
-    const key = idempotencyKey.safeParse(ctx.get('idempotency-key'));
-    const body = checkoutRequest.safeParse((ctx as AppContext).state.body);
-    if (key.success && body.success) return { key: key.data, body: body.data };
-    throw problems.validation([
-      ...(key.success ? [] : [{ field: 'Idempotency-Key', message: key.error.issues[0]?.message ?? 'invalid' }]),
-      ...(body.success ? [] : fieldErrors(body.error)),
-    ]);
-  }
-
   router.post('/orders', capability('checkout'), buyer, async (ctx) => {
     const user = userOf(ctx);
-    const { key, body } = checkoutInput(ctx);
-    const { created, order } = await checkout.place(user, key, body);
+    const { key, input } = keyAndBody(ctx, checkoutRequest);
+    const { created, order } = await checkout.place(user, key, input);
     // 202: the saga outlasted the wait; the same key again (or GET /orders/:id) shows how it ends.
     ctx.status = !isSettled(order) ? 202 : created ? 201 : 200;
     ctx.body = (await views([order]))[0];
