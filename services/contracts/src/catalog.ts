@@ -6,7 +6,7 @@
  * parameter is not a string.
  */
 import { z } from 'zod';
-import { categoryId, offsetPage, wholeNumber } from './common.ts';
+import { categoryId, offsetPage, pageQuery, wholeNumber } from './common.ts';
 
 const MAX_PRICE_MINOR = 1_000_000_000;
 
@@ -52,8 +52,7 @@ export const productListQuery = z
     maxPrice: wholeNumber(0, MAX_PRICE_MINOR).optional(),
     inStock: z.enum(['true', 'false']).optional(),
     sort: z.enum(sorts).default('name'),
-    limit: wholeNumber(1, 100).default(20),
-    offset: wholeNumber(0, 10_000).default(0),
+    ...pageQuery(10_000),
   })
   .refine((q) => q.minPrice === undefined || q.maxPrice === undefined || q.minPrice <= q.maxPrice, {
     path: ['minPrice'],

@@ -31,6 +31,15 @@ export const wholeNumber = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/**
+ * `limit` and `offset` of a list read in pages: at most 100 items a page, 20 unless asked,
+ * and no deeper than `maxOffset`.
+ */
+export const pageQuery = (maxOffset: number) => ({
+  limit: wholeNumber(1, 100).default(20).describe('items per page: 1 to 100, 20 unless given'),
+  offset: wholeNumber(0, maxOffset).default(0).describe(`items to skip: 0 to ${maxOffset}, 0 unless given`),
+});
+
 /** `true` or `false` in a query string, as a boolean. */
 export const queryBoolean = z
   .enum(['true', 'false'])

@@ -1,11 +1,10 @@
 /** notifications' REST API: a user's in-app notifications. */
 import { z } from 'zod';
-import { queryBoolean } from './common.ts';
+import { pageQuery, queryBoolean } from './common.ts';
 
 /** GET /notifications */
 export const listNotificationsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  ...pageQuery(1_000_000),
   unread: queryBoolean,
 });
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { card } from './card.ts';
-import { idempotencyKey, offsetPage, productId } from './common.ts';
+import { idempotencyKey, offsetPage, pageQuery, productId } from './common.ts';
 import { idempotencyErrors } from './problem.ts';
 import { address } from './users.ts';
 
@@ -30,10 +30,7 @@ export const checkoutRequest = z.strictObject({
 export const checkoutHeaders = z.object({ 'idempotency-key': idempotencyKey });
 
 /** GET /orders */
-export const listOrdersQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).max(100_000).default(0),
-});
+export const listOrdersQuery = z.strictObject(pageQuery(100_000));
 
 export const orderIdParam = z.uuid();
 

@@ -3,7 +3,7 @@
  * gateway serves it under /api (auth, users/me, admin/users) and /.well-known/jwks.json.
  */
 import { z } from 'zod';
-import { offsetPage } from './common.ts';
+import { offsetPage, pageQuery } from './common.ts';
 
 const email = z
   .email()
@@ -39,10 +39,7 @@ export const addressRequest = z.strictObject({
 export const addressIdParam = z.uuid();
 
 /** GET /admin/users */
-export const listUsersQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+export const listUsersQuery = z.strictObject(pageQuery(1_000_000));
 
 export const user = z.object({
   id: z.uuid(),
