@@ -12,6 +12,7 @@ import { isProblemBody, Problem, problemFromBody, problems } from './errors.ts';
 import { daprClientMetrics, secondsSince } from './metrics.ts';
 import { SidecarError } from './outages.ts';
 import { type ConfigurationHandlers, type ConfigurationSubscription, SidecarConfiguration } from './sidecar-configuration.ts';
+import { sidecarExchange } from './sidecar-http.ts';
 
 export type { ConfigurationHandlers, ConfigurationSubscription } from './sidecar-configuration.ts';
 
@@ -49,8 +50,10 @@ export function forwardedHeaders(incoming: Record<string, string | string[] | un
   return out;
 }
 
+/** A socket error, as node:http reports it or fetch wraps it in its `cause`. */
 function isConnectionFailure(err: unknown): boolean {
-  const code = (err as { cause?: { code?: string } }).cause?.code;
+  const { code: own, cause } = err as { code?: string; cause?: { code?: string } };
+  const code = own ?? cause?.code;
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
 }
 
@@ -156,7 +159,7 @@ export class Sidecar {
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     return measured(appId, 'invoke', async (done) => {
       try {
-        const response = await fetch(`${this.base}/${path.replace(/^\//, '')}`, {
+        const response = await sidecarExchange(`${this.base}/${path.replace(/^\//, '')}`, {
           method,
           headers: this.headers({
             'dapr-app-id': appId,
@@ -164,13 +167,15 @@ export class Sidecar {
             ...request.headers,
           }),
           ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
-          signal: AbortSignal.timeout(timeoutMs),
+          timeoutMs,
         });
-        const text = await response.text();
+        const { text } = response;
         let body: unknown = text;
         if ((response.headers.get('content-type') ?? '').includes('json') && text !== '') body = JSON.parse(text);
         done(String(response.status));
-        if (response.ok) return { status: response.status, headers: response.headers, body };
+        if (response.status >= 200 && response.status < 300) {
+          return { status: response.status, headers: response.headers, body };
+        }
         if (isProblemBody(body)) {
           const passOn: Record<string, string> = {};
           for (const name of ['retry-after', 'www-authenticate']) {

@@ -132,6 +132,27 @@ describe('outage classification', () => {
       }
     });
 
+    it('service invocation through a sidecar that refuses, resets or stays silent: 503, 503, 504', async () => {
+      const invoke = (port: number) =>
+        rejection(() => new Sidecar({ daprHttpPort: port, timeoutMs: 50 }).invoke('users', 'me')) as Promise<Problem>;
+      const refused = await invoke(await closedPort());
+      assert.equal(refused.status, 503);
+      assert.equal(refused.detail, 'users is unavailable: the Dapr sidecar cannot be reached');
+      const rude = await tcpServer((socket) => socket.once('data', () => socket.destroy()));
+      const silent = await tcpServer(() => {});
+      try {
+        const reset = await invoke(rude.port);
+        assert.equal(reset.status, 503);
+        assert.equal(reset.detail, 'users is unavailable: the Dapr sidecar cannot be reached');
+        const slow = await invoke(silent.port);
+        assert.equal(slow.status, 504);
+        assert.equal(slow.detail, 'users did not answer within 50 ms');
+      } finally {
+        await rude.close();
+        await silent.close();
+      }
+    });
+
     it('pg server errors of class 08, 57P01..57P03 and 53300', () => {
       for (const code of ['08006', '08001', '57P01', '57P02', '57P03', '53300']) {
         const err = Object.assign(new pg.DatabaseError('terminating connection due to administrator command', 0, 'error'), {
