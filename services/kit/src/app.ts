@@ -101,7 +101,10 @@ export function createApp(options: AppOptions): ServiceApp {
         const labels = { method: ctx.method, route, status: String(ctx.status) };
         const seconds = secondsSince(started);
         httpMetrics().record(labels, seconds);
-        logger.http('request', { ...labels, path: ctx.path, duration_ms: Math.round(seconds * 1000) });
+        // Checked first: below the logger's level winston still builds and pipes the entry before dropping it.
+        if (logger.isLevelEnabled('http')) {
+          logger.http('request', { ...labels, path: ctx.path, duration_ms: Math.round(seconds * 1000) });
+        }
       }
     }
   });

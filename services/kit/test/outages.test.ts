@@ -6,16 +6,13 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import Router from '@koa/router';
 import pg from 'pg';
-import winston from 'winston';
 import { createApp, finishApp } from '../src/app.ts';
 import { Sidecar } from '../src/dapr.ts';
 import { Problem, problems } from '../src/errors.ts';
 import { problemFromGrpc } from '../src/grpc.ts';
-import { createLogger } from '../src/logging.ts';
 import {
   capability,
   classifyOutage,
@@ -25,6 +22,7 @@ import {
   SidecarError,
 } from '../src/outages.ts';
 import { type RunningServer, serve } from '../src/server.ts';
+import { collectingLogger } from './collecting-logger.ts';
 
 const CAPABILITY = 'checkout';
 
@@ -263,22 +261,9 @@ describe('outage classification', () => {
   describe('wired into the app factory', () => {
     let server: RunningServer;
     let base: string;
-    const logged: Array<Record<string, unknown>> = [];
+    const { logger, logged } = collectingLogger('kit-outage-test', 'warn');
 
     before(async () => {
-      const logger = createLogger('kit-outage-test', 'warn');
-      logger.clear();
-      logger.add(
-        new winston.transports.Stream({
-          stream: new Writable({
-            objectMode: true,
-            write(entry, _encoding, done) {
-              logged.push(entry as Record<string, unknown>);
-              done();
-            },
-          }),
-        }),
-      );
       const service = createApp({ service: 'kit-outage-test', logger });
       const refusedPort = await closedPort();
       const refused = () => new pg.Pool({ host: '127.0.0.1', port: refusedPort, user: 'x', database: 'x' });
