@@ -27,6 +27,16 @@ function replaying(socket: net.Socket, head: Buffer): Duplex {
     write(chunk: Buffer, _encoding, callback) {
       socket.write(chunk, callback);
     },
+    // HTTP/2 hands over an answer's frames (HEADERS, DATA, trailers) together; one by
+    // one, each would wait for the last to be flushed and cost a syscall and a loopback
+    // segment of its own (no Nagle here).
+    writev(chunks, callback) {
+      socket.cork();
+      chunks.forEach(({ chunk }, i) => {
+        socket.write(chunk, i === chunks.length - 1 ? callback : undefined);
+      });
+      socket.uncork();
+    },
     final(callback) {
       socket.end(callback);
     },
