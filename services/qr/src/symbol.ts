@@ -52,52 +52,60 @@ function formatPositions(size: number): Array<[number, number]> {
   return at;
 }
 
-function penalty(m: Uint8Array, size: number): number {
+/** Run lengths, colours and the last 11 modules of each column, reused across calls. */
+const columnRun = new Int32Array(177);
+const columnLast = new Int32Array(177);
+const columnBits = new Int32Array(177);
+
+/**
+ * The mask penalty of `m`, in one row-major pass: runs of five or more in a row or column
+ * (N1), 2×2 blocks of one colour (N2), 1:1:3:1:1 finder look-alikes with four light
+ * modules on one side (N3), the dark share's distance from 50% (N4). Every term is
+ * positive, so once a row ends at `bound` or above the mask cannot win and the count stops.
+ */
+function penalty(m: Uint8Array, size: number, bound: number): number {
   let points = 0;
   let dark = 0;
-  for (let a = 0; a < size; a++) {
-    // Row a and column a at once: runs of five or more (N1), 1:1:3:1:1 finder look-alikes with four light modules on one side (N3).
-    let rowRun = 0;
-    let colRun = 0;
-    let rowLast = -1;
-    let colLast = -1;
-    let rowBits = 0;
-    let colBits = 0;
-    for (let b = 0; b < size; b++) {
-      const r = m[a * size + b] as number;
-      const c = m[b * size + a] as number;
-      dark += r;
-      if (r === rowLast) rowRun++;
+  columnRun.fill(0, 0, size);
+  columnLast.fill(-1, 0, size);
+  columnBits.fill(0, 0, size);
+  for (let row = 0, i = 0; row < size; row++) {
+    let run = 0;
+    let last = -1;
+    let bits = 0;
+    for (let col = 0; col < size; col++, i++) {
+      const v = m[i] as number;
+      dark += v;
+      if (v === last) run++;
       else {
-        if (rowRun >= 5) points += rowRun - 2;
-        rowLast = r;
-        rowRun = 1;
+        if (run >= 5) points += run - 2;
+        last = v;
+        run = 1;
       }
-      if (c === colLast) colRun++;
+      if (v === columnLast[col]) columnRun[col] = (columnRun[col] as number) + 1;
       else {
-        if (colRun >= 5) points += colRun - 2;
-        colLast = c;
-        colRun = 1;
+        const columnLength = columnRun[col] as number;
+        if (columnLength >= 5) points += columnLength - 2;
+        columnLast[col] = v;
+        columnRun[col] = 1;
       }
-      rowBits = ((rowBits << 1) & 0x7ff) | r;
-      colBits = ((colBits << 1) & 0x7ff) | c;
-      if (b >= 10) {
-        if (rowBits === 0x5d0 || rowBits === 0x05d) points += 40;
-        if (colBits === 0x5d0 || colBits === 0x05d) points += 40;
+      bits = ((bits << 1) & 0x7ff) | v;
+      const down = (((columnBits[col] as number) << 1) & 0x7ff) | v;
+      columnBits[col] = down;
+      if (col >= 10 && (bits === 0x5d0 || bits === 0x05d)) points += 40;
+      if (row >= 10 && (down === 0x5d0 || down === 0x05d)) points += 40;
+      if (row > 0 && col > 0) {
+        const block = v + (m[i - 1] as number) + (m[i - size] as number) + (m[i - size - 1] as number);
+        if (block === 0 || block === 4) points += 3;
       }
     }
-    if (rowRun >= 5) points += rowRun - 2;
-    if (colRun >= 5) points += colRun - 2;
+    if (run >= 5) points += run - 2;
+    if (points >= bound) return points;
   }
-  // 2×2 blocks of one colour (N2).
-  for (let row = 0; row < size - 1; row++) {
-    for (let col = 0; col < size - 1; col++) {
-      const i = row * size + col;
-      const sum = (m[i] as number) + (m[i + 1] as number) + (m[i + size] as number) + (m[i + size + 1] as number);
-      if (sum === 0 || sum === 4) points += 3;
-    }
+  for (let col = 0; col < size; col++) {
+    const columnLength = columnRun[col] as number;
+    if (columnLength >= 5) points += columnLength - 2;
   }
-  // Distance of the dark share from 50% in steps of 5% (N4).
   return points + 10 * Math.abs(Math.ceil((dark * 100) / (size * size) / 5) - 10);
 }
 
@@ -152,7 +160,7 @@ export function encodeSymbol(content: string, level: Level): QrSymbol {
   let lowest = Number.POSITIVE_INFINITY;
   for (let pattern = 0; pattern < MASKS.length; pattern++) {
     apply(pattern);
-    const points = penalty(masked, size);
+    const points = penalty(masked, size, lowest);
     if (points < lowest) {
       lowest = points;
       best = pattern;
