@@ -40,6 +40,15 @@ export interface TrackedEvent {
   occurredAt: Date;
 }
 
+/** A domain event as counted: its id claims it, its increments land in the hour of `at`. */
+export interface CountedEvent {
+  eventId: string;
+  topic: string;
+  at: Date;
+  increments: Increment[];
+  productNames: ProductName[];
+}
+
 /** A claim: an INSERT … ON CONFLICT DO NOTHING RETURNING 1 over parameters $1..$n. */
 interface Claim {
   sql: string;
@@ -58,13 +67,64 @@ const PLAN_JOIN = `unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS s
 export class RollupStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Adds a domain event's increments unless its id was counted before; resolves whether it counted now. */
-  countEvent(eventId: string, topic: string, at: Date, increments: Increment[], productNames: ProductName[]): Promise<boolean> {
-    const claim = {
-      sql: 'INSERT INTO processed_events (event_id, topic) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING RETURNING 1',
-      params: [eventId, topic],
-    };
-    return this.applyOnce(claim, at, increments, productNames);
+  /**
+   * Adds the increments of every event whose id was not counted before, in one statement
+   * for the whole batch; resolves, per event in order, whether it counted now. An id
+   * twice in the batch counts once.
+   */
+  async countEvents(events: CountedEvent[]): Promise<boolean[]> {
+    if (events.length === 0) return [];
+    const rows = events.flatMap((e) => rollupRows(e.at, e.increments).map((r) => ({ ...r, eventId: e.eventId })));
+    const names = events.flatMap((e) => distinctNames(e.productNames).map((n) => ({ ...n, eventId: e.eventId, at: e.at })));
+    const claims = [...new Map(events.map((e) => [e.eventId, e.topic])).entries()];
+    // Cells are summed per statement (an upsert may touch a row once) and written in the
+    // order rollupRows sorts them in, byte order, so that batches and single events lock
+    // shared cells in one order and never deadlock.
+    const { rows: claimed } = await this.pool.query<{ event_id: string }>(
+      `WITH claimed AS (
+         INSERT INTO processed_events (event_id, topic)
+         SELECT * FROM unnest($1::text[], $2::text[])
+         ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+       ),
+       counted AS (
+         INSERT INTO rollups AS r (metric, granularity, bucket_start, dimension, currency, value)
+         SELECT i.metric, i.granularity, i.bucket_start, i.dimension, i.currency, sum(i.value)
+           FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::bigint[])
+                AS i(event_id, metric, granularity, bucket_start, dimension, currency, value)
+          WHERE i.event_id IN (SELECT event_id FROM claimed)
+          GROUP BY i.metric, i.granularity, i.bucket_start, i.dimension, i.currency
+          ORDER BY i.metric COLLATE "C", i.granularity COLLATE "C", i.bucket_start, i.dimension COLLATE "C", i.currency COLLATE "C"
+         ON CONFLICT (metric, granularity, bucket_start, dimension, currency) DO UPDATE SET value = r.value + EXCLUDED.value
+       ),
+       named AS (
+         INSERT INTO product_names AS pn (product_id, name, seen_at)
+         SELECT DISTINCT ON (i.product_id COLLATE "C") i.product_id, i.name, i.seen_at
+           FROM unnest($10::text[], $11::text[], $12::text[], $13::timestamptz[]) AS i(event_id, product_id, name, seen_at)
+          WHERE i.event_id IN (SELECT event_id FROM claimed)
+          ORDER BY i.product_id COLLATE "C", i.seen_at DESC
+         ON CONFLICT (product_id) DO UPDATE SET name = EXCLUDED.name, seen_at = EXCLUDED.seen_at
+          WHERE pn.seen_at <= EXCLUDED.seen_at
+       )
+       SELECT event_id FROM claimed`,
+      [
+        claims.map(([id]) => id),
+        claims.map(([, topic]) => topic),
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.metric),
+        rows.map((r) => r.granularity),
+        rows.map((r) => r.bucketStart.toISOString()),
+        rows.map((r) => r.dimension),
+        rows.map((r) => r.currency),
+        rows.map((r) => r.amount),
+        names.map((n) => n.eventId),
+        names.map((n) => n.productId),
+        names.map((n) => n.name),
+        names.map((n) => n.at.toISOString()),
+      ],
+    );
+    const fresh = new Set(claimed.map((r) => r.event_id));
+    // The first occurrence of an id in the batch is the one that counted.
+    return events.map((e) => fresh.delete(e.eventId));
   }
 
   /** Records a tracked client event and adds its increments unless the caller sent its id before. */

@@ -63,7 +63,10 @@ function isConnectionFailure(err: unknown): boolean {
  * request the sidecar refused.
  */
 async function sidecarError(what: string, response: Response): Promise<SidecarError> {
-  const text = await response.text().catch(() => '');
+  return sidecarErrorOf(what, response.status, await response.text().catch(() => ''));
+}
+
+function sidecarErrorOf(what: string, status: number, text: string): SidecarError {
   let errorCode: string | undefined;
   try {
     const parsed = JSON.parse(text) as { errorCode?: unknown };
@@ -71,7 +74,19 @@ async function sidecarError(what: string, response: Response): Promise<SidecarEr
   } catch {
     // Not JSON: the status alone has to do.
   }
-  return new SidecarError(`${what} failed: ${response.status} ${text}`, response.status, errorCode);
+  return new SidecarError(`${what} failed: ${status} ${text}`, status, errorCode);
+}
+
+/** The `failedEntries` of daprd's answer to a partly failed bulk publish. */
+function failedEntries(text: string): BulkPublishResult['failed'] {
+  try {
+    const parsed = JSON.parse(text) as { failedEntries?: Array<{ entryId?: unknown; error?: unknown }> };
+    return (parsed.failedEntries ?? []).flatMap((f) =>
+      typeof f.entryId === 'string' ? [{ entryId: f.entryId, error: String(f.error ?? 'not published') }] : [],
+    );
+  } catch {
+    return [];
+  }
 }
 
 export interface BindingRequest {
@@ -91,6 +106,19 @@ export class BindingError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** One event of a bulk publish; `entryId` names it in the list of failed entries. */
+export interface BulkPublishEntry {
+  entryId: string;
+  event: unknown;
+  /** Per-entry metadata: `cloudevent.id`, `cloudevent.type`, `cloudevent.traceparent` override the envelope's. */
+  metadata?: Record<string, string>;
+}
+
+/** What the broker did not take of a bulk publish, by entry; every other entry was published. */
+export interface BulkPublishResult {
+  failed: Array<{ entryId: string; error: string }>;
 }
 
 /** Counts a call and its time under `dapr_client_*`, with the outcome `run` reports through `done`. */
@@ -250,6 +278,49 @@ export class Sidecar {
       );
       done(String(response.status));
       if (!response.ok) throw await sidecarError(`publish to ${topic}`, response);
+    });
+  }
+
+  /**
+   * Publishes many events of one topic in one call (Dapr's bulk publish API). Resolves
+   * with the entries the broker did not take, so the caller retries just those; a
+   * request the sidecar refuses as a whole (403 topic out of scope, 404 no such
+   * component) or cannot serve throws a SidecarError. `traceparent` is the request's own
+   * trace context; each entry's trace goes in its `cloudevent.traceparent`.
+   */
+  publishBulk(
+    pubsub: string,
+    topic: string,
+    entries: BulkPublishEntry[],
+    options: { traceparent?: string } = {},
+  ): Promise<BulkPublishResult> {
+    return measured(pubsub, 'publish_bulk', async (done) => {
+      const response = await fetch(`${this.base}/v1.0-alpha1/publish/bulk/${pubsub}/${encodeURIComponent(topic)}`, {
+        method: 'POST',
+        headers: this.headers({
+          'content-type': 'application/json',
+          ...(options.traceparent && { traceparent: options.traceparent }),
+        }),
+        body: JSON.stringify(
+          entries.map((e) => ({
+            entryId: e.entryId,
+            event: e.event,
+            contentType: 'application/json',
+            ...(e.metadata && { metadata: e.metadata }),
+          })),
+        ),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      done(String(response.status));
+      if (response.ok) {
+        await response.body?.cancel();
+        return { failed: [] };
+      }
+      const text = await response.text().catch(() => '');
+      // Some entries failed: daprd answers 500 and names them; the rest were published.
+      const failed = response.status === 500 ? failedEntries(text) : [];
+      if (failed.length > 0) return { failed };
+      throw sidecarErrorOf(`bulk publish to ${topic}`, response.status, text);
     });
   }
 
