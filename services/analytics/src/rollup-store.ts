@@ -1,8 +1,9 @@
 /**
  * The rollups in PostgreSQL: counting an event once, and the sums reports read.
  *
- * Counting is one statement, so one implicit transaction and one round trip: it claims
- * the event's id and, only if the claim is new, adds the event's increments and names.
+ * Counting is one statement per batch of events (or per tracked event), so one implicit
+ * transaction and one round trip: it claims the ids and adds the increments and names of
+ * the events whose claim is new.
  * A redelivery arriving while the first delivery is still running waits on the id's
  * primary key and then finds it taken, so it adds nothing. The row locks on hot cells
  * (the hour's click count) are held only for that one statement.
@@ -49,7 +50,15 @@ export interface CountedEvent {
   productNames: ProductName[];
 }
 
-/** A claim: an INSERT … ON CONFLICT DO NOTHING RETURNING 1 over parameters $1..$n. */
+/** What a claimed key adds: increments in the hour of `at`, and the product names seen. */
+interface ClaimedCounts {
+  key: string;
+  at: Date;
+  increments: Increment[];
+  productNames: ProductName[];
+}
+
+/** A claim: an INSERT … ON CONFLICT DO NOTHING RETURNING <key> AS key over parameters $1..$n. */
 interface Claim {
   sql: string;
   params: unknown[];
@@ -74,64 +83,24 @@ export class RollupStore {
    */
   async countEvents(events: CountedEvent[]): Promise<boolean[]> {
     if (events.length === 0) return [];
-    const rows = events.flatMap((e) => rollupRows(e.at, e.increments).map((r) => ({ ...r, eventId: e.eventId })));
-    const names = events.flatMap((e) => distinctNames(e.productNames).map((n) => ({ ...n, eventId: e.eventId, at: e.at })));
     const claims = [...new Map(events.map((e) => [e.eventId, e.topic])).entries()];
-    // Cells are summed per statement (an upsert may touch a row once) and written in the
-    // order rollupRows sorts them in, byte order, so that batches and single events lock
-    // shared cells in one order and never deadlock.
-    const { rows: claimed } = await this.pool.query<{ event_id: string }>(
-      `WITH claimed AS (
-         INSERT INTO processed_events (event_id, topic)
-         SELECT * FROM unnest($1::text[], $2::text[])
-         ON CONFLICT (event_id) DO NOTHING RETURNING event_id
-       ),
-       counted AS (
-         INSERT INTO rollups AS r (metric, granularity, bucket_start, dimension, currency, value)
-         SELECT i.metric, i.granularity, i.bucket_start, i.dimension, i.currency, sum(i.value)
-           FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::bigint[])
-                AS i(event_id, metric, granularity, bucket_start, dimension, currency, value)
-          WHERE i.event_id IN (SELECT event_id FROM claimed)
-          GROUP BY i.metric, i.granularity, i.bucket_start, i.dimension, i.currency
-          ORDER BY i.metric COLLATE "C", i.granularity COLLATE "C", i.bucket_start, i.dimension COLLATE "C", i.currency COLLATE "C"
-         ON CONFLICT (metric, granularity, bucket_start, dimension, currency) DO UPDATE SET value = r.value + EXCLUDED.value
-       ),
-       named AS (
-         INSERT INTO product_names AS pn (product_id, name, seen_at)
-         SELECT DISTINCT ON (i.product_id COLLATE "C") i.product_id, i.name, i.seen_at
-           FROM unnest($10::text[], $11::text[], $12::text[], $13::timestamptz[]) AS i(event_id, product_id, name, seen_at)
-          WHERE i.event_id IN (SELECT event_id FROM claimed)
-          ORDER BY i.product_id COLLATE "C", i.seen_at DESC
-         ON CONFLICT (product_id) DO UPDATE SET name = EXCLUDED.name, seen_at = EXCLUDED.seen_at
-          WHERE pn.seen_at <= EXCLUDED.seen_at
-       )
-       SELECT event_id FROM claimed`,
-      [
-        claims.map(([id]) => id),
-        claims.map(([, topic]) => topic),
-        rows.map((r) => r.eventId),
-        rows.map((r) => r.metric),
-        rows.map((r) => r.granularity),
-        rows.map((r) => r.bucketStart.toISOString()),
-        rows.map((r) => r.dimension),
-        rows.map((r) => r.currency),
-        rows.map((r) => r.amount),
-        names.map((n) => n.eventId),
-        names.map((n) => n.productId),
-        names.map((n) => n.name),
-        names.map((n) => n.at.toISOString()),
-      ],
+    const fresh = await this.applyClaimed(
+      {
+        sql: `INSERT INTO processed_events (event_id, topic) SELECT * FROM unnest($1::text[], $2::text[])
+              ON CONFLICT (event_id) DO NOTHING RETURNING event_id AS key`,
+        params: [claims.map(([id]) => id), claims.map(([, topic]) => topic)],
+      },
+      events.map((e) => ({ key: e.eventId, at: e.at, increments: e.increments, productNames: e.productNames })),
     );
-    const fresh = new Set(claimed.map((r) => r.event_id));
     // The first occurrence of an id in the batch is the one that counted.
     return events.map((e) => fresh.delete(e.eventId));
   }
 
   /** Records a tracked client event and adds its increments unless the caller sent its id before. */
-  track(event: TrackedEvent, increments: Increment[]): Promise<boolean> {
+  async track(event: TrackedEvent, increments: Increment[]): Promise<boolean> {
     const claim = {
       sql: `INSERT INTO tracked_events (scope, event_id, user_id, name, properties, occurred_at)
-            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, event_id) DO NOTHING RETURNING 1`,
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, event_id) DO NOTHING RETURNING event_id AS key`,
       params: [
         event.scope,
         event.eventId,
@@ -141,48 +110,59 @@ export class RollupStore {
         event.occurredAt.toISOString(),
       ],
     };
-    return this.applyOnce(claim, event.occurredAt, increments, []);
+    const fresh = await this.applyClaimed(claim, [{ key: event.eventId, at: event.occurredAt, increments, productNames: [] }]);
+    return fresh.has(event.eventId);
   }
 
-  private async applyOnce(claim: Claim, at: Date, increments: Increment[], names: ProductName[]): Promise<boolean> {
-    const rows = rollupRows(at, increments);
-    const productNames = distinctNames(names);
+  /**
+   * One statement: the claim, then the increments and names of what it claimed (matched
+   * by key). Cells are summed per statement (an upsert may touch a row once) and written
+   * in byte order, the order rollupRows sorts in, so that concurrent writers lock shared
+   * cells in one order and never deadlock. Resolves with the keys claimed now.
+   */
+  private async applyClaimed(claim: Claim, counted: ClaimedCounts[]): Promise<Set<string>> {
+    const rows = counted.flatMap((c) => rollupRows(c.at, c.increments).map((r) => ({ ...r, key: c.key })));
+    const names = counted.flatMap((c) => distinctNames(c.productNames).map((n) => ({ ...n, key: c.key, at: c.at })));
     const n = claim.params.length;
     const p = (i: number) => `$${n + i}`;
-    const { rows: result } = await this.pool.query<{ fresh: number }>(
+    const { rows: claimed } = await this.pool.query<{ key: string }>(
       `WITH claimed AS (${claim.sql}),
        counted AS (
          INSERT INTO rollups AS r (metric, granularity, bucket_start, dimension, currency, value)
-         SELECT i.metric, i.granularity, i.bucket_start, i.dimension, i.currency, i.value
-           FROM unnest(${p(1)}::text[], ${p(2)}::text[], ${p(3)}::timestamptz[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::bigint[])
-                WITH ORDINALITY AS i(metric, granularity, bucket_start, dimension, currency, value, position)
-          WHERE EXISTS (SELECT 1 FROM claimed)
-          ORDER BY i.position
+         SELECT i.metric, i.granularity, i.bucket_start, i.dimension, i.currency, sum(i.value)
+           FROM unnest(${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::timestamptz[], ${p(5)}::text[], ${p(6)}::text[], ${p(7)}::bigint[])
+                AS i(key, metric, granularity, bucket_start, dimension, currency, value)
+          WHERE i.key IN (SELECT key FROM claimed)
+          GROUP BY i.metric, i.granularity, i.bucket_start, i.dimension, i.currency
+          ORDER BY i.metric COLLATE "C", i.granularity COLLATE "C", i.bucket_start, i.dimension COLLATE "C", i.currency COLLATE "C"
          ON CONFLICT (metric, granularity, bucket_start, dimension, currency) DO UPDATE SET value = r.value + EXCLUDED.value
        ),
        named AS (
          INSERT INTO product_names AS pn (product_id, name, seen_at)
-         SELECT i.product_id, i.name, ${p(9)}::timestamptz
-           FROM unnest(${p(7)}::text[], ${p(8)}::text[]) AS i(product_id, name)
-          WHERE EXISTS (SELECT 1 FROM claimed)
+         SELECT DISTINCT ON (i.product_id COLLATE "C") i.product_id, i.name, i.seen_at
+           FROM unnest(${p(8)}::text[], ${p(9)}::text[], ${p(10)}::text[], ${p(11)}::timestamptz[]) AS i(key, product_id, name, seen_at)
+          WHERE i.key IN (SELECT key FROM claimed)
+          ORDER BY i.product_id COLLATE "C", i.seen_at DESC
          ON CONFLICT (product_id) DO UPDATE SET name = EXCLUDED.name, seen_at = EXCLUDED.seen_at
           WHERE pn.seen_at <= EXCLUDED.seen_at
        )
-       SELECT count(*)::int AS fresh FROM claimed`,
+       SELECT key FROM claimed`,
       [
         ...claim.params,
+        rows.map((r) => r.key),
         rows.map((r) => r.metric),
         rows.map((r) => r.granularity),
         rows.map((r) => r.bucketStart.toISOString()),
         rows.map((r) => r.dimension),
         rows.map((r) => r.currency),
         rows.map((r) => r.amount),
-        productNames.map((x) => x.productId),
-        productNames.map((x) => x.name),
-        at.toISOString(),
+        names.map((x) => x.key),
+        names.map((x) => x.productId),
+        names.map((x) => x.name),
+        names.map((x) => x.at.toISOString()),
       ],
     );
-    return (result[0]?.fresh ?? 0) > 0;
+    return new Set(claimed.map((r) => r.key));
   }
 
   /** Sums of the given metrics over the hours overlapping [from, to), per dimension and currency. */
