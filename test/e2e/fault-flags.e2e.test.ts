@@ -142,6 +142,7 @@ describe('fault flags (local stack)', function () {
         'payments.latency-ms',
         'payments.answer-delay-ms',
         'inventory.unavailable',
+        'inventory.commit-delay-ms',
         'links.cache-outage',
         'notifications.smtp-failure',
       ],

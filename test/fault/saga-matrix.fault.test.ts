@@ -4,7 +4,8 @@
  * point is reached exactly and checked in the databases at the moment of the kill: the
  * fault flags hold the saga there (`payments.latency-ms` keeps a charge in flight,
  * `payments.answer-delay-ms` holds the answer to a charge or refund that payments has
- * already written), and the row asserts what payments and orders hold before it kills.
+ * already written, `inventory.commit-delay-ms` the answer to a Commit inventory has
+ * written), and the row asserts what payments, inventory and orders hold before it kills.
  * After each row the invariants are checked over the databases, for every order of the
  * run, not per story: no order left in a non-final state; Σ successful charges − Σ
  * refunds = Σ totals of paid orders; for each product, initial stock = available + held +
@@ -33,6 +34,8 @@ const STOCK = 10;
 const RECOVERY_MS = 120_000;
 /** Holds an answer payments has written: inside orders' 5 s deadline, so the hold alone fails nothing. */
 const ANSWER_HOLD_MS = 4_000;
+/** Holds a Commit inventory has written: inside orders' 15 s inventory deadline. */
+const COMMIT_HOLD_MS = 4_000;
 /** Above three 5 s tries: orders gives up, the charge lands later and must be refunded. */
 const PAST_THE_DEADLINE_MS = 20_000;
 const dataDir = fileURLToPath(new URL('../../.data', import.meta.url));
@@ -46,6 +49,8 @@ interface OrderState {
   /** payments' charge rows for the order, and the refunds written against them. */
   charges: number;
   refunds: number;
+  /** inventory's reservation for the order (its id is the order id): held, committed, released… */
+  reservation: string | null;
 }
 
 interface Ctx {
@@ -53,6 +58,8 @@ interface Ctx {
   slowPayments(ms: number): Promise<void>;
   /** Holds every charge's and refund's answer this long after payments wrote it. */
   holdAnswers(ms: number): Promise<void>;
+  /** Holds every Commit's answer this long after inventory wrote it. */
+  holdCommits(ms: number): Promise<void>;
   /** Starts a checkout of one unit without waiting for it. */
   checkout(): void;
   /** Waits until an order of this row's product is at `step`; resolves its id. */
@@ -73,7 +80,7 @@ interface Row {
 
 const describeState = (s: OrderState) =>
   `order ${s.status}/${s.step}${s.paymentId ? ', charge recorded' : ''}${s.refundedMinor ? `, refunded ${s.refundedMinor}` : ''}; ` +
-  `payments: ${s.charges} charge(s), ${s.refunds} refund(s)`;
+  `payments: ${s.charges} charge(s), ${s.refunds} refund(s); stock ${s.reservation ?? 'not reserved'}`;
 
 /** Kill while the charge is in flight: reserved, nothing written at payments yet. */
 function chargeInFlight(process: string, name: ServiceName, part: 'app' | 'sidecar'): Row {
@@ -112,20 +119,20 @@ function chargeUnrecorded(process: string, name: ServiceName, part: 'app' | 'sid
   };
 }
 
-/** The stock holder down from the charge on, so Commit meets it down and recovery commits. */
-function commitAgainstDownInventory(process: string, part: 'app' | 'sidecar'): Row {
+/** Kill once inventory has written the Commit and before orders has heard of it. */
+function commitUnanswered(process: string, part: 'app' | 'sidecar'): Row {
   return {
-    point: 'during Commit (inventory down from the charge on)',
+    point: 'during Commit (inventory committed, orders not told)',
     process,
     async run(ctx) {
-      await ctx.slowPayments(2_000);
+      await ctx.holdCommits(COMMIT_HOLD_MS);
       ctx.checkout();
-      const orderId = await ctx.atStep('charging');
-      const at = await ctx.state(orderId);
+      const orderId = await ctx.atStep('committing');
+      const at = await ctx.until('the Commit written, not answered', orderId, (s) => s.reservation === 'committed');
+      assert.equal(at.step, 'committing', `orders is waiting on Commit: ${describeState(at)}`);
+      assert.equal(at.status, 'pending', `orders has not recorded the Commit: ${describeState(at)}`);
+      assert.equal(at.charges, 1, `the charge went through: ${describeState(at)}`);
       await ctx.crash('inventory', part);
-      // Long enough for the charge to land and Commit to find inventory gone.
-      await ctx.until('the charge recorded', orderId, (s) => s.paymentId !== null);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
       await ctx.restart('inventory', part);
       return describeState(at);
     },
@@ -163,7 +170,7 @@ const rows: Row[] = [
   chargeInFlight('orders daprd (SIGKILL)', 'orders', 'sidecar'),
   chargeUnrecorded('orders (SIGKILL)', 'orders', 'app'),
   chargeUnrecorded('payments daprd (SIGKILL)', 'payments', 'sidecar'),
-  commitAgainstDownInventory('inventory (SIGKILL)', 'app'),
+  commitUnanswered('inventory (SIGKILL)', 'app'),
   {
     point: 'ambiguous timeout (payments slower than the deadline)',
     process: 'orders (SIGKILL)',
@@ -181,7 +188,7 @@ const rows: Row[] = [
       return describeState(at);
     },
   },
-  commitAgainstDownInventory('inventory daprd (SIGKILL)', 'sidecar'),
+  commitUnanswered('inventory daprd (SIGKILL)', 'sidecar'),
   refundInCompensation('orders (SIGKILL)', 'orders', 'app'),
   refundInCompensation('payments (SIGKILL)', 'payments', 'app'),
 ];
@@ -402,6 +409,9 @@ describe('saga fault matrix (local stack)', function () {
                  FROM charges WHERE order_id = $1`,
               [orderId],
             );
+            const { rows: r } = await inventory.query<{ status: string }>('SELECT status FROM reservations WHERE id = $1', [
+              orderId,
+            ]);
             const order = o[0];
             assert.ok(order, `order ${orderId} exists`);
             return {
@@ -411,6 +421,7 @@ describe('saga fault matrix (local stack)', function () {
               refundedMinor: Number(order.refunded_minor),
               charges: Number(p[0]?.charges ?? 0),
               refunds: Number(p[0]?.refunds ?? 0),
+              reservation: r[0]?.status ?? null,
             };
           };
           const ctx: Ctx = {
@@ -422,6 +433,11 @@ describe('saga fault matrix (local stack)', function () {
             async holdAnswers(ms) {
               await setFlag('payments.answer-delay-ms', String(ms));
               await followed('payments', 'payments.answer-delay-ms', ms);
+              heldBackMs += ms;
+            },
+            async holdCommits(ms) {
+              await setFlag('inventory.commit-delay-ms', String(ms));
+              await followed('inventory', 'inventory.commit-delay-ms', ms);
               heldBackMs += ms;
             },
             checkout() {

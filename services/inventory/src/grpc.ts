@@ -1,5 +1,5 @@
 /** gRPC InventoryService, reached with `dapr-app-id: inventory`. */
-import type { UnaryHandler } from '@meshmart/kit';
+import type { FaultFlags, UnaryHandler } from '@meshmart/kit';
 import {
   type CheckStockRequest,
   type CheckStockResponse,
@@ -29,7 +29,10 @@ export function reservationMessage(r: Reservation): ReservationMessage {
   return { reservationId: r.id, status: statusOf[r.status], lines: r.lines, expiresAt: r.expiresAt.toISOString() };
 }
 
-export function inventoryHandlers(ledger: Ledger): {
+export function inventoryHandlers(
+  ledger: Ledger,
+  faults?: Pick<FaultFlags, 'delay'>,
+): {
   checkStock: UnaryHandler<CheckStockRequest, CheckStockResponse>;
   getStock: UnaryHandler<GetStockRequest, GetStockResponse>;
   reserve: UnaryHandler<ReserveRequest, ReserveResponse>;
@@ -54,6 +57,8 @@ export function inventoryHandlers(ledger: Ledger): {
     },
     async commit(call) {
       const r = await ledger.commit(reservationId(call.request.reservationId));
+      // The stock is sold from here on; a crash now leaves orders asking again.
+      await faults?.delay('inventory.commit-delay-ms');
       return { reservation: reservationMessage(r) };
     },
   };

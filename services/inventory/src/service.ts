@@ -28,7 +28,7 @@ export const service = defineService({
     return {
       routes: (router) => mountRoutes(router, ledger, accessTokens()),
       subscriptions: [orderCancelled(ledger), ...productEvents(ledger)],
-      grpc: [{ definition: InventoryServiceService, handlers: inventoryHandlers(ledger) }],
+      grpc: [{ definition: InventoryServiceService, handlers: inventoryHandlers(ledger, faults) }],
       grpcUnavailable: () => faults.isOn('inventory.unavailable'),
       shutdown: [() => sweeper.stop()],
       handle: { ledger, pool },

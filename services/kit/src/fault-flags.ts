@@ -52,6 +52,11 @@ export const faultFlags = {
     kind: 'switch',
     effect: 'stock calls (CheckStock, GetStock, Reserve, Commit, Release) answer UNAVAILABLE',
   },
+  'inventory.commit-delay-ms': {
+    service: 'inventory',
+    kind: 'delay',
+    effect: 'every Commit is written at once, then its answer waits this long: the stock sold, the caller not yet told',
+  },
   'links.cache-outage': {
     service: 'links',
     kind: 'switch',
