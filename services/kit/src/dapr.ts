@@ -7,6 +7,7 @@
  * for secrets; grpc-js with the SDK's generated messages for configuration. Every call
  * sends DAPR_API_TOKEN and is measured (`dapr_client_requests_total`).
  */
+import { randomBytes } from 'node:crypto';
 import type { DaprClient } from '@dapr/dapr';
 import { isProblemBody, Problem, problemFromBody, problems } from './errors.ts';
 import { daprClientMetrics, secondsSince } from './metrics.ts';
@@ -483,6 +484,24 @@ export class Sidecar {
   async outboundReady(): Promise<void> {
     const response = await fetch(`${this.base}/v1.0/healthz/outbound`, { signal: AbortSignal.timeout(1000) });
     if (response.status !== 204 && !response.ok) throw new Error(`sidecar outbound health ${response.status}`);
+  }
+
+  /**
+   * Whether the sidecar passes calls on to `appId`, its own app. With app health checks
+   * daprd counts the app down until a probe of it succeeds and refuses every call to it
+   * meanwhile, so an app whose own checks pass can be out of reach through Dapr for up to a
+   * probe interval. The probe's trace is marked unsampled: it is not traffic.
+   */
+  async passesCallsTo(appId: string): Promise<void> {
+    const response = await fetch(`${this.base}/healthz`, {
+      headers: this.headers({
+        'dapr-app-id': appId,
+        traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`,
+      }),
+      signal: AbortSignal.timeout(1000),
+    });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`the sidecar does not pass calls to ${appId} yet (${response.status})`);
   }
 
   /** Names of the components the sidecar has loaded (its metadata API). */

@@ -14,11 +14,15 @@ import { type ComponentName, requiredComponents, type ServiceName, service } fro
 const STATE_STORES: readonly ComponentName[] = ['statestore'];
 
 export function sidecarReadiness(
-  sidecar: Pick<Sidecar, 'outboundReady' | 'loadedComponents' | 'stateStoreReachable'>,
+  sidecar: Pick<Sidecar, 'outboundReady' | 'loadedComponents' | 'stateStoreReachable' | 'passesCallsTo'>,
   app: ServiceName,
 ): ReadinessCheck[] {
-  const required = requiredComponents(service(app));
+  const spec = service(app);
+  const required = requiredComponents(spec);
   const checks: ReadinessCheck[] = [{ name: 'dapr-outbound', check: () => sidecar.outboundReady() }];
+  // daprd health-checks HTTP apps (deployment/sidecar.ts) and refuses calls to one until a
+  // probe has passed: ready before that, sign-in answered 503 right after a start.
+  if (spec.appProtocol === 'http') checks.push({ name: 'dapr-app-channel', check: () => sidecar.passesCallsTo(app) });
   if (required.length > 0) {
     checks.push({
       name: 'dapr-components',

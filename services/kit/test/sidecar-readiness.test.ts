@@ -2,10 +2,14 @@ import assert from 'node:assert/strict';
 import { sidecarReadiness } from '../src/sidecar-readiness.ts';
 
 /** A sidecar whose answers the test sets; records which endpoints readiness used. */
-function fakeSidecar(loaded: string[], storeUp = true) {
+function fakeSidecar(loaded: string[], storeUp = true, passesCalls = true) {
   const calls: string[] = [];
   return {
     calls,
+    async passesCallsTo(app: string) {
+      calls.push(`app:${app}`);
+      if (!passesCalls) throw new Error(`the sidecar does not pass calls to ${app} yet (500)`);
+    },
     async outboundReady() {
       calls.push('outbound');
     },
@@ -36,10 +40,19 @@ describe('sidecar readiness', () => {
     const checks = sidecarReadiness(sidecar, 'users');
     assert.deepEqual(
       checks.map((c) => c.name),
-      ['dapr-outbound', 'dapr-components', 'statestore'],
+      ['dapr-outbound', 'dapr-app-channel', 'dapr-components', 'statestore'],
     );
     assert.deepEqual(await failing(checks), {});
-    assert.deepEqual(sidecar.calls, ['outbound', 'metadata', 'state:statestore']);
+    assert.deepEqual(sidecar.calls, ['outbound', 'app:users', 'metadata', 'state:statestore']);
+  });
+
+  it('is not ready while the sidecar still refuses calls to the app (its health probe has not passed yet)', async () => {
+    assert.deepEqual(
+      await failing(sidecarReadiness(fakeSidecar(['statestore', 'pubsub', 'secretstore'], true, false), 'users')),
+      {
+        'dapr-app-channel': 'the sidecar does not pass calls to users yet (500)',
+      },
+    );
   });
 
   it('fails naming the component the sidecar has not loaded, and the unreachable store', async () => {
@@ -53,7 +66,7 @@ describe('sidecar readiness', () => {
   it('leaves out the stores an app serves without (the gateway’s rate limits, links’ cache)', async () => {
     assert.deepEqual(
       sidecarReadiness(fakeSidecar([], false), 'gateway').map((c) => c.name),
-      ['dapr-outbound'],
+      ['dapr-outbound', 'dapr-app-channel'],
     );
     const links = sidecarReadiness(fakeSidecar(['pubsub'], false), 'links');
     assert.deepEqual(
