@@ -7,8 +7,13 @@
  */
 import http from 'node:http';
 
-/** Connections to the sidecar stay open between calls; each caller's parallel calls get their own. */
-const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000 });
+/**
+ * Connections to the sidecar stay open between calls; each of a caller's parallel calls
+ * gets its own. One idle for 4 s is closed from this side (fetch's default too), so a
+ * sidecar closing an idle connection cannot race a new call onto it; a call in flight is
+ * not affected (its deadline is the timer below).
+ */
+const agent = new http.Agent({ keepAlive: true, timeout: 4_000 });
 
 export interface SidecarExchange {
   status: number;
