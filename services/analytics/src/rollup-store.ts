@@ -1,9 +1,8 @@
 /**
  * The rollups in PostgreSQL: counting an event once, and the sums reports read.
  *
- * Counting is one statement per batch of events (or per tracked event), so one implicit
- * transaction and one round trip: it claims the ids and adds the increments and names of
- * the events whose claim is new.
+ * Counting is one statement, so one implicit transaction and one round trip: it claims
+ * the event's id and, only if the claim is new, adds the event's increments and names.
  * A redelivery arriving while the first delivery is still running waits on the id's
  * primary key and then finds it taken, so it adds nothing. The row locks on hot cells
  * (the hour's click count) are held only for that one statement.
@@ -41,24 +40,7 @@ export interface TrackedEvent {
   occurredAt: Date;
 }
 
-/** A domain event as counted: its id claims it, its increments land in the hour of `at`. */
-export interface CountedEvent {
-  eventId: string;
-  topic: string;
-  at: Date;
-  increments: Increment[];
-  productNames: ProductName[];
-}
-
-/** What a claimed key adds: increments in the hour of `at`, and the product names seen. */
-interface ClaimedCounts {
-  key: string;
-  at: Date;
-  increments: Increment[];
-  productNames: ProductName[];
-}
-
-/** A claim: an INSERT … ON CONFLICT DO NOTHING RETURNING <key> AS key over parameters $1..$n. */
+/** A claim: an INSERT … ON CONFLICT DO NOTHING RETURNING 1 over parameters $1..$n. */
 interface Claim {
   sql: string;
   params: unknown[];
@@ -76,31 +58,20 @@ const PLAN_JOIN = `unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS s
 export class RollupStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /**
-   * Adds the increments of every event whose id was not counted before, in one statement
-   * for the whole batch; resolves, per event in order, whether it counted now. An id
-   * twice in the batch counts once.
-   */
-  async countEvents(events: CountedEvent[]): Promise<boolean[]> {
-    if (events.length === 0) return [];
-    const claims = [...new Map(events.map((e) => [e.eventId, e.topic])).entries()];
-    const fresh = await this.applyClaimed(
-      {
-        sql: `INSERT INTO processed_events (event_id, topic) SELECT * FROM unnest($1::text[], $2::text[])
-              ON CONFLICT (event_id) DO NOTHING RETURNING event_id AS key`,
-        params: [claims.map(([id]) => id), claims.map(([, topic]) => topic)],
-      },
-      events.map((e) => ({ key: e.eventId, at: e.at, increments: e.increments, productNames: e.productNames })),
-    );
-    // The first occurrence of an id in the batch is the one that counted.
-    return events.map((e) => fresh.delete(e.eventId));
+  /** Adds a domain event's increments unless its id was counted before; resolves whether it counted now. */
+  countEvent(eventId: string, topic: string, at: Date, increments: Increment[], productNames: ProductName[]): Promise<boolean> {
+    const claim = {
+      sql: 'INSERT INTO processed_events (event_id, topic) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING RETURNING 1',
+      params: [eventId, topic],
+    };
+    return this.applyOnce(claim, at, increments, productNames);
   }
 
   /** Records a tracked client event and adds its increments unless the caller sent its id before. */
-  async track(event: TrackedEvent, increments: Increment[]): Promise<boolean> {
+  track(event: TrackedEvent, increments: Increment[]): Promise<boolean> {
     const claim = {
       sql: `INSERT INTO tracked_events (scope, event_id, user_id, name, properties, occurred_at)
-            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, event_id) DO NOTHING RETURNING event_id AS key`,
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, event_id) DO NOTHING RETURNING 1`,
       params: [
         event.scope,
         event.eventId,
@@ -110,59 +81,48 @@ export class RollupStore {
         event.occurredAt.toISOString(),
       ],
     };
-    const fresh = await this.applyClaimed(claim, [{ key: event.eventId, at: event.occurredAt, increments, productNames: [] }]);
-    return fresh.has(event.eventId);
+    return this.applyOnce(claim, event.occurredAt, increments, []);
   }
 
-  /**
-   * One statement: the claim, then the increments and names of what it claimed (matched
-   * by key). Cells are summed per statement (an upsert may touch a row once) and written
-   * in byte order, the order rollupRows sorts in, so that concurrent writers lock shared
-   * cells in one order and never deadlock. Resolves with the keys claimed now.
-   */
-  private async applyClaimed(claim: Claim, counted: ClaimedCounts[]): Promise<Set<string>> {
-    const rows = counted.flatMap((c) => rollupRows(c.at, c.increments).map((r) => ({ ...r, key: c.key })));
-    const names = counted.flatMap((c) => distinctNames(c.productNames).map((n) => ({ ...n, key: c.key, at: c.at })));
+  private async applyOnce(claim: Claim, at: Date, increments: Increment[], names: ProductName[]): Promise<boolean> {
+    const rows = rollupRows(at, increments);
+    const productNames = distinctNames(names);
     const n = claim.params.length;
     const p = (i: number) => `$${n + i}`;
-    const { rows: claimed } = await this.pool.query<{ key: string }>(
+    const { rows: result } = await this.pool.query<{ fresh: number }>(
       `WITH claimed AS (${claim.sql}),
        counted AS (
          INSERT INTO rollups AS r (metric, granularity, bucket_start, dimension, currency, value)
-         SELECT i.metric, i.granularity, i.bucket_start, i.dimension, i.currency, sum(i.value)
-           FROM unnest(${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::timestamptz[], ${p(5)}::text[], ${p(6)}::text[], ${p(7)}::bigint[])
-                AS i(key, metric, granularity, bucket_start, dimension, currency, value)
-          WHERE i.key IN (SELECT key FROM claimed)
-          GROUP BY i.metric, i.granularity, i.bucket_start, i.dimension, i.currency
-          ORDER BY i.metric COLLATE "C", i.granularity COLLATE "C", i.bucket_start, i.dimension COLLATE "C", i.currency COLLATE "C"
+         SELECT i.metric, i.granularity, i.bucket_start, i.dimension, i.currency, i.value
+           FROM unnest(${p(1)}::text[], ${p(2)}::text[], ${p(3)}::timestamptz[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::bigint[])
+                WITH ORDINALITY AS i(metric, granularity, bucket_start, dimension, currency, value, position)
+          WHERE EXISTS (SELECT 1 FROM claimed)
+          ORDER BY i.position
          ON CONFLICT (metric, granularity, bucket_start, dimension, currency) DO UPDATE SET value = r.value + EXCLUDED.value
        ),
        named AS (
          INSERT INTO product_names AS pn (product_id, name, seen_at)
-         SELECT DISTINCT ON (i.product_id COLLATE "C") i.product_id, i.name, i.seen_at
-           FROM unnest(${p(8)}::text[], ${p(9)}::text[], ${p(10)}::text[], ${p(11)}::timestamptz[]) AS i(key, product_id, name, seen_at)
-          WHERE i.key IN (SELECT key FROM claimed)
-          ORDER BY i.product_id COLLATE "C", i.seen_at DESC
+         SELECT i.product_id, i.name, ${p(9)}::timestamptz
+           FROM unnest(${p(7)}::text[], ${p(8)}::text[]) AS i(product_id, name)
+          WHERE EXISTS (SELECT 1 FROM claimed)
          ON CONFLICT (product_id) DO UPDATE SET name = EXCLUDED.name, seen_at = EXCLUDED.seen_at
           WHERE pn.seen_at <= EXCLUDED.seen_at
        )
-       SELECT key FROM claimed`,
+       SELECT count(*)::int AS fresh FROM claimed`,
       [
         ...claim.params,
-        rows.map((r) => r.key),
         rows.map((r) => r.metric),
         rows.map((r) => r.granularity),
         rows.map((r) => r.bucketStart.toISOString()),
         rows.map((r) => r.dimension),
         rows.map((r) => r.currency),
         rows.map((r) => r.amount),
-        names.map((x) => x.key),
-        names.map((x) => x.productId),
-        names.map((x) => x.name),
-        names.map((x) => x.at.toISOString()),
+        productNames.map((x) => x.productId),
+        productNames.map((x) => x.name),
+        at.toISOString(),
       ],
     );
-    return new Set(claimed.map((r) => r.key));
+    return (result[0]?.fresh ?? 0) > 0;
   }
 
   /** Sums of the given metrics over the hours overlapping [from, to), per dimension and currency. */

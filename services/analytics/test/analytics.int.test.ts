@@ -1,6 +1,6 @@
 /**
  * analytics on the real PostgreSQL. Events are POSTed to the subscription routes the way
- * daprd delivers them to a bulk subscription (a batch of entries per POST), with the app token; tokens are signed with a test key that the
+ * daprd delivers them, with the app token; tokens are signed with a test key that the
  * verifier gets as users' JWKS. No sidecar runs: the state store is an in-memory
  * stand-in that a test can make fail. Most tests place their events in an hour of
  * their own (events are bucketed by their own time), so they cannot see each other's.
@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createPool, deadLetterTopic, type EventTopic, eventSchemas, type RunningServer } from '@meshmart/kit';
 import { topics } from '@meshmart/kit/topology';
 import { createScratchDatabase, type ScratchDatabase } from '@meshmart/stack';
-import { deliverEvents, infraForThisRun, testTokens } from '@meshmart/test-support';
+import { deliverEvent, infraForThisRun, testTokens } from '@meshmart/test-support';
 import type pg from 'pg';
 import { service } from '../src/service.ts';
 
@@ -132,11 +132,7 @@ describe('analytics on the real PostgreSQL', function () {
     return { eventId, topic, version: eventSchemas[topic as EventTopic].version, occurredAt: new Date().toISOString(), data };
   }
 
-  /** A batch of events of one topic, as daprd delivers them; the status of each. */
-  const deliverMany = (events: Array<{ topic: string }>, topic = events[0]?.topic ?? ''): Promise<string[]> =>
-    deliverEvents(base, topic, events, APP_TOKEN);
-  const deliver = async (event: { topic: string }, topic = event.topic): Promise<string> =>
-    (await deliverMany([event], topic))[0] as string;
+  const deliver = (event: { topic: string }, topic = event.topic): Promise<string> => deliverEvent(base, topic, event, APP_TOKEN);
 
   async function get<T>(path: string, token?: string): Promise<{ status: number; body: T; type: string }> {
     const res = await fetch(base + path, {
@@ -200,10 +196,7 @@ describe('analytics on the real PostgreSQL', function () {
     const other = `c${randomUUID().slice(0, 8)}`;
     const ownerId = randomUUID();
     const clicks = Array.from({ length: 100 }, (_, i) => click(code, ownerId, plus(hour, (i % 60) + 0.5)));
-    // Batches of 16, as daprd hands them over, several at once.
-    const batches = Array.from({ length: Math.ceil(clicks.length / 16) }, (_, i) => clicks.slice(i * 16, i * 16 + 16));
-    const statuses = (await Promise.all(batches.map((b) => deliverMany(b)))).flat();
-    assert.equal(statuses.length, 100);
+    const statuses = await Promise.all(clicks.map((c) => deliver(c)));
     assert.deepEqual(new Set(statuses), new Set(['SUCCESS']));
     await Promise.all([1, 2, 3].map((i) => deliver(click(other, ownerId, plus(hour, i)))));
 
@@ -491,27 +484,6 @@ describe('analytics on the real PostgreSQL', function () {
     assert.equal((await dashboard(hour, plus(hour, 60))).topLinks[0]?.clicks, 2);
   });
 
-  it('retries only the event of a batch the database refuses, and counts the others once', async () => {
-    const hour = ownHour();
-    const code = `c${randomUUID().slice(0, 8)}`;
-    const good = [click(code, randomUUID(), plus(hour, 1)), click(code, randomUUID(), plus(hour, 2))];
-    // PostgreSQL refuses text with a NUL character: this event fails the batch's statement.
-    const refused = click(`bad\u0000${code}`, randomUUID(), plus(hour, 3));
-    const duplicate = good[0] as (typeof good)[number];
-    assert.deepEqual(await deliverMany([good[0], refused, good[1], duplicate] as Array<{ topic: string }>), [
-      'SUCCESS',
-      'RETRY',
-      'SUCCESS',
-      'SUCCESS',
-    ]);
-    const claimed = await pool.query('SELECT 1 FROM processed_events WHERE event_id = $1', [refused.eventId]);
-    assert.equal(claimed.rowCount, 0, 'the refused event left no claim behind');
-    assert.equal((await summary(hour, plus(hour, 60))).clicks, 2, 'the good ones once each, the refused one not at all');
-    // Delivered again in a batch of its own: counted once, nothing else twice.
-    assert.deepEqual(await deliverMany(good), ['SUCCESS', 'SUCCESS']);
-    assert.equal((await summary(hour, plus(hour, 60))).clicks, 2);
-  });
-
   it('drops malformed events and retries when the database fails, counting nothing twice', async () => {
     const hour = ownHour();
     assert.equal(await deliver(envelope('link.clicked', { code: 'x' })), 'DROP');
@@ -529,6 +501,25 @@ describe('analytics on the real PostgreSQL', function () {
     assert.equal(await deliver(event), 'SUCCESS');
     assert.equal(await deliver(event), 'SUCCESS');
     assert.equal((await summary(hour, plus(hour, 60))).clicks, 1);
+  });
+
+  it('retries only the event the database refuses; the ones delivered alongside count once', async () => {
+    const hour = ownHour();
+    const code = `c${randomUUID().slice(0, 8)}`;
+    const good = [click(code, randomUUID(), plus(hour, 1)), click(code, randomUUID(), plus(hour, 2))];
+    // PostgreSQL refuses text with a NUL character: this event's statement fails.
+    const refused = click(`bad\u0000${code}`, randomUUID(), plus(hour, 3));
+    assert.deepEqual(await Promise.all([good[0], refused, good[1]].map((e) => deliver(e as { topic: string }))), [
+      'SUCCESS',
+      'RETRY',
+      'SUCCESS',
+    ]);
+    const claimed = await pool.query('SELECT 1 FROM processed_events WHERE event_id = $1', [refused.eventId]);
+    assert.equal(claimed.rowCount, 0, 'the refused event left no claim behind');
+    assert.equal((await summary(hour, plus(hour, 60))).clicks, 2, 'the good ones once each, the refused one not at all');
+    assert.equal(await deliver(refused), 'RETRY', 'a redelivery of the refused event is refused again');
+    assert.deepEqual(await Promise.all(good.map((e) => deliver(e))), ['SUCCESS', 'SUCCESS']);
+    assert.equal((await summary(hour, plus(hour, 60))).clicks, 2, 'redeliveries of the good ones add nothing');
   });
 
   it('exports the analytics metrics', async () => {

@@ -62,11 +62,8 @@ function tokensEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The body limit of a service that sets none. */
-export const DEFAULT_BODY_LIMIT = '64kb';
-
 export function createApp(options: AppOptions): ServiceApp {
-  const { logger, bodyLimit = DEFAULT_BODY_LIMIT, appToken, readiness = [] } = options;
+  const { logger, bodyLimit = '64kb', appToken, readiness = [] } = options;
   initMetrics(options.service);
   const app = new Koa({ proxy: true });
   const router = new Router();

@@ -28,7 +28,7 @@ import { createGrpcServer, type SidecarTarget, sidecarGrpcClient } from './grpc.
 import { createLogger, type Logger } from './logging.ts';
 import { initMetrics } from './metrics.ts';
 import { type OutboxRelay, startOutboxRelay } from './outbox.ts';
-import { bodyLimitWithBulk, type MountOptions, mountSubscriptions, type Subscription } from './pubsub.ts';
+import { type MountOptions, mountSubscriptions, type Subscription } from './pubsub.ts';
 import { type RunningServer, runService, serveGrpcService, serveService } from './server.ts';
 import { sidecarReadiness } from './sidecar-readiness.ts';
 import { type ServiceName, services } from './topology.ts';
@@ -201,10 +201,7 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
       const service = createApp({
         service: name,
         logger,
-        bodyLimit: bodyLimitWithBulk(
-          parts.subscriptions ?? [],
-          definition.bodyLimit?.(config) ?? (config as C & { BODY_LIMIT?: string }).BODY_LIMIT,
-        ),
+        bodyLimit: definition.bodyLimit?.(config) ?? (config as C & { BODY_LIMIT?: string }).BODY_LIMIT,
         appToken: definition.ingress ? undefined : config.APP_API_TOKEN,
         ...(definition.capability && { capability: definition.capability }),
         readiness: [

@@ -3,12 +3,6 @@
  * once at start, then POSTs each CloudEvent to the route. The answer tells Dapr what to
  * do: SUCCESS (done), RETRY (redeliver later) or DROP (never redeliver; a poison event).
  *
- * A subscription with `bulk` takes its deliveries in batches (Dapr's bulk subscribe): one
- * POST carries up to `maxMessages` events, and the answer gives each its own status, so
- * one failing event is redelivered (or dead-lettered) alone. `handleMany` lets a
- * subscriber handle a batch at once (one database statement); without it each event
- * goes through `handle`.
- *
  * Every subscription names the dead-letter topic, so what the app DROPs, and what still
  * fails once the sidecar's inbound Resiliency retries are spent, is published there by
  * Dapr instead of being requeued forever or acknowledged into nothing. One service
@@ -16,10 +10,6 @@
  */
 import type Router from '@koa/router';
 import { type EventData, type EventEnvelope, type EventTopic, readEnvelope } from '@meshmart/contracts/events';
-import type { Context } from 'koa';
-import { type AppOptions, DEFAULT_BODY_LIMIT } from './app.ts';
-import { parseSize } from './body.ts';
-import { PUBSUB_PREFETCH } from './deployment/components.ts';
 import { deadLetterTopic } from './deployment/dead-letters.ts';
 import type { Logger } from './logging.ts';
 import { eventMetrics } from './metrics.ts';
@@ -37,30 +27,11 @@ export class DropEvent extends Error {
   override name = 'DropEvent';
 }
 
-/**
- * Bulk deliveries as large as what the broker hands a subscriber unacknowledged, so a
- * full batch goes at once; daprd sends a partial one every 50 ms, which bounds what a
- * quiet topic adds to an event's way.
- */
-export const bulkDelivery = { maxMessages: PUBSUB_PREFETCH, maxAwaitMs: 50 } as const;
-
-export interface CloudEventFields {
-  id?: string;
-  traceparent?: string;
-}
-
 export interface Subscription {
   topic: Topic;
   pubsub?: string;
   /** Handles one event. Throwing retries it, throwing DropEvent drops it. */
-  handle(event: EventEnvelope, cloudEvent: CloudEventFields): Promise<void>;
-  /** Deliveries in batches of at most `maxMessages`, each batch sent at the latest `maxAwaitMs` after the previous one. */
-  bulk?: { maxMessages: number; maxAwaitMs: number };
-  /**
-   * Handles a batch: resolves with one outcome per event, in order (undefined when it was
-   * handled, else what `handle` would have thrown). Rejecting retries the whole batch.
-   */
-  handleMany?(events: Array<{ event: EventEnvelope; cloudEvent: CloudEventFields }>): Promise<Array<Error | undefined>>;
+  handle(event: EventEnvelope, cloudEvent: { id?: string; traceparent?: string }): Promise<void>;
 }
 
 /**
@@ -94,7 +65,6 @@ export interface SubscriptionEntry {
   topic: string;
   route: string;
   deadLetterTopic?: string;
-  bulkSubscribe?: { enabled: true; maxMessagesCount: number; maxAwaitDurationMs: number };
 }
 
 /** What `GET /dapr/subscribe` answers. */
@@ -104,32 +74,11 @@ export function subscriptionEntries(subscriptions: Subscription[], options: Moun
     topic: s.topic,
     route: routeFor(s.topic),
     deadLetterTopic,
-    ...(s.bulk && {
-      bulkSubscribe: { enabled: true, maxMessagesCount: s.bulk.maxMessages, maxAwaitDurationMs: s.bulk.maxAwaitMs },
-    }),
   }));
   // No dead-letter topic of its own: a failure here would dead-letter into itself.
   if (options.consumeDeadLetters)
     entries.push({ pubsubname: 'pubsub', topic: deadLetterTopic, route: routeFor(deadLetterTopic) });
   return entries;
-}
-
-/**
- * The app's body limit, widened on bulk routes: a batch carries up to `maxMessages`
- * events, each allowed what one event alone may weigh. A batch refused for its size would
- * be redelivered whole until it reached the dead-letter topic.
- */
-export function bodyLimitWithBulk(
-  subscriptions: Subscription[],
-  limit: NonNullable<AppOptions['bodyLimit']> = DEFAULT_BODY_LIMIT,
-): NonNullable<AppOptions['bodyLimit']> {
-  const batches = new Map(subscriptions.flatMap((s) => (s.bulk ? [[routeFor(s.topic), s.bulk.maxMessages] as const] : [])));
-  if (batches.size === 0) return limit;
-  return (ctx: Context) => {
-    const one = typeof limit === 'function' ? limit(ctx) : limit;
-    const events = batches.get(ctx.path);
-    return events === undefined ? one : `${parseSize(one) * events}b`;
-  };
 }
 
 export function mountSubscriptions(
@@ -153,18 +102,8 @@ export function mountSubscriptions(
     });
   }
   for (const sub of subscriptions) {
-    if (sub.bulk) {
-      router.post(routeFor(sub.topic), async (ctx) => {
-        const entries = ((ctx.state.body ?? {}) as { entries?: unknown }).entries;
-        const statuses = await deliverBulk(sub, Array.isArray(entries) ? (entries as BulkEntry[]) : [], logger);
-        for (const { status } of statuses) eventMetrics().received.inc({ topic: sub.topic, outcome: status });
-        ctx.status = 200;
-        ctx.body = { statuses };
-      });
-      continue;
-    }
     router.post(routeFor(sub.topic), async (ctx) => {
-      const cloudEvent = (ctx.state.body ?? {}) as CloudEvent;
+      const cloudEvent = (ctx.state.body ?? {}) as { id?: string; data?: unknown; traceparent?: string };
       const status = await deliver(sub, cloudEvent, logger);
       eventMetrics().received.inc({ topic: sub.topic, outcome: status });
       ctx.status = 200;
@@ -173,91 +112,39 @@ export function mountSubscriptions(
   }
 }
 
-type CloudEvent = CloudEventFields & { data?: unknown };
-
-export async function deliver(sub: Subscription, cloudEvent: CloudEvent, logger: Logger): Promise<DeliveryStatus> {
+export async function deliver(
+  sub: Subscription,
+  cloudEvent: { id?: string; data?: unknown; traceparent?: string },
+  logger: Logger,
+): Promise<DeliveryStatus> {
   const read = readEnvelope(cloudEvent.data);
-  if (!read.ok) return dropMalformed(sub, cloudEvent, read.reason, logger);
+  if (!read.ok) {
+    logger.warn('dropping malformed event to the dead-letter topic', {
+      topic: sub.topic,
+      cloud_event_id: cloudEvent.id,
+      reason: read.reason,
+    });
+    return 'DROP';
+  }
   try {
     await sub.handle(read.event, cloudEvent);
     return 'SUCCESS';
   } catch (err) {
-    return statusOf(sub, read.event, err, logger);
-  }
-}
-
-/** One entry of a bulk delivery as daprd sends it: the CloudEvent under `event`. */
-export interface BulkEntry {
-  entryId: string;
-  event?: CloudEvent;
-}
-
-/**
- * The status of every entry of a bulk delivery: malformed events are dropped, the rest
- * handled together by `handleMany` (or one by one by `handle`), each answered as
- * `deliver` would have answered it alone.
- */
-export async function deliverBulk(
-  sub: Subscription,
-  entries: BulkEntry[],
-  logger: Logger,
-): Promise<Array<{ entryId: string; status: DeliveryStatus }>> {
-  const statuses = new Map<string, DeliveryStatus>();
-  const valid: Array<{ entryId: string; event: EventEnvelope; cloudEvent: CloudEvent }> = [];
-  for (const { entryId, event: cloudEvent = {} } of entries) {
-    const read = readEnvelope(cloudEvent.data);
-    if (read.ok) valid.push({ entryId, event: read.event, cloudEvent });
-    else statuses.set(entryId, dropMalformed(sub, cloudEvent, read.reason, logger));
-  }
-  const handleMany =
-    sub.handleMany?.bind(sub) ??
-    ((events: Array<{ event: EventEnvelope; cloudEvent: CloudEventFields }>) =>
-      Promise.all(
-        events.map(({ event, cloudEvent }) =>
-          sub.handle(event, cloudEvent).then(
-            () => undefined,
-            (err: Error) => err,
-          ),
-        ),
-      ));
-  let outcomes: Array<Error | undefined>;
-  try {
-    outcomes = valid.length > 0 ? await handleMany(valid) : [];
-  } catch (err) {
-    outcomes = valid.map(() => err as Error);
-  }
-  valid.forEach(({ entryId, event }, i) => {
-    const err = outcomes[i];
-    statuses.set(entryId, err === undefined ? 'SUCCESS' : statusOf(sub, event, err, logger));
-  });
-  return entries.map(({ entryId }) => ({ entryId, status: statuses.get(entryId) ?? 'RETRY' }));
-}
-
-function dropMalformed(sub: Subscription, cloudEvent: CloudEventFields, reason: string, logger: Logger): DeliveryStatus {
-  logger.warn('dropping malformed event to the dead-letter topic', {
-    topic: sub.topic,
-    cloud_event_id: cloudEvent.id,
-    reason,
-  });
-  return 'DROP';
-}
-
-/** What a handler's error means for its event: DropEvent drops it, anything else retries it. */
-function statusOf(sub: Subscription, event: EventEnvelope, err: unknown, logger: Logger): DeliveryStatus {
-  if (err instanceof DropEvent) {
-    logger.warn('dropping event to the dead-letter topic', {
+    if (err instanceof DropEvent) {
+      logger.warn('dropping event to the dead-letter topic', {
+        topic: sub.topic,
+        event_id: read.event.eventId,
+        reason: err.message,
+      });
+      return 'DROP';
+    }
+    logger.warn('event handling failed; Dapr will redeliver', {
       topic: sub.topic,
-      event_id: event.eventId,
-      reason: err.message,
+      event_id: read.event.eventId,
+      err: (err as Error).message,
     });
-    return 'DROP';
+    return 'RETRY';
   }
-  logger.warn('event handling failed; Dapr will redeliver', {
-    topic: sub.topic,
-    event_id: event.eventId,
-    err: (err as Error).message,
-  });
-  return 'RETRY';
 }
 
 export interface DeadLetterCloudEvent {

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { Context } from 'koa';
 import winston from 'winston';
 import { eventMetrics } from '../src/metrics.ts';
 import {
-  bodyLimitWithBulk,
-  bulkDelivery,
   DropEvent,
   deadLetterTopic,
   deliver,
-  deliverBulk,
   readModelSubscriptions,
   recordDeadLetter,
   type Subscription,
@@ -152,68 +148,5 @@ describe('subscriptions and dead letters', () => {
     assert.deepEqual(seen, ['product.deleted true 36', 'product.deleted false 36']);
     assert.equal(await deliver(created, { data: validEnvelope() }, logger), 'RETRY', 'a failing applier has Dapr redeliver');
     assert.equal(seen.length, 2, 'an event that failed is reported neither applied nor stale');
-  });
-
-  describe('in bulk', () => {
-    const entry = (data: unknown, entryId = randomUUID()) => ({ entryId, event: { id: randomUUID(), data } });
-
-    it('asks daprd for batches as large as the prefetch, and widens the body limit on those routes only', () => {
-      const bulk: Subscription = { ...sub(async () => {}), bulk: bulkDelivery };
-      const [entry] = subscriptionEntries([bulk]);
-      assert.deepEqual(entry?.bulkSubscribe, { enabled: true, maxMessagesCount: 16, maxAwaitDurationMs: 50 });
-      assert.equal(subscriptionEntries([sub(async () => {})])[0]?.bulkSubscribe, undefined);
-      const limit = bodyLimitWithBulk([bulk, { ...sub(async () => {}), topic: 'order.paid' }], '64kb');
-      assert.equal(typeof limit, 'function');
-      const at = (path: string) => (limit as (ctx: Context) => string)({ path } as Context);
-      assert.equal(at('/events/product-deleted'), `${16 * 64 * 1024}b`);
-      assert.equal(at('/events/order-paid'), '64kb');
-      assert.equal(at('/analytics/track'), '64kb');
-      assert.equal(bodyLimitWithBulk([sub(async () => {})], '64kb'), '64kb');
-    });
-
-    it('answers each entry: one failing event is retried alone, the others succeed', async () => {
-      const { logger } = capturingLogger();
-      const failing = validEnvelope();
-      const handled: string[] = [];
-      const one = sub(async (event) => {
-        if (event.eventId === failing.eventId) throw new Error('database refused this one');
-        handled.push(event.eventId);
-      });
-      const others = [validEnvelope(), validEnvelope()];
-      const entries = [entry(others[0]), entry(failing), entry(others[1])];
-      const statuses = await deliverBulk(one, entries, logger);
-      assert.deepEqual(
-        statuses,
-        entries.map((e, i) => ({ entryId: e.entryId, status: i === 1 ? 'RETRY' : 'SUCCESS' })),
-      );
-      assert.deepEqual(handled.sort(), others.map((e) => e.eventId).sort());
-    });
-
-    it('drops the malformed entry and the one its handler drops; a batch handler that fails retries every valid entry', async () => {
-      const { logger } = capturingLogger();
-      const refused = validEnvelope();
-      const batchHandler: Subscription = {
-        ...sub(async () => assert.fail('the batch handler is used, not handle')),
-        bulk: bulkDelivery,
-        async handleMany(events) {
-          return events.map(({ event }) => (event.eventId === refused.eventId ? new DropEvent('cannot count it') : undefined));
-        },
-      };
-      const entries = [entry({ nonsense: true }), entry(refused), entry(validEnvelope())];
-      assert.deepEqual(
-        (await deliverBulk(batchHandler, entries, logger)).map((s) => s.status),
-        ['DROP', 'DROP', 'SUCCESS'],
-      );
-      const broken: Subscription = {
-        ...batchHandler,
-        async handleMany() {
-          throw new Error('database down');
-        },
-      };
-      assert.deepEqual(
-        (await deliverBulk(broken, entries, logger)).map((s) => s.status),
-        ['DROP', 'RETRY', 'RETRY'],
-      );
-    });
   });
 });

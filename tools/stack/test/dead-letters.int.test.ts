@@ -6,9 +6,7 @@
  * test's own, with publishing scoped so the sidecar refuses one topic. A malformed event
  * and one whose handler always fails are published ahead of a good one: the good one is
  * handled, the two bad ones reach the dead-letter topic once each (read back from
- * RabbitMQ and from the counter), and after the bounded retries nothing comes back. This
- * runs twice: for a subscription that takes its events one by one (order.paid) and for
- * one that takes them in batches (order.created, Dapr bulk subscribe, as analytics does). The
+ * RabbitMQ and from the counter), and after the bounded retries nothing comes back. The
  * outbox relay, on a scratch PostgreSQL database, parks the row of the refused topic while
  * the rows behind it publish. The last case stages an outage with a stand-in publisher
  * that always fails (a stopped sidecar would do the same, slower): nothing is parked.
@@ -21,7 +19,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   type BulkPublisher,
-  bulkDelivery,
   createApp,
   createLogger,
   deadLetterTopic,
@@ -74,17 +71,6 @@ function paid(eventId: string): EventEnvelope<'order.paid'> {
   };
 }
 
-function created(eventId: string): EventEnvelope<'order.created'> {
-  const { paymentId: _, ...data } = paid(eventId).data;
-  return { ...paid(eventId), topic: 'order.created', data };
-}
-
-/** One subscription per way of delivering: one event per POST, and batches (bulk subscribe). */
-const deliveries = [
-  { topic: 'order.paid', bulk: false, event: paid },
-  { topic: 'order.created', bulk: true, event: created },
-] as const;
-
 /** The longest wait daprd's retries can draw, plus slack for the tries themselves. */
 const retryBudgetMs = retryWindowMs(deliveryPolicy.retry).most + 10_000;
 
@@ -97,7 +83,7 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
   const logger = createLogger('dlq-test', 'error');
   const handled: string[] = [];
   const failing = new Map<string, number>();
-  const poisonIds = new Set<string>();
+  let poisonId = '';
   let dir = '';
   let vhost: Awaited<ReturnType<typeof createScratchVhost>> | undefined;
   let server: RunningServer | undefined;
@@ -115,17 +101,18 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
     const service = createApp({ service: 'dlq-test', logger, appToken: APP_TOKEN });
     mountSubscriptions(
       service.router,
-      deliveries.map(({ topic, bulk }) => ({
-        topic,
-        ...(bulk && { bulk: bulkDelivery }),
-        async handle(event) {
-          if (poisonIds.has(event.eventId)) {
-            failing.set(event.eventId, (failing.get(event.eventId) ?? 0) + 1);
-            throw new Error('this handler always fails');
-          }
-          handled.push(event.eventId);
+      [
+        {
+          topic: 'order.paid',
+          async handle(event) {
+            if (event.eventId === poisonId) {
+              failing.set(event.eventId, (failing.get(event.eventId) ?? 0) + 1);
+              throw new Error('this handler always fails');
+            }
+            handled.push(event.eventId);
+          },
         },
-      })),
+      ],
       logger,
       { consumeDeadLetters: true },
     );
@@ -151,7 +138,7 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
     pubsub.spec.metadata = [
       ...pubsub.spec.metadata.map((m) => (m.name === 'connectionString' ? { name: m.name, value: vhost?.url ?? '' } : m)),
       // Every other topic is refused with a 403, as a component scoped too narrowly would.
-      { name: 'publishingScopes', value: `${APP_ID}=order.paid,order.created,${deadLetterTopic}` },
+      { name: 'publishingScopes', value: `${APP_ID}=order.paid,${deadLetterTopic}` },
     ];
     await writeFile(path.join(dir, 'components', 'pubsub.yaml'), stringify(pubsub));
     await writeFile(path.join(dir, 'components', 'resiliency.yaml'), stringify(daprResiliency()));
@@ -200,8 +187,8 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
         if (!res.ok) return undefined;
         const body = (await res.json()) as { subscriptions?: Array<{ topic: string; deadLetterTopic?: string }> };
         const subs = body.subscriptions ?? [];
-        const each = deliveries.every(({ topic }) => subs.find((s) => s.topic === topic)?.deadLetterTopic === deadLetterTopic);
-        return each && subs.some((s) => s.topic === deadLetterTopic) ? true : undefined;
+        const main = subs.find((s) => s.topic === 'order.paid');
+        return main?.deadLetterTopic === deadLetterTopic && subs.some((s) => s.topic === deadLetterTopic) ? true : undefined;
       },
       60_000,
     ).catch((err: Error) => {
@@ -222,63 +209,51 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  for (const { topic, bulk, event } of deliveries) {
-    it(`dead-letters a malformed event and one that always fails, once each, and handles the good one behind them (${bulk ? 'in batches' : 'one by one'})`, async () => {
-      const malformedBefore = await deadLettered(topic, 'malformed');
-      const undeliverableBefore = await deadLettered(topic, 'undeliverable');
-      const poisonId = randomUUID();
-      poisonIds.add(poisonId);
-      const goodId = randomUUID();
-      const malformedCloudEventId = randomUUID();
-      await sidecar.publish(
-        'pubsub',
-        topic,
-        { eventId: 'x', topic, version: 1, data: { nonsense: true } },
-        {
-          metadata: { 'cloudevent.id': malformedCloudEventId },
-        },
-      );
-      await sidecar.publish('pubsub', topic, event(poisonId), { metadata: { 'cloudevent.id': poisonId } });
-      await sidecar.publish('pubsub', topic, event(goodId), { metadata: { 'cloudevent.id': goodId } });
+  it('dead-letters a malformed event and one that always fails, once each, and handles the good one behind them', async () => {
+    const malformedBefore = await deadLettered('order.paid', 'malformed');
+    const undeliverableBefore = await deadLettered('order.paid', 'undeliverable');
+    poisonId = randomUUID();
+    const goodId = randomUUID();
+    const malformedCloudEventId = randomUUID();
+    await sidecar.publish(
+      'pubsub',
+      'order.paid',
+      { eventId: 'x', topic: 'order.paid', version: 1, data: { nonsense: true } },
+      {
+        metadata: { 'cloudevent.id': malformedCloudEventId },
+      },
+    );
+    await sidecar.publish('pubsub', 'order.paid', paid(poisonId), { metadata: { 'cloudevent.id': poisonId } });
+    await sidecar.publish('pubsub', 'order.paid', paid(goodId), { metadata: { 'cloudevent.id': goodId } });
 
-      // The good event is not held back by the one being retried. In batches it may be:
-      // daprd hands a topic's batches over one at a time, so a batch that came after the
-      // failing one waits for its retries.
-      await eventually(
-        'the good event to be handled',
-        async () => (handled.includes(goodId) ? true : undefined),
-        bulk ? retryBudgetMs : 30_000,
-      );
-      const mine = () => deadLetters.filter((d) => d.topic === topic);
-      await eventually(
-        'both bad events on the dead-letter topic',
-        async () => (mine().length >= 2 ? true : undefined),
-        retryBudgetMs,
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}; seen ${JSON.stringify(deadLetters)}; attempts ${failing.get(poisonId)}\n${daprdLog}`);
-      });
-      const attempts = failing.get(poisonId) ?? 0;
-      // Quiet period: a redelivery after the dead-lettering would show up here.
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
-
-      assert.deepEqual(
-        mine()
-          .map((d) => d.id)
-          .sort(),
-        [malformedCloudEventId, poisonId].sort(),
-        'exactly the two bad events, once each',
-      );
-      assert.equal(attempts, deliveryPolicy.retry.maxRetries + 1, 'the first delivery and the bounded retries');
-      assert.equal(failing.get(poisonId), attempts, 'no delivery after the dead-lettering');
-      assert.deepEqual(
-        handled.filter((id) => id === goodId || id === poisonId),
-        [goodId],
-        'the good event handled once, the bad ones never',
-      );
-      assert.equal((await deadLettered(topic, 'malformed')) - malformedBefore, 1);
-      assert.equal((await deadLettered(topic, 'undeliverable')) - undeliverableBefore, 1);
+    // The good event is not held back by the one being retried.
+    await eventually('the good event to be handled', async () => (handled.includes(goodId) ? true : undefined), 30_000);
+    await eventually(
+      'both bad events on the dead-letter topic',
+      async () => (deadLetters.length >= 2 ? true : undefined),
+      retryBudgetMs,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; seen ${JSON.stringify(deadLetters)}; attempts ${failing.get(poisonId)}\n${daprdLog}`);
     });
-  }
+    const attempts = failing.get(poisonId) ?? 0;
+    // Quiet period: a redelivery after the dead-lettering would show up here.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+
+    assert.deepEqual(
+      deadLetters.map((d) => d.id).sort(),
+      [malformedCloudEventId, poisonId].sort(),
+      'exactly the two bad events, once each',
+    );
+    assert.ok(
+      deadLetters.every((d) => d.topic === 'order.paid'),
+      'dead letters keep the topic they failed on',
+    );
+    assert.equal(attempts, deliveryPolicy.retry.maxRetries + 1, 'the first delivery and the bounded retries');
+    assert.equal(failing.get(poisonId), attempts, 'no delivery after the dead-lettering');
+    assert.deepEqual(handled, [goodId], 'the good event handled once, the bad ones never');
+    assert.equal((await deadLettered('order.paid', 'malformed')) - malformedBefore, 1);
+    assert.equal((await deadLettered('order.paid', 'undeliverable')) - undeliverableBefore, 1);
+  });
 
   describe('outbox rows that cannot be published', function () {
     this.timeout(120_000);

@@ -1,6 +1,6 @@
 /** Helpers shared by the tests of every package; a devDependency only, never shipped. */
 
-export { deliverEvent, deliverEvents } from './events.ts';
+export { deliverEvent } from './events.ts';
 export { eventually } from './eventually.ts';
 export {
   APPROVED_CARD,

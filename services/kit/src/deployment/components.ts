@@ -43,12 +43,6 @@ const redisPassword = byTarget<MetadataValue>(
  * Redis database numbers: cached state in 0, fault flags in 1, so the configuration store
  * holds only flags (`npm run stack -- flag list` reads them all).
  */
-/**
- * Unacknowledged deliveries per subscriber: enough to keep a handler busy, few enough
- * that a replica stopping hands back little. Also the size of a bulk delivery (pubsub.ts).
- */
-export const PUBSUB_PREFETCH = 16;
-
 export const redisDatabases = { statestore: 0, configstore: 1 } as const;
 
 function definitions(files: LocalFiles): Record<ComponentName, ComponentDefinition> {
@@ -90,7 +84,9 @@ function definitions(files: LocalFiles): Record<ComponentName, ComponentDefiniti
         // mid-delivery (a rollout); requeueing hands it to the next round or replica, where
         // a broker-side dead-letter queue would park healthy messages on every rollout.
         requeueInFailure: same(value('true')),
-        prefetchCount: same(value(String(PUBSUB_PREFETCH))),
+        // Unacknowledged deliveries per subscriber: enough to keep a handler busy, few enough
+        // that a replica stopping hands back little.
+        prefetchCount: same(value('16')),
       },
     },
     secretstore: {
