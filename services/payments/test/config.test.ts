@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConfigError } from '@meshmart/kit';
+import { service as topologyOf } from '@meshmart/kit/topology';
 import { service } from '../src/service.ts';
 
 describe('payments configuration', () => {
@@ -7,7 +8,7 @@ describe('payments configuration', () => {
 
   it('needs only its database URL: its port comes from the topology, its pool and body limit have defaults', () => {
     const config = service.loadConfig({ DATABASE_URL: url });
-    assert.equal(config.PORT, 8084);
+    assert.equal(config.PORT, topologyOf('payments').port);
     assert.equal(config.ADMIN_PORT, undefined);
     assert.equal(config.DB_POOL_MAX, 10);
     assert.equal(config.BODY_LIMIT, '8kb');
