@@ -15,13 +15,13 @@ COPY package.json package-lock.json ./
 COPY services services
 COPY proto proto
 COPY cdk8s/package.json cdk8s/package.json
-COPY cdk8s/src/image cdk8s/src/image
 COPY tools/stack/package.json tools/stack/package.json
-# The bundler the local stack uses too; the rest of the stack runner stays out.
-COPY tools/stack/src/build/bundle.ts tools/stack/src/build/bundle.ts
-RUN --mount=type=cache,target=/root/.npm npm ci --prefer-offline --no-audit --no-fund --include-workspace-root --workspace services/${SERVICE} --workspace proto --workspace cdk8s
+# The bundler the local stack uses too; the rest of the stack runner stays out. The cdk8s
+# workspace is not installed: its CLI (for `cdk8s import`) and generators are not needed here.
+COPY tools/stack/src/build/bundle.ts tools/stack/src/build/bundle-service.ts tools/stack/src/build/
+RUN --mount=type=cache,target=/root/.npm npm ci --prefer-offline --no-audit --no-fund --include-workspace-root --workspace services/${SERVICE} --workspace proto --workspace tools/stack
 RUN npm run gen --workspace proto
-RUN node --import tsx cdk8s/src/image/bundle-service.ts ${SERVICE} out/dist
+RUN node --import tsx tools/stack/src/build/bundle-service.ts ${SERVICE} out/dist
 # A service with a browser app (web) ships its static build too; others ship an empty folder.
 RUN mkdir -p out/public && if [ -f services/${SERVICE}/ui/vite.config.ts ]; then npm run build --workspace services/${SERVICE} && cp -R services/${SERVICE}/dist/. out/public/; fi
 

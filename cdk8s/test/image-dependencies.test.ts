@@ -22,6 +22,7 @@ const testAndBuildOnly = [
   '@meshmart/stack',
   '@meshmart/test-support',
   'amqplib',
+  'cdk8s-cli',
   'esbuild',
   'ioredis',
   'jsqr',
@@ -102,12 +103,17 @@ describe('what the service images install', function () {
     assert.deepEqual(found, []);
   });
 
-  it('sees them in the bundling stage, which installs the bundler and the generators on purpose', () => {
+  it('sees the bundler in the bundling stage, which installs it on purpose, but not the cdk8s CLI', () => {
     const bundle = stage('bundle');
     const dir = manifestsAsCopiedBy(bundle);
     folders.push(dir);
     const service = withPackage[0] as string;
-    const found = testAndBuildPackagesIn(plannedInstall(dir, npmCiArgs(bundle, service)));
+    const args = npmCiArgs(bundle, service);
+    const found = testAndBuildPackagesIn(plannedInstall(dir, args));
     assert.ok(found.includes('esbuild') && found.includes('tsx'), `found only ${found.join(', ')}`);
+    assert.ok(!found.includes('cdk8s-cli'), `the bundle stage installs cdk8s-cli: npm ${args.join(' ')}`);
+    // The same install with the cdk8s workspace selected, as the stage once did, brings the CLI in.
+    const withCdk8s = testAndBuildPackagesIn(plannedInstall(dir, [...args, '--workspace', 'cdk8s']));
+    assert.ok(withCdk8s.includes('cdk8s-cli'), `found only ${withCdk8s.join(', ')} with --workspace cdk8s`);
   });
 });

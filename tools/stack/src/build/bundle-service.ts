@@ -1,11 +1,12 @@
 /**
  * Bundles one service for its container image: `node --import tsx
- * cdk8s/src/image/bundle-service.ts <service> <outdir>` (run by the Dockerfile). The
- * bundling itself is the stack's (tools/stack/src/build/bundle.ts), so the local stack
- * runs exactly what the image runs.
+ * tools/stack/src/build/bundle-service.ts <service> <outdir>` (run by the Dockerfile). The
+ * bundling is the local stack's own (bundle.ts), so the local stack runs exactly what the
+ * image runs. Like build-cli.ts it imports nothing else of the stack: the image's bundle
+ * stage copies only these two files.
  */
 import { existsSync } from 'node:fs';
-import { bundleService, serviceEntry } from '@meshmart/stack/bundle';
+import { bundleService, serviceEntry } from './bundle.ts';
 
 const [service, outdir] = process.argv.slice(2);
 if (!service || !outdir) {
