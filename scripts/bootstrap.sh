@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # From a fresh clone to a runnable stack: node_modules (installed only when missing or
-# older than package-lock.json), generated gRPC code, then the Debian packages and Go
-# tools of scripts/setup/all.sh. Cheap when everything is in place; `npm start` runs it.
+# older than package-lock.json), generated code (`npm run gen`: the gRPC code from proto/
+# and the typed Dapr constructs in cdk8s/imports), then the Debian packages and Go tools of
+# scripts/setup/all.sh. Cheap when everything is in place; `npm start` runs it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
