@@ -6,7 +6,7 @@ import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
 import { infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from '@meshmart/test-support';
 import { migrations } from '../src/migrations.ts';
 import { service } from '../src/service.ts';
-import { SigningKeys } from '../src/signing-keys.ts';
+import { SigningKeys, VERIFICATION_KEYS_MAX_AGE_MS } from '../src/signing-keys.ts';
 import { issueAccessToken } from '../src/tokens.ts';
 
 const TOKEN = 'users-int-test-token';
@@ -118,6 +118,42 @@ describe('users on the real PostgreSQL', () => {
     const expired = await me();
     assert.equal(expired.status, 401);
     assert.match(((await expired.json()) as { detail: string }).detail, /exp/);
+  });
+
+  it("refuses a token whose key left the published set, within the verifier's cache bound", async function () {
+    this.timeout(VERIFICATION_KEYS_MAX_AGE_MS + 20_000);
+    const created = (await (await register('withdrawn@example.com')).json()) as { id: string; roles: string[] };
+    // The access-token lifetime users runs with here (the default): a retired key stays
+    // published that long after retirement, so its tokens keep verifying until they expire.
+    const accessTtlSeconds = 900;
+    const pool = createPool(users.db.url, 1);
+    try {
+      const keys = new SigningKeys(pool, 30, accessTtlSeconds);
+      const { kid } = await keys.signingKey();
+      const token = await issueAccessToken(keys, { issuer: 'meshmart-users', audience: 'meshmart', accessTtlSeconds }, created);
+      const me = async () => (await call('/me', { headers: { authorization: `Bearer ${token}` } })).status;
+      assert.equal(await me(), 200);
+
+      // Withdrawn as users withdraws a key: retired longer ago than a token lives, so jwks()
+      // no longer publishes it. The token itself is minutes from expiry.
+      const withdrawn = await pool.query(
+        'UPDATE signing_keys SET retired_at = now() - make_interval(secs => $2) WHERE kid = $1',
+        [kid, accessTtlSeconds + 1],
+      );
+      assert.equal(withdrawn.rowCount, 1);
+      assert.ok(!(await keys.jwks()).keys.some((k) => k.kid === kid), 'the withdrawn key is still published');
+      const withdrawnAt = Date.now();
+
+      const deadline = withdrawnAt + VERIFICATION_KEYS_MAX_AGE_MS + 2_000;
+      let status = await me();
+      while (status === 200 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        status = await me();
+      }
+      assert.equal(status, 401, `still ${status} ${Date.now() - withdrawnAt} ms after the key was withdrawn`);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('applies migrations once however often it starts', async () => {
