@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { decodePng, decodeSvg } from '@meshmart/test-support/qr';
-import { PNG } from 'pngjs';
+import { decodePng, decodeSvg, readPng } from '@meshmart/test-support/qr';
 import QRCode from 'qrcode';
 import { DEFAULTS, type Level, type NormalizedOptions } from '../src/options.ts';
 import { drawPng } from '../src/png.ts';
@@ -17,11 +16,6 @@ function reference(o: NormalizedOptions): QRCode.QRCodeRenderersOptions {
     color: { dark: o.darkColor, light: o.lightColor },
   };
 }
-
-const rgbaOf = (png: Buffer) => {
-  const image = PNG.sync.read(png);
-  return { width: image.width, height: image.height, data: image.data };
-};
 
 const LEVELS: Level[] = ['L', 'M', 'Q', 'H'];
 
@@ -55,8 +49,8 @@ describe('qr symbol and drawing', () => {
     ];
     for (const o of cases) {
       const content = `https://meshmart.local/s/${o.size}-${o.margin}`;
-      const ours = rgbaOf(renderQr(content, o));
-      const theirs = rgbaOf(await QRCode.toBuffer(content, { ...reference(o), type: 'png' }));
+      const ours = readPng(renderQr(content, o));
+      const theirs = readPng(await QRCode.toBuffer(content, { ...reference(o), type: 'png' }));
       assert.deepEqual([ours.width, ours.height], [theirs.width, theirs.height], JSON.stringify(o));
       assert.ok(ours.data.equals(theirs.data), `pixels differ for ${JSON.stringify(o)}`);
     }
@@ -97,14 +91,14 @@ describe('qr symbol and drawing', () => {
     const idat = damaged.indexOf('IDAT', 0, 'latin1');
     const crcAt = idat + 4 + damaged.readUInt32BE(idat - 4);
     damaged[crcAt] = (damaged[crcAt] as number) ^ 0xff;
-    assert.throws(() => PNG.sync.read(damaged), 'a broken checksum is refused');
+    assert.throws(() => readPng(damaged), 'a broken checksum is refused');
 
     const symbol = encodeSymbol(content, 'M');
     const flipped = { ...symbol, modules: Uint8Array.from(symbol.modules) };
     const at = 10 * symbol.size + 12;
     flipped.modules[at] = (flipped.modules[at] as number) ^ 1;
     const drawing = { margin: 4, width: 256, darkColor: '#000000', lightColor: '#ffffff' };
-    assert.ok(!rgbaOf(drawPng(flipped, drawing)).data.equals(rgbaOf(drawPng(symbol, drawing)).data));
+    assert.ok(!readPng(drawPng(flipped, drawing)).data.equals(readPng(drawPng(symbol, drawing)).data));
     assert.notEqual(drawSvg(flipped, drawing), drawSvg(symbol, drawing));
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { GrpcError } from '@meshmart/kit';
-import { decodePng, decodeSvg, pngSize, svgModules } from '@meshmart/test-support/qr';
+import { decodePng, decodeSvg, readPng, svgModules } from '@meshmart/test-support/qr';
 import { DEFAULTS } from '../src/options.ts';
 import { renderQr } from '../src/render.ts';
 
@@ -10,7 +10,7 @@ const link = 'https://meshmart.local/s/Xy7_abc';
 describe('qr rendering', () => {
   it('draws a PNG of the requested size that reads back as the content', () => {
     const png = renderQr(link, { ...DEFAULTS, size: 300 });
-    const { width, height } = pngSize(png);
+    const { width, height } = readPng(png);
     assert.deepEqual([width, height], [300, 300]);
     assert.equal(decodePng(png), link);
   });

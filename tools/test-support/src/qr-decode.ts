@@ -1,5 +1,5 @@
 /**
- * QR readers for tests: decode a PNG, or an SVG as the `qrcode` package draws it, back
+ * QR readers for tests: read a PNG's pixels; decode a PNG, or an SVG as the `qrcode` package draws it, back
  * to the text it encodes. Throws when no code can be read.
  */
 import jsQRModule from 'jsqr';
@@ -8,6 +8,12 @@ import { PNG } from 'pngjs';
 // jsqr is CommonJS; its function is both module.exports and its `default`.
 const jsQR = jsQRModule.default;
 
+/** A PNG decoded to RGBA pixels; throws on a damaged file (pngjs checks every chunk's CRC). */
+export function readPng(image: Buffer | Uint8Array): { width: number; height: number; data: Buffer } {
+  const { width, height, data } = PNG.sync.read(Buffer.from(image));
+  return { width, height, data };
+}
+
 function read(rgba: Uint8ClampedArray, width: number, height: number, what: string): string {
   const found = jsQR(rgba, width, height);
   if (!found) throw new Error(`no QR code could be read from the ${what}`);
@@ -15,13 +21,8 @@ function read(rgba: Uint8ClampedArray, width: number, height: number, what: stri
 }
 
 export function decodePng(image: Buffer | Uint8Array): string {
-  const png = PNG.sync.read(Buffer.from(image));
+  const png = readPng(image);
   return read(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height, 'PNG');
-}
-
-export function pngSize(image: Buffer | Uint8Array): { width: number; height: number } {
-  const { width, height } = PNG.sync.read(Buffer.from(image));
-  return { width, height };
 }
 
 /** Dark modules of the SVG as a grid of booleans, one cell per module (viewBox units). */
