@@ -10,9 +10,9 @@ import type { Construct } from 'constructs';
 import { istioAnnotations } from '../apps/pod-annotations.ts';
 import { addRuntimeDefaultSeccomp, containerResources, restrictedSecurityContext } from '../apps/service-workload.ts';
 import type { SynthContext } from '../context.ts';
-import { dataVolumeSize, images, imageTag, namespaces } from '../settings.ts';
+import { images, imageTag, namespaces } from '../settings.ts';
 import { assertDatabaseName, mongoProvisionScript, postgresProvisionScript } from './provisioning.ts';
-import { type StatefulStoreProps, type StoreContainer, statefulStore } from './stateful-store.ts';
+import { dataStore, type StoreContainer } from './stateful-store.ts';
 import {
   credentials,
   mongoOwners,
@@ -34,20 +34,6 @@ function secret(scope: Construct, name: string, namespace: string, stringData: R
 }
 
 const emptyDir = (name: string): k8s.Volume => ({ name, emptyDir: {} });
-
-/** Every store runs in the data namespace with the same volume size and mesh sidecar settings. */
-function dataStore(
-  scope: Construct,
-  ctx: SynthContext,
-  props: Omit<StatefulStoreProps, 'namespace' | 'volumeSize' | 'podAnnotations'>,
-): void {
-  statefulStore(scope, {
-    ...props,
-    namespace: namespaces.data,
-    volumeSize: dataVolumeSize,
-    podAnnotations: istioAnnotations(ctx.sizing),
-  });
-}
 
 /**
  * A database server with one account per owning service: one secret with the

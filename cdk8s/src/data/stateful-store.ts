@@ -5,7 +5,9 @@
  */
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { imageTag, type Resources } from '../settings.ts';
+import { istioAnnotations } from '../apps/pod-annotations.ts';
+import type { SynthContext } from '../context.ts';
+import { dataVolumeSize, imageTag, namespaces, type Resources } from '../settings.ts';
 
 export interface StoreContainer {
   name: string;
@@ -20,17 +22,14 @@ export interface StoreContainer {
   readOnlyRootFilesystem: boolean;
 }
 
-export interface StatefulStoreProps {
+export interface DataStoreProps {
   name: string;
-  namespace: string;
   /** The image's own unprivileged user; the volume is group-owned by it too. */
   user: number;
   dataPath: string;
-  volumeSize: string;
   servicePorts: Array<{ name: string; port: number }>;
   containers: StoreContainer[];
   volumes?: k8s.Volume[];
-  podAnnotations: Record<string, string>;
 }
 
 export function quantity(value: string): k8s.Quantity {
@@ -68,7 +67,9 @@ export function storeContainer(c: StoreContainer, user: number): k8s.Container {
   };
 }
 
-export function statefulStore(scope: Construct, props: StatefulStoreProps): void {
+/** Every store runs in the data namespace with the same volume size and mesh sidecar settings. */
+export function dataStore(scope: Construct, ctx: SynthContext, props: DataStoreProps): void {
+  const namespace = namespaces.data;
   const labels = {
     app: props.name,
     version: imageTag(props.containers[0]?.image ?? ''),
@@ -76,7 +77,7 @@ export function statefulStore(scope: Construct, props: StatefulStoreProps): void
     'app.kubernetes.io/part-of': 'meshmart',
   };
   new k8s.KubeService(scope, `${props.name}-service`, {
-    metadata: { name: props.name, namespace: props.namespace, labels },
+    metadata: { name: props.name, namespace, labels },
     spec: {
       clusterIp: 'None',
       selector: { app: props.name },
@@ -84,13 +85,13 @@ export function statefulStore(scope: Construct, props: StatefulStoreProps): void
     },
   });
   new k8s.KubeStatefulSet(scope, `${props.name}-statefulset`, {
-    metadata: { name: props.name, namespace: props.namespace, labels },
+    metadata: { name: props.name, namespace, labels },
     spec: {
       serviceName: props.name,
       replicas: 1,
       selector: { matchLabels: { app: props.name } },
       template: {
-        metadata: { labels, annotations: props.podAnnotations },
+        metadata: { labels, annotations: istioAnnotations(ctx.sizing) },
         spec: {
           securityContext: {
             runAsNonRoot: true,
@@ -107,7 +108,7 @@ export function statefulStore(scope: Construct, props: StatefulStoreProps): void
       volumeClaimTemplates: [
         {
           metadata: { name: 'data' },
-          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: quantity(props.volumeSize) } } },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: quantity(dataVolumeSize) } } },
         },
       ],
     },
