@@ -319,8 +319,10 @@ export class Sidecar {
       }
       const text = await response.text().catch(() => '');
       // Some entries failed: daprd answers 500 and names them; the rest were published.
+      // When the broker is down, a breaker is open or a timeout ran out, daprd names every
+      // entry: that is the call failing, and the caller must see an outage, not bad rows.
       const failed = response.status === 500 ? failedEntries(text) : [];
-      if (failed.length > 0) return { failed };
+      if (failed.length > 0 && failed.length < entries.length) return { failed };
       throw sidecarErrorOf(`bulk publish to ${topic}`, response.status, text);
     });
   }
