@@ -262,9 +262,13 @@ for (const size of ['default', 'small'] as const) {
           );
           if (spec.appProtocol === 'http') {
             assert.deepEqual(
-              [argAfter(daprd.args, '--app-health-probe-interval'), argAfter(daprd.args, '--app-health-threshold')],
-              ['1', '2'],
-              `${where}: daprd stops pulling deliveries within two seconds of the app going down`,
+              [
+                argAfter(daprd.args, '--app-health-probe-interval'),
+                argAfter(daprd.args, '--app-health-probe-timeout'),
+                argAfter(daprd.args, '--app-health-threshold'),
+              ],
+              ['1', '1000', '3'],
+              `${where}: daprd stops pulling deliveries within three seconds of the app going down, and a slow /healthz is not a miss`,
             );
           }
           assert.deepEqual(

@@ -314,21 +314,25 @@ describe('subscriber outages (local stack)', function () {
       }
     })();
     let heldDownMs = 0;
+    let clicksWhileDown = 0;
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       await stack.stopService('analytics');
       const down = Date.now();
+      const clicksBefore = clicks;
       try {
         await new Promise((resolve) => setTimeout(resolve, ANALYTICS_HELD_DOWN_MS));
       } finally {
         heldDownMs = Date.now() - down;
+        clicksWhileDown = clicks - clicksBefore;
         clicking = false;
         await clicker;
       }
     } finally {
       await stack.startService('analytics');
     }
-    assert.ok(heldDownMs >= ANALYTICS_HELD_DOWN_MS, `analytics was down ${heldDownMs} ms`);
+    // Without clicks published while analytics was away the test would prove nothing.
+    assert.ok(clicksWhileDown > 0, `no click was published in the ${heldDownMs} ms analytics was down`);
     await settle(`analytics app down ${Math.round(heldDownMs / 1000)} s`, started, { paid: 0, clicks });
   });
 

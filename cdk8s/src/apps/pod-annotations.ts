@@ -42,6 +42,7 @@ export function daprAnnotations(spec: ServiceSpec, planned: ServicePlan, sizing:
     annotations['dapr.io/enable-app-health-check'] = 'true';
     annotations['dapr.io/app-health-check-path'] = sidecar.appHealthCheck.path;
     annotations['dapr.io/app-health-probe-interval'] = String(sidecar.appHealthCheck.intervalSeconds);
+    annotations['dapr.io/app-health-probe-timeout'] = String(sidecar.appHealthCheck.timeoutMs);
     annotations['dapr.io/app-health-threshold'] = String(sidecar.appHealthCheck.threshold);
   }
   if (spec.components.includes('blobstore')) {

@@ -15,7 +15,7 @@
  * behind it. Any other failure while nothing publishes is an outage, not the row's fault:
  * the relay backs off and parks nothing.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   checkEventData,
   cloudEventType,
@@ -28,7 +28,7 @@ import { ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type pg from 'pg';
 import { z } from 'zod';
 import { env, loadConfig } from './config.ts';
-import type { BulkPublishEntry, BulkPublishResult } from './dapr.ts';
+import { type BulkPublishEntry, type BulkPublishResult, unsampledTraceparent } from './dapr.ts';
 import type { Migration } from './db.ts';
 import { businessRetryBounds } from './deployment/retries.ts';
 import type { Logger } from './logging.ts';
@@ -136,15 +136,6 @@ export interface BulkPublisher {
     entries: BulkPublishEntry[],
     options: { traceparent?: string },
   ): Promise<BulkPublishResult>;
-}
-
-/**
- * The bulk request's own trace context, marked not sampled: each event carries the trace
- * of the request that wrote it, so daprd's spans of the call itself (one per entry)
- * would only be a trace that joins nothing, recorded and exported for every pass.
- */
-function unsampledTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`;
 }
 
 export interface OutboxRelayOptions {
@@ -335,6 +326,8 @@ export async function publishRows(rows: OutboxRow[], publisher: BulkPublisher, p
       };
     });
     try {
+      // Each event carries the trace of the request that wrote it; daprd's spans of the call
+      // itself (one per entry) would only be a trace that joins nothing, so it goes unsampled.
       const { failed } = await publisher.publishBulk(pubsub, topic, entries, { traceparent: unsampledTraceparent() });
       const errors = new Map(failed.map((f) => [f.entryId, f.error]));
       for (const row of group) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { sidecarReadiness } from '../src/sidecar-readiness.ts';
+import { sidecarReadiness, untilFirstPass } from '../src/sidecar-readiness.ts';
 
 /** A sidecar whose answers the test sets; records which endpoints readiness used. */
 function fakeSidecar(loaded: string[], storeUp = true, passesCalls = true) {
@@ -74,5 +74,31 @@ describe('sidecar readiness', () => {
       ['dapr-outbound', 'dapr-components'],
     );
     assert.deepEqual(await failing(links), {});
+  });
+
+  it('asks the app channel at most once a second until it passes, then never again', async () => {
+    let clock = 0;
+    let answers = 0;
+    let up = false;
+    const check = untilFirstPass(
+      async () => {
+        answers += 1;
+        if (!up) throw new Error('refused');
+      },
+      1000,
+      () => clock,
+    );
+    await assert.rejects(check(), /refused/);
+    clock = 400;
+    await assert.rejects(check(), /refused/);
+    assert.equal(answers, 1, 'a poll within the second gets the last answer, not a new call');
+    up = true;
+    clock = 1000;
+    await check();
+    assert.equal(answers, 2);
+    up = false;
+    clock = 5000;
+    await check();
+    assert.equal(answers, 2, 'once passed, a later poll does not call through the sidecar');
   });
 });

@@ -57,6 +57,7 @@ export function runFile(): Record<string, unknown> {
                 enableAppHealthCheck: true,
                 appHealthCheckPath: sidecar.appHealthCheck.path,
                 appHealthProbeInterval: sidecar.appHealthCheck.intervalSeconds,
+                appHealthProbeTimeout: sidecar.appHealthCheck.timeoutMs,
                 appHealthThreshold: sidecar.appHealthCheck.threshold,
               }
             : {}),

@@ -51,6 +51,7 @@ export function daprdArgs(name: ServiceName, topology?: readonly ServiceSpec[]):
           '--enable-app-health-check',
           ...['--app-health-check-path', sidecar.appHealthCheck.path],
           ...['--app-health-probe-interval', String(sidecar.appHealthCheck.intervalSeconds)],
+          ...['--app-health-probe-timeout', String(sidecar.appHealthCheck.timeoutMs)],
           ...['--app-health-threshold', String(sidecar.appHealthCheck.threshold)],
         ]
       : []),

@@ -62,6 +62,8 @@ async function closingConnectionsGone(client: pg.Client, database: string, withi
     if (rows[0]?.n === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  // Otherwise every drop after a leak would cost these seconds with nothing saying why.
+  console.warn(`scratch database ${database}: connections still open ${withinMs} ms after the test; a pool was not ended`);
 }
 
 /**

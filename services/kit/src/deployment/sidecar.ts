@@ -32,15 +32,21 @@ export interface SidecarPlan {
 /**
  * daprd's probe of the app. Deliveries pulled while the app is down are retried within
  * the delivery budget (resiliency.ts) and then dead-lettered; probing every second and
- * calling the app down after two misses stops the pulling within about two seconds, so
+ * calling the app down after three misses stops the pulling within about three seconds, so
  * what a stopped app has not consumed stays queued in the broker until it is back.
  * daprd's defaults (5 s, 3 misses) kept pulling for up to 15 s.
+ *
+ * An app daprd calls down also gets no service invocation: daprd answers its callers
+ * itself. So a busy app must not look down: each probe may take the whole second (daprd
+ * refuses a timeout longer than the interval; its default of 500 ms failed /healthz on a
+ * loaded 2-core machine), and it takes three misses in a row, not two.
  */
-export const appHealthProbe = { intervalSeconds: 1, threshold: 2 } as const;
+export const appHealthProbe = { intervalSeconds: 1, timeoutMs: 1000, threshold: 3 } as const;
 
 export interface AppHealthCheck {
   path: '/healthz';
   intervalSeconds: number;
+  timeoutMs: number;
   threshold: number;
 }
 
