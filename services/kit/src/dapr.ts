@@ -64,18 +64,7 @@ function isConnectionFailure(err: unknown): boolean {
  * request the sidecar refused.
  */
 async function sidecarError(what: string, response: Response): Promise<SidecarError> {
-  return sidecarErrorOf(what, response.status, await response.text().catch(() => ''));
-}
-
-/**
- * A trace context marked not sampled, for calls to daprd that are not traffic (probes,
- * the outbox's bulk call): without it daprd starts a sampled trace of its own for each.
- */
-export function unsampledTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`;
-}
-
-function sidecarErrorOf(what: string, status: number, text: string): SidecarError {
+  const text = await response.text().catch(() => '');
   let errorCode: string | undefined;
   try {
     const parsed = JSON.parse(text) as { errorCode?: unknown };
@@ -83,19 +72,15 @@ function sidecarErrorOf(what: string, status: number, text: string): SidecarErro
   } catch {
     // Not JSON: the status alone has to do.
   }
-  return new SidecarError(`${what} failed: ${status} ${text}`, status, errorCode);
+  return new SidecarError(`${what} failed: ${response.status} ${text}`, response.status, errorCode);
 }
 
-/** The `failedEntries` of daprd's answer to a partly failed bulk publish. */
-function failedEntries(text: string): BulkPublishResult['failed'] {
-  try {
-    const parsed = JSON.parse(text) as { failedEntries?: Array<{ entryId?: unknown; error?: unknown }> };
-    return (parsed.failedEntries ?? []).flatMap((f) =>
-      typeof f.entryId === 'string' ? [{ entryId: f.entryId, error: String(f.error ?? 'not published') }] : [],
-    );
-  } catch {
-    return [];
-  }
+/**
+ * A trace context marked not sampled, for calls to daprd that are not traffic (probes):
+ * without it daprd starts a sampled trace of its own for each.
+ */
+function unsampledTraceparent(): string {
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`;
 }
 
 export interface BindingRequest {
@@ -115,19 +100,6 @@ export class BindingError extends Error {
   ) {
     super(message, options);
   }
-}
-
-/** One event of a bulk publish; `entryId` names it in the list of failed entries. */
-export interface BulkPublishEntry {
-  entryId: string;
-  event: unknown;
-  /** Per-entry metadata: `cloudevent.id`, `cloudevent.type`, `cloudevent.traceparent` override the envelope's. */
-  metadata?: Record<string, string>;
-}
-
-/** What the broker did not take of a bulk publish, by entry; every other entry was published. */
-export interface BulkPublishResult {
-  failed: Array<{ entryId: string; error: string }>;
 }
 
 /** Counts a call and its time under `dapr_client_*`, with the outcome `run` reports through `done`. */
@@ -287,51 +259,6 @@ export class Sidecar {
       );
       done(String(response.status));
       if (!response.ok) throw await sidecarError(`publish to ${topic}`, response);
-    });
-  }
-
-  /**
-   * Publishes many events of one topic in one call (Dapr's bulk publish API). Resolves
-   * with the entries the broker did not take, so the caller retries just those; a
-   * request the sidecar refuses as a whole (403 topic out of scope, 404 no such
-   * component) or cannot serve throws a SidecarError. `traceparent` is the request's own
-   * trace context; each entry's trace goes in its `cloudevent.traceparent`.
-   */
-  publishBulk(
-    pubsub: string,
-    topic: string,
-    entries: BulkPublishEntry[],
-    options: { traceparent?: string } = {},
-  ): Promise<BulkPublishResult> {
-    return measured(pubsub, 'publish_bulk', async (done) => {
-      const response = await fetch(`${this.base}/v1.0-alpha1/publish/bulk/${pubsub}/${encodeURIComponent(topic)}`, {
-        method: 'POST',
-        headers: this.headers({
-          'content-type': 'application/json',
-          ...(options.traceparent && { traceparent: options.traceparent }),
-        }),
-        body: JSON.stringify(
-          entries.map((e) => ({
-            entryId: e.entryId,
-            event: e.event,
-            contentType: 'application/json',
-            ...(e.metadata && { metadata: e.metadata }),
-          })),
-        ),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      done(String(response.status));
-      if (response.ok) {
-        await response.body?.cancel();
-        return { failed: [] };
-      }
-      const text = await response.text().catch(() => '');
-      // Some entries failed: daprd answers 500 and names them; the rest were published.
-      // When the broker is down, a breaker is open or a timeout ran out, daprd names every
-      // entry: that is the call failing, and the caller must see an outage, not bad rows.
-      const failed = response.status === 500 ? failedEntries(text) : [];
-      if (failed.length > 0 && failed.length < entries.length) return { failed };
-      throw sidecarErrorOf(`bulk publish to ${topic}`, response.status, text);
     });
   }
 

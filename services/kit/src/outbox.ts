@@ -3,10 +3,7 @@
  * transaction as the state change it announces; a relay publishes it through the
  * sidecar afterwards and retries with backoff while the broker or sidecar is down, so
  * a committed change is never left unannounced and an outage loses nothing.
- * Delivery is at least once; consumers deduplicate on eventId. A pass publishes the
- * pending rows with one bulk call per topic (Dapr's bulk publish API): one request to
- * the sidecar and one UPDATE for what was published, not one each per event; an entry
- * the broker did not take fails alone and is retried alone.
+ * Delivery is at least once; consumers deduplicate on eventId.
  *
  * A row the sidecar refuses (a topic its scopes deny, a bad request), or one that keeps
  * failing while other rows publish, is parked after OUTBOX_MAX_ATTEMPTS failures: kept,
@@ -28,7 +25,6 @@ import { ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type pg from 'pg';
 import { z } from 'zod';
 import { env, loadConfig } from './config.ts';
-import { type BulkPublishEntry, type BulkPublishResult, unsampledTraceparent } from './dapr.ts';
 import type { Migration } from './db.ts';
 import { businessRetryBounds } from './deployment/retries.ts';
 import type { Logger } from './logging.ts';
@@ -118,7 +114,6 @@ export async function enqueueEvents<T extends EventTopic>(
   return envelopes.map((e) => e.eventId);
 }
 
-/** One event at a time through the sidecar (catalog's event relay). */
 export interface Publisher {
   publish(
     pubsub: string,
@@ -128,19 +123,9 @@ export interface Publisher {
   ): Promise<void>;
 }
 
-/** What the outbox relay publishes through: the sidecar's bulk publish (a stand-in in tests). */
-export interface BulkPublisher {
-  publishBulk(
-    pubsub: string,
-    topic: string,
-    entries: BulkPublishEntry[],
-    options: { traceparent?: string },
-  ): Promise<BulkPublishResult>;
-}
-
 export interface OutboxRelayOptions {
   pool: pg.Pool;
-  publisher: BulkPublisher;
+  publisher: Publisher;
   logger: Logger;
   pubsub?: string;
   batchSize?: number;
@@ -157,8 +142,7 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-/** A pending row as the relay reads it. */
-export interface OutboxRow {
+interface Row {
   id: string;
   topic: string;
   envelope: EventEnvelope;
@@ -182,23 +166,44 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function publishBatch(): Promise<number> {
     const client = await pool.connect();
+    let published = 0;
+    let outage: Error | undefined;
     try {
       await client.query('BEGIN');
       // SKIP LOCKED lets several replicas relay in parallel without publishing a row twice.
       // Rows that failed before go last, so they cannot hold back the ones behind them.
-      const { rows } = await client.query<OutboxRow>(
+      const { rows } = await client.query<Row>(
         `SELECT id, topic, envelope, trace_context FROM outbox WHERE published_at IS NULL AND parked_at IS NULL
          ORDER BY (last_error IS NOT NULL), created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
-      const { published: sent, failed, outage } = await publishRows(rows, publisher, pubsub);
-      if (sent.length > 0) {
-        await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[])', [
-          sent.map((row) => row.id),
-        ]);
-        for (const row of sent) eventMetrics().published.inc({ topic: row.topic });
+      const failed: Array<{ row: Row; err: Error }> = [];
+      for (const row of rows) {
+        const origin = row.trace_context.traceparent ? undefined : backgroundOrigin(row.topic);
+        try {
+          await publisher.publish(pubsub, row.topic, row.envelope, {
+            ...(origin ? { traceparent: origin.traceparent } : {}),
+            ...(row.trace_context.traceparent && { traceparent: row.trace_context.traceparent }),
+            ...(row.trace_context.tracestate && { tracestate: row.trace_context.tracestate }),
+            metadata: {
+              'cloudevent.id': row.id,
+              'cloudevent.type': cloudEventType(row.topic as EventTopic),
+            },
+          });
+          origin?.span.end();
+          await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = $1', [row.id]);
+          eventMetrics().published.inc({ topic: row.topic });
+          published++;
+        } catch (err) {
+          origin?.span.end();
+          failed.push({ row, err: err as Error });
+          if (refusedByTheSidecar(err)) continue;
+          // The sidecar or the broker is failing: the rest of the batch would only wait on
+          // it too.
+          outage = err as Error;
+          break;
+        }
       }
-      const published = sent.length;
       for (const { row, err } of failed) {
         // A refusal is about this row; any other failure is the row's fault only if other
         // rows got through in the same pass.
@@ -223,9 +228,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (published === 0 && outage) throw outage;
       return published;
     } catch (err) {
-      // Rows marked published before the failure are kept as published.
+      // Rows published before the failure are kept as published.
       await client.query('COMMIT').catch(() => client.query('ROLLBACK'));
-      throw err;
+      throw Object.assign(err as Error, { published });
     } finally {
       client.release();
     }
@@ -276,77 +281,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
     },
   };
-}
-
-/** Per topic, in the order of their first row. */
-function byTopic(rows: OutboxRow[]): Map<string, OutboxRow[]> {
-  const groups = new Map<string, OutboxRow[]>();
-  for (const row of rows) {
-    const group = groups.get(row.topic);
-    if (group) group.push(row);
-    else groups.set(row.topic, [row]);
-  }
-  return groups;
-}
-
-export interface RowsPublished {
-  published: OutboxRow[];
-  failed: Array<{ row: OutboxRow; err: Error }>;
-  /** Set when the sidecar or broker failed a whole call for a reason that is not the rows': the rest was not tried. */
-  outage?: Error;
-}
-
-/**
- * Publishes outbox rows with one bulk call per topic. An entry the broker did not take
- * fails alone; a topic the sidecar refuses fails its rows and the other topics go on;
- * any other failure of a whole call is the sidecar or broker failing, so the topics
- * after it are left for the next pass.
- */
-export async function publishRows(rows: OutboxRow[], publisher: BulkPublisher, pubsub: string): Promise<RowsPublished> {
-  const result: RowsPublished = { published: [], failed: [] };
-  for (const [topic, group] of byTopic(rows)) {
-    const origins = new Map<string, Span>();
-    const entries = group.map((row): BulkPublishEntry => {
-      let traceparent = row.trace_context.traceparent;
-      if (!traceparent) {
-        const origin = backgroundOrigin(topic);
-        origins.set(row.id, origin.span);
-        traceparent = origin.traceparent;
-      }
-      return {
-        entryId: row.id,
-        event: row.envelope,
-        metadata: {
-          'cloudevent.id': row.id,
-          'cloudevent.type': cloudEventType(topic as EventTopic),
-          // The event continues the trace of the request that wrote it, not the relay's.
-          'cloudevent.traceparent': traceparent,
-          ...(row.trace_context.tracestate && { 'cloudevent.tracestate': row.trace_context.tracestate }),
-        },
-      };
-    });
-    try {
-      // Each event carries the trace of the request that wrote it; daprd's spans of the call
-      // itself (one per entry) would only be a trace that joins nothing, so it goes unsampled.
-      const { failed } = await publisher.publishBulk(pubsub, topic, entries, { traceparent: unsampledTraceparent() });
-      const errors = new Map(failed.map((f) => [f.entryId, f.error]));
-      for (const row of group) {
-        const error = errors.get(row.id);
-        if (error === undefined) result.published.push(row);
-        else result.failed.push({ row, err: new Error(`the broker did not take the event: ${error}`) });
-      }
-    } catch (err) {
-      for (const row of group) result.failed.push({ row, err: err as Error });
-      if (!refusedByTheSidecar(err)) {
-        // The sidecar or the broker is failing: the other topics would only wait on it too.
-        result.outage = err as Error;
-        break;
-      }
-    } finally {
-      for (const span of origins.values()) span.end();
-    }
-  }
-  return result;
 }
 
 /**

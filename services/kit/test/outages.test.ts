@@ -187,41 +187,6 @@ describe('outage classification', () => {
       }
     });
 
-    it('a bulk publish that daprd fails entry by entry: every entry failed is an outage, some is a partial answer', async () => {
-      // daprd's answer when the broker is down names every entry; when the broker refuses a
-      // few, only those. `fail` says how many of the request's entries this stand-in names.
-      let fail = 0;
-      const daprd: Server = createServer((req, res) => {
-        let body = '';
-        req.on('data', (chunk) => {
-          body += chunk;
-        });
-        req.on('end', () => {
-          const entries = JSON.parse(body) as Array<{ entryId: string }>;
-          const failedEntries = entries.slice(0, fail).map((e) => ({ entryId: e.entryId, error: 'channel closed' }));
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ failedEntries, errorCode: 'ERR_PUBSUB_PUBLISH_MESSAGE' }));
-        });
-      });
-      await new Promise<void>((resolve) => daprd.listen(0, '127.0.0.1', resolve));
-      try {
-        const sidecar = new Sidecar({ daprHttpPort: (daprd.address() as AddressInfo).port });
-        const entries = ['a', 'b', 'c'].map((entryId) => ({ entryId, event: { n: entryId } }));
-        fail = 3;
-        const all = await rejection(() => sidecar.publishBulk('pubsub', 'topic', entries, {}));
-        assert.ok(all instanceof SidecarError && all.errorCode === 'ERR_PUBSUB_PUBLISH_MESSAGE', String(all));
-        assertOutageProblem(all, 'publish');
-        fail = 1;
-        const some = await sidecar.publishBulk('pubsub', 'topic', entries, {});
-        assert.deepEqual(
-          some.failed.map((f) => f.entryId),
-          ['a'],
-        );
-      } finally {
-        await new Promise<void>((resolve) => daprd.close(() => resolve()));
-      }
-    });
-
     it('a gRPC peer that is unavailable, and its address stays out of the problem', () => {
       const err = Object.assign(new Error('14 UNAVAILABLE: No connection established'), {
         code: grpc.status.UNAVAILABLE,

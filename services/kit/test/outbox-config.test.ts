@@ -24,7 +24,7 @@ describe('outbox parking setting', () => {
           () =>
             startOutboxRelay({
               pool: untouchable,
-              publisher: { publishBulk: async () => ({ failed: [] }) },
+              publisher: { publish: async () => {} },
               logger: createLogger('outbox-test', 'error'),
             }),
           (err: unknown) => err instanceof ConfigError && /OUTBOX_MAX_ATTEMPTS/.test(err.message),

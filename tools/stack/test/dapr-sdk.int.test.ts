@@ -221,20 +221,6 @@ describe('the Dapr SDK against the sidecar facade, on a real daprd', function ()
     await assert.rejects(sidecar.publish('no-such-pubsub', topic, {}), /publish to .* failed: 404/);
   });
 
-  it('publish in bulk: the facade hands over every entry in one call, and a refused call throws', async () => {
-    const topic = `bulk-${randomUUID()}`;
-    const result = await sidecar.publishBulk('events', topic, [
-      { entryId: 'a', event: { n: 1 } },
-      { entryId: 'b', event: { n: 2 } },
-    ]);
-    assert.deepEqual(result, { failed: [] });
-    await eventually('both bulk entries on the stream', async () => ((await redis?.xlen(topic)) === 2 ? true : undefined));
-    await assert.rejects(
-      sidecar.publishBulk('no-such-pubsub', topic, [{ entryId: 'a', event: {} }]),
-      /bulk publish .* failed: 404/,
-    );
-  });
-
   it('bindings: the SDK reads a binding’s answer as text, which corrupts file bytes', async () => {
     const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe, 0x80, 0x10]);
     await sidecar.invokeBinding('files', {

@@ -18,7 +18,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  type BulkPublisher,
   createApp,
   createLogger,
   deadLetterTopic,
@@ -32,6 +31,7 @@ import {
   mountSubscriptions,
   outboxMigration,
   outboxParkingMigration,
+  type Publisher,
   type RunningServer,
   Sidecar,
   serve,
@@ -314,8 +314,8 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
 
     it('parks nothing while every publish fails: that is an outage, not a bad row', async () => {
       const id = await enqueue('order.paid', paid('').data);
-      const down: BulkPublisher = {
-        async publishBulk() {
+      const down: Publisher = {
+        async publish() {
           throw new Error('connect ECONNREFUSED 127.0.0.1:3500');
         },
       };
