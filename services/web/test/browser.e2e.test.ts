@@ -226,6 +226,34 @@ describe('web UI in Chromium (local stack)', function () {
       await list.first().waitFor(WAIT);
       assert.ok((await list.count()) >= 1, 'a notification about the order is listed');
       await shoot(page, 'notifications');
+
+      // A failed action shows its error alone: "Try again" would reload the list, not repeat it.
+      const markRead = '**/api/notifications/*/read';
+      await page.route(markRead, (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/problem+json',
+          body: JSON.stringify({
+            type: 'about:blank',
+            title: 'Service Unavailable',
+            status: 503,
+            code: 'unavailable',
+            detail: 'notifications is not answering',
+          }),
+        }),
+      );
+      await list.first().getByRole('button', { name: 'Mark as read' }).click();
+      const alert = page.getByRole('alert').filter({ hasText: 'notifications is not answering' });
+      await alert.waitFor(WAIT);
+      assert.equal(
+        await alert.getByRole('button', { name: 'Try again' }).count(),
+        0,
+        'a failed action offers to reload the page',
+      );
+      await page.unroute(markRead);
+      const refused = consoleErrors.filter((e) => /status of 503/.test(e));
+      assert.equal(refused.length, 1, consoleErrors.join('\n'));
+      consoleErrors.splice(consoleErrors.indexOf(refused[0] as string), 1);
     });
 
     it('is shown what was bought together, sees a declined card refused with its reason, and the stock unchanged', async () => {

@@ -43,12 +43,16 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
   );
 }
 
-/** A load as a page shows it while it has no data or has failed: loading the first time, the failure with a retry. */
-export function AsyncStatus({ of, what, error }: { of: Async<unknown>; what: string; error?: unknown }) {
+/**
+ * A load as a page shows it while it has no data or has failed: loading the first time, the
+ * failure with a retry. Only the load's own failure: reloading the page would not repeat a
+ * failed action, so actions show theirs in an ErrorBox without retry.
+ */
+export function AsyncStatus({ of, what }: { of: Async<unknown>; what: string }) {
   return (
     <>
       {of.loading && !of.data && <Loading what={what} />}
-      <ErrorBox error={of.error ?? error} retry={of.reload} />
+      <ErrorBox error={of.error} retry={of.reload} />
     </>
   );
 }
@@ -188,7 +192,7 @@ export function ColumnHeads({ columns }: { columns: ComponentChildren[] }) {
   );
 }
 
-/** A table's body: a row of plain cells per item. */
+/** A table's body: a row of cells per item; a cell holds text or controls (admin's stock editor). */
 export function BodyRows<T>({
   items,
   rowKey,

@@ -163,7 +163,8 @@ export function NotificationsPage() {
   return (
     <div>
       <PageTitle>Notifications</PageTitle>
-      <AsyncStatus of={page} what="notifications" error={marking.error} />
+      <AsyncStatus of={page} what="notifications" />
+      <ErrorBox error={marking.error} />
       {page.data && page.data.items.length === 0 && <p>Nothing yet.</p>}
       <ul class="list">
         {page.data?.items.map((n) => (

@@ -29,7 +29,8 @@ export function LinksPage() {
           setSelected(link.code);
         }}
       />
-      <AsyncStatus of={links} what="your links" error={removing.error} />
+      <AsyncStatus of={links} what="your links" />
+      <ErrorBox error={removing.error} />
       <div class="links-layout">
         <ul class="list" aria-label="Your links">
           {links.data?.items.map((l) => (
