@@ -141,7 +141,7 @@ describe('sidecars under `dapr run -f .` (real daprd)', function () {
       'users',
     );
     const sidecar = new Sidecar({ daprHttpPort: ports[0] ?? 0, daprApiToken: await apiToken() });
-    const failing = async (app: ServiceName) => {
+    const failingWithApp = async (app: ServiceName) => {
       const results = await Promise.all(
         sidecarReadiness(sidecar, app).map(({ name, check }) =>
           check().then(
@@ -152,9 +152,13 @@ describe('sidecars under `dapr run -f .` (real daprd)', function () {
       );
       return results.filter((name) => name !== undefined);
     };
+    // No app runs behind this sidecar: the check that calls through it to the app must say
+    // so, and the rest is about the sidecar itself.
+    const failing = async (app: ServiceName) => (await failingWithApp(app)).filter((name) => name !== 'dapr-app-channel');
     await eventually('users\u2019 sidecar checks to pass', async () =>
       (await failing('users')).length === 0 ? true : undefined,
     );
+    assert.deepEqual(await failingWithApp('users'), ['dapr-app-channel'], 'no users app answers behind the sidecar');
     const health = await fetch(`http://127.0.0.1:${ports[0]}/v1.0/healthz`);
     assert.equal(health.status, 500, 'daprd itself waits for placement and scheduler');
     assert.match(await health.text(), /placement|scheduler/);
