@@ -213,7 +213,7 @@ describe('outage classification', () => {
 
   describe('what is not an outage', () => {
     it('an ordinary error is a 500 that tells nothing', () => {
-      const err = new Error('relation "users" does not exist at 127.0.0.1:54329');
+      const err = new Error('relation "users" does not exist at 127.0.0.1:21432');
       assert.equal(classifyOutage(err), undefined);
       const problem = problemFor(err, CAPABILITY);
       assert.equal(problem.status, 500);
@@ -252,7 +252,7 @@ describe('outage classification', () => {
     });
 
     it('mentionsInternals catches addresses, ports and socket codes but not plain words', () => {
-      for (const leak of ['connect ECONNREFUSED 127.0.0.1:54329', 'dial tcp [::1]:6379', 'localhost refused', 'port 5432 closed'])
+      for (const leak of ['connect ECONNREFUSED 127.0.0.1:21432', 'dial tcp [::1]:6379', 'localhost refused', 'port 5432 closed'])
         assert.ok(mentionsInternals(leak), leak);
       assert.ok(!mentionsInternals('checkout is unavailable right now; please retry shortly'));
     });
@@ -282,7 +282,7 @@ describe('outage classification', () => {
       });
       service.router.use(nested.routes());
       service.router.get('/bug', () => {
-        throw new Error('secret internals at 127.0.0.1:54329');
+        throw new Error('secret internals at 127.0.0.1:21432');
       });
       server = await serve(finishApp(service), { port: 0, host: '127.0.0.1', logger, handleSignals: false });
       base = `http://127.0.0.1:${server.port}`;

@@ -2,6 +2,7 @@
  * Every loopback port the local stack uses: the plan's (services/kit/src/deployment/
  * local-target.ts), listed with their owners for clash checks and the printed table.
  */
+import { readFileSync } from 'node:fs';
 import { infraPorts, type LocalServicePorts, localServicePorts } from '@meshmart/kit/deployment/local-target';
 import { type ServiceName, type ServiceSpec, services } from '@meshmart/kit/topology';
 import { localServicePlan } from './local-plan.ts';
@@ -25,4 +26,20 @@ export function allPorts(): Array<{ owner: string; role: string; port: number }>
     Object.entries(servicePorts(s.name)).map(([role, port]) => ({ owner: s.name, role, port })),
   );
   return [...infra, ...apps];
+}
+
+/**
+ * The ports the kernel hands out as the local end of outgoing connections. A fixed
+ * listening port inside it can be taken by any client socket before its server binds.
+ */
+export function ephemeralPortRange(file = '/proc/sys/net/ipv4/ip_local_port_range'): { low: number; high: number } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { low: 32768, high: 60999 }; // Linux's default, for machines without /proc
+  }
+  const [low, high] = text.trim().split(/\s+/).map(Number);
+  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new Error(`${file}: expected two ports, got "${text.trim()}"`);
+  return { low: low as number, high: high as number };
 }

@@ -3,7 +3,7 @@
  * terminal, a line per change (and a reminder every 10s) otherwise. A timeout or a
  * process that dies while awaited fails with its name and the last lines of its log.
  */
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { bold, dim, green, isTty } from './console.ts';
 import { type Child, sleep, tailOfFile } from './processes.ts';
 
@@ -18,6 +18,22 @@ export function isPortOpen(port: number, host = '127.0.0.1', timeoutMs = 500): P
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/**
+ * Fails, naming `what`, when nothing listens on `port` but it cannot be bound either:
+ * another socket holds it, typically the local end of an outgoing connection. Some
+ * servers (epmd) exit without a word in that case.
+ */
+export async function assertPortBindable(port: number, what: string, host = '127.0.0.1'): Promise<void> {
+  const code = await new Promise<string | undefined>((resolve) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    server.listen({ port, host }, () => server.close(() => resolve(undefined)));
+  });
+  if (code === undefined) return;
+  const holder = code === 'EADDRINUSE' ? 'another socket holds it without listening, e.g. an outgoing connection' : code;
+  throw new Error(`${what} cannot listen on ${host}:${port}: ${holder}; see \`ss -tanp | grep :${port}\``);
 }
 
 /** True when GET `url` answers with a 2xx status. */

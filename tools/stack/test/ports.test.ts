@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { services } from '@meshmart/kit/topology';
-import { allPorts, infraPorts, probePort, servicePorts } from '../src/ports.ts';
+import { controlPlanePorts } from '../src/control-plane/control-plane.ts';
+import { daprInjectorPorts } from '../src/control-plane/dapr-injector.ts';
+import { istiodPorts } from '../src/control-plane/istiod.ts';
+import { allPorts, ephemeralPortRange, infraPorts, probePort, servicePorts } from '../src/ports.ts';
+
+function rangeFile(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'port-range-')), 'ip_local_port_range');
+  writeFileSync(file, text);
+  return file;
+}
 
 describe('local ports', () => {
   it('gives every port of the stack to exactly one owner', () => {
@@ -24,6 +36,25 @@ describe('local ports', () => {
     ];
     const used = new Set(allPorts().map((p) => p.port));
     for (const port of systemDefaults) assert.ok(!used.has(port), `${port} is a system default`);
+  });
+
+  it("keeps every fixed listening port out of this machine's ephemeral range", () => {
+    // An outgoing connection's local end can take a port in that range at any time; the
+    // CI run where RabbitMQ's epmd found 56722 taken is why the infrastructure moved.
+    const { low, high } = ephemeralPortRange();
+    const fixed = [
+      ...allPorts().map(({ owner, role, port }) => ({ name: `${owner}.${role}`, port })),
+      ...Object.entries({ ...controlPlanePorts, ...istiodPorts, ...daprInjectorPorts }).map(([name, port]) => ({ name, port })),
+    ];
+    const inside = fixed.filter(({ port }) => port >= low && port <= high).map(({ name, port }) => `${name} ${port}`);
+    assert.deepEqual(inside, [], `inside ${low}-${high}`);
+  });
+
+  it('reads the ephemeral range from the kernel file and rejects a garbled one', () => {
+    assert.deepEqual(ephemeralPortRange(rangeFile('32768\t60999\n')), { low: 32768, high: 60999 });
+    assert.deepEqual(ephemeralPortRange(rangeFile('1024 65535')), { low: 1024, high: 65535 });
+    assert.throws(() => ephemeralPortRange(rangeFile('nonsense')), /expected two ports/);
+    assert.deepEqual(ephemeralPortRange('/nonexistent/ip_local_port_range'), { low: 32768, high: 60999 });
   });
 
   it('keeps the gateway on 3000, where people expect it', () => {

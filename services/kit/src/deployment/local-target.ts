@@ -8,16 +8,18 @@ export const loopback = '127.0.0.1';
 
 /**
  * Infrastructure gets fixed ports away from each product's default, so a system
- * PostgreSQL or Redis can keep running next to the stack.
+ * PostgreSQL or Redis can keep running next to the stack, and below the kernel's
+ * ephemeral range (32768-60999 on Linux), where the local end of any outgoing
+ * connection may already hold the port when a server wants to bind it.
  */
 export const infraPorts = {
-  postgres: 54329,
-  redis: 63790,
-  rabbitmq: 56720,
+  postgres: 21432,
+  redis: 21379,
+  rabbitmq: 21672,
   /** Erlang distribution, for rabbitmqctl. */
-  rabbitmqDist: 56721,
+  rabbitmqDist: 21673,
   /** A private Erlang port mapper, so a system RabbitMQ's epmd is never shared. */
-  rabbitmqEpmd: 56722,
+  rabbitmqEpmd: 21674,
   ferretdb: 27027,
   /** FerretDB's own metrics and pprof server, moved off its default 8088. */
   ferretdbDebug: 27028,

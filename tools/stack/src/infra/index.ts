@@ -6,7 +6,7 @@
 import { appsUsing } from '@meshmart/kit/topology';
 import { bold } from '../console.ts';
 import { type Child, logFileOf, reportUnexpectedExit } from '../processes.ts';
-import { type Awaited, isPortOpen, waitForAll } from '../readiness.ts';
+import { type Awaited, assertPortBindable, isPortOpen, waitForAll } from '../readiness.ts';
 import type { InfraComponent, InfraName } from './component.ts';
 import { ferretdb } from './ferretdb.ts';
 import { jaeger } from './jaeger.ts';
@@ -96,6 +96,7 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
           awaited.push({ label: name, ready, logFile: logFileOf(name) });
           return;
         }
+        await assertPortBindable(component.port, name);
         const own = await component.start();
         for (const child of own) reportUnexpectedExit(child);
         children.push(...own);

@@ -8,7 +8,7 @@ import { localCredentials } from '../credentials.ts';
 import { infraDir } from '../paths.ts';
 import { infraPorts } from '../ports.ts';
 import { startChild } from '../processes.ts';
-import { isPortOpen, waitForAll } from '../readiness.ts';
+import { assertPortBindable, isPortOpen, waitForAll } from '../readiness.ts';
 import type { InfraComponent } from './component.ts';
 
 export function rabbitmqUrl(): string {
@@ -86,6 +86,7 @@ export const rabbitmq: InfraComponent = {
     // Our own epmd, run in the foreground, so it stops with the stack instead of lingering
     // as the daemon Erlang would otherwise spawn.
     if (!(await isPortOpen(infraPorts.rabbitmqEpmd))) {
+      await assertPortBindable(infraPorts.rabbitmqEpmd, "rabbitmq's epmd");
       const epmd = startChild({
         name: 'epmd',
         command: 'epmd',
