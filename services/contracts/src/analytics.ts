@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { rfc3339 } from './common.ts';
 
 const granularity = z.enum(['hour', 'day']);
+export type Granularity = z.infer<typeof granularity>;
 
 const propertyValue = z.union([z.string().max(256), z.number(), z.boolean()]);
 
@@ -24,12 +25,14 @@ export const trackRequest = z.strictObject({
     .optional()
     .describe('chosen by the client; an event sent twice with one id counts once'),
 });
+export type TrackRequest = z.infer<typeof trackRequest>;
 
 /** GET /analytics/summary and /analytics/users/:userId/usage */
 export const rangeQuery = z.strictObject({
   from: rfc3339.optional().describe('RFC 3339; default 24 hours before `to`'),
   to: rfc3339.optional().describe('RFC 3339; default now'),
 });
+export type RangeQuery = z.infer<typeof rangeQuery>;
 
 /** GET /analytics/dashboard */
 export const dashboardQuery = rangeQuery.extend({
@@ -60,6 +63,7 @@ export const analyticsSummary = z.object({
   ...summaryFields,
   generatedAt: rfc3339,
 });
+export type AnalyticsSummary = z.infer<typeof analyticsSummary>;
 
 export const analyticsDashboard = z.object({
   from: rfc3339,
@@ -72,6 +76,7 @@ export const analyticsDashboard = z.object({
   topLinks: z.array(z.object({ code: z.string(), clicks: count })),
   topProducts: z.array(z.object({ productId: z.string(), name: z.string(), quantity: count, revenue: money })),
 });
+export type AnalyticsDashboard = z.infer<typeof analyticsDashboard>;
 
 export const usageReport = z.object({
   userId: z.string(),
@@ -84,10 +89,4 @@ export const usageReport = z.object({
   spent: money,
   trackedEvents: count,
 });
-
-export type TrackRequest = z.infer<typeof trackRequest>;
-export type RangeQuery = z.infer<typeof rangeQuery>;
-export type Granularity = z.infer<typeof granularity>;
-export type AnalyticsSummary = z.infer<typeof analyticsSummary>;
-export type AnalyticsDashboard = z.infer<typeof analyticsDashboard>;
 export type UsageReport = z.infer<typeof usageReport>;

@@ -62,7 +62,6 @@ export const card = z
     const field = expiredField(c.expMonth, c.expYear, new Date());
     if (field) ctx.addIssue({ code: 'custom', path: [field], message: 'the card has expired' });
   });
-
 export type Card = z.infer<typeof card>;
 
 /**

@@ -34,9 +34,11 @@ const editable = {
 
 /** POST /products. Stock is inventory's: it is set there once the product exists. */
 export const productRequest = z.strictObject(editable);
+export type ProductRequest = z.infer<typeof productRequest>;
 
 /** PUT /products/:id: replaces what describes a product; stock has its own route. */
 export const productReplaceRequest = z.strictObject(editable);
+export type ProductReplaceRequest = z.infer<typeof productReplaceRequest>;
 
 /** POST /categories */
 export const categoryRequest = z.strictObject({ id: categoryId.optional(), name: text(80).min(1) });
@@ -58,6 +60,7 @@ export const productListQuery = z
     path: ['minPrice'],
     message: 'must not be above maxPrice',
   });
+export type ProductListQuery = z.infer<typeof productListQuery>;
 
 export const product = z.object({
   id: z.string(),
@@ -73,12 +76,16 @@ export const product = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
+export type Product = z.infer<typeof product>;
 
 export const productPage = offsetPage(product);
+export type ProductPage = z.infer<typeof productPage>;
 
 export const category = z.object({ id: z.string(), name: z.string(), productCount: z.number().int() });
+export type Category = z.infer<typeof category>;
 
 export const categoryList = z.object({ items: z.array(category) });
+export type CategoryList = z.infer<typeof categoryList>;
 
 export const catalogErrors = {
   /** 409 on POST /categories: the id is taken. */
@@ -86,9 +93,3 @@ export const catalogErrors = {
   /** 409: the product changed under the write too often in a row; the same write may be retried. */
   productContended: 'product_contended',
 } as const;
-
-export type ProductRequest = z.infer<typeof productRequest>;
-export type ProductReplaceRequest = z.infer<typeof productReplaceRequest>;
-export type ProductListQuery = z.infer<typeof productListQuery>;
-export type Product = z.infer<typeof product>;
-export type Category = z.infer<typeof category>;

@@ -19,6 +19,7 @@ export const stockLevel = z.object({
   lowStockThreshold: z.number().int(),
   revision: z.number().int().describe('grows with every change of this stock'),
 });
+export type StockLevel = z.infer<typeof stockLevel>;
 
 export const movementKinds = ['seed', 'create', 'adjust', 'reserve', 'release', 'expire', 'commit', 'return'] as const;
 
@@ -34,6 +35,7 @@ export const stockMovements = z.object({
     }),
   ),
 });
+export type StockMovements = z.infer<typeof stockMovements>;
 
 /**
  * Codes of inventory's gRPC answers, in the `meshmart-error-code` trailer next to the
@@ -43,6 +45,3 @@ export const inventoryErrors = {
   /** FAILED_PRECONDITION on Reserve: some items have less available than requested. */
   insufficientStock: 'insufficient_stock',
 } as const;
-
-export type StockLevel = z.infer<typeof stockLevel>;
-export type StockMovements = z.infer<typeof stockMovements>;

@@ -29,6 +29,7 @@ export const shortenRequest = z.strictObject({
     .optional()
     .describe('RFC 3339; the link answers 410 Gone afterwards'),
 });
+export type ShortenRequest = z.infer<typeof shortenRequest>;
 
 /** GET /api/links */
 export const listLinksQuery = z.strictObject({
@@ -55,11 +56,13 @@ export const link = z.object({
   expiresAt: rfc3339.nullable(),
   totalClicks: z.number().int(),
 });
+export type Link = z.infer<typeof link>;
 
 export const linkPage = z.object({
   items: z.array(link),
   nextPageToken: z.string().nullable().describe('null on the last page'),
 });
+export type LinkPage = z.infer<typeof linkPage>;
 
 const countedValue = z.object({ value: z.string(), clicks: z.number().int() });
 
@@ -70,6 +73,7 @@ export const linkStats = z.object({
   referrers: z.array(countedValue).describe('top 10; "(direct)" for none'),
   userAgents: z.array(countedValue).describe('top 10; "(unknown)" for none'),
 });
+export type LinkStats = z.infer<typeof linkStats>;
 
 /** Data of the click stream's `clicks` events. */
 export const clickEvent = z.object({
@@ -78,6 +82,7 @@ export const clickEvent = z.object({
   clicksLastMinute: z.number().int(),
   at: rfc3339,
 });
+export type ClickEvent = z.infer<typeof clickEvent>;
 
 /**
  * Codes of links' answers. Over gRPC they travel in the `meshmart-error-code` trailer
@@ -89,9 +94,3 @@ export const linksErrors = {
   /** 410 (gRPC FAILED_PRECONDITION): its owner deleted the link; the code is never reused. */
   linkDeleted: 'link_deleted',
 } as const;
-
-export type Link = z.infer<typeof link>;
-export type LinkPage = z.infer<typeof linkPage>;
-export type LinkStats = z.infer<typeof linkStats>;
-export type ClickEvent = z.infer<typeof clickEvent>;
-export type ShortenRequest = z.infer<typeof shortenRequest>;

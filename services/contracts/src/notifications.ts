@@ -18,7 +18,7 @@ export const notification = z.object({
   read: z.boolean(),
   createdAt: z.iso.datetime(),
 });
+export type Notification = z.infer<typeof notification>;
 
 export const notificationPage = z.object({ items: z.array(notification), total: z.number().int() });
-
-export type Notification = z.infer<typeof notification>;
+export type NotificationPage = z.infer<typeof notificationPage>;

@@ -25,6 +25,7 @@ export const checkoutRequest = z.strictObject({
   shippingAddressId: z.uuid().describe('one of the signed-in user’s addresses'),
   card,
 });
+export type CheckoutRequest = z.infer<typeof checkoutRequest>;
 
 /** Not strict: every request carries other headers too. */
 export const checkoutHeaders = z.object({ 'idempotency-key': idempotencyKey });
@@ -35,6 +36,7 @@ export const listOrdersQuery = z.strictObject(pageQuery(100_000));
 export const orderIdParam = z.uuid();
 
 export const orderStatus = z.enum(['pending', 'paid', 'failed', 'cancelled']);
+export type OrderStatus = z.infer<typeof orderStatus>;
 
 export const order = z.object({
   id: z.uuid(),
@@ -54,8 +56,10 @@ export const order = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
+export type Order = z.infer<typeof order>;
 
 export const orderPage = offsetPage(order);
+export type OrderPage = z.infer<typeof orderPage>;
 
 export const ordersErrors = {
   ...idempotencyErrors,
@@ -64,7 +68,3 @@ export const ordersErrors = {
   /** 422: an item names no product of catalog. */
   unknownProduct: 'unknown_product',
 } as const;
-
-export type CheckoutRequest = z.infer<typeof checkoutRequest>;
-export type Order = z.infer<typeof order>;
-export type OrderStatus = z.infer<typeof orderStatus>;

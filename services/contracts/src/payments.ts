@@ -25,6 +25,7 @@ export const chargeRequest = z.strictObject({
   currency,
   card,
 });
+export type ChargeRequest = z.infer<typeof chargeRequest>;
 
 /** POST /charges/:id/refunds */
 export const refundRequest = z.strictObject({ amountMinor });
@@ -43,6 +44,7 @@ export const charge = z.object({
   cardLast4: z.string(),
   createdAt: z.iso.datetime(),
 });
+export type Charge = z.infer<typeof charge>;
 
 export const refund = z.object({
   id: z.uuid(),
@@ -52,6 +54,7 @@ export const refund = z.object({
   currency: z.string(),
   createdAt: z.iso.datetime(),
 });
+export type Refund = z.infer<typeof refund>;
 
 export const paymentsErrors = {
   ...idempotencyErrors,
@@ -64,7 +67,3 @@ export const paymentsErrors = {
   /** 409, with `refundableMinor`: more than is left to refund, or the charge did not succeed. */
   refundExceedsCharge: 'refund_exceeds_charge',
 } as const;
-
-export type ChargeRequest = z.infer<typeof chargeRequest>;
-export type Charge = z.infer<typeof charge>;
-export type Refund = z.infer<typeof refund>;

@@ -31,7 +31,6 @@ export const problem = z.looseObject({
   instance: z.string().optional(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
-
 export type Problem = z.infer<typeof problem>;
 
 /** Codes every API that takes an Idempotency-Key may answer. */

@@ -29,6 +29,7 @@ export const qrOptions = z.strictObject(qrOptionFields);
 
 /** POST /api/qr */
 export const qrRequest = z.strictObject({ content: qrContent, ...qrOptionFields });
+export type QrRequest = z.infer<typeof qrRequest>;
 
 /** POST /api/qr/batch */
 export const qrBatchRequest = z.strictObject({
@@ -39,6 +40,7 @@ export const qrBatchRequest = z.strictObject({
     .describe('each item may override the batch options'),
   options: qrOptions.optional(),
 });
+export type QrBatchRequest = z.infer<typeof qrBatchRequest>;
 
 export const qrIdParam = z.uuid();
 
@@ -51,6 +53,7 @@ export const qrProgressEvent = z.object({
   cached: z.boolean().optional(),
   error: z.string().optional().describe('when not ok: why this item failed'),
 });
+export type QrProgressEvent = z.infer<typeof qrProgressEvent>;
 
 /** Data of the batch stream's last event, `summary`. */
 export const qrSummaryEvent = z.object({
@@ -60,8 +63,4 @@ export const qrSummaryEvent = z.object({
   cached: z.number().int(),
   durationMs: z.number().int(),
 });
-
-export type QrRequest = z.infer<typeof qrRequest>;
-export type QrBatchRequest = z.infer<typeof qrBatchRequest>;
-export type QrProgressEvent = z.infer<typeof qrProgressEvent>;
 export type QrSummaryEvent = z.infer<typeof qrSummaryEvent>;

@@ -20,5 +20,4 @@ export const recommendationList = z.object({
     }),
   ),
 });
-
 export type RecommendationList = z.infer<typeof recommendationList>;

@@ -45,7 +45,6 @@ export const searchQuery = searchParams
     message: 'must not be above maxPrice',
   })
   .transform(({ q, ...rest }) => ({ ...rest, q: q === '' ? undefined : q }));
-
 export type SearchQuery = z.infer<typeof searchQuery>;
 
 /** GET /search/suggest */
@@ -79,8 +78,10 @@ export const searchResult = z.object({
     })
     .describe('counted over every matching product, not only this page'),
 });
+export type SearchResult = z.infer<typeof searchResult>;
 
 export const suggestions = z.object({ suggestions: z.array(z.string()).max(10) });
+export type Suggestions = z.infer<typeof suggestions>;
 
 export const rebuildProgress = z.object({
   id: z.uuid(),
@@ -93,11 +94,9 @@ export const rebuildProgress = z.object({
   removed: count,
   error: z.string().nullable(),
 });
+export type RebuildProgress = z.infer<typeof rebuildProgress>;
 
 export const searchErrors = {
   /** 409 on POST /admin/rebuild: one is running; GET /admin/rebuild shows it. */
   rebuildRunning: 'rebuild_running',
 } as const;
-
-export type SearchResult = z.infer<typeof searchResult>;
-export type RebuildProgress = z.infer<typeof rebuildProgress>;

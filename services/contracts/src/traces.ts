@@ -26,6 +26,6 @@ export const traceView = z.object({
     )
     .describe('depth first: each span under its parent, siblings by start'),
 });
-
 export type TraceView = z.infer<typeof traceView>;
+
 export type TraceSpan = TraceView['spans'][number];

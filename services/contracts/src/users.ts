@@ -15,6 +15,7 @@ const refreshToken = z.string().min(16).max(200);
 
 /** POST /auth/register */
 export const registerRequest = z.strictObject({ email, password, displayName });
+export type RegisterRequest = z.infer<typeof registerRequest>;
 /** POST /auth/login */
 export const loginRequest = z.strictObject({ email, password: z.string().min(1).max(128) });
 /** POST /auth/refresh and /auth/logout */
@@ -35,6 +36,7 @@ export const addressRequest = z.strictObject({
     .transform((c) => c.toUpperCase())
     .describe('ISO 3166-1 alpha-2 country code, e.g. DE'),
 });
+export type AddressRequest = z.infer<typeof addressRequest>;
 
 export const addressIdParam = z.uuid();
 
@@ -48,6 +50,7 @@ export const user = z.object({
   roles: z.array(z.string()),
   createdAt: z.iso.datetime(),
 });
+export type User = z.infer<typeof user>;
 
 export const tokenPair = z.object({
   accessToken: z.string(),
@@ -56,6 +59,7 @@ export const tokenPair = z.object({
   refreshToken: z.string(),
   user,
 });
+export type TokenPair = z.infer<typeof tokenPair>;
 
 export const address = z.object({
   id: z.uuid(),
@@ -66,8 +70,10 @@ export const address = z.object({
   postalCode: z.string(),
   country: z.string(),
 });
+export type Address = z.infer<typeof address>;
 
 export const addressList = z.object({ items: z.array(address) });
+export type AddressList = z.infer<typeof addressList>;
 
 export const userPage = offsetPage(user);
 
@@ -81,9 +87,3 @@ export const usersErrors = {
   /** 409 on register: an account with this e-mail exists. */
   emailTaken: 'email_taken',
 } as const;
-
-export type RegisterRequest = z.infer<typeof registerRequest>;
-export type AddressRequest = z.infer<typeof addressRequest>;
-export type User = z.infer<typeof user>;
-export type TokenPair = z.infer<typeof tokenPair>;
-export type Address = z.infer<typeof address>;
