@@ -245,6 +245,7 @@ for (const size of ['default', 'small'] as const) {
           const secretOf = (name: string) => daprd.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
           assert.deepEqual(secretOf('DAPR_API_TOKEN'), { name: daprApiTokenSecret(spec.name), key: 'token' }, where);
           assert.deepEqual(secretOf('APP_API_TOKEN'), { name: appApiTokenSecret(spec.name), key: 'token' }, where);
+          assert.equal(daprd.env?.find((e) => e.name === 'GOMAXPROCS')?.value, '1', `${where}: GOMAXPROCS from dapr.io/env`);
           assert.deepEqual(
             daprd.resources,
             {

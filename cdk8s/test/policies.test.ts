@@ -117,6 +117,7 @@ describe('cluster policies', () => {
           assert.equal(a['dapr.io/config'], 'meshmart');
           assert.equal(a['dapr.io/enable-metrics'], 'true');
           assert.equal(a['dapr.io/log-as-json'], 'true');
+          assert.equal(a['dapr.io/env'], 'GOMAXPROCS=1', `${s.name}: one Go scheduler thread per daprd, as locally`);
           for (const key of ['cpu-request', 'cpu-limit', 'memory-request', 'memory-limit']) {
             assert.match(a[`dapr.io/sidecar-${key}`], /^\d+(m|Mi|Gi)?$/, `${s.name} sidecar-${key}`);
           }

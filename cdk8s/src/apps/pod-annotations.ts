@@ -27,6 +27,9 @@ export function daprAnnotations(spec: ServiceSpec, planned: ServicePlan, sizing:
     'dapr.io/sidecar-cpu-limit': sizing.daprd.cpuLimit,
     'dapr.io/sidecar-memory-request': sizing.daprd.memoryRequest,
     'dapr.io/sidecar-memory-limit': sizing.daprd.memoryLimit,
+    'dapr.io/env': Object.entries(sidecar.env)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(','),
     // No jobs, workflows or actor reminders: an empty address keeps daprd from dialling a
     // scheduler and from counting it in its health, even where the control plane runs one.
     // (Placement has no such per-pod switch in Dapr 1.17: the injector fills an empty

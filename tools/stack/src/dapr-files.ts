@@ -161,6 +161,24 @@ export function localSecrets(): Record<string, string> {
 
 const header = '# Generated from services/kit/src/topology.ts by tools/stack; do not edit.\n';
 
+/**
+ * daprd's own environment from the local plan, which tools/dapr-run/daprd exports under
+ * `dapr run -f .`: the Dapr CLI hands a run file's `env` to the apps only. One file for
+ * every sidecar, so the plan must give them all the same.
+ */
+export function daprdEnvFile(): string {
+  const [first, ...others] = localPlan().services.map((s) => s.sidecar.env);
+  if (!first || others.some((env) => JSON.stringify(env) !== JSON.stringify(first))) {
+    throw new Error('tools/dapr-run/daprd gives every sidecar one environment; the local plan gives them different ones');
+  }
+  const lines = Object.entries(first).map(([name, value]) => {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name) || !/^[\w.,:=-]*$/.test(value))
+      throw new Error(`daprd.env: ${name}=${value} is not shell-safe`);
+    return `${name}=${value}\n`;
+  });
+  return header + lines.join('');
+}
+
 /** File name relative to `at.dir` → content. */
 export function renderDaprFiles(at: DaprFileLocations): Map<string, string> {
   const files = new Map<string, string>();
@@ -170,6 +188,7 @@ export function renderDaprFiles(at: DaprFileLocations): Map<string, string> {
   // daprd reads Resiliency documents from the resources path, next to the components.
   files.set(path.join('components', 'resiliency.yaml'), header + stringify(daprResiliency()));
   files.set('config.yaml', header + stringify(daprConfiguration(at)));
+  files.set('daprd.env', daprdEnvFile());
   files.set('secrets.json', `${JSON.stringify(localSecrets(), null, 2)}\n`);
   return files;
 }

@@ -58,9 +58,10 @@ export function daprdArgs(name: ServiceName, topology?: readonly ServiceSpec[]):
   ];
 }
 
-export function daprdEnv(tokens: Tokens): NodeJS.ProcessEnv {
+export function daprdEnv(name: ServiceName, tokens: Tokens, topology?: readonly ServiceSpec[]): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    ...localServicePlan(name, topology).sidecar.env,
     DAPR_API_TOKEN: tokens.daprApiToken,
     APP_API_TOKEN: tokens.appApiToken,
     // The address each sidecar registers in the SQLite name resolver.

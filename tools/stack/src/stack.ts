@@ -105,7 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       name: sidecarName(name),
       command: daprdBinary,
       args: daprdArgs(name),
-      env: daprdEnv(tokens),
+      env: daprdEnv(name, tokens),
       cwd: daprdCwd,
       output,
     });

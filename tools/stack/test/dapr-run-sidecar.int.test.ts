@@ -95,6 +95,13 @@ describe('sidecars under `dapr run -f .` (real daprd)', function () {
     await infra?.stop();
   });
 
+  /** A variable of the daprd started last (the wrapper execs daprd, so its pid is daprd's). */
+  const daprdVariable = async (name: string): Promise<string | undefined> => {
+    const pid = children.at(-1)?.pid;
+    assert.ok(pid, 'no daprd started');
+    const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    return environ.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
+  };
   const runtimeDaprd = () => path.join(repoRoot, common.runtimePath, '.dapr', 'bin', 'daprd');
   const apiToken = async () => {
     const tokens = await readFile(path.join(dataDir, 'dapr-run', 'tokens.env'), 'utf8');
@@ -117,6 +124,7 @@ describe('sidecars under `dapr run -f .` (real daprd)', function () {
     assert.equal(withToken.status, 200);
     const metadata = (await withToken.json()) as { actorRuntime?: { runtimeStatus?: string } };
     assert.equal(metadata.actorRuntime?.runtimeStatus, 'DISABLED');
+    assert.equal(await daprdVariable('GOMAXPROCS'), '1', "the wrapper exports the plan's daprd environment (dapr/daprd.env)");
   });
 
   it('catches the daprd the CLI would start without the wrapper: listeners beyond loopback, no token', async () => {
@@ -124,6 +132,7 @@ describe('sidecars under `dapr run -f .` (real daprd)', function () {
     const wide = (await listeners(ports)).filter((l) => !isLoopback(l.address)).map((l) => l.port);
     assert.deepEqual(wide.sort(), [ports[2], ports[3]].sort(), 'internal gRPC and metrics listen beyond loopback');
     assert.equal((await fetch(`http://127.0.0.1:${ports[0]}/v1.0/metadata`)).status, 200);
+    assert.equal(await daprdVariable('GOMAXPROCS'), undefined, 'nothing but the wrapper sets it');
   });
 
   it('keeps apps ready without placement and scheduler, and takes one out only with a store it needs', async function () {

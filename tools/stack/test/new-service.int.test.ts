@@ -82,7 +82,7 @@ describe('a service that only the topology and its folder describe', function ()
         name: `${NAME}.daprd`,
         command: daprdBinary,
         args: daprdArgs(NAME, topology),
-        env: daprdEnv(tokens),
+        env: daprdEnv(NAME, tokens, topology),
         cwd: daprdCwd,
         output: 'file',
       }),

@@ -27,7 +27,20 @@ export interface SidecarPlan {
   appHealthCheck?: AppHealthCheck;
   /** The sidecar API ports the app dials; absent where daprd keeps its defaults. */
   apiPorts?: { http: number; grpc: number; internalGrpc: number };
+  /** Environment of daprd itself (not the app's): Go runtime settings. */
+  env: Record<string, string>;
 }
+
+/**
+ * One scheduler thread per daprd. Go's default is one per core, and an idle one spins
+ * looking for work and is woken through futexes for every hand-off between goroutines; a
+ * sidecar's request is a chain of such hand-offs (HTTP server, gRPC transport, app
+ * channel, metrics worker). With 13 sidecars beside their apps on two cores that was about
+ * a quarter of each sidecar's CPU per invocation (docs/performance.md). In the cluster daprd
+ * already derives 1 from its CPU limit (automaxprocs, limits under one core); saying it
+ * keeps both targets on one setting whatever the limit becomes.
+ */
+export const daprdRuntimeEnv: Readonly<Record<string, string>> = { GOMAXPROCS: '1' };
 
 /**
  * daprd's probe of the app. Deliveries pulled while the app is down are retried within
@@ -88,6 +101,7 @@ function sidecarSettings(spec: ServiceSpec, local: LocalServicePorts): Record<st
       { http: local.daprHttp, grpc: local.daprGrpc, internalGrpc: local.daprInternalGrpc },
       undefined,
     ),
+    env: same<Record<string, string>>({ ...daprdRuntimeEnv }),
   };
 }
 
