@@ -241,6 +241,11 @@ describe('cluster policies', () => {
       assert.equal(config.spec.mtls.enabled, false);
       assert.equal(config.spec.tracing.otel.endpointAddress, 'otel-collector.meshmart-observability.svc.cluster.local:4317');
     });
+
+    it('keeps HTTP metrics without the path label, which daprd 1.17 still adds unless told', () => {
+      const config = named(objects, 'Configuration', 'meshmart', appsNs);
+      assert.deepEqual(config.spec.metric, { enabled: true, http: { increasedCardinality: false } });
+    });
   });
 
   describe('Secrets', () => {

@@ -3,7 +3,7 @@
  * Dapr's is off; invocation is addressed to `<app-id>-invoke` so Istio's per-request
  * policies see it; traces go to the same collector as the apps' and Envoy's.
  */
-import { daprConfigName } from '@meshmart/kit/deployment/sidecar';
+import { daprConfigName, daprHttpMetrics } from '@meshmart/kit/deployment/sidecar';
 import type { Construct } from 'constructs';
 import { Configuration } from '../../imports/dapr.io.ts';
 import { daprNameResolutionTemplate, fqdn } from '../naming.ts';
@@ -20,7 +20,7 @@ export function daprConfiguration(scope: Construct): void {
         samplingRate: '1',
         otel: { endpointAddress: observabilityEndpoints.otlpGrpcHostPort, isSecure: false, protocol: 'grpc' },
       },
-      metric: { enabled: true },
+      metric: { enabled: true, http: { ...daprHttpMetrics } },
       // Sidecars take their mTLS switch from the control plane's `daprsystem`
       // Configuration (Helm: global.mtls.enabled=false, see scripts/kind-up.sh); this
       // block states the same choice where app owners look for it.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { type ComponentPlan, componentPlan, redisDatabases } from '@meshmart/kit/deployment/components';
 import { type DeploymentPlan, deploymentPlan } from '@meshmart/kit/deployment/plan';
 import { resiliencyPolicies } from '@meshmart/kit/deployment/resiliency';
-import { daprConfigName } from '@meshmart/kit/deployment/sidecar';
+import { daprConfigName, daprHttpMetrics } from '@meshmart/kit/deployment/sidecar';
 import type { ComponentName } from '@meshmart/kit/topology';
 import { stringify } from 'yaml';
 import { localCredentials } from './credentials.ts';
@@ -111,9 +111,7 @@ export function daprConfiguration(at: DaprFileLocations): DaprConfiguration {
         samplingRate: '1',
         otel: { endpointAddress: `${loopback}:${infraPorts.jaegerOtlpGrpc}`, isSecure: false, protocol: 'grpc' },
       },
-      // Path-level HTTP metrics stay off (Dapr's default from 1.15 on): one series per URL
-      // would follow every id in the API's paths.
-      metrics: { enabled: true, http: { increasedCardinality: false } },
+      metrics: { enabled: true, http: { ...daprHttpMetrics } },
       // SQLite resolves app ids through a shared file, which works without multicast
       // (mDNS, the self-hosted default, does not on many laptops and CI runners).
       nameResolution: {

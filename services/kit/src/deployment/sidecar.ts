@@ -9,6 +9,16 @@ import { byTarget, type Explained, type PerTarget, resolve, same, type Target } 
 
 /** The Configuration every sidecar loads (`--config` / dapr.io/config). */
 export const daprConfigName = 'meshmart';
+/**
+ * The Configuration's `metric.http` block, the same in both targets. Path-level HTTP
+ * metrics stay off: one series per URL would follow every id in the API's paths (a short
+ * code, a product id), and in legacy mode daprd also normalises each path and records a
+ * third server series per request. Dapr 1.17 still defaults to on (its code warns the
+ * default will change), so it is said explicitly. The dashboards aggregate the HTTP
+ * series by app and status only, which both modes carry.
+ */
+export const daprHttpMetrics = { increasedCardinality: false } as const;
+
 /** Where daprd finds the blob volume in the cluster (dapr.io/volume-mounts-rw). */
 export const blobVolumeName = 'blobstore';
 
