@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { nodeOptions } from '../src/deployment/environment.ts';
 import { deploymentPlan, servicePlanOf } from '../src/deployment/plan.ts';
 import { planDiff, unexplainedDifferences } from '../src/deployment/plan-diff.ts';
 import { retryWindowMs } from '../src/deployment/resiliency.ts';
@@ -122,6 +123,33 @@ describe('deployment plan', () => {
     assert.deepEqual(servicePlanOf(cluster, 'users').storedSecrets[0]?.source, {
       secret: { name: 'users-secrets', key: 'ADMIN_PASSWORD', purpose: 'users/admin-password' },
     });
+  });
+
+  it("starts every service with small young-generation semi-spaces and only users with glibc's fixed mmap threshold, on both targets", () => {
+    const envOf = (plan: typeof local, name: string) =>
+      Object.fromEntries(servicePlanOf(plan, name as ServiceSpec['name']).env.map((e) => [e.name, e.source]));
+    assert.equal(nodeOptions, '--max-semi-space-size=2');
+    for (const plan of [local, cluster]) {
+      for (const spec of services) {
+        const env = envOf(plan, spec.name);
+        assert.deepEqual(env.NODE_OPTIONS, { value: nodeOptions }, `${plan.target} ${spec.name}`);
+        assert.deepEqual(
+          env.MALLOC_MMAP_THRESHOLD_,
+          spec.name === 'users' ? { value: String(1024 * 1024) } : undefined,
+          `${plan.target} ${spec.name}: only users hashes passwords`,
+        );
+      }
+    }
+  });
+
+  it('catches a Node flag set on one target only', () => {
+    const drifted = structuredClone(cluster);
+    const qr = servicePlanOf(drifted, 'qr');
+    qr.env = qr.env.filter((e) => e.name !== 'NODE_OPTIONS');
+    assert.deepEqual(
+      unexplainedDifferences(planDiff(local, drifted)).map((d) => [d.subject, d.key, d.local, d.cluster]),
+      [['service qr', 'env.NODE_OPTIONS', nodeOptions, undefined]],
+    );
   });
 
   it('plans a service that exists only in a test topology', () => {

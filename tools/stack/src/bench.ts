@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { nodeOptions } from '@meshmart/kit/deployment/environment';
 import type { ServiceName } from '@meshmart/kit/topology';
 import { LinksServiceClient } from '@meshmart/proto/links/v1/links';
 import { budgetTable, type Figure } from './bench/budgets.ts';
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     gateway: { RATE_LIMIT_AUTH_MAX: '100000000', RATE_LIMIT_API_MAX: '100000000', RATE_LIMIT_REDIRECT_MAX: '100000000' },
   };
   for (const name of profiled) {
-    env[name] = { ...env[name], NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(profileDir, name)}` };
+    env[name] = { ...env[name], NODE_OPTIONS: `${nodeOptions} --cpu-prof --cpu-prof-dir=${path.join(profileDir, name)}` };
   }
   const stack = await startStack({ quiet: true, env });
   try {
