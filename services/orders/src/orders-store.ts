@@ -106,28 +106,31 @@ export class OrdersRepo implements SagaStore {
     private readonly leaseSeconds: number,
   ) {}
 
+  /** One statement writes the order and its first timeline entry, so it needs no transaction around it. */
   async insert(order: NewOrder): Promise<LeasedOrder> {
-    return inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<OrderRow>(
-        `INSERT INTO orders (id, user_id, user_email, idempotency_key, fingerprint, items, shipping_address,
+    const { rows } = await this.pool.query<OrderRow>(
+      `WITH placed AS (
+         INSERT INTO orders (id, user_id, user_email, idempotency_key, fingerprint, items, shipping_address,
            status, step, lease_token, lease_until)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 'reserving', $8, now() + make_interval(secs => $9))
-         RETURNING *`,
-        [
-          order.id,
-          order.userId,
-          order.userEmail,
-          order.idempotencyKey,
-          order.fingerprint,
-          JSON.stringify(order.items),
-          JSON.stringify(order.shippingAddress),
-          order.leaseToken,
-          this.leaseSeconds,
-        ],
-      );
-      await client.query(INSERT_TIMELINE, [order.id, 'pending', 'order placed']);
-      return leased(rows[0]) as LeasedOrder;
-    });
+         RETURNING *
+       ), noted AS (
+         INSERT INTO order_timeline (order_id, status, note) SELECT id, status, 'order placed' FROM placed
+       )
+       SELECT * FROM placed`,
+      [
+        order.id,
+        order.userId,
+        order.userEmail,
+        order.idempotencyKey,
+        order.fingerprint,
+        JSON.stringify(order.items),
+        JSON.stringify(order.shippingAddress),
+        order.leaseToken,
+        this.leaseSeconds,
+      ],
+    );
+    return leased(rows[0]) as LeasedOrder;
   }
 
   async byKey(userId: string, idempotencyKey: string): Promise<StoredOrder | undefined> {
@@ -208,6 +211,8 @@ export class OrdersRepo implements SagaStore {
   }
 
   async advance(order: LeasedOrder, transition: Transition): Promise<LeasedOrder> {
+    // Without an event the move is one statement, atomic on its own.
+    if (!transition.event) return this.move(this.pool, order, transition);
     return inTransaction(this.pool, (client) => this.apply(client, order, transition));
   }
 
@@ -294,25 +299,38 @@ export class OrdersRepo implements SagaStore {
     return rows[0] && { paymentId: rows[0].payment_id };
   }
 
+  /** The transition and the event it announces, in the caller's transaction. */
   private async apply(client: pg.PoolClient, order: LeasedOrder, t: Transition): Promise<LeasedOrder> {
+    const moved = await this.move(client, order, t);
+    if (t.event) await enqueueEvent<OrderEvent['topic']>(client, t.event.topic, t.event.data);
+    return moved;
+  }
+
+  /** The transition and its timeline entry in one statement, fenced by the lease. */
+  private async move(db: pg.Pool | pg.PoolClient, order: LeasedOrder, t: Transition): Promise<LeasedOrder> {
     const done = t.step === 'done';
-    const { rows } = await client.query<OrderRow>(
-      `UPDATE orders SET
-         step = $3,
-         status = coalesce($4, status),
-         reason = coalesce($5, reason),
-         failure_class = coalesce($6, failure_class),
-         lines = coalesce($7::jsonb, lines),
-         total_minor = coalesce($8, total_minor),
-         currency = coalesce($9, currency),
-         payment_id = coalesce($10, payment_id),
-         refunded_minor = coalesce($11, refunded_minor),
-         attempts = 0,
-         lease_token = CASE WHEN $12 THEN NULL ELSE lease_token END,
-         lease_until = CASE WHEN $12 THEN now() ELSE now() + make_interval(secs => $13) END,
-         updated_at = now()
-       WHERE id = $1 AND lease_token = $2
-       RETURNING *`,
+    const { rows } = await db.query<OrderRow>(
+      `WITH moved AS (
+         UPDATE orders SET
+           step = $3,
+           status = coalesce($4, status),
+           reason = coalesce($5, reason),
+           failure_class = coalesce($6, failure_class),
+           lines = coalesce($7::jsonb, lines),
+           total_minor = coalesce($8, total_minor),
+           currency = coalesce($9, currency),
+           payment_id = coalesce($10, payment_id),
+           refunded_minor = coalesce($11, refunded_minor),
+           attempts = 0,
+           lease_token = CASE WHEN $12 THEN NULL ELSE lease_token END,
+           lease_until = CASE WHEN $12 THEN now() ELSE now() + make_interval(secs => $13) END,
+           updated_at = now()
+         WHERE id = $1 AND lease_token = $2
+         RETURNING *
+       ), noted AS (
+         INSERT INTO order_timeline (order_id, status, note) SELECT id, status, $14 FROM moved
+       )
+       SELECT * FROM moved`,
       [
         order.id,
         order.leaseToken,
@@ -327,12 +345,11 @@ export class OrdersRepo implements SagaStore {
         t.refundedMinor ?? null,
         done,
         this.leaseSeconds,
+        t.note,
       ],
     );
     const row = rows[0];
     if (!row) throw new LeaseLost(`order ${order.id} is owned by another runner`);
-    await client.query(INSERT_TIMELINE, [order.id, row.status, t.note]);
-    if (t.event) await enqueueEvent<OrderEvent['topic']>(client, t.event.topic, t.event.data);
     const { fingerprint: _f, leaseToken: _l, ...updated } = fromRow(row);
     // A finished saga gives its lease back; the runner stops at `done` and never writes again.
     return { ...updated, leaseToken: order.leaseToken };
