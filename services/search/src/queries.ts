@@ -87,7 +87,8 @@ interface Row {
   }>;
 }
 
-export async function search(pool: pg.Pool, query: SearchQuery): Promise<SearchResult> {
+/** The one statement behind a search: its text and bound values (user text only among the values). */
+export function searchStatement(query: SearchQuery): { text: string; values: unknown[] } {
   const sort = query.sort ?? (query.q === undefined ? 'name' : 'relevance');
   const bandColumns = priceBands
     .map(
@@ -138,7 +139,11 @@ export async function search(pool: pg.Pool, query: SearchQuery): Promise<SearchR
     query.inStock ?? null,
     (query.page - 1) * PAGE_SIZE,
   ];
-  const { rows } = await pool.query<Row>(sql, params);
+  return { text: sql, values: params };
+}
+
+export async function search(pool: pg.Pool, query: SearchQuery): Promise<SearchResult> {
+  const { rows } = await pool.query<Row>(searchStatement(query));
   const row = rows[0] as Row;
   return {
     items: row.items.map((r) => ({

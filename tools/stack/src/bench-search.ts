@@ -5,6 +5,7 @@
  * and the broker would take minutes of the bench. They replace the previous run's.
  */
 import { createPool } from '@meshmart/kit';
+import type pg from 'pg';
 import { closedLoop, http, type Result } from './bench/load.ts';
 import { postgresUrl } from './infra/postgres.ts';
 
@@ -16,7 +17,7 @@ const THINGS = ['beans', 'ground coffee', 'espresso blend', 'loose tea', 'tea ba
 const NOTES = ['floral', 'citrus', 'chocolate', 'caramel', 'berry', 'smoky', 'malty', 'nutty', 'bergamot', 'honey'];
 
 /** Queries as shoppers type them: words, a typo, a phrase, a filter. */
-const QUERIES = [
+export const SEARCH_QUERIES = [
   'q=yirgacheffe',
   'q=yirgachefe',
   'q=ethiopian%20coffee',
@@ -28,12 +29,11 @@ const QUERIES = [
 ];
 const PREFIXES = ['ye', 'yirg', 'eth', 'colo', 'kett', 'darj', 'sen', 'mand'];
 
-export async function seedSearchIndex(): Promise<void> {
-  const pool = createPool(postgresUrl('search'), 2);
-  try {
-    await pool.query("DELETE FROM products WHERE product_id LIKE 'bench-%'");
-    await pool.query(
-      `INSERT INTO products (product_id, name, category, description, price_minor, currency, product_revision, product_at, available, stock_revision)
+/** Writes the bench's products into a search index (the stack's or a scratch one), replacing earlier ones. */
+export async function seedSearchProducts(pool: pg.Pool): Promise<void> {
+  await pool.query("DELETE FROM products WHERE product_id LIKE 'bench-%'");
+  await pool.query(
+    `INSERT INTO products (product_id, name, category, description, price_minor, currency, product_revision, product_at, available, stock_revision)
        SELECT 'bench-' || g,
               ($2::text[])[1 + g % 9] || ' ' || ($3::text[])[1 + (g / 9) % 9] || ' ' || ($4::text[])[1 + (g / 81) % 9] || ' ' || g,
               CASE WHEN g % 3 = 0 THEN 'bench-tea' WHEN g % 3 = 1 THEN 'bench-coffee' ELSE 'bench-gear' END,
@@ -41,9 +41,15 @@ export async function seedSearchIndex(): Promise<void> {
                 '. Roasted or packed to order, shipped within two days.',
               200 + (g * 37) % 20000, 'EUR', 1, now(), g % 5, 1
        FROM generate_series(1, $1) AS g`,
-      [SEARCH_PRODUCTS, ORIGINS, KINDS, THINGS, NOTES],
-    );
-    await pool.query('ANALYZE products');
+    [SEARCH_PRODUCTS, ORIGINS, KINDS, THINGS, NOTES],
+  );
+  await pool.query('ANALYZE products');
+}
+
+export async function seedSearchIndex(): Promise<void> {
+  const pool = createPool(postgresUrl('search'), 2);
+  try {
+    await seedSearchProducts(pool);
   } finally {
     await pool.end();
   }
@@ -54,7 +60,7 @@ export async function benchSearch(
   options: { seconds: number; concurrency: number },
 ): Promise<{ one: Result; many: Result; suggest: Result }> {
   let turn = 0;
-  const search = http(() => fetch(`${gateway}/api/search?${QUERIES[turn++ % QUERIES.length]}`));
+  const search = http(() => fetch(`${gateway}/api/search?${SEARCH_QUERIES[turn++ % SEARCH_QUERIES.length]}`));
   const suggest = http(() => fetch(`${gateway}/api/search/suggest?q=${PREFIXES[turn++ % PREFIXES.length]}`));
   const one = await closedLoop('search, one client', { seconds: options.seconds, concurrency: 1 }, search);
   const many = await closedLoop(`search, ${options.concurrency} clients`, options, search);
