@@ -64,4 +64,18 @@ export const migrations: Migration[] = [
       CREATE UNIQUE INDEX rebuilds_one_running ON rebuilds ((true)) WHERE status = 'running';
     `,
   },
+  {
+    version: 2,
+    name: 'search indexes take writes directly',
+    sql: `
+      -- With fastupdate, new entries wait in a pending list (up to 4 MB) that every search
+      -- reads through until a vacuum merges it, and the planner, pricing that list, scans
+      -- the table instead. Products change rarely and are searched often, so each write
+      -- goes straight into the index.
+      ALTER INDEX products_document SET (fastupdate = off);
+      ALTER INDEX products_name_trgm SET (fastupdate = off);
+      SELECT gin_clean_pending_list('products_document'::regclass);
+      SELECT gin_clean_pending_list('products_name_trgm'::regclass);
+    `,
+  },
 ];

@@ -72,7 +72,8 @@ export function snippetHtml(headline: string): string {
 interface Row {
   total: number;
   categories: Array<{ category: string; count: number }>;
-  bands: Record<string, number>;
+  /** Per price band, in the order of `priceBands`. */
+  bands: number[];
   in_stock: number;
   items: Array<{
     product_id: string;
@@ -87,59 +88,83 @@ interface Row {
   }>;
 }
 
-/** The one statement behind a search: its text and bound values (user text only among the values). */
+/**
+ * The one statement behind a search: its text and bound values (user text only among the
+ * values). Only the filters given become conditions. The query's tsquery and folded text
+ * are one-row sub-selects, computed once before the scan: joined as a row, they left
+ * PostgreSQL no index to use, and as constants in its sight it expects a tenth of the
+ * products to match and picks a sequential scan, pricing the trigram test like any
+ * operator although each costs microseconds, so every name got compared. Unseen values
+ * get the small default selectivity, and matches come from the GIN indexes (a bitmap OR
+ * of full-text and name-trigram candidates). A relevance page needs every match's rank;
+ * any other sort ranks only the page's rows.
+ */
 export function searchStatement(query: SearchQuery): { text: string; values: unknown[] } {
   const sort = query.sort ?? (query.q === undefined ? 'name' : 'relevance');
+  const values: unknown[] = [];
+  const bind = (value: unknown, type: string) => {
+    values.push(value);
+    return `$${values.length}::${type}`;
+  };
+  const conditions = ['p.name IS NOT NULL', 'NOT p.deleted'];
+  let scoreOf = (_row: string) => '0::real';
+  let nameHeadline = 'page.name';
+  let descriptionHeadline = 'left(page.description, 200)';
+  if (query.q !== undefined) {
+    const q = bind(query.q, 'text');
+    const tsq = `(SELECT websearch_to_tsquery('search_english', ${q}))`;
+    const folded = `(SELECT search_fold(${q}))`;
+    conditions.push(`(p.document @@ ${tsq} OR ${folded} <% p.name_key)`);
+    scoreOf = (row) => `ts_rank(${row}.document, ${tsq}) + word_similarity(${folded}, ${row}.name_key)`;
+    const headlineOptions = `StartSel=${START}, StopSel=${STOP}`;
+    nameHeadline = `coalesce(ts_headline('search_english', translate(page.name, ${MARKERS}, ''), ${tsq},
+                                         'HighlightAll=true, ${headlineOptions}'), page.name)`;
+    descriptionHeadline = `coalesce(ts_headline('search_english', translate(page.description, ${MARKERS}, ''), ${tsq},
+                                                'MaxWords=30, MinWords=12, MaxFragments=2, ${headlineOptions}'),
+                                    left(page.description, 200))`;
+  }
+  if (query.category !== undefined) conditions.push(`p.category = ${bind(query.category, 'text')}`);
+  if (query.minPrice !== undefined) conditions.push(`p.price_minor >= ${bind(query.minPrice, 'bigint')}`);
+  if (query.maxPrice !== undefined) conditions.push(`p.price_minor <= ${bind(query.maxPrice, 'bigint')}`);
+  if (query.inStock !== undefined) conditions.push(`(coalesce(p.available, 0) > 0) = ${bind(query.inStock, 'boolean')}`);
+  const offset = bind((query.page - 1) * PAGE_SIZE, 'int');
+  // Ranked with the match when the order needs it, otherwise on the page's rows only.
+  const rankAll = sort === 'relevance';
   const bandColumns = priceBands
     .map(
       (b, i) =>
-        `count(*) FILTER (WHERE price_minor >= ${b.min}${b.max === null ? '' : ` AND price_minor < ${b.max}`}) AS "b${i}"`,
+        `count(*) FILTER (WHERE price_minor >= ${b.min}${b.max === null ? '' : ` AND price_minor < ${b.max}`})::int AS b${i}`,
     )
     .join(', ');
-  const headlineOptions = `StartSel=${START}, StopSel=${STOP}`;
-  const sql = `
-    WITH input AS (
-      SELECT websearch_to_tsquery('search_english', $1::text) AS tsq, search_fold($1::text) AS folded
-    ),
-    matched AS (
+  const text = `
+    WITH matched AS (
       SELECT p.product_id, p.name, p.category, p.description, p.price_minor, p.currency, p.available, p.product_at,
-             CASE WHEN $1::text IS NULL THEN 0
-                  ELSE ts_rank(p.document, input.tsq) + word_similarity(input.folded, p.name_key) END AS score
-      FROM products p, input
-      WHERE p.name IS NOT NULL AND NOT p.deleted
-        AND ($1::text IS NULL OR p.document @@ input.tsq OR input.folded <% p.name_key)
-        AND ($2::text IS NULL OR p.category = $2)
-        AND ($3::bigint IS NULL OR p.price_minor >= $3)
-        AND ($4::bigint IS NULL OR p.price_minor <= $4)
-        AND ($5::boolean IS NULL OR (coalesce(p.available, 0) > 0) = $5)
+             ${rankAll ? scoreOf('p') : '0::real'} AS score${rankAll ? '' : ', p.document, p.name_key'}
+      FROM products p
+      WHERE ${conditions.join(' AND ')}
+    ),
+    -- Facets in one pass over the match: counts per category, which add up to the rest.
+    by_category AS (
+      SELECT category, count(*)::int AS n, count(*) FILTER (WHERE coalesce(available, 0) > 0)::int AS in_stock, ${bandColumns}
+      FROM matched GROUP BY category
     ),
     page AS (
-      SELECT * FROM matched ORDER BY ${ORDER_BY[sort]} LIMIT ${PAGE_SIZE} OFFSET $6
+      SELECT * FROM matched ORDER BY ${ORDER_BY[sort]} LIMIT ${PAGE_SIZE} OFFSET ${offset}
     )
     SELECT
-      (SELECT count(*)::int FROM matched) AS total,
-      (SELECT coalesce(json_agg(json_build_object('category', category, 'count', n) ORDER BY n DESC, category), '[]')
-         FROM (SELECT category, count(*)::int AS n FROM matched GROUP BY category) c) AS categories,
-      (SELECT row_to_json(b) FROM (SELECT ${bandColumns} FROM matched) b) AS bands,
-      (SELECT count(*)::int FROM matched WHERE coalesce(available, 0) > 0) AS in_stock,
+      coalesce(sum(n), 0)::int AS total,
+      coalesce(json_agg(json_build_object('category', category, 'count', n) ORDER BY n DESC, category), '[]') AS categories,
+      ARRAY[${priceBands.map((_, i) => `coalesce(sum(b${i}), 0)::int`).join(', ')}] AS bands,
+      coalesce(sum(in_stock), 0)::int AS in_stock,
       (SELECT coalesce(json_agg(h ORDER BY h.ord), '[]') FROM (
          SELECT row_number() OVER (ORDER BY ${ORDER_BY[sort]}) AS ord, page.product_id, page.name, page.category,
-                page.price_minor::text AS price_minor, page.currency, page.available, page.score,
-                coalesce(ts_headline('search_english', translate(page.name, ${MARKERS}, ''), input.tsq,
-                                     'HighlightAll=true, ${headlineOptions}'), page.name) AS name_headline,
-                coalesce(ts_headline('search_english', translate(page.description, ${MARKERS}, ''), input.tsq,
-                                     'MaxWords=30, MinWords=12, MaxFragments=2, ${headlineOptions}'),
-                         left(page.description, 200)) AS description_headline
-         FROM page, input) h) AS items`;
-  const params = [
-    query.q ?? null,
-    query.category ?? null,
-    query.minPrice ?? null,
-    query.maxPrice ?? null,
-    query.inStock ?? null,
-    (query.page - 1) * PAGE_SIZE,
-  ];
-  return { text: sql, values: params };
+                page.price_minor::text AS price_minor, page.currency, page.available,
+                ${rankAll ? 'page.score' : scoreOf('page')} AS score,
+                ${nameHeadline} AS name_headline,
+                ${descriptionHeadline} AS description_headline
+         FROM page) h) AS items
+    FROM by_category`;
+  return { text, values };
 }
 
 export async function search(pool: pg.Pool, query: SearchQuery): Promise<SearchResult> {
@@ -161,7 +186,7 @@ export async function search(pool: pg.Pool, query: SearchQuery): Promise<SearchR
     pageSize: PAGE_SIZE,
     facets: {
       categories: row.categories,
-      priceBands: priceBands.map((b, i) => ({ key: b.key, min: b.min, max: b.max, count: Number(row.bands[`b${i}`]) })),
+      priceBands: priceBands.map((b, i) => ({ key: b.key, min: b.min, max: b.max, count: row.bands[i] ?? 0 })),
       inStock: { inStock: row.in_stock, outOfStock: row.total - row.in_stock },
     },
   };

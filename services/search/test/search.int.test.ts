@@ -168,6 +168,47 @@ describe('search on the real PostgreSQL', () => {
     );
   });
 
+  it('scores a match the same under every sort, and counts nothing for an empty match', async () => {
+    const word = `sort${randomUUID().slice(0, 6)}`;
+    const inName = await create({ name: `${word} dripper`, priceMinor: 300 });
+    const inDescription = await create({ name: 'Plain filter', description: `Fits the ${word}.`, priceMinor: 9000 });
+    const byRelevance = await searchFor({ q: word });
+    assert.deepEqual(ids(byRelevance), [inName.productId, inDescription.productId]);
+    const byPrice = await searchFor({ q: word, sort: '-price' });
+    assert.deepEqual(ids(byPrice), [inDescription.productId, inName.productId]);
+    assert.deepEqual(ids(await searchFor({ q: word, sort: 'newest' })), [inDescription.productId, inName.productId]);
+    const scores = (r: SearchResult) => Object.fromEntries(r.items.map((i) => [i.id, i.score]));
+    assert.deepEqual(scores(byPrice), scores(byRelevance));
+    assert.ok(
+      byRelevance.items.every((i) => i.score > 0),
+      JSON.stringify(scores(byRelevance)),
+    );
+    assert.match(byPrice.items[1]?.highlights.name ?? '', new RegExp(`<mark>${word}</mark>`));
+
+    const empty = await searchFor({ q: word, category: 'no-such-category' });
+    assert.deepEqual(empty.items, []);
+    assert.equal(empty.total, 0);
+    assert.deepEqual(empty.facets.categories, []);
+    assert.ok(empty.facets.priceBands.every((b) => b.count === 0));
+    assert.deepEqual(empty.facets.inStock, { inStock: 0, outOfStock: 0 });
+  });
+
+  it('browses a category without a query: by name, unscored, nothing highlighted', async () => {
+    const category = `browse-${randomUUID().slice(0, 6)}`;
+    const second = await create({ name: 'Zebra & blend', category, description: 'Bold & dark.' });
+    const first = await create({ name: 'Alpine blend', category });
+    await create({ name: 'Elsewhere blend', category: 'coffee' });
+    const browsed = await searchFor({ category });
+    assert.deepEqual(ids(browsed), [first.productId, second.productId]);
+    assert.deepEqual(browsed.facets.categories, [{ category, count: 2 }]);
+    assert.ok(browsed.items.every((i) => i.score === 0));
+    assert.equal(browsed.items[1]?.highlights.name, 'Zebra &amp; blend');
+    assert.equal(browsed.items[1]?.highlights.description, 'Bold &amp; dark.');
+    const searched = await searchFor({ q: 'blend', category });
+    const highlighted = searched.items.find((i) => i.id === second.productId);
+    assert.equal(highlighted?.highlights.name, 'Zebra &amp; <mark>blend</mark>');
+  });
+
   it('suggests at most ten names, words starting with the input first, then typos', async () => {
     const stem = `zanz${randomUUID().slice(0, 4)}`;
     for (let i = 0; i < 12; i++) await create({ name: `${stem}ibar roast ${i}` });
