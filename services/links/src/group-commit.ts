@@ -1,12 +1,11 @@
 /**
  * Group commit: items submitted while others wait are written by one call to `commit`,
- * so N concurrent redirects cost one transaction instead of N; an item submitted while
- * nothing is being committed goes at once. Each submitter learns
+ * so N concurrent redirects cost one transaction instead of N. Each submitter learns
  * the outcome of the batch that carried its item.
  */
 
 export interface GroupCommitOptions {
-  /** How long the first item of a batch waits for company while another commit runs. */
+  /** How long the first item of a batch waits for company. */
   windowMs: number;
   /** A batch this large is committed at once. */
   maxBatch: number;
@@ -34,10 +33,7 @@ export class GroupCommit<T> {
   submit(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      // With no commit running there is no company to wait for: a lone click would only
-      // pay the window in latency. Company gathers while a commit runs (PostgreSQL's
-      // commit_delay waits only when other transactions are active, for the same reason).
-      if (this.queue.length >= this.options.maxBatch || (this.inFlight === 0 && this.queue.length === 1)) this.flush();
+      if (this.queue.length >= this.options.maxBatch) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs);
     });
   }
