@@ -24,7 +24,7 @@ import { cpuBetween, sampleCpu } from './bench/cpu.ts';
 import { closedLoop, http, type Outcome, openLoop, type Result } from './bench/load.ts';
 import { rendersPerCoreInProcess } from './bench-qr.ts';
 import { reserveInProcess, SETTLED_RESERVATIONS } from './bench-reserve.ts';
-import { benchSearch, SEARCH_PRODUCTS, seedSearchIndex } from './bench-search.ts';
+import { SEARCH_PRODUCTS, searchRequests, seedSearchIndex } from './bench-search.ts';
 import { localCredentials } from './credentials.ts';
 import { dataDir } from './paths.ts';
 import { probePort, servicePorts } from './ports.ts';
@@ -356,10 +356,13 @@ async function main(): Promise<void> {
 
     process.stderr.write(`  search over ${SEARCH_PRODUCTS} products …\n`);
     await seedSearchIndex();
-    const searched = await benchSearch(gateway, many);
-    rows.push(['search', 'gateway → search, one client', searched.one]);
-    rows.push(['search', `gateway → search, ${concurrency} clients`, searched.many]);
-    rows.push(['suggest', 'gateway → search, one client', searched.suggest]);
+    const searchRequest = searchRequests(gateway);
+    const searchOne = await withCpu(() => closedLoop('search, one client', one, searchRequest.search));
+    const searchMany = await withCpu(() => closedLoop(`search, ${concurrency} clients`, many, searchRequest.search));
+    const suggestOne = await withCpu(() => closedLoop('suggest, one client', one, searchRequest.suggest));
+    rows.push(['search', 'gateway → search, one client', searchOne.result, searchOne.cpu]);
+    rows.push(['search', `gateway → search, ${concurrency} clients`, searchMany.result, searchMany.cpu]);
+    rows.push(['suggest', 'gateway → search, one client', suggestOne.result, suggestOne.cpu]);
 
     // QR codes: new content on every request renders; the same request again is a cache hit.
     const run = randomBytes(4).toString('hex');
@@ -494,7 +497,7 @@ async function main(): Promise<void> {
       },
       {
         label: `search p50 / p99 over ${SEARCH_PRODUCTS} products, one client`,
-        values: [searched.one.p50, searched.one.p99],
+        values: [searchOne.result.p50, searchOne.result.p99],
         limits: [15, 40],
         kind: 'max',
         unit: 'ms',
@@ -502,7 +505,7 @@ async function main(): Promise<void> {
       },
       {
         label: `search p50 / p99 over ${SEARCH_PRODUCTS} products, ${concurrency} clients`,
-        values: [searched.many.p50, searched.many.p99],
+        values: [searchMany.result.p50, searchMany.result.p99],
         limits: [60, 150],
         kind: 'max',
         unit: 'ms',
@@ -510,7 +513,7 @@ async function main(): Promise<void> {
       },
       {
         label: 'suggest p50, one client',
-        values: [searched.suggest.p50],
+        values: [suggestOne.result.p50],
         limits: [10],
         kind: 'max',
         unit: 'ms',
