@@ -24,5 +24,15 @@ export function serviceEnv(name: ServiceName, tokens: Tokens, topology?: readonl
   for (const v of localServicePlan(name, topology).env) {
     if ('generated' in v.source) generated[v.name] = tokens[v.source.generated];
   }
-  return { ...process.env, ...serviceVariables(name, topology), ...generated };
+  const planned = serviceVariables(name, topology);
+  return { ...process.env, ...planned, ...nodeOptions(planned.NODE_OPTIONS, process.env.NODE_OPTIONS), ...generated };
+}
+
+/**
+ * The plan's Node flags, then the developer's own (`--inspect`, a larger heap): a flag
+ * given twice takes its last value, so the shell can still override the plan's.
+ */
+export function nodeOptions(planned: string | undefined, inherited: string | undefined): { NODE_OPTIONS?: string } {
+  const joined = [planned, inherited].filter((flags) => flags?.trim()).join(' ');
+  return joined ? { NODE_OPTIONS: joined } : {};
 }
