@@ -36,8 +36,10 @@ export function ephemeralPortRange(file = '/proc/sys/net/ipv4/ip_local_port_rang
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    return { low: 32768, high: 60999 }; // Linux's default, for machines without /proc
+  } catch (err) {
+    // Linux's default, for machines without this file; any other failure is an answer we lack.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { low: 32768, high: 60999 };
+    throw err;
   }
   const [low, high] = text.trim().split(/\s+/).map(Number);
   if (!Number.isInteger(low) || !Number.isInteger(high)) throw new Error(`${file}: expected two ports, got "${text.trim()}"`);

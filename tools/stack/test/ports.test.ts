@@ -55,6 +55,8 @@ describe('local ports', () => {
     assert.deepEqual(ephemeralPortRange(rangeFile('1024 65535')), { low: 1024, high: 65535 });
     assert.throws(() => ephemeralPortRange(rangeFile('nonsense')), /expected two ports/);
     assert.deepEqual(ephemeralPortRange('/nonexistent/ip_local_port_range'), { low: 32768, high: 60999 });
+    // A file that exists but cannot be read is not taken for a missing one.
+    assert.throws(() => ephemeralPortRange(tmpdir()), /EISDIR/);
   });
 
   it('keeps the gateway on 3000, where people expect it', () => {

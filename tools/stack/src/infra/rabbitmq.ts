@@ -83,6 +83,8 @@ export const rabbitmq: InfraComponent = {
     await writeConfiguration(dir);
     const env = environment(dir);
     const children = [];
+    // Before epmd starts, so a refusal leaves nothing running.
+    await assertPortBindable(infraPorts.rabbitmqDist, "rabbitmq's Erlang distribution");
     // Our own epmd, run in the foreground, so it stops with the stack instead of lingering
     // as the daemon Erlang would otherwise spawn.
     if (!(await isPortOpen(infraPorts.rabbitmqEpmd))) {
