@@ -81,7 +81,8 @@ describe('sidecars under `dapr run -f .` (real daprd)', function () {
   async function start(binary: string, extraArgs: string[] = [], appId?: string): Promise<number[]> {
     const ports = await freePorts(4);
     const args = [...cliDaprdArgs(common, ports, appId), ...extraArgs];
-    const child = spawn(binary, args, { cwd: repoRoot, env: envWithoutTokens, stdio: 'ignore' });
+    // A GOMAXPROCS of the caller's own, so the checks below see what the wrapper sets, not what the runner had.
+    const child = spawn(binary, args, { cwd: repoRoot, env: { ...envWithoutTokens, GOMAXPROCS: '7' }, stdio: 'ignore' });
     children.push(child);
     await eventually(`daprd listening on ${ports.join(', ')}`, async () =>
       (await listeners(ports)).length >= ports.length ? true : undefined,
@@ -132,7 +133,7 @@ describe('sidecars under `dapr run -f .` (real daprd)', function () {
     const wide = (await listeners(ports)).filter((l) => !isLoopback(l.address)).map((l) => l.port);
     assert.deepEqual(wide.sort(), [ports[2], ports[3]].sort(), 'internal gRPC and metrics listen beyond loopback');
     assert.equal((await fetch(`http://127.0.0.1:${ports[0]}/v1.0/metadata`)).status, 200);
-    assert.equal(await daprdVariable('GOMAXPROCS'), undefined, 'nothing but the wrapper sets it');
+    assert.equal(await daprdVariable('GOMAXPROCS'), '7', "without the wrapper daprd keeps the caller's value");
   });
 
   it('keeps apps ready without placement and scheduler, and takes one out only with a store it needs', async function () {
