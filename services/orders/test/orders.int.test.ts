@@ -378,6 +378,63 @@ describe('orders on the real PostgreSQL', function () {
       assert.equal(payments.charges.length, 1);
     });
 
+    it('fences a runner whose lease was taken: no order change, no timeline entry, no event', async () => {
+      const ann = await account();
+      const repo = new OrdersRepo(pool, LEASE_SECONDS);
+      const order = await repo.insert({
+        id: randomUUID(),
+        userId: ann.id,
+        userEmail: 'fenced@example.com',
+        idempotencyKey: randomUUID(),
+        fingerprint: checkoutFingerprint(checkoutBody(ann)),
+        items: [{ productId: 'mug', quantity: 2 }],
+        shippingAddress: { id: ann.addressId, label: '', line1: 'x', line2: '', city: 'x', postalCode: '1', country: 'US' },
+        leaseToken: randomUUID(),
+      });
+      const failedEvent = {
+        topic: 'order.failed' as const,
+        data: {
+          orderId: order.id,
+          userId: ann.id,
+          userEmail: 'fenced@example.com',
+          totalMinor: 0,
+          currency: 'XXX',
+          at: new Date().toISOString(),
+          reason: 'fenced',
+        },
+      };
+      const state = async () => {
+        const row = await pool.query('SELECT step, status FROM orders WHERE id = $1', [order.id]);
+        const timeline = await pool.query('SELECT count(*)::int AS n FROM order_timeline WHERE order_id = $1', [order.id]);
+        const events = await pool.query("SELECT count(*)::int AS n FROM outbox WHERE envelope->'data'->>'orderId' = $1", [
+          order.id,
+        ]);
+        return { ...row.rows[0], timeline: timeline.rows[0].n, events: events.rows[0].n };
+      };
+      // Another runner takes the order over (for long enough that recovery leaves it alone).
+      await pool.query("UPDATE orders SET lease_token = $2, lease_until = now() + interval '1 minute' WHERE id = $1", [
+        order.id,
+        randomUUID(),
+      ]);
+      const before = await state();
+      await assert.rejects(repo.advance(order, { step: 'charging', note: 'stale move' }), { name: 'LeaseLost' });
+      await assert.rejects(repo.advance(order, { step: 'done', status: 'failed', note: 'stale failure', event: failedEvent }), {
+        name: 'LeaseLost',
+      });
+      assert.deepEqual(await state(), before);
+
+      // The runner holding the lease writes all three (the negative of the case above).
+      const current = await pool.query<{ lease_token: string }>('SELECT lease_token FROM orders WHERE id = $1', [order.id]);
+      const owner = { ...order, leaseToken: current.rows[0]?.lease_token as string };
+      await repo.advance(owner, { step: 'done', status: 'failed', note: 'failure', event: failedEvent });
+      assert.deepEqual(await state(), {
+        step: 'done',
+        status: 'failed',
+        timeline: before.timeline + 1,
+        events: before.events + 1,
+      });
+    });
+
     it('never lets two replicas claim the same order (FOR UPDATE SKIP LOCKED)', async () => {
       const ann = await account();
       const ids = await Promise.all(Array.from({ length: 20 }, () => stuckOrder(ann, 'committing')));
