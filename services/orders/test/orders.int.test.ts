@@ -151,18 +151,22 @@ describe('orders on the real PostgreSQL', function () {
     );
   }
 
-  async function stuckOrder(who: Account, step: string, key = randomUUID()): Promise<string> {
-    const repo = new OrdersRepo(pool, LEASE_SECONDS);
-    const order = await repo.insert({
+  /** An order placed straight through the store, as a checkout's first step writes it. */
+  function placeOrder(who: Account, email: string, key = randomUUID()) {
+    return new OrdersRepo(pool, LEASE_SECONDS).insert({
       id: randomUUID(),
       userId: who.id,
-      userEmail: 'stuck@example.com',
+      userEmail: email,
       idempotencyKey: key,
       fingerprint: checkoutFingerprint(checkoutBody(who)),
       items: [{ productId: 'mug', quantity: 2 }],
       shippingAddress: { id: who.addressId, label: '', line1: 'x', line2: '', city: 'x', postalCode: '1', country: 'US' },
       leaseToken: randomUUID(),
     });
+  }
+
+  async function stuckOrder(who: Account, step: string, key = randomUUID()): Promise<string> {
+    const order = await placeOrder(who, 'stuck@example.com', key);
     await abandon(order.id, step);
     return order.id;
   }
@@ -381,16 +385,7 @@ describe('orders on the real PostgreSQL', function () {
     it('fences a runner whose lease was taken: no order change, no timeline entry, no event', async () => {
       const ann = await account();
       const repo = new OrdersRepo(pool, LEASE_SECONDS);
-      const order = await repo.insert({
-        id: randomUUID(),
-        userId: ann.id,
-        userEmail: 'fenced@example.com',
-        idempotencyKey: randomUUID(),
-        fingerprint: checkoutFingerprint(checkoutBody(ann)),
-        items: [{ productId: 'mug', quantity: 2 }],
-        shippingAddress: { id: ann.addressId, label: '', line1: 'x', line2: '', city: 'x', postalCode: '1', country: 'US' },
-        leaseToken: randomUUID(),
-      });
+      const order = await placeOrder(ann, 'fenced@example.com');
       const failedEvent = {
         topic: 'order.failed' as const,
         data: {
