@@ -139,7 +139,7 @@ export function searchStatement(query: SearchQuery): { text: string; values: unk
   const text = `
     WITH matched AS (
       SELECT p.product_id, p.name, p.category, p.description, p.price_minor, p.currency, p.available, p.product_at,
-             ${rankAll ? scoreOf('p') : '0::real'} AS score${rankAll ? '' : ', p.document, p.name_key'}
+             ${rankAll ? scoreOf('p') : '0::real'} AS score
       FROM products p
       WHERE ${conditions.join(' AND ')}
     ),
@@ -148,8 +148,18 @@ export function searchStatement(query: SearchQuery): { text: string; values: unk
       SELECT category, count(*)::int AS n, count(*) FILTER (WHERE coalesce(available, 0) > 0)::int AS in_stock, ${bandColumns}
       FROM matched GROUP BY category
     ),
-    page AS (
-      SELECT * FROM matched ORDER BY ${ORDER_BY[sort]} LIMIT ${PAGE_SIZE} OFFSET ${offset}
+    page AS (${
+      rankAll
+        ? `
+      SELECT * FROM matched ORDER BY ${ORDER_BY[sort]} LIMIT ${PAGE_SIZE} OFFSET ${offset}`
+        : `
+      -- The page's rows rank against their own document and name, read back by key, so the
+      -- match does not carry every row's document to rank a page of them.
+      SELECT m.product_id, m.name, m.category, m.description, m.price_minor, m.currency, m.available, m.product_at,
+             ${scoreOf('ranked')} AS score
+      FROM (SELECT * FROM matched ORDER BY ${ORDER_BY[sort]} LIMIT ${PAGE_SIZE} OFFSET ${offset}) m
+      JOIN products ranked ON ranked.product_id = m.product_id`
+    }
     )
     SELECT
       coalesce(sum(n), 0)::int AS total,
@@ -159,7 +169,7 @@ export function searchStatement(query: SearchQuery): { text: string; values: unk
       (SELECT coalesce(json_agg(h ORDER BY h.ord), '[]') FROM (
          SELECT row_number() OVER (ORDER BY ${ORDER_BY[sort]}) AS ord, page.product_id, page.name, page.category,
                 page.price_minor::text AS price_minor, page.currency, page.available,
-                ${rankAll ? 'page.score' : scoreOf('page')} AS score,
+                page.score,
                 ${nameHeadline} AS name_headline,
                 ${descriptionHeadline} AS description_headline
          FROM page) h) AS items
