@@ -17,7 +17,7 @@ import { ensureBundles } from '../src/build/service-bundles.ts';
 import { daprFileLocations, writeDaprFiles } from '../src/dapr-files.ts';
 import { dataDir } from '../src/paths.ts';
 import { servicePorts } from '../src/ports.ts';
-import { type Child, startChild } from '../src/processes.ts';
+import { type Child, startChild, tailOfFile } from '../src/processes.ts';
 import { daprdArgs, daprdBinary, daprdCwd, daprdEnv, type Tokens } from '../src/sidecar.ts';
 
 /** Not a kit ServiceName: the kit's topology does not know it, only this test's. */
@@ -97,6 +97,14 @@ describe('a service that only the topology and its folder describe', function ()
     await eventually(`${NAME} reachable through its sidecar`, async () => ((await invoke('healthz')).ok ? true : undefined));
   });
 
+  // A failed check through the sidecar can be daprd's answer, not the app's: say what both logged.
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    for (const child of children) {
+      console.error(`--- last lines of ${child.logFile}\n${await tailOfFile(child.logFile, 25)}`);
+    }
+  });
+
   after(async () => {
     await Promise.all(children.map((child) => child.stop()));
     await rm(root, { recursive: true, force: true });
@@ -119,10 +127,12 @@ describe('a service that only the topology and its folder describe', function ()
 
   it('answers problem+json from its route and 404 for a route it does not declare', async () => {
     const refused = await invoke('greetings/nobody');
-    assert.equal(refused.status, 404);
+    const problem = await refused.text();
+    assert.equal(refused.status, 404, problem);
     assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/);
-    assert.equal(((await refused.json()) as { detail: string }).detail, 'nobody to greet');
-    assert.equal((await invoke('farewells/ada')).status, 404);
+    assert.equal((JSON.parse(problem) as { detail: string }).detail, 'nobody to greet');
+    const unknown = await invoke('farewells/ada');
+    assert.equal(unknown.status, 404, await unknown.text());
   });
 
   it('is ready once its sidecar is, and its sidecar refuses callers without the API token', async () => {
