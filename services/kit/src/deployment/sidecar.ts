@@ -66,7 +66,8 @@ export const daprdRuntimeEnv: Readonly<Record<string, string>> = { GOMAXPROCS: '
  * machine), and it takes three misses, not two. Not three in a row, whatever Dapr's docs
  * say: daprd 1.17 (pkg/apphealth) resets its count of misses only when an app it had
  * called down answers again, so a probe that succeeds after one miss leaves the count
- * where it was, and the third slow /healthz of an app's life calls it down for a second.
+ * where it was, and every third slow /healthz, however far apart, calls the app down
+ * for about a second.
  */
 export const appHealthProbe = { intervalSeconds: 1, timeoutMs: 1000, threshold: 3 } as const;
 
