@@ -55,9 +55,11 @@ export const eventSchemas = {
     }),
   },
   /**
-   * A product's stock after any change of it (reserve, release, commit, expiry, admin
-   * adjustment, seed). `revision` grows with each change of that product's stock, so a
-   * read model keeps the highest and ignores older or repeated events.
+   * A product's stock after a change of its available stock (reserve, release, expiry,
+   * return, admin adjustment, creation, seed), with `held` as of that change. A Commit,
+   * which only turns held stock into sold, is not announced. `revision` grows with each
+   * change of that product's stock, a Commit's too, so a read model keeps the highest,
+   * ignores older or repeated events, and expects gaps.
    */
   'inventory.stock_changed': {
     version: 1,

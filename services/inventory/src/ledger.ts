@@ -3,8 +3,8 @@
  * stock rows it moves in product-id order (so concurrent multi-line reservations queue
  * instead of deadlocking), moves them with a conditional UPDATE that cannot take stock
  * below zero, records the movements, and writes inventory.stock_changed (and
- * inventory.low_stock when a product falls to its threshold) to the outbox: a change is
- * never left unannounced, and all lines of a reservation move or none do.
+ * inventory.low_stock when a product falls to its threshold) to the outbox: a change of
+ * available stock is never left unannounced, and all lines of a reservation move or none do.
  *
  * Reservations are idempotent by id: a repeated call finds the row and answers from it.
  * Transactions always lock a reservation row before stock rows, and stock rows in
@@ -493,14 +493,19 @@ export class Ledger {
     );
     const traceContext = currentTraceContext();
     const at = new Date().toISOString();
-    await enqueueEvents(
-      client,
-      'inventory.stock_changed',
-      after.map((s) => ({
-        data: { productId: s.productId, available: s.available, held: s.held, revision: s.revision, at },
-        traceContext,
-      })),
-    );
+    // A Commit turns held stock into sold and leaves `available`, the one figure the
+    // subscribers keep, as it was: announcing it cost every paid checkout a fan-out to four
+    // services that changed nothing. Its revision still grows; the next event carries it.
+    if (kind !== 'commit') {
+      await enqueueEvents(
+        client,
+        'inventory.stock_changed',
+        after.map((s) => ({
+          data: { productId: s.productId, available: s.available, held: s.held, revision: s.revision, at },
+          traceContext,
+        })),
+      );
+    }
     const low: Array<EventData<'inventory.low_stock'>> = [];
     for (const s of after) {
       const previous = before?.get(s.productId);

@@ -253,6 +253,19 @@ describe('inventory on the real PostgreSQL', function () {
       assert.equal((await commit(sold)).status, ReservationStatus.RESERVATION_STATUS_COMMITTED);
       assert.deepEqual(await stockOf(a), { available: 4, held: 0 });
       assert.equal((await refusal(release(sold))).code, grpc.status.FAILED_PRECONDITION);
+      const announced = async () =>
+        (await outboxOf('inventory.stock_changed', a)).map((e) => {
+          const { available, held, revision } = e.data as { available: number; held: number; revision: number };
+          return { available, held, revision };
+        });
+      assert.deepEqual(
+        await announced(),
+        [
+          { available: 6, held: 0, revision: 1 },
+          { available: 4, held: 2, revision: 2 },
+        ],
+        'the stock and the Reserve are announced; the Commit, which leaves available as it was, is not',
+      );
 
       const given = randomUUID();
       await reserve(given, [{ productId: a, quantity: 3 }]);
@@ -263,6 +276,11 @@ describe('inventory on the real PostgreSQL', function () {
       const again = await refusal(reserve(given, [{ productId: a, quantity: 3 }]));
       assert.equal(again.code, grpc.status.FAILED_PRECONDITION, 'a released reservation is not held again by a repeat');
       assert.deepEqual(await stockOf(a), { available: 4, held: 0 });
+      assert.deepEqual(
+        (await announced()).map((e) => e.revision),
+        [1, 2, 4, 5],
+        'the next change is announced with a revision past the Commit’s',
+      );
     });
 
     it('keeps a Reserve that arrives after its Release from holding anything', async () => {
