@@ -536,11 +536,12 @@ async function main(): Promise<void> {
     out.push(budgetTable(figures));
     out.push('');
     out.push('stack CPU per request by process, ms (every service, sidecar and infrastructure process):');
+    const measuredTwice = (scenario: string) => rows.filter(([s, , , cpu]) => s === scenario && cpu).length > 1;
     for (const [scenario, path, , cpu] of rows) {
-      if (cpu)
-        out.push(
-          `  ${scenario.padEnd(8)} ${fmt(cpu.totalMs, 2).padStart(6)}  ${splitLine(cpu)}${path.includes('new content') ? ' (new content)' : ''}`,
-        );
+      if (!cpu) continue;
+      // A scenario measured twice (search with one client and with several) says which row is which.
+      const note = path.includes('new content') ? 'new content' : measuredTwice(scenario) ? path.split(', ').at(-1) : undefined;
+      out.push(`  ${scenario.padEnd(8)} ${fmt(cpu.totalMs, 2).padStart(6)}  ${splitLine(cpu)}${note ? ` (${note})` : ''}`);
     }
     out.push('');
     out.push('latency and throughput');
