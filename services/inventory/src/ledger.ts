@@ -493,9 +493,10 @@ export class Ledger {
     );
     const traceContext = currentTraceContext();
     const at = new Date().toISOString();
-    // A Commit turns held stock into sold and leaves `available`, the one figure the
+    // A Commit turns held stock into sold and leaves `available`, the one stock figure the
     // subscribers keep, as it was: announcing it cost every paid checkout a fan-out to four
-    // services that changed nothing. Its revision still grows; the next event carries it.
+    // services for no change they show. Its revision still grows, so the next event
+    // carries a revision past it.
     if (kind !== 'commit') {
       await enqueueEvents(
         client,

@@ -17,7 +17,7 @@ import { ensureBundles } from '../src/build/service-bundles.ts';
 import { daprFileLocations, writeDaprFiles } from '../src/dapr-files.ts';
 import { dataDir } from '../src/paths.ts';
 import { servicePorts } from '../src/ports.ts';
-import { type Child, startChild, tailOfFile } from '../src/processes.ts';
+import { type Child, startChild } from '../src/processes.ts';
 import { daprdArgs, daprdBinary, daprdCwd, daprdEnv, type Tokens } from '../src/sidecar.ts';
 
 /** Not a kit ServiceName: the kit's topology does not know it, only this test's. */
@@ -101,7 +101,7 @@ describe('a service that only the topology and its folder describe', function ()
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed') return;
     for (const child of children) {
-      console.error(`--- last lines of ${child.logFile}\n${await tailOfFile(child.logFile, 25)}`);
+      console.error(`--- last lines of ${child.logFile}\n${await child.lastLines(25)}`);
     }
   });
 

@@ -59,15 +59,16 @@ export const daprdRuntimeEnv: Readonly<Record<string, string>> = { GOMAXPROCS: '
  * what a stopped app has not consumed stays queued in the broker until it is back.
  * daprd's defaults (5 s, 3 misses) kept pulling for up to 15 s.
  *
- * An app daprd calls down also gets no service invocation: daprd answers its callers
- * itself, 500 "app is not in a healthy state", until the next probe succeeds. So a busy
- * app must not look down: each probe may take the whole second (daprd refuses a timeout
- * longer than the interval; its default of 500 ms failed /healthz on a loaded 2-core
- * machine), and it takes three misses, not two. Not three in a row, whatever Dapr's docs
- * say: daprd 1.17 (pkg/apphealth) resets its count of misses only when an app it had
- * called down answers again, so a probe that succeeds after one miss leaves the count
- * where it was, and every third slow /healthz, however far apart, calls the app down
- * for about a second.
+ * An app daprd calls down also gets no HTTP service invocation (gRPC through daprd's
+ * proxy is not checked): daprd answers its callers itself, 500 "app is not in a healthy
+ * state", and stops and later restarts the app's subscriptions. So a busy app must not
+ * look down: each probe may take the whole second (daprd refuses a timeout longer than
+ * the interval; its default of 500 ms failed /healthz on a loaded 2-core machine), and it
+ * takes three misses, not two. Not three in a row, whatever Dapr's docs say: daprd 1.17
+ * (pkg/apphealth) resets its count of misses only when an app it had called down answers
+ * again, so a probe that succeeds after one miss leaves the count where it was, and every
+ * third slow /healthz, however far apart, calls the app down until a probe succeeds
+ * again: the next one starts at once, so usually for well under a second.
  */
 export const appHealthProbe = { intervalSeconds: 1, timeoutMs: 1000, threshold: 3 } as const;
 
