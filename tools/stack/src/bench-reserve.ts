@@ -6,6 +6,7 @@
 import { createLogger, openDatabase } from '@meshmart/kit';
 import { Ledger } from '../../../services/inventory/src/ledger.ts';
 import { migrations } from '../../../services/inventory/src/migrations.ts';
+import { percentile } from './bench/load.ts';
 import { createScratchDatabase } from './test-infra.ts';
 
 export const SETTLED_RESERVATIONS = 100_000;
@@ -45,8 +46,7 @@ export async function reserveInProcess(samples = 1000): Promise<{ p50: number; p
       latencies.push(performance.now() - t0);
     }
     latencies.sort((a, b) => a - b);
-    const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
-    return { p50: at(50), p99: at(99), samples };
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples };
   } finally {
     await pool.end();
     await db.drop();

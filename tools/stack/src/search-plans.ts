@@ -14,6 +14,7 @@ import { createLogger, openDatabase } from '@meshmart/kit';
 import { migrations } from '../../../services/search/src/migrations.ts';
 import { searchStatement } from '../../../services/search/src/queries.ts';
 import { sampleCpu } from './bench/cpu.ts';
+import { percentile } from './bench/load.ts';
 import { SEARCH_PRODUCTS, SEARCH_QUERIES, seedSearchProducts } from './bench-search.ts';
 import { startInfra } from './infra/index.ts';
 import { createScratchDatabase } from './test-infra.ts';
@@ -26,7 +27,11 @@ interface Explained {
   'Execution Time': number;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 const infra = await startInfra({ only: ['postgres'], quiet: true });
 const db = await createScratchDatabase('search_plans');

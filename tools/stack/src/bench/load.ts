@@ -30,7 +30,8 @@ export function http(send: () => Promise<Response>, ok = (r: Response) => r.ok):
   };
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile of values sorted ascending (nearest rank); NaN for none. */
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
