@@ -7,7 +7,7 @@ export const linksConfigSchema = serviceConfig('links', {
   CACHE_TTL_SECONDS: env.int(3600, 1, 7 * 24 * 3600),
   /** A state store slower than this is treated as down for that lookup: PostgreSQL answers. */
   CACHE_TIMEOUT_MS: env.int(250, 10, 10_000),
-  /** How long a click waits for others to share its transaction. */
+  /** How long a click waits for others to share its transaction while another click transaction runs (with none running it goes at once). */
   CLICK_BATCH_WINDOW_MS: env.int(2, 0, 1000),
   /** A batch this large commits at once, without waiting for the window. */
   CLICK_BATCH_MAX: env.int(256, 1, 10_000),

@@ -1,11 +1,14 @@
 /**
  * Group commit: items submitted while others wait are written by one call to `commit`,
  * so N concurrent redirects cost one transaction instead of N. Each submitter learns
- * the outcome of the batch that carried its item.
+ * the outcome of the batch that carried its item. When no commit is running, nothing is
+ * coming to share one, so the batch goes at the end of the current event-loop turn (with
+ * whatever that turn submitted) instead of waiting the window: a lone redirect does not
+ * pay the window in latency, and a busy one still batches.
  */
 
 export interface GroupCommitOptions {
-  /** How long the first item of a batch waits for company. */
+  /** How long the first item of a batch waits for company while another commit runs. */
   windowMs: number;
   /** A batch this large is committed at once. */
   maxBatch: number;
@@ -21,7 +24,8 @@ interface Pending<T> {
 
 export class GroupCommit<T> {
   private queue: Array<Pending<T>> = [];
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the flush that is scheduled, if any. */
+  private cancelScheduled: (() => void) | undefined;
   private inFlight = 0;
   private readonly idle = new Set<() => void>();
 
@@ -34,7 +38,7 @@ export class GroupCommit<T> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (this.queue.length >= this.options.maxBatch) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs);
+      else this.schedule();
     });
   }
 
@@ -46,9 +50,20 @@ export class GroupCommit<T> {
     }
   }
 
+  private schedule(): void {
+    if (this.cancelScheduled) return;
+    if (this.inFlight === 0) {
+      const immediate = setImmediate(() => this.flush());
+      this.cancelScheduled = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(() => this.flush(), this.options.windowMs);
+      this.cancelScheduled = () => clearTimeout(timer);
+    }
+  }
+
   private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelScheduled?.();
+    this.cancelScheduled = undefined;
     // At the limit, the batch keeps growing until a commit finishes and calls flush again.
     while (this.queue.length > 0 && this.inFlight < this.options.maxInFlight) {
       const batch = this.queue.splice(0, this.options.maxBatch);

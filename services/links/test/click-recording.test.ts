@@ -64,6 +64,41 @@ describe('group commit', () => {
     assert.deepEqual(batches, [[0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]);
   });
 
+  it('commits a lone submission at the end of the turn instead of waiting the window', async () => {
+    const batches: number[][] = [];
+    const group = new GroupCommit<number>(async (items) => void batches.push(items), {
+      windowMs: 60_000,
+      maxBatch: 1000,
+      maxInFlight: 4,
+    });
+    const outcome = await Promise.race([
+      Promise.all([group.submit(1), group.submit(2)]).then(() => 'committed'),
+      new Promise((resolve) => setTimeout(resolve, 1000, 'still waiting')),
+    ]);
+    assert.equal(outcome, 'committed');
+    assert.deepEqual(batches, [[1, 2]]);
+  });
+
+  it('waits the window for company while another commit runs, even with a commit slot free', async () => {
+    const batches: number[][] = [];
+    let release = () => {};
+    const group = new GroupCommit<number>(
+      async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+      { windowMs: 60_000, maxBatch: 1000, maxInFlight: 4 },
+    );
+    const first = group.submit(0);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = group.submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(batches, [[0]], 'the second item did not wait for company');
+    release();
+    await Promise.all([first, second]);
+    assert.deepEqual(batches, [[0], [1]]);
+  });
+
   it('rejects every submission of a failed batch, and only those', async () => {
     let calls = 0;
     const group = new GroupCommit<number>(
