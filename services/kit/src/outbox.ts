@@ -82,6 +82,53 @@ export async function enqueueEvent<T extends EventTopic>(
   return eventId as string;
 }
 
+/** Events of one topic as outbox columns, one array per column for `unnest`. */
+export interface OutboxBatch {
+  eventIds: string[];
+  /** JSON text of each envelope. */
+  envelopes: string[];
+  /** JSON text of each event's trace context. */
+  traceContexts: string[];
+}
+
+/** Channel a relay LISTENs on: a write that adds rows notifies it, so it need not wait for its poll. */
+export const OUTBOX_CHANNEL = 'outbox';
+
+/**
+ * Validates the events and builds their envelopes (event ids chosen here), each with the
+ * trace context of the request it belongs to, for a statement that writes them.
+ */
+export function outboxBatch<T extends EventTopic>(
+  topic: T,
+  events: Array<{ data: EventData<T>; traceContext: Record<string, string> }>,
+): OutboxBatch {
+  const occurredAt = new Date().toISOString();
+  const envelopes: Array<EventEnvelope<T>> = events.map(({ data }) => ({
+    eventId: randomUUID(),
+    topic,
+    version: eventSchemas[topic].version,
+    occurredAt,
+    data: checkEventData(topic, data),
+  }));
+  return {
+    eventIds: envelopes.map((e) => e.eventId),
+    envelopes: envelopes.map((e) => JSON.stringify(e)),
+    traceContexts: events.map((e) => JSON.stringify(e.traceContext)),
+  };
+}
+
+/**
+ * The INSERT of outbox rows for a data-modifying CTE, so that a change and the events
+ * announcing it are one statement: `source` yields the columns event_id, envelope and
+ * trace_context (an `unnest` of an OutboxBatch, filtered as the statement needs), and
+ * `topic` is an SQL expression, usually a parameter. It returns one row per event added.
+ */
+export function outboxInsert(source: string, topic: string): string {
+  return `INSERT INTO outbox (id, topic, envelope, trace_context)
+       SELECT event_id, ${topic}, envelope, trace_context FROM ${source}
+       RETURNING 1`;
+}
+
 /**
  * Many events of one topic in one statement, each with the trace context of the request
  * it belongs to: a batch writer (group commit) pays one round trip, not one per event.
@@ -92,30 +139,16 @@ export async function enqueueEvents<T extends EventTopic>(
   events: Array<{ data: EventData<T>; traceContext: Record<string, string> }>,
 ): Promise<string[]> {
   if (events.length === 0) return [];
-  const occurredAt = new Date().toISOString();
-  const envelopes: Array<EventEnvelope<T>> = events.map(({ data }) => ({
-    eventId: randomUUID(),
-    topic,
-    version: eventSchemas[topic].version,
-    occurredAt,
-    data: checkEventData(topic, data),
-  }));
+  const batch = outboxBatch(topic, events);
   // The relay's wake-up rides in the same statement: one round trip per write, not two.
   await client.query(
     `WITH added AS (
-       INSERT INTO outbox (id, topic, envelope, trace_context)
-       SELECT id, $1, envelope, trace_context FROM unnest($2::uuid[], $3::jsonb[], $4::jsonb[]) AS e(id, envelope, trace_context)
-       RETURNING 1
+       ${outboxInsert('unnest($2::uuid[], $3::jsonb[], $4::jsonb[]) AS e(event_id, envelope, trace_context)', '$1')}
      )
-     SELECT pg_notify('outbox', $1) WHERE EXISTS (SELECT 1 FROM added)`,
-    [
-      topic,
-      envelopes.map((e) => e.eventId),
-      envelopes.map((e) => JSON.stringify(e)),
-      events.map((e) => JSON.stringify(e.traceContext)),
-    ],
+     SELECT pg_notify('${OUTBOX_CHANNEL}', $1) WHERE EXISTS (SELECT 1 FROM added)`,
+    [topic, batch.eventIds, batch.envelopes, batch.traceContexts],
   );
-  return envelopes.map((e) => e.eventId);
+  return batch.eventIds;
 }
 
 export interface Publisher {
@@ -266,7 +299,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       listener = client;
       client.on('notification', () => loop.nudge());
-      await client.query('LISTEN outbox');
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
     },
     (err: unknown) => logger.warn('outbox LISTEN unavailable; polling only', { err: (err as Error).message }),
   );
@@ -280,7 +313,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       stopped = true;
       await loop.stop();
       if (listener) {
-        await listener.query('UNLISTEN outbox').catch(() => {});
+        await listener.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => {});
         listener.release();
       }
     },

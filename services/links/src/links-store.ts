@@ -1,5 +1,5 @@
 /** links' PostgreSQL: links, clicks, and the events announcing both through the outbox. */
-import { camelCaseRow, enqueueEvent, enqueueEvents, inTransaction } from '@meshmart/kit';
+import { camelCaseRow, enqueueEvent, inTransaction, OUTBOX_CHANNEL, outboxBatch, outboxInsert } from '@meshmart/kit';
 import type pg from 'pg';
 import type { StatsRange } from './schemas.ts';
 
@@ -140,66 +140,66 @@ export class LinksRepo {
   }
 
   /**
-   * Stores a batch of clicks in one transaction: click rows, one link.clicked per click,
-   * each link's total, and a notification per link for live streams. Clicks already stored are skipped, so a retried batch counts nothing twice.
-   * Resolves with the number newly stored.
+   * Stores a batch of clicks in one statement (one round trip, its own transaction): click
+   * rows, one link.clicked per click, each link's total, and a notification per link for
+   * live streams. Clicks already stored are skipped, so a retried batch counts nothing
+   * twice. Resolves with the number newly stored.
    */
-  recordClicks(clicks: Click[]): Promise<number> {
-    return inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ id: string; code: string }>(
-        `INSERT INTO clicks (id, code, at, referrer, user_agent)
-         SELECT c.id, c.code, c.at, c.referrer, c.user_agent
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[]) AS c(id, code, at, referrer, user_agent)
-         JOIN links USING (code)
+  async recordClicks(clicks: Click[]): Promise<number> {
+    const events = outboxBatch(
+      'link.clicked',
+      clicks.map((click) => ({
+        data: {
+          clickId: click.id,
+          code: click.code,
+          ownerId: click.ownerId,
+          referrer: click.referrer,
+          userAgent: click.userAgent,
+          at: click.at.toISOString(),
+        },
+        traceContext: click.traceContext,
+      })),
+    );
+    // Totals are locked in code order, so two batches sharing links cannot deadlock;
+    // listeners hear of each link once the statement commits. Only the clicks stored get
+    // an event.
+    const { rows } = await this.pool.query<{ stored: number }>(
+      `WITH batch AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::uuid[], $7::jsonb[], $8::jsonb[])
+           AS b(id, code, at, referrer, user_agent, event_id, envelope, trace_context)
+       ), stored AS (
+         INSERT INTO clicks (id, code, at, referrer, user_agent)
+         SELECT id, code, at, referrer, user_agent FROM batch JOIN links USING (code)
          ON CONFLICT (id) DO NOTHING
-         RETURNING id, code`,
-        [
-          clicks.map((c) => c.id),
-          clicks.map((c) => c.code),
-          clicks.map((c) => c.at),
-          clicks.map((c) => c.referrer),
-          clicks.map((c) => c.userAgent),
-        ],
-      );
-      const stored = new Set(rows.map((r) => r.id));
-      await enqueueEvents(
-        client,
+         RETURNING id, code
+       ), announced AS (
+         ${outboxInsert('batch JOIN stored USING (id)', '$9')}
+       ), per_code AS (
+         SELECT code, count(*)::int AS clicks FROM stored GROUP BY code
+       ), locked AS (
+         SELECT code FROM links WHERE code IN (SELECT code FROM per_code) ORDER BY code FOR NO KEY UPDATE
+       ), bumped AS (
+         UPDATE links SET total_clicks = total_clicks + per_code.clicks
+         FROM locked JOIN per_code USING (code)
+         WHERE links.code = locked.code
+         RETURNING links.code
+       )
+       SELECT (SELECT count(*) FROM stored)::int AS stored,
+              (SELECT count(n) FROM (SELECT pg_notify('${CLICKS_CHANNEL}', code) AS n FROM bumped) AS notified) AS notified,
+              (SELECT count(n) FROM (SELECT pg_notify('${OUTBOX_CHANNEL}', $9) AS n WHERE EXISTS (SELECT 1 FROM announced)) AS woken) AS woken`,
+      [
+        clicks.map((c) => c.id),
+        clicks.map((c) => c.code),
+        clicks.map((c) => c.at),
+        clicks.map((c) => c.referrer),
+        clicks.map((c) => c.userAgent),
+        events.eventIds,
+        events.envelopes,
+        events.traceContexts,
         'link.clicked',
-        clicks
-          .filter((click) => stored.has(click.id))
-          .map((click) => ({
-            data: {
-              clickId: click.id,
-              code: click.code,
-              ownerId: click.ownerId,
-              referrer: click.referrer,
-              userAgent: click.userAgent,
-              at: click.at.toISOString(),
-            },
-            traceContext: click.traceContext,
-          })),
-      );
-      const perCode = new Map<string, number>();
-      for (const r of rows) perCode.set(r.code, (perCode.get(r.code) ?? 0) + 1);
-      const codes = [...perCode.keys()].sort();
-      if (codes.length === 0) return 0;
-      // Totals last, so a hot link's row stays locked only until the commit; locked in
-      // code order, so two batches sharing links cannot deadlock. Listeners hear of each
-      // link once the transaction commits.
-      await client.query(
-        `WITH locked AS (
-           SELECT code FROM links WHERE code = ANY($1::text[]) ORDER BY code FOR NO KEY UPDATE
-         ), bumped AS (
-           UPDATE links SET total_clicks = total_clicks + n.clicks
-           FROM locked JOIN unnest($1::text[], $2::int[]) AS n(code, clicks) USING (code)
-           WHERE links.code = locked.code
-           RETURNING links.code
-         )
-         SELECT pg_notify('${CLICKS_CHANNEL}', code) FROM bumped`,
-        [codes, codes.map((code) => perCode.get(code))],
-      );
-      return stored.size;
-    });
+      ],
+    );
+    return rows[0]?.stored ?? 0;
   }
 
   async stats(code: string, range: StatsRange): Promise<LinkStats> {

@@ -19,6 +19,7 @@ import {
 import { infraPorts, infraUrls, type StackHandle, startStack } from '@meshmart/stack';
 import { eventually } from '@meshmart/test-support';
 import type pg from 'pg';
+import { LinksRepo } from '../src/links-store.ts';
 
 /** A TCP relay to PostgreSQL that can be cut (every connection dropped, new ones refused) and restored. */
 async function postgresRelay(targetPort: number) {
@@ -220,6 +221,41 @@ describe('links over gRPC through its sidecar', function () {
       );
       return pending.rowCount === 0 ? true : undefined;
     });
+  });
+
+  it('stores a click batch once: a retried batch and unknown codes add no click, event or total', async () => {
+    const link = await shorten({ targetUrl: 'https://example.com/batch' });
+    const repo = new LinksRepo(db);
+    const click = (code: string) => ({
+      id: randomUUID(),
+      code,
+      ownerId: owner,
+      at: new Date(),
+      referrer: '(direct)',
+      userAgent: 'curl',
+      traceContext: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    });
+    const batch = [click(link.code), click(link.code), click('nosuchcode')];
+    const listener = await db.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(`${n.channel}:${n.payload}`));
+    await listener.query(`LISTEN outbox; LISTEN link_clicks`);
+    try {
+      assert.equal(await repo.recordClicks(batch), 2);
+      assert.equal(await repo.recordClicks(batch), 0, 'a retried batch stores nothing twice');
+      const events = await db.query(
+        `SELECT 1 FROM outbox WHERE topic = 'link.clicked' AND envelope->'data'->>'clickId' = ANY($1::text[])`,
+        [batch.map((c) => c.id)],
+      );
+      assert.equal(events.rowCount, 2, 'one event per stored click, none for the unknown code');
+      assert.equal((await stats(link.code)).link?.totalClicks, 2);
+      await eventually('the commit to notify the relay and the live streams', async () =>
+        heard.includes('outbox:link.clicked') && heard.includes(`link_clicks:${link.code}`) ? true : undefined,
+      );
+      assert.equal(heard.filter((h) => h === `link_clicks:${link.code}`).length, 1, 'the retry notified nobody');
+    } finally {
+      listener.release();
+    }
   });
 
   it('shows stats to the owner only, by day when asked', async () => {
