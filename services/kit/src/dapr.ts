@@ -13,7 +13,7 @@ import { isProblemBody, Problem, problemFromBody, problems } from './errors.ts';
 import { daprClientMetrics, secondsSince } from './metrics.ts';
 import { SidecarError } from './outages.ts';
 import { type ConfigurationHandlers, type ConfigurationSubscription, SidecarConfiguration } from './sidecar-configuration.ts';
-import { sidecarExchange } from './sidecar-http.ts';
+import { type SidecarExchange, sidecarExchange } from './sidecar-http.ts';
 
 export type { ConfigurationHandlers, ConfigurationSubscription } from './sidecar-configuration.ts';
 
@@ -63,8 +63,7 @@ function isConnectionFailure(err: unknown): boolean {
  * handling) can tell a store or broker behind the sidecar that is down (5xx) from a
  * request the sidecar refused.
  */
-async function sidecarError(what: string, response: Response): Promise<SidecarError> {
-  const text = await response.text().catch(() => '');
+function sidecarError(what: string, { status, text }: Pick<SidecarExchange, 'status' | 'text'>): SidecarError {
   let errorCode: string | undefined;
   try {
     const parsed = JSON.parse(text) as { errorCode?: unknown };
@@ -72,8 +71,10 @@ async function sidecarError(what: string, response: Response): Promise<SidecarEr
   } catch {
     // Not JSON: the status alone has to do.
   }
-  return new SidecarError(`${what} failed: ${response.status} ${text}`, response.status, errorCode);
+  return new SidecarError(`${what} failed: ${status} ${text}`, status, errorCode);
 }
+
+const isOk = ({ status }: SidecarExchange) => status >= 200 && status < 300;
 
 /**
  * A trace context marked not sampled, for calls to daprd that are not traffic (probes):
@@ -244,7 +245,7 @@ export class Sidecar {
       Object.entries(options.metadata ?? {}).map(([k, v]): [string, string] => [`metadata.${k}`, v]),
     ).toString();
     return measured(pubsub, 'publish', async (done) => {
-      const response = await fetch(
+      const response = await sidecarExchange(
         `${this.base}/v1.0/publish/${pubsub}/${encodeURIComponent(topic)}${query ? `?${query}` : ''}`,
         {
           method: 'POST',
@@ -254,19 +255,19 @@ export class Sidecar {
             ...(options.tracestate && { tracestate: options.tracestate }),
           }),
           body: JSON.stringify(data),
-          signal: AbortSignal.timeout(this.timeoutMs),
+          timeoutMs: this.timeoutMs,
         },
       );
       done(String(response.status));
-      if (!response.ok) throw await sidecarError(`publish to ${topic}`, response);
+      if (!isOk(response)) throw sidecarError(`publish to ${topic}`, response);
     });
   }
 
   /** Reads a state entry with its ETag. */
   async getState<T>(store: string, key: string): Promise<{ value: T | undefined; etag: string | undefined }> {
-    const response = await this.stateCall(`${store}/${encodeURIComponent(key)}`, { method: 'GET' });
+    const response = await this.stateCall(`${store}/${encodeURIComponent(key)}`, 'GET');
     if (response.status === 204) return { value: undefined, etag: undefined };
-    return { value: (await response.json()) as T, etag: response.headers.get('etag') ?? undefined };
+    return { value: JSON.parse(response.text) as T, etag: response.headers.get('etag') ?? undefined };
   }
 
   /**
@@ -286,26 +287,32 @@ export class Sidecar {
       ...((entry.etag !== undefined || entry.firstWrite) && { options: { concurrency: 'first-write' } }),
       ...(entry.ttlSeconds !== undefined && { metadata: { ttlInSeconds: String(entry.ttlSeconds) } }),
     };
-    const response = await this.stateCall(store, { method: 'POST', body: JSON.stringify([item]) }, [409]);
+    const response = await this.stateCall(store, 'POST', JSON.stringify([item]), [409]);
     return response.status !== 409;
   }
 
   async deleteState(store: string, key: string): Promise<void> {
-    await this.stateCall(`${store}/${encodeURIComponent(key)}`, { method: 'DELETE' });
+    await this.stateCall(`${store}/${encodeURIComponent(key)}`, 'DELETE');
   }
 
-  private stateCall(path: string, init: RequestInit, expectedFailures: number[] = []): Promise<Response> {
+  private stateCall(
+    path: string,
+    method: 'GET' | 'POST' | 'DELETE',
+    body?: string,
+    expectedFailures: number[] = [],
+  ): Promise<SidecarExchange> {
     const target = path.split('/')[0] ?? 'state';
-    return measured(target, `state_${(init.method ?? 'GET').toLowerCase()}`, async (done) => {
+    return measured(target, `state_${method.toLowerCase()}`, async (done) => {
       try {
-        const response = await fetch(`${this.base}/v1.0/state/${path}`, {
-          ...init,
+        const response = await sidecarExchange(`${this.base}/v1.0/state/${path}`, {
+          method,
           headers: this.headers({ 'content-type': 'application/json' }),
-          signal: AbortSignal.timeout(this.timeoutMs),
+          ...(body !== undefined && { body }),
+          timeoutMs: this.timeoutMs,
         });
         done(String(response.status));
-        if (!response.ok && !expectedFailures.includes(response.status)) {
-          throw await sidecarError(`state ${init.method} ${path}`, response);
+        if (!isOk(response) && !expectedFailures.includes(response.status)) {
+          throw sidecarError(`state ${method} ${path}`, response);
         }
         return response;
       } catch (err) {

@@ -1,9 +1,10 @@
 /**
  * One HTTP/1.1 exchange with the app's own sidecar over kept-alive connections
- * (node:http). Service invocation runs on every proxied request, and Node's fetch cost
- * about twice the CPU per call there (a WHATWG Request, Headers, body stream and
- * AbortSignal each time). The HTTP instrumentation makes the client span and carries
- * the trace context, as the fetch instrumentation did.
+ * (node:http), for the calls on request paths: service invocation, state and publish
+ * (a redirect reads the link cache and its click is published). Node's fetch cost about
+ * twice the CPU per call (a WHATWG Request, Headers, body stream and AbortSignal each
+ * time). The HTTP instrumentation makes the client span and carries the trace context,
+ * as the fetch instrumentation did.
  */
 import http from 'node:http';
 
