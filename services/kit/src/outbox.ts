@@ -203,17 +203,29 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function publishBatch(): Promise<number> {
     const client = await pool.connect();
-    let published = 0;
+    const publishedIds: string[] = [];
     let outage: Error | undefined;
+    // Published rows are marked in one statement before the commit, also when the batch
+    // ends in an outage; a crash before the commit leaves them unmarked either way, and
+    // consumers deduplicate on eventId.
+    const markPublished = async () => {
+      if (publishedIds.length === 0) return;
+      await client.query({
+        name: 'outbox.mark-published',
+        text: 'UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[])',
+        values: [publishedIds],
+      });
+    };
     try {
       await client.query('BEGIN');
       // SKIP LOCKED lets several replicas relay in parallel without publishing a row twice.
       // Rows that failed before go last, so they cannot hold back the ones behind them.
-      const { rows } = await client.query<Row>(
-        `SELECT id, topic, envelope, trace_context FROM outbox WHERE published_at IS NULL AND parked_at IS NULL
+      const { rows } = await client.query<Row>({
+        name: 'outbox.claim',
+        text: `SELECT id, topic, envelope, trace_context FROM outbox WHERE published_at IS NULL AND parked_at IS NULL
          ORDER BY (last_error IS NOT NULL), created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
-      );
+        values: [batchSize],
+      });
       const failed: Array<{ row: Row; err: Error }> = [];
       for (const row of rows) {
         const origin = row.trace_context.traceparent ? undefined : backgroundOrigin(row.topic);
@@ -228,9 +240,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             },
           });
           origin?.span.end();
-          await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = $1', [row.id]);
           eventMetrics().published.inc({ topic: row.topic });
-          published++;
+          publishedIds.push(row.id);
         } catch (err) {
           origin?.span.end();
           failed.push({ row, err: err as Error });
@@ -244,7 +255,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       for (const { row, err } of failed) {
         // A refusal is about this row; any other failure is the row's fault only if other
         // rows got through in the same pass.
-        const parkable = refusedByTheSidecar(err) || published > 0;
+        const parkable = refusedByTheSidecar(err) || publishedIds.length > 0;
         const { rows: updated } = await client.query<{ attempts: number; parked: boolean }>(
           `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
              parked_at = CASE WHEN $3 AND attempts + 1 >= $4 THEN now() END
@@ -261,13 +272,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           });
         }
       }
+      await markPublished();
       await client.query('COMMIT');
-      if (published === 0 && outage) throw outage;
-      return published;
+      if (publishedIds.length === 0 && outage) throw outage;
+      return publishedIds.length;
     } catch (err) {
       // Rows published before the failure are kept as published.
-      await client.query('COMMIT').catch(() => client.query('ROLLBACK'));
-      throw Object.assign(err as Error, { published });
+      await markPublished()
+        .then(() => client.query('COMMIT'))
+        .catch(() => client.query('ROLLBACK'));
+      throw Object.assign(err as Error, { published: publishedIds.length });
     } finally {
       client.release();
     }
@@ -280,10 +294,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       total += n;
       if (n < batchSize) break;
     }
-    const { rows } = await pool.query<{ pending: string; parked: string }>(
-      `SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NULL) AS pending,
+    const { rows } = await pool.query<{ pending: string; parked: string }>({
+      name: 'outbox.backlog',
+      text: `SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NULL) AS pending,
               (SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NOT NULL) AS parked`,
-    );
+    });
     eventMetrics().outboxPending.set(Number(rows[0]?.pending ?? 0));
     eventMetrics().outboxParkedRows.set(Number(rows[0]?.parked ?? 0));
     return total;
