@@ -42,6 +42,8 @@ export interface TrackedEvent {
 
 /** A claim: an INSERT … ON CONFLICT DO NOTHING RETURNING 1 over parameters $1..$n. */
 interface Claim {
+  /** Names the whole statement, so that each connection plans it once (it runs per event). */
+  name: string;
   sql: string;
   params: unknown[];
 }
@@ -61,6 +63,7 @@ export class RollupStore {
   /** Adds a domain event's increments unless its id was counted before; resolves whether it counted now. */
   countEvent(eventId: string, topic: string, at: Date, increments: Increment[], productNames: ProductName[]): Promise<boolean> {
     const claim = {
+      name: 'analytics.count-event',
       sql: 'INSERT INTO processed_events (event_id, topic) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING RETURNING 1',
       params: [eventId, topic],
     };
@@ -70,6 +73,7 @@ export class RollupStore {
   /** Records a tracked client event and adds its increments unless the caller sent its id before. */
   track(event: TrackedEvent, increments: Increment[]): Promise<boolean> {
     const claim = {
+      name: 'analytics.track',
       sql: `INSERT INTO tracked_events (scope, event_id, user_id, name, properties, occurred_at)
             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, event_id) DO NOTHING RETURNING 1`,
       params: [
@@ -89,8 +93,9 @@ export class RollupStore {
     const productNames = distinctNames(names);
     const n = claim.params.length;
     const p = (i: number) => `$${n + i}`;
-    const { rows: result } = await this.pool.query<{ fresh: number }>(
-      `WITH claimed AS (${claim.sql}),
+    const { rows: result } = await this.pool.query<{ fresh: number }>({
+      name: claim.name,
+      text: `WITH claimed AS (${claim.sql}),
        counted AS (
          INSERT INTO rollups AS r (metric, granularity, bucket_start, dimension, currency, value)
          SELECT i.metric, i.granularity, i.bucket_start, i.dimension, i.currency, i.value
@@ -109,7 +114,7 @@ export class RollupStore {
           WHERE pn.seen_at <= EXCLUDED.seen_at
        )
        SELECT count(*)::int AS fresh FROM claimed`,
-      [
+      values: [
         ...claim.params,
         rows.map((r) => r.metric),
         rows.map((r) => r.granularity),
@@ -121,7 +126,7 @@ export class RollupStore {
         productNames.map((x) => x.name),
         at.toISOString(),
       ],
-    );
+    });
     return (result[0]?.fresh ?? 0) > 0;
   }
 
