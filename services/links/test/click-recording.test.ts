@@ -13,6 +13,22 @@ function click(code = 'abc1234'): Click {
   return { id: randomUUID(), code, ownerId: 'owner', at: new Date(), referrer: '(direct)', userAgent: 'curl', traceContext: {} };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A group whose first commit holds until `release()`; `batches` records every commit. */
+function firstCommitHeld(options: { windowMs: number; maxInFlight: number }) {
+  const batches: number[][] = [];
+  let release = () => {};
+  const group = new GroupCommit<number>(
+    async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    },
+    { ...options, maxBatch: 1000 },
+  );
+  return { group, batches, release: () => release() };
+}
+
 describe('group commit', () => {
   it('commits concurrent submissions together and resolves each once its batch is stored', async () => {
     const batches: number[][] = [];
@@ -46,19 +62,11 @@ describe('group commit', () => {
   });
 
   it('gathers what arrives during a commit into the next one when no more commits may run', async () => {
-    const batches: number[][] = [];
-    let release = () => {};
-    const group = new GroupCommit<number>(
-      async (items) => {
-        batches.push(items);
-        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
-      },
-      { windowMs: 0, maxBatch: 1000, maxInFlight: 1 },
-    );
+    const { group, batches, release } = firstCommitHeld({ windowMs: 0, maxInFlight: 1 });
     const first = group.submit(0);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     const rest = Array.from({ length: 10 }, (_, i) => group.submit(i + 1));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     release();
     await Promise.all([first, ...rest]);
     assert.deepEqual(batches, [[0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]);
@@ -73,26 +81,18 @@ describe('group commit', () => {
     });
     const outcome = await Promise.race([
       Promise.all([group.submit(1), group.submit(2)]).then(() => 'committed'),
-      new Promise((resolve) => setTimeout(resolve, 1000, 'still waiting')),
+      sleep(1000).then(() => 'still waiting'),
     ]);
     assert.equal(outcome, 'committed');
     assert.deepEqual(batches, [[1, 2]]);
   });
 
   it('waits the window for company while another commit runs, even with a commit slot free', async () => {
-    const batches: number[][] = [];
-    let release = () => {};
-    const group = new GroupCommit<number>(
-      async (items) => {
-        batches.push(items);
-        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
-      },
-      { windowMs: 60_000, maxBatch: 1000, maxInFlight: 4 },
-    );
+    const { group, batches, release } = firstCommitHeld({ windowMs: 60_000, maxInFlight: 4 });
     const first = group.submit(0);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     const second = group.submit(1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     assert.deepEqual(batches, [[0]], 'the second item did not wait for company');
     release();
     await Promise.all([first, second]);
