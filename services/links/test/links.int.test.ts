@@ -235,25 +235,41 @@ describe('links over gRPC through its sidecar', function () {
       userAgent: 'curl',
       traceContext: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
     });
-    const batch = [click(link.code), click(link.code), click('nosuchcode')];
+    const [first, second, unknown] = [click(link.code), click(link.code), click('nosuchcode')];
+    const batch = [first, second, unknown];
     const listener = await db.connect();
     const heard: string[] = [];
     listener.on('notification', (n) => heard.push(`${n.channel}:${n.payload}`));
-    await listener.query(`LISTEN outbox; LISTEN link_clicks`);
+    await listener.query('LISTEN outbox; LISTEN link_clicks');
     try {
       assert.equal(await repo.recordClicks(batch), 2);
       assert.equal(await repo.recordClicks(batch), 0, 'a retried batch stores nothing twice');
-      const events = await db.query(
-        `SELECT 1 FROM outbox WHERE topic = 'link.clicked' AND envelope->'data'->>'clickId' = ANY($1::text[])`,
-        [batch.map((c) => c.id)],
+      // One connection hears notifications in commit order: once the marker's arrive, any
+      // the retry sent would have arrived before them.
+      const marker = click(link.code);
+      assert.equal(await repo.recordClicks([marker]), 1);
+      const events = await db.query<{ click_id: string }>(
+        `SELECT envelope->'data'->>'clickId' AS click_id FROM outbox
+         WHERE topic = 'link.clicked' AND envelope->'data'->>'clickId' = ANY($1::text[])`,
+        [[...batch, marker].map((c) => c.id)],
       );
-      assert.equal(events.rowCount, 2, 'one event per stored click, none for the unknown code');
-      assert.equal((await stats(link.code)).link?.totalClicks, 2);
-      await eventually('the commit to notify the relay and the live streams', async () =>
-        heard.includes('outbox:link.clicked') && heard.includes(`link_clicks:${link.code}`) ? true : undefined,
+      assert.deepEqual(
+        events.rows.map((r) => r.click_id).sort(),
+        [first.id, second.id, marker.id].sort(),
+        'one event per stored click, none for the unknown code',
       );
-      assert.equal(heard.filter((h) => h === `link_clicks:${link.code}`).length, 1, 'the retry notified nobody');
+      assert.equal((await stats(link.code)).link?.totalClicks, 3);
+      const ours = () => heard.filter((h) => h === 'outbox:link.clicked' || h === `link_clicks:${link.code}`);
+      await eventually('the notifications of the first batch and the marker', async () =>
+        ours().length >= 4 ? true : undefined,
+      );
+      assert.deepEqual(
+        ours(),
+        ['outbox:link.clicked', `link_clicks:${link.code}`, 'outbox:link.clicked', `link_clicks:${link.code}`],
+        'each storing commit wakes the relay, then the live streams; the retry notified nobody',
+      );
     } finally {
+      await listener.query('UNLISTEN *');
       listener.release();
     }
   });
