@@ -220,12 +220,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await client.query('BEGIN');
       // SKIP LOCKED lets several replicas relay in parallel without publishing a row twice.
       // Rows that failed before go last, so they cannot hold back the ones behind them.
-      const { rows } = await client.query<Row>({
-        name: 'outbox.claim',
-        text: `SELECT id, topic, envelope, trace_context FROM outbox WHERE published_at IS NULL AND parked_at IS NULL
+      // Not named: its columns are the table's, and a prepared statement whose result
+      // type changes under it (a migration during a rolling deploy) fails until its
+      // connection closes.
+      const { rows } = await client.query<Row>(
+        `SELECT id, topic, envelope, trace_context FROM outbox WHERE published_at IS NULL AND parked_at IS NULL
          ORDER BY (last_error IS NOT NULL), created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        values: [batchSize],
-      });
+        [batchSize],
+      );
       const failed: Array<{ row: Row; err: Error }> = [];
       for (const row of rows) {
         const origin = row.trace_context.traceparent ? undefined : backgroundOrigin(row.topic);
@@ -277,7 +279,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (publishedIds.length === 0 && outage) throw outage;
       return publishedIds.length;
     } catch (err) {
-      // Rows published before the failure are kept as published.
+      // Something threw after rows were published: they are marked if the transaction
+      // still allows it; after a database error it does not, and they are published again
+      // (consumers deduplicate on eventId). A failed publish does not come here.
       await markPublished()
         .then(() => client.query('COMMIT'))
         .catch(() => client.query('ROLLBACK'));

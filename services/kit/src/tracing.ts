@@ -173,8 +173,8 @@ export async function startTracing(service: string, options: TracingOptions = {}
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
     }),
-    // Node's fetch (undici) carries every call to the sidecar; without this, Dapr would
-    // start a new trace at each hop.
+    // Node's fetch (undici) carries the sidecar calls that move files (bindings,
+    // invokeRaw); without this, Dapr would start a new trace at each of them.
     new UndiciInstrumentation(),
     // No Koa instrumentation: it adds a span per middleware (about 15 per request), which
     // cost more CPU than the handlers. The HTTP server span is the request's one span; the

@@ -151,6 +151,37 @@ describe('outage classification', () => {
       }
     });
 
+    it('state calls and publish through a sidecar that refuses, resets or stays silent: outages, never refusals', async () => {
+      const rude = await tcpServer((socket) => socket.once('data', () => socket.destroy()));
+      const silent = await tcpServer(() => {});
+      try {
+        for (const [label, port] of [
+          ['refused', await closedPort()],
+          ['reset', rude.port],
+          ['silent', silent.port],
+        ] as const) {
+          const sidecar = new Sidecar({ daprHttpPort: port, timeoutMs: 50 });
+          const read = await rejection(() => sidecar.getState('statestore', 'k'));
+          const publish = await rejection(() => sidecar.publish('pubsub', 'topic', {}));
+          for (const [call, err] of [
+            ['state get', read],
+            ['publish', publish],
+          ] as const) {
+            // A SidecarError is the sidecar refusing the request, which the outbox relay
+            // would hold against the row; a dead or silent sidecar is not the row's fault.
+            assert.ok(!(err instanceof SidecarError), `${call}, ${label}: not a refusal`);
+            // The facade may already have chosen the 503 (a Problem); otherwise the error
+            // must be one the kit classifies as an outage.
+            if (err instanceof Problem) assert.equal(err.status, 503, `${call}, ${label}`);
+            else assertOutageProblem(err, `${call}, ${label}`);
+          }
+        }
+      } finally {
+        await rude.close();
+        await silent.close();
+      }
+    });
+
     it('pg server errors of class 08, 57P01..57P03 and 53300', () => {
       for (const code of ['08006', '08001', '57P01', '57P02', '57P03', '53300']) {
         const err = Object.assign(new pg.DatabaseError('terminating connection due to administrator command', 0, 'error'), {

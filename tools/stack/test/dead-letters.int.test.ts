@@ -8,8 +8,10 @@
  * handled, the two bad ones reach the dead-letter topic once each (read back from
  * RabbitMQ and from the counter), and after the bounded retries nothing comes back. The
  * outbox relay, on a scratch PostgreSQL database, parks the row of the refused topic while
- * the rows behind it publish. The last case stages an outage with a stand-in publisher
- * that always fails (a stopped sidecar would do the same, slower): nothing is parked.
+ * the rows behind it publish. The last two cases stage outages with stand-in publishers
+ * (a stopped sidecar would do the same, slower, and could not be stopped after exactly
+ * two publishes): rows published before an outage stay marked, and while every publish
+ * fails nothing is parked.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -307,6 +309,53 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
         assert.deepEqual(await row(refused), { attempts: 3, parked: true, published: false }, 'parked, kept, tried no more');
         assert.equal((await parkedCount('product.deleted')) - before, 1);
         assert.equal((await eventMetrics().outboxParkedRows.get()).values[0]?.value, 1);
+      } finally {
+        await relay.stop();
+      }
+    });
+
+    it('keeps the rows published before an outage marked, and publishes the rest once, when the sidecar is back', async () => {
+      const ids = [
+        await enqueue('order.paid', paid('').data),
+        await enqueue('order.paid', paid('').data),
+        await enqueue('order.paid', paid('').data),
+      ];
+      const published: string[] = [];
+      let throughBeforeOutage = 2;
+      const flaky: Publisher = {
+        async publish(_pubsub, _topic, _data, options) {
+          if (throughBeforeOutage <= 0) throw new Error('connect ECONNREFUSED 127.0.0.1:3500');
+          throughBeforeOutage--;
+          published.push(options.metadata?.['cloudevent.id'] ?? '');
+        },
+      };
+      const relay = startOutboxRelay({
+        pool: pool as pg.Pool,
+        publisher: flaky,
+        logger,
+        maxAttempts: 1000,
+        pollMs: 60_000,
+        maxBackoffMs: 100,
+      });
+      try {
+        await eventually('the third row to fail', async () =>
+          ((await row(ids[2] as string))?.attempts ?? 0) >= 1 ? true : undefined,
+        );
+        assert.deepEqual(
+          await Promise.all(ids.map(async (id) => (await row(id))?.published)),
+          [true, true, false],
+          'the two rows published before the outage are marked in the same pass',
+        );
+        // A pass that published something ends without backing off; the failed row waits
+        // for the next poll or wake-up, which flush stands in for here.
+        throughBeforeOutage = Number.POSITIVE_INFINITY;
+        await relay.flush();
+        assert.equal((await row(ids[2] as string))?.published, true, 'the third row is published on the next pass');
+        assert.deepEqual(
+          published.filter((id) => ids.includes(id)),
+          ids,
+          'each row published once, in order',
+        );
       } finally {
         await relay.stop();
       }
