@@ -42,7 +42,7 @@ export interface TrackedEvent {
 
 /** A claim: an INSERT … ON CONFLICT DO NOTHING RETURNING 1 over parameters $1..$n. */
 interface Claim {
-  /** Names the whole statement, so that each connection plans it once (it runs per event). */
+  /** Names the whole statement, so that each connection parses it once (it runs per event). */
   name: string;
   sql: string;
   params: unknown[];
