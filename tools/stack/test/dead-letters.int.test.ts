@@ -290,6 +290,9 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
           [id],
         )
       ).rows[0];
+    /** A relay through a stand-in publisher that retries failed passes quickly and never polls on its own. */
+    const relayThrough = (publisher: Publisher, maxAttempts: number) =>
+      startOutboxRelay({ pool: pool as pg.Pool, publisher, logger, maxAttempts, pollMs: 60_000, maxBackoffMs: 100 });
     const parkedCount = async (topic: string) =>
       (await eventMetrics().outboxParked.get()).values.find((v) => v.labels.topic === topic)?.value ?? 0;
 
@@ -329,14 +332,7 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
           published.push(options.metadata?.['cloudevent.id'] ?? '');
         },
       };
-      const relay = startOutboxRelay({
-        pool: pool as pg.Pool,
-        publisher: flaky,
-        logger,
-        maxAttempts: 1000,
-        pollMs: 60_000,
-        maxBackoffMs: 100,
-      });
+      const relay = relayThrough(flaky, 1000);
       try {
         await eventually('the third row to fail', async () =>
           ((await row(ids[2] as string))?.attempts ?? 0) >= 1 ? true : undefined,
@@ -370,14 +366,7 @@ describe('dead letters through a real daprd and RabbitMQ', function () {
       };
       // The relay's own loop retries, backing off; a flush of ours could find the row
       // locked by that loop's pass.
-      const relay = startOutboxRelay({
-        pool: pool as pg.Pool,
-        publisher: down,
-        logger,
-        maxAttempts: 2,
-        pollMs: 60_000,
-        maxBackoffMs: 100,
-      });
+      const relay = relayThrough(down, 2);
       try {
         await eventually('twice OUTBOX_MAX_ATTEMPTS failed publishes', async () =>
           ((await row(id))?.attempts ?? 0) >= 4 ? true : undefined,
