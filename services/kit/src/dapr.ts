@@ -183,7 +183,7 @@ export class Sidecar {
         let body: unknown = text;
         if ((response.headers.get('content-type') ?? '').includes('json') && text !== '') body = JSON.parse(text);
         done(String(response.status));
-        if (response.status >= 200 && response.status < 300) {
+        if (isOk(response)) {
           return { status: response.status, headers: response.headers, body };
         }
         if (isProblemBody(body)) {

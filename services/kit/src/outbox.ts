@@ -92,7 +92,7 @@ export interface OutboxBatch {
 }
 
 /** Channel a relay LISTENs on: a write that adds rows notifies it, so it need not wait for its poll. */
-export const OUTBOX_CHANNEL = 'outbox';
+const OUTBOX_CHANNEL = 'outbox';
 
 /**
  * Validates the events and builds their envelopes (event ids chosen here), each with the
@@ -130,6 +130,15 @@ export function outboxInsert(source: string, topic: string): string {
 }
 
 /**
+ * The relay's wake-up for the same statement, so a write costs one round trip, not two:
+ * a query that notifies the relay (one row, whose value is void) when the CTE `added`,
+ * an `outboxInsert`, added any row. `topic` is the same SQL expression given there.
+ */
+export function outboxWakeUp(added: string, topic: string): string {
+  return `SELECT pg_notify('${OUTBOX_CHANNEL}', ${topic}) AS woken WHERE EXISTS (SELECT 1 FROM ${added})`;
+}
+
+/**
  * Many events of one topic in one statement, each with the trace context of the request
  * it belongs to: a batch writer (group commit) pays one round trip, not one per event.
  */
@@ -140,12 +149,11 @@ export async function enqueueEvents<T extends EventTopic>(
 ): Promise<string[]> {
   if (events.length === 0) return [];
   const batch = outboxBatch(topic, events);
-  // The relay's wake-up rides in the same statement: one round trip per write, not two.
   await client.query(
     `WITH added AS (
        ${outboxInsert('unnest($2::uuid[], $3::jsonb[], $4::jsonb[]) AS e(event_id, envelope, trace_context)', '$1')}
      )
-     SELECT pg_notify('${OUTBOX_CHANNEL}', $1) WHERE EXISTS (SELECT 1 FROM added)`,
+     ${outboxWakeUp('added', '$1')}`,
     [topic, batch.eventIds, batch.envelopes, batch.traceContexts],
   );
   return batch.eventIds;

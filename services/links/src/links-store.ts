@@ -1,5 +1,5 @@
 /** links' PostgreSQL: links, clicks, and the events announcing both through the outbox. */
-import { camelCaseRow, enqueueEvent, inTransaction, OUTBOX_CHANNEL, outboxBatch, outboxInsert } from '@meshmart/kit';
+import { camelCaseRow, enqueueEvent, inTransaction, outboxBatch, outboxInsert, outboxWakeUp } from '@meshmart/kit';
 import type pg from 'pg';
 import type { StatsRange } from './schemas.ts';
 
@@ -85,7 +85,7 @@ const RECORD_CLICKS = `WITH batch AS (
     RETURNING links.code
   )
   SELECT (SELECT count(*) FROM stored)::int AS stored,
-         (SELECT count(n) FROM (SELECT pg_notify('${OUTBOX_CHANNEL}', $9) AS n WHERE EXISTS (SELECT 1 FROM announced)) AS woken) AS woken,
+         (SELECT count(woken) FROM (${outboxWakeUp('announced', '$9')}) AS wake) AS woken,
          (SELECT count(n) FROM (SELECT pg_notify('${CLICKS_CHANNEL}', code) AS n FROM bumped) AS notified) AS notified`;
 
 interface Row {
