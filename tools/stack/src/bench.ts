@@ -22,8 +22,7 @@ import { LinksServiceClient } from '@meshmart/proto/links/v1/links';
 import { budgetTable, type Figure } from './bench/budgets.ts';
 import { cpuBetween, sampleCpu } from './bench/cpu.ts';
 import { closedLoop, http, type Outcome, openLoop, type Result } from './bench/load.ts';
-import { rendersPerCoreInProcess } from './bench-qr.ts';
-import { reserveInProcess, SETTLED_RESERVATIONS } from './bench-reserve.ts';
+import { runServiceBench } from './bench/service-bench.ts';
 import { SEARCH_PRODUCTS, searchRequests, seedSearchIndex } from './bench-search.ts';
 import { localCredentials } from './credentials.ts';
 import { dataDir } from './paths.ts';
@@ -350,8 +349,8 @@ async function main(): Promise<void> {
       ),
     );
     rows.push(['checkout', `gateway → orders → …, ${buyers.length} buyers`, checkoutBusy.result, checkoutBusy.cpu]);
-    process.stderr.write(`  Reserve in-process with ${SETTLED_RESERVATIONS} settled reservations … `);
-    const reserve = await reserveInProcess();
+    process.stderr.write('  Reserve in-process on a table of settled reservations (services/inventory/bench) … ');
+    const reserve = await runServiceBench('services/inventory/bench/reserve-history.ts', ['p50', 'p99', 'samples', 'settled']);
     process.stderr.write(`${reserve.samples} reserves\n`);
 
     process.stderr.write(`  search over ${SEARCH_PRODUCTS} products …\n`);
@@ -391,8 +390,8 @@ async function main(): Promise<void> {
     ]);
     /** Codes one core could make per second through the whole path: the qr process's own CPU per new code. */
     const rendersPerCore = (cpu: CpuSplit) => 1000 / (cpu.byProcess.find((p) => p.name === 'qr')?.ms ?? Number.NaN);
-    process.stderr.write('  QR render alone, in-process … ');
-    const renderAlone = { png: rendersPerCoreInProcess('png'), svg: rendersPerCoreInProcess('svg') };
+    process.stderr.write('  QR render alone, in a process of its own (services/qr/bench) … ');
+    const renderAlone = await runServiceBench('services/qr/bench/render-rate.ts', ['png', 'svg']);
     process.stderr.write(`${fmt(renderAlone.png, 0)} PNG / ${fmt(renderAlone.svg, 0)} SVG per s\n`);
 
     // Last, because a gRPC app restarted under its running sidecar may not be reachable through it again.
@@ -466,7 +465,7 @@ async function main(): Promise<void> {
         digits: 0,
       },
       {
-        label: 'QR renders per core, PNG 256 px / SVG: render alone (in-process)',
+        label: 'QR renders per core, PNG 256 px / SVG: render alone (own process)',
         values: [renderAlone.png, renderAlone.svg],
         limits: [1000, 5000],
         kind: 'min',
@@ -488,7 +487,7 @@ async function main(): Promise<void> {
         unit: '/s',
       },
       {
-        label: `Reserve p50 in-process, ${SETTLED_RESERVATIONS} settled`,
+        label: `Reserve p50 in-process, ${reserve.settled} settled`,
         values: [reserve.p50],
         limits: [RESERVE_P50_BUDGET_MS],
         kind: 'max',

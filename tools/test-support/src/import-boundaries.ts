@@ -1,8 +1,8 @@
 /**
- * Tests use other packages the way any consumer would: through the package's name and
- * an entry of its `exports` map, never by a path into its folder. A test that reaches
- * into another package's sources ties itself to file names the owner may change, and
- * helpers that only tests need end up in production code to be reachable.
+ * Code uses other packages the way any consumer would: through the package's name and
+ * an entry of its `exports` map, never by a path into its folder. A test or tool that
+ * reaches into another package's sources ties itself to file names the owner may change,
+ * and helpers that only tests need end up in production code to be reachable.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -160,9 +160,4 @@ export function typeScriptSources(root: string): string[] {
   })
     .split('\n')
     .filter((f) => f !== '' && !f.includes('node_modules/') && existsSync(path.join(root, f)));
-}
-
-/** Repository-relative paths of test code: `*.test.ts` files and whatever lives in a `test/` folder. */
-export function testSources(root: string): string[] {
-  return typeScriptSources(root).filter((f) => f.endsWith('.test.ts') || /(^|\/)test\//.test(f));
 }

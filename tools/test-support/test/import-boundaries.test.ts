@@ -6,7 +6,6 @@ import {
   checkImports,
   patternExports,
   readWorkspaces,
-  testSources,
   typeScriptSources,
   unusedExports,
   type Workspace,
@@ -14,7 +13,7 @@ import {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-describe('tests import other packages through their public entry points only', () => {
+describe('code imports other packages through their public entry points only', () => {
   const workspaces: Workspace[] = [
     { name: 'meshmart', dir: '', exports: undefined },
     { name: '@meshmart/kit', dir: 'services/kit', exports: { '.': './src/index.ts', './topology': './src/topology.ts' } },
@@ -38,7 +37,7 @@ describe('tests import other packages through their public entry points only', (
     assert.deepEqual(check('services/users/test/users.int.test.ts', source), []);
   });
 
-  it('flags a path into another package, from a package or from the root tests', () => {
+  it('flags a path into another package, from a package, a tool or the root tests', () => {
     assert.deepEqual(
       check('services/catalog/test/catalog.int.test.ts', "import { startUsers } from '../../users/src/service.ts';"),
       ['../../users/src/service.ts'],
@@ -48,6 +47,9 @@ describe('tests import other packages through their public entry points only', (
     ]);
     assert.deepEqual(check('tools/stack/test/x.test.ts', "import '../../../services/kit/src/outbox.ts';"), [
       '../../../services/kit/src/outbox.ts',
+    ]);
+    assert.deepEqual(check('tools/stack/src/bench.ts', "import { renderQr } from '../../../services/qr/src/render.ts';"), [
+      '../../../services/qr/src/render.ts',
     ]);
   });
 
@@ -93,15 +95,16 @@ describe('tests import other packages through their public entry points only', (
     assert.deepEqual(unusedExports(workspaces, sources), ['@meshmart/kit .', '@meshmart/stack ./load-script']);
   });
 
-  it('holds for every test file in the repository', () => {
+  it('holds for every TypeScript file in the repository: services, tools, their tests and benches', () => {
     const real = readWorkspaces(root);
     assert.ok(
       real.some((w) => w.name === '@meshmart/test-support'),
       'the workspaces are read from the root package.json',
     );
     // This file's own fixtures are such imports on purpose, inside strings.
-    const files = testSources(root).filter((f) => f !== 'tools/test-support/test/import-boundaries.test.ts');
-    assert.ok(files.length > 50, `only ${files.length} test files found`);
+    const files = typeScriptSources(root).filter((f) => f !== 'tools/test-support/test/import-boundaries.test.ts');
+    assert.ok(files.length > 400, `only ${files.length} TypeScript files found`);
+    assert.ok(files.includes('services/qr/bench/render-rate.ts'), 'benches outside src and test are read too');
     const violations = files.flatMap((file) => checkImports(file, readFileSync(path.join(root, file), 'utf8'), real));
     assert.deepEqual(
       violations.map((v) => `${v.file}: ${v.specifier} — ${v.reason}`),

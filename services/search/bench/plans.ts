@@ -6,18 +6,15 @@
  * `--plans` prints each plan as well. Starts PostgreSQL when it is not up, so run it under
  * the stack lock:
  *
- *   flock /tmp/meshmart-stack.lock bash scripts/with-node.sh node --import tsx tools/stack/src/search-plans.ts [--plans]
+ *   flock /tmp/meshmart-stack.lock bash scripts/with-node.sh node --import tsx services/search/bench/plans.ts [--plans]
  */
 import { loadavg } from 'node:os';
 import { searchQuery } from '@meshmart/contracts/search';
 import { createLogger, openDatabase } from '@meshmart/kit';
-import { migrations } from '../../../services/search/src/migrations.ts';
-import { searchStatement } from '../../../services/search/src/queries.ts';
-import { sampleCpu } from './bench/cpu.ts';
-import { percentile } from './bench/load.ts';
-import { SEARCH_PRODUCTS, SEARCH_QUERIES, seedSearchProducts } from './bench-search.ts';
-import { startInfra } from './infra/index.ts';
-import { createScratchDatabase } from './test-infra.ts';
+import { createScratchDatabase, startInfra } from '@meshmart/stack';
+import { percentile, SEARCH_PRODUCTS, SEARCH_QUERIES, sampleCpu, seedSearchProducts } from '@meshmart/stack/bench';
+import { migrations } from '../src/migrations.ts';
+import { searchStatement } from '../src/queries.ts';
 
 const RUNS = Number(process.env.PLAN_RUNS ?? 40);
 const showPlans = process.argv.includes('--plans');

@@ -2,16 +2,22 @@
  * Reserve in-process on the stack's PostgreSQL: inventory's ledger called directly (no
  * gRPC, no sidecar) on a scratch database that already holds 100,000 settled
  * reservations and their movements, so the figure shows what history costs a Reserve.
+ * `npm run bench` runs it while its stack is up; alone, PostgreSQL must be running
+ * (`npm run stack -- infra`):
+ *
+ *   bash scripts/with-node.sh node --import tsx services/inventory/bench/reserve-history.ts
+ *
+ * prints, as its last line, `{"p50": <ms>, "p99": <ms>, "samples": n, "settled": n}`.
  */
 import { createLogger, openDatabase } from '@meshmart/kit';
-import { Ledger } from '../../../services/inventory/src/ledger.ts';
-import { migrations } from '../../../services/inventory/src/migrations.ts';
-import { percentile } from './bench/load.ts';
-import { createScratchDatabase } from './test-infra.ts';
+import { createScratchDatabase } from '@meshmart/stack';
+import { percentile, reportBenchResult } from '@meshmart/stack/bench';
+import { Ledger } from '../src/ledger.ts';
+import { migrations } from '../src/migrations.ts';
 
-export const SETTLED_RESERVATIONS = 100_000;
+const SETTLED_RESERVATIONS = 100_000;
 
-export async function reserveInProcess(samples = 1000): Promise<{ p50: number; p99: number; samples: number }> {
+async function reserveInProcess(samples = 1000): Promise<{ p50: number; p99: number; samples: number; settled: number }> {
   const db = await createScratchDatabase('inventory_bench');
   const logger = createLogger('bench', 'error');
   logger.silent = true;
@@ -46,9 +52,11 @@ export async function reserveInProcess(samples = 1000): Promise<{ p50: number; p
       latencies.push(performance.now() - t0);
     }
     latencies.sort((a, b) => a - b);
-    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples };
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples, settled: SETTLED_RESERVATIONS };
   } finally {
     await pool.end();
     await db.drop();
   }
 }
+
+reportBenchResult(await reserveInProcess());
