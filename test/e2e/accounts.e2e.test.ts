@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { usersErrors } from '@meshmart/contracts/users';
-import { createPool } from '@meshmart/kit';
+import { createPool, SERVER_SPAN_SCOPE, SIDECAR_CALL_SCOPE } from '@meshmart/kit';
 import { appLaunch, infraUrls, type StackHandle, servicePorts, startStack } from '@meshmart/stack';
 import { eventually, GatewayClient, newAdmin } from '@meshmart/test-support';
 import { importJWK, type JWK, SignJWT } from 'jose';
@@ -263,11 +263,14 @@ describe('accounts through the gateway (local stack)', function () {
             const service = trace.processes[s.processID]?.serviceName;
             if (scope === 'dapr-diagnostics') return `${service}.daprd`;
             if (s.operationName.startsWith('pg.query:INSERT')) return `${service}.pg-insert`;
-            if (scope.endsWith('instrumentation-http')) return `${service}.http`;
+            if (scope === SERVER_SPAN_SCOPE) return `${service}.http`;
+            if (scope === SIDECAR_CALL_SCOPE) return `${service}.sidecar-call`;
             return 'other';
           }),
         );
-        return ['gateway.http', 'gateway.daprd', 'users.daprd', 'users.http', 'users.pg-insert'].every((k) => seen.has(k));
+        return ['gateway.http', 'gateway.sidecar-call', 'gateway.daprd', 'users.daprd', 'users.http', 'users.pg-insert'].every(
+          (k) => seen.has(k),
+        );
       };
       await eventually('the complete trace in Jaeger', async () => {
         const r = await fetch(`${stack.urls.jaeger}/api/traces/${traceId}`);

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { linksErrors } from '@meshmart/contracts/links';
+import { SERVER_SPAN_SCOPE, SIDECAR_CALL_SCOPE } from '@meshmart/kit';
 import { localCredentials, type StackHandle, startStack } from '@meshmart/stack';
 import { eventually, GatewayClient, type ServerSentEvent, serverSentEvents } from '@meshmart/test-support';
 import { decodePng, decodeSvg } from '@meshmart/test-support/qr';
@@ -330,11 +331,20 @@ describe('links, QR codes and analytics through the local stack', function () {
             const service = trace.processes[s.processID]?.serviceName;
             if (scope === 'dapr-diagnostics') return `${service}.daprd`;
             if (scope.endsWith('instrumentation-grpc')) return `${service}.grpc`;
-            if (scope.endsWith('instrumentation-http')) return `${service}.http`;
+            if (scope === SERVER_SPAN_SCOPE) return `${service}.http`;
+            if (scope === SIDECAR_CALL_SCOPE) return `${service}.sidecar-call`;
             return `${service}.other`;
           }),
         );
-      const wanted = ['gateway.http', 'gateway.daprd', 'links.daprd', 'links.grpc', 'analytics.daprd', 'analytics.http'];
+      const wanted = [
+        'gateway.http',
+        'gateway.daprd',
+        'links.daprd',
+        'links.grpc',
+        'links.sidecar-call',
+        'analytics.daprd',
+        'analytics.http',
+      ];
       let last: string[] = [];
       await eventually(
         'the redirect and its click in one trace',

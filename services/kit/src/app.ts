@@ -5,11 +5,10 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
-import { context } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import Koa, { type Context, type Next } from 'koa';
 import { readJsonBody } from './body.ts';
 import { Problem, problems } from './errors.ts';
+import { nameServerSpan, PROBE_PATHS } from './http-server-span.ts';
 import { type Logger, requestContext } from './logging.ts';
 import { httpMetrics, initMetrics, registry, secondsSince } from './metrics.ts';
 import { classifyOutage, problemFor } from './outages.ts';
@@ -53,7 +52,6 @@ export interface ServiceApp {
   setDraining(): void;
 }
 
-const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 function tokensEqual(a: string, b: string): boolean {
@@ -94,10 +92,8 @@ export function createApp(options: AppOptions): ServiceApp {
       renderError(ctx, err, logger, options.capability);
     } finally {
       const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
-      // The HTTP server span takes the route template as http.route and in its name.
-      const rpc = getRPCMetadata(context.active());
-      if (rpc?.type === RPCType.HTTP && route !== 'unmatched') rpc.route = route;
-      if (!OPEN_PATHS.has(ctx.path)) {
+      if (route !== 'unmatched') nameServerSpan(ctx.req, route);
+      if (!PROBE_PATHS.has(ctx.path)) {
         const labels = { method: ctx.method, route, status: String(ctx.status) };
         const seconds = secondsSince(started);
         httpMetrics().record(labels, seconds);
@@ -140,7 +136,7 @@ export function createApp(options: AppOptions): ServiceApp {
   // On the router, not the app: it runs only for matched routes, so unknown paths are a
   // plain 404 and metrics carry the route template even when the body is rejected.
   router.use(async (ctx: Context, next: Next) => {
-    if (appToken && !OPEN_PATHS.has(ctx.path) && !tokensEqual(ctx.get('dapr-api-token'), appToken)) {
+    if (appToken && !PROBE_PATHS.has(ctx.path) && !tokensEqual(ctx.get('dapr-api-token'), appToken)) {
       throw problems.unauthorized('missing or wrong app token: this service is reached through its Dapr sidecar');
     }
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'DELETE') {

@@ -10,6 +10,7 @@ import { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import type Koa from 'koa';
 import type { BaseConfig } from './config.ts';
+import { withServerSpans } from './http-server-span.ts';
 import type { Logger } from './logging.ts';
 import { stopTracing } from './tracing.ts';
 
@@ -77,7 +78,7 @@ export interface RunningServer {
 
 export async function serve(app: Koa, options: ServeOptions): Promise<RunningServer> {
   const { logger, grpcServer, graceMs = 10_000, onShutdown = [], handleSignals = true } = options;
-  const httpServer = http.createServer(app.callback());
+  const httpServer = http.createServer(withServerSpans(app.callback()));
   httpServer.keepAliveTimeout = 65_000;
   const injector = grpcServer?.createConnectionInjector(grpc.ServerCredentials.createInsecure());
 

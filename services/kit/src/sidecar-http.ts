@@ -3,10 +3,15 @@
  * (node:http), for the calls on request paths: service invocation, state and publish
  * (a redirect reads the link cache and its click is published). Node's fetch cost about
  * twice the CPU per call (a WHATWG Request, Headers, body stream and AbortSignal each
- * time). The HTTP instrumentation makes the client span and carries the trace context,
- * as the fetch instrumentation did.
+ * time). The client span is made here and carries the trace context, as the fetch
+ * instrumentation did: OpenTelemetry's HTTP instrumentation leaves these calls alone
+ * (tracing.ts), since it binds the request and its response to the span's context,
+ * wrapping every listener, and costs several times what this span does
+ * (docs/performance.md, *What tracing costs*).
  */
-import http from 'node:http';
+import http, { type RequestOptions } from 'node:http';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 
 /**
  * Connections to the sidecar stay open between calls; each of a caller's parallel calls
@@ -15,6 +20,14 @@ import http from 'node:http';
  * not affected (its deadline is the timer below).
  */
 const agent = new http.Agent({ keepAlive: true, timeout: 4_000 });
+
+/** For the HTTP instrumentation's ignore hook: this module's calls make their own span. */
+export function isSidecarExchange(options: RequestOptions): boolean {
+  return options.agent === agent;
+}
+
+/** The instrumentation scope of these client spans, as Jaeger shows it in `otel.scope.name`. */
+export const SIDECAR_CALL_SCOPE = '@meshmart/kit/sidecar-http';
 
 export interface SidecarExchange {
   status: number;
@@ -31,8 +44,36 @@ export function sidecarExchange(
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
 ): Promise<SidecarExchange> {
+  const active = context.active();
+  // A traceparent the caller sets (an outbox relay publishing a stored event) is the
+  // trace the call belongs to; a suppressed context (untraced loops) makes no span and
+  // leaves the headers as they are.
+  const parent = init.headers.traceparent ? propagation.extract(active, init.headers) : active;
+  let span = isTracingSuppressed(active)
+    ? undefined
+    : trace
+        .getTracer(SIDECAR_CALL_SCOPE)
+        .startSpan(
+          init.method,
+          { kind: SpanKind.CLIENT, attributes: { 'http.request.method': init.method, 'url.full': url } },
+          parent,
+        );
+  const sent = { ...init.headers };
+  if (span) propagation.inject(trace.setSpan(parent, span), sent);
+  /** Ends the span once: a timeout also destroys the request, which then reports an error. */
+  const ended = (status: number | undefined, error?: Error) => {
+    if (!span) return;
+    if (status !== undefined) span.setAttribute('http.response.status_code', status);
+    // On a client span a 4xx is an error too (OpenTelemetry's HTTP conventions).
+    if (error || (status !== undefined && status >= 400)) {
+      span.setAttribute('error.type', error ? error.name : String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR, ...(error && { message: error.message }) });
+    }
+    span.end();
+    span = undefined;
+  };
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: init.method, headers: init.headers, agent }, (res) => {
+    const req = http.request(url, { method: init.method, headers: sent, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', fail);
@@ -42,15 +83,19 @@ export function sidecarExchange(
         for (const [name, value] of Object.entries(res.headers)) {
           if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
         }
+        ended(res.statusCode);
         resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString('utf8') });
       });
     });
     const timer = setTimeout(() => {
-      reject(new SidecarTimeout(`no answer from the sidecar within ${init.timeoutMs} ms`));
+      const timeout = new SidecarTimeout(`no answer from the sidecar within ${init.timeoutMs} ms`);
+      ended(undefined, timeout);
+      reject(timeout);
       req.destroy();
     }, init.timeoutMs);
     function fail(err: Error) {
       clearTimeout(timer);
+      ended(undefined, err);
       reject(err);
     }
     req.on('error', fail);

@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { context, propagation, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { currentTraceContext, startTracing, stopTracing } from '../src/tracing.ts';
-
-/** Keeps what it is given: the SDK's in-memory exporter forgets its spans at shutdown, which is when the batch flushes. */
-class KeepingExporter implements SpanExporter {
-  readonly spans: ReadableSpan[] = [];
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.spans.push(...spans);
-    done({ code: ExportResultCode.SUCCESS });
-  }
-  async shutdown(): Promise<void> {}
-}
+import { KeepingExporter } from './keeping-exporter.ts';
 
 interface Outcome {
   sampled: boolean;
