@@ -1,3 +1,9 @@
+/**
+ * The kit's own HTTP spans, on a real kit server with the SDK's real export path. The
+ * sidecar here is a stand-in HTTP server, because what is checked is what the app sends
+ * it (the trace context in its headers), which a real daprd would pass on rather than
+ * show; the e2e trace tests find the same spans through real sidecars, in Jaeger.
+ */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
