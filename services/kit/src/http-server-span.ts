@@ -30,6 +30,14 @@ function pathOf(url: string | undefined): string {
   return query < 0 ? raw : raw.slice(0, query);
 }
 
+/** The Host header's name and port; an IPv6 literal keeps its brackets and colons. */
+function hostAndPort(header: string): { host: string; port: number | undefined } {
+  const colon = header.lastIndexOf(':');
+  if (colon <= header.lastIndexOf(']')) return { host: header, port: undefined };
+  const port = Number(header.slice(colon + 1));
+  return { host: header.slice(0, colon), port: Number.isInteger(port) ? port : undefined };
+}
+
 /** `listener` with a server span around each request but the untraced paths. */
 export function withServerSpans(listener: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -44,7 +52,7 @@ export function withServerSpans(listener: RequestListener): RequestListener {
     // Looked up per request, not kept: a tracer kept from before tracing restarted (tests) would be the old one's.
     const span = trace.getTracer(SERVER_SPAN_SCOPE).startSpan(method, { kind: SpanKind.SERVER }, parent);
     if (span.isRecording()) {
-      const [host, port] = (req.headers.host ?? '').split(':');
+      const { host, port } = hostAndPort(req.headers.host ?? '');
       span.setAttributes({
         'http.request.method': method,
         'url.path': path,
@@ -52,7 +60,7 @@ export function withServerSpans(listener: RequestListener): RequestListener {
         'network.protocol.version': req.httpVersion,
         'network.peer.address': req.socket.remoteAddress ?? '',
         ...(host && { 'server.address': host }),
-        ...(port && { 'server.port': Number(port) }),
+        ...(port !== undefined && { 'server.port': port }),
         ...(req.headers['user-agent'] && { 'user_agent.original': req.headers['user-agent'] }),
       });
       spans.set(req, span);

@@ -115,6 +115,30 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
       },
       { method: 'GET', path: '/things/42', route: '/things/:id', status: 200 },
     );
+    assert.equal(span.attributes['server.address'], '127.0.0.1');
+    assert.equal(span.attributes['server.port'], app.port);
+  });
+
+  it('reads the server address from a Host header with an IPv6 literal, and one without a port', async () => {
+    const send = (host: string) =>
+      context.with(
+        suppressTracing(context.active()),
+        () =>
+          new Promise<void>((resolve, reject) => {
+            http.get(`${base}/things/1`, { headers: { host } }, (res) => res.resume().on('end', resolve)).on('error', reject);
+          }),
+      );
+    const spans = await spansOf(async () => {
+      await send('[::1]:8080');
+      await send('shop.example');
+    });
+    assert.deepEqual(
+      spans.map((s) => [s.attributes['server.address'], s.attributes['server.port']]),
+      [
+        ['[::1]', 8080],
+        ['shop.example', undefined],
+      ],
+    );
   });
 
   it('marks a 5xx an error and leaves a 4xx (the client’s) unset; an unmatched path keeps the bare method', async () => {
