@@ -123,6 +123,10 @@ export interface ObservedCallGraph {
   unexplained: string[];
 }
 
+/** Instrumentation scopes of the spans the kit makes itself: HTTP server spans, and client spans of calls to the sidecar. */
+export { SERVER_SPAN_SCOPE } from './http-server-span.ts';
+export { SIDECAR_CALL_SCOPE } from './sidecar-http.ts';
+
 /** Instrumentation scope of the spans daprd emits. */
 export const SIDECAR_SCOPE = 'dapr-diagnostics';
 

@@ -30,12 +30,15 @@ function pathOf(url: string | undefined): string {
   return query < 0 ? raw : raw.slice(0, query);
 }
 
-/** The Host header's name and port; an IPv6 literal keeps its brackets and colons. */
+/** The Host header's name (an IPv6 literal without its brackets) and port, if it has one. */
 function hostAndPort(header: string): { host: string; port: number | undefined } {
   const colon = header.lastIndexOf(':');
-  if (colon <= header.lastIndexOf(']')) return { host: header, port: undefined };
-  const port = Number(header.slice(colon + 1));
-  return { host: header.slice(0, colon), port: Number.isInteger(port) ? port : undefined };
+  const hasPort = colon > header.lastIndexOf(']') && /^\d+$/.test(header.slice(colon + 1));
+  const name = hasPort ? header.slice(0, colon) : header;
+  return {
+    host: name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name,
+    port: hasPort ? Number(header.slice(colon + 1)) : undefined,
+  };
 }
 
 /** `listener` with a server span around each request but the untraced paths. */

@@ -9,9 +9,10 @@
  * wrapping every listener, and costs several times what this span does
  * (docs/performance.md, *What tracing costs*).
  */
-import http, { type RequestOptions } from 'node:http';
+import http from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
+import { markOwnClientSpans } from './own-client-spans.ts';
 
 /**
  * Connections to the sidecar stay open between calls; each of a caller's parallel calls
@@ -20,11 +21,7 @@ import { isTracingSuppressed } from '@opentelemetry/core';
  * not affected (its deadline is the timer below).
  */
 const agent = new http.Agent({ keepAlive: true, timeout: 4_000 });
-
-/** For the HTTP instrumentation's ignore hook: this module's calls make their own span. */
-export function isSidecarExchange(options: RequestOptions): boolean {
-  return options.agent === agent;
-}
+markOwnClientSpans(agent);
 
 /** The instrumentation scope of these client spans, as Jaeger shows it in `otel.scope.name`. */
 export const SIDECAR_CALL_SCOPE = '@meshmart/kit/sidecar-http';
@@ -45,9 +42,9 @@ export function sidecarExchange(
   init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
 ): Promise<SidecarExchange> {
   const active = context.active();
-  // A traceparent the caller sets (an outbox relay publishing a stored event) is the
-  // trace the call belongs to; a suppressed context (untraced loops) makes no span and
-  // leaves the headers as they are.
+  // A traceparent the caller sets (a stored event's, published outside the request that
+  // made it) is the trace the call belongs to. A suppressed context (the relays' and other
+  // loops' untraced passes) makes no span and leaves the headers as they are.
   const parent = init.headers.traceparent ? propagation.extract(active, init.headers) : active;
   let span = isTracingSuppressed(active)
     ? undefined
@@ -66,14 +63,23 @@ export function sidecarExchange(
     if (status !== undefined) span.setAttribute('http.response.status_code', status);
     // On a client span a 4xx is an error too (OpenTelemetry's HTTP conventions).
     if (error || (status !== undefined && status >= 400)) {
-      span.setAttribute('error.type', error ? error.name : String(status));
+      span.setAttribute('error.type', error ? ((error as NodeJS.ErrnoException).code ?? error.name) : String(status));
       span.setStatus({ code: SpanStatusCode.ERROR, ...(error && { message: error.message }) });
     }
     span.end();
     span = undefined;
   };
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: init.method, headers: sent, agent }, (res) => {
+    let req: http.ClientRequest;
+    try {
+      req = http.request(url, { method: init.method, headers: sent, agent }, answered);
+    } catch (err) {
+      // A header or URL Node refuses throws here, before any event could end the span.
+      ended(undefined, err as Error);
+      reject(err);
+      return;
+    }
+    function answered(res: http.IncomingMessage) {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', fail);
@@ -86,7 +92,7 @@ export function sidecarExchange(
         ended(res.statusCode);
         resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString('utf8') });
       });
-    });
+    }
     const timer = setTimeout(() => {
       const timeout = new SidecarTimeout(`no answer from the sidecar within ${init.timeoutMs} ms`);
       ended(undefined, timeout);

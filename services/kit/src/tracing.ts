@@ -30,7 +30,7 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { register as registerInstrumentationHooks } from 'import-in-the-middle/register-hooks.mjs';
-import { isSidecarExchange } from './sidecar-http.ts';
+import { makesOwnClientSpans } from './own-client-spans.ts';
 
 /**
  * W3C trace context that also reads what daprd hands a gRPC app: the proxying sidecar
@@ -171,7 +171,7 @@ export async function startTracing(service: string, options: TracingOptions = {}
     // The kit makes the server span of each request (http-server-span.ts) and the client
     // span of each call to the sidecar (sidecar-http.ts) itself, at a fraction of the
     // cost; the instrumentation covers any other outgoing HTTP call.
-    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, ignoreOutgoingRequestHook: isSidecarExchange }),
+    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, ignoreOutgoingRequestHook: makesOwnClientSpans }),
     // Node's fetch (undici) carries the sidecar calls that move files (bindings,
     // invokeRaw); without this, Dapr would start a new trace at each of them.
     new UndiciInstrumentation(),

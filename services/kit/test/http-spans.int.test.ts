@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, type ProxyTracerProvider, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createApp, finishApp } from '../src/app.ts';
@@ -38,8 +39,12 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
   before(async () => {
     exporter = new KeepingExporter();
     await startTracing('kit-test', { traceExporter: exporter });
+    // As in a service, where koa and the rest are first loaded after tracing starts: the
+    // instrumentation patches node:http when it is next required.
+    createRequire(import.meta.url)('node:http');
     upstream = http.createServer((req, res) => {
       received.push(req.headers.traceparent as string | undefined);
+      if (req.url === '/hang') return;
       res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json' }).end('{}');
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -59,6 +64,11 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
     service.router.get('/calls/:path', async (ctx) => {
       ctx.body = { status: (await call(`/${ctx.params.path}`)).status };
     });
+    service.router.get('/other-call', async (ctx) => {
+      ctx.body = await new Promise<number>((resolve, reject) => {
+        http.get(`${upstreamUrl}/plain`, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject);
+      });
+    });
     service.router.get('/slow-body', (ctx) => {
       const body = new Readable({ read() {} });
       body.push('first part, ');
@@ -75,15 +85,23 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
     await new Promise((resolve) => upstream.close(resolve));
   });
 
-  /** Sends the requests, then flushes the batch and hands back what was exported meanwhile. */
-  async function spansOf(send: () => Promise<unknown>): Promise<ReadableSpan[]> {
+  /**
+   * Sends the requests and hands back the spans exported meanwhile, once `expected` of
+   * them are: a server span ends on the answer's 'close', which can come just after the
+   * client has read it. With none expected it waits a moment, then looks.
+   */
+  async function spansOf(send: () => Promise<unknown>, expected: number): Promise<ReadableSpan[]> {
     received = [];
     const before = exporter.spans.length;
     await send();
-    // 'close' on the answer, where the server span ends, can come just after the client has read it.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await stopTracing();
-    await startTracing('kit-test', { traceExporter: exporter });
+    const provider = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as unknown as {
+      forceFlush(): Promise<void>;
+    };
+    const deadline = Date.now() + (expected === 0 ? 200 : 5000);
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await provider.forceFlush();
+    } while (exporter.spans.length - before < Math.max(expected, 1) && Date.now() < deadline);
     return exporter.spans.slice(before);
   }
 
@@ -97,7 +115,7 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
   const scope = (span: ReadableSpan) => span.instrumentationScope.name;
 
   it("joins the caller's trace in one server span named after the route, with what trace views read", async () => {
-    const spans = await spansOf(() => get('/things/42', { traceparent }));
+    const spans = await spansOf(() => get('/things/42', { traceparent }), 1);
     assert.equal(spans.length, 1, spans.map((s) => s.name).join(', '));
     const [span] = spans as [ReadableSpan];
     assert.equal(scope(span), SERVER_SPAN_SCOPE);
@@ -131,11 +149,11 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
     const spans = await spansOf(async () => {
       await send('[::1]:8080');
       await send('shop.example');
-    });
+    }, 2);
     assert.deepEqual(
       spans.map((s) => [s.attributes['server.address'], s.attributes['server.port']]),
       [
-        ['[::1]', 8080],
+        ['::1', 8080],
         ['shop.example', undefined],
       ],
     );
@@ -145,7 +163,7 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
     const spans = await spansOf(async () => {
       assert.equal(await get('/boom'), 500);
       assert.equal(await get('/nowhere'), 404);
-    });
+    }, 2);
     const boom = spans.find((s) => s.attributes['url.path'] === '/boom');
     const nowhere = spans.find((s) => s.attributes['url.path'] === '/nowhere');
     assert.equal(boom?.status.code, SpanStatusCode.ERROR);
@@ -156,7 +174,7 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
   });
 
   it('lasts until a streamed body is written', async () => {
-    const [span] = await spansOf(() => get('/slow-body'));
+    const [span] = await spansOf(() => get('/slow-body'), 1);
     const ms = (span?.duration[0] ?? 0) * 1000 + (span?.duration[1] ?? 0) / 1e6;
     assert.ok(ms >= 140, `the span lasted ${ms} ms of a 150 ms body`);
   });
@@ -166,7 +184,7 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
       assert.equal(await get('/readyz'), 200);
       assert.equal(await get('/healthz'), 200);
       assert.equal(await get('/metrics'), 200);
-    });
+    }, 0);
     assert.deepEqual(
       spans.map((s) => s.name),
       [],
@@ -178,7 +196,7 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
     const spans = await spansOf(async () => {
       assert.equal(await get('/calls/found', { traceparent }), 200);
       assert.equal(await get('/calls/missing', { traceparent }), 200);
-    });
+    }, 4);
     const server = spans.filter((s) => s.kind === SpanKind.SERVER);
     const clients = spans.filter((s) => s.kind === SpanKind.CLIENT);
     assert.equal(server.length, 2);
@@ -199,17 +217,56 @@ describe("the kit's server and sidecar-call spans (real servers, the SDK's own e
     assert.equal(missing?.status.code, SpanStatusCode.ERROR, 'on a client span a 4xx is an error');
   });
 
-  it("puts a call that names its traceparent (an outbox relay's publish) in that trace, and a suppressed one in none", async () => {
+  it('puts a call that names its traceparent (a stored event published later) in that trace; a suppressed one (a relay pass) makes no span and passes the header on', async () => {
     const spans = await spansOf(async () => {
       await sidecarExchange(`${upstreamUrl}/publish`, { method: 'POST', headers: { traceparent }, timeoutMs: 2000 });
       await context.with(suppressTracing(context.active()), () =>
         sidecarExchange(`${upstreamUrl}/publish`, { method: 'POST', headers: { traceparent }, timeoutMs: 2000 }),
       );
-    });
+    }, 1);
     assert.equal(spans.length, 1);
     const [publish] = spans as [ReadableSpan];
     assert.equal(publish.spanContext().traceId, TRACE);
     assert.equal(publish.parentSpanContext?.spanId, CALLER);
     assert.deepEqual(received, [`00-${TRACE}-${publish.spanContext().spanId}-01`, traceparent]);
+  });
+
+  it("ends a failed call's span once, as an error naming the failure", async () => {
+    const gone = http.createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const closedPort = (gone.address() as AddressInfo).port;
+    await new Promise((resolve) => gone.close(resolve));
+    const spans = await spansOf(async () => {
+      await assert.rejects(
+        sidecarExchange(`http://127.0.0.1:${closedPort}/refused`, { method: 'GET', headers: {}, timeoutMs: 2000 }),
+        /ECONNREFUSED/,
+      );
+      await assert.rejects(sidecarExchange(`${upstreamUrl}/hang`, { method: 'GET', headers: {}, timeoutMs: 100 }), {
+        name: 'TimeoutError',
+      });
+    }, 2);
+    assert.deepEqual(
+      spans.map((s) => [String(s.attributes['url.full']).split('/').at(-1), s.status.code, s.attributes['error.type']]).sort(),
+      [
+        ['hang', SpanStatusCode.ERROR, 'TimeoutError'],
+        ['refused', SpanStatusCode.ERROR, 'ECONNREFUSED'],
+      ],
+    );
+  });
+
+  it('leaves the calls to the sidecar to the kit and traces any other outgoing HTTP call with the instrumentation', async () => {
+    const spans = await spansOf(() => get('/calls/found', { traceparent }), 2);
+    const other = await spansOf(() => get('/other-call', { traceparent }), 2);
+    const byInstrumentation = (list: ReadableSpan[]) => list.filter((s) => scope(s) === '@opentelemetry/instrumentation-http');
+    assert.deepEqual(
+      byInstrumentation(spans).map((s) => s.attributes['url.full']),
+      [],
+      "the sidecar call has the kit's span only",
+    );
+    assert.deepEqual(
+      byInstrumentation(other).map((s) => String(s.attributes['url.full']).split('/').at(-1)),
+      ['plain'],
+      'a call on another agent is traced by the instrumentation',
+    );
   });
 });
