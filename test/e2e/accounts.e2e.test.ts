@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { usersErrors } from '@meshmart/contracts/users';
-import { createPool, SERVER_SPAN_SCOPE, SIDECAR_CALL_SCOPE } from '@meshmart/kit';
+import { createPool } from '@meshmart/kit';
+import { SERVER_SPAN_SCOPE, SIDECAR_CALL_SCOPE } from '@meshmart/kit/call-graph';
 import { appLaunch, infraUrls, type StackHandle, servicePorts, startStack } from '@meshmart/stack';
 import { eventually, GatewayClient, newAdmin } from '@meshmart/test-support';
 import { importJWK, type JWK, SignJWT } from 'jose';
@@ -232,6 +233,7 @@ describe('accounts through the gateway (local stack)', function () {
         // calls that straddle a window's end would start a fresh budget halfway.
         const windowLeftMs = 60_000 - (Date.now() % 60_000);
         if (windowLeftMs < 15_000) await new Promise((resolve) => setTimeout(resolve, windowLeftMs + 100));
+        const window = Math.floor(Date.now() / 60_000);
         const statuses: number[] = [];
         for (let i = 0; i < AUTH_LIMIT; i++) {
           const via = i % 2 === 0 ? client : second;
@@ -241,6 +243,7 @@ describe('accounts through the gateway (local stack)', function () {
         }
         assert.deepEqual([...new Set(statuses)], [401], 'the budget holds exactly AUTH_LIMIT calls');
         const limited = await second.call('POST', '/api/auth/login', { body: { email: 'nobody@meshmart.test', password: 'x' } });
+        assert.equal(Math.floor(Date.now() / 60_000), window, 'the calls took over 15 s and left their rate-limit window');
         assert.equal(limited.status, 429);
         assert.ok(Number(limited.headers.get('retry-after')) > 0);
         assert.equal(limited.problem().status, 429);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { linksErrors } from '@meshmart/contracts/links';
-import { SERVER_SPAN_SCOPE, SIDECAR_CALL_SCOPE } from '@meshmart/kit';
+import { SERVER_SPAN_SCOPE, SIDECAR_CALL_SCOPE } from '@meshmart/kit/call-graph';
 import { localCredentials, type StackHandle, startStack } from '@meshmart/stack';
 import { eventually, GatewayClient, type ServerSentEvent, serverSentEvents } from '@meshmart/test-support';
 import { decodePng, decodeSvg } from '@meshmart/test-support/qr';
