@@ -6,8 +6,8 @@
  * attributes from the request; on a GET /api/users/me that was about a third of the
  * CPU the gateway and users spent (docs/performance.md, *What tracing costs*). This
  * span carries what the trace views read (method, path, route, status) and runs the
- * request in its context, as the instrumentation did; the instrumentation's outgoing
- * side still makes the client spans.
+ * request in its context, as the instrumentation did. Calls to the sidecar make their
+ * own client span (sidecar-http.ts); the instrumentation's outgoing side makes the rest.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';

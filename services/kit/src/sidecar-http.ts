@@ -5,9 +5,9 @@
  * twice the CPU per call (a WHATWG Request, Headers, body stream and AbortSignal each
  * time). The client span is made here and carries the trace context, as the fetch
  * instrumentation did: OpenTelemetry's HTTP instrumentation leaves these calls alone
- * (tracing.ts), since it binds the request and its response to the span's context,
- * wrapping every listener, and costs several times what this span does
- * (docs/performance.md, *What tracing costs*).
+ * (tracing.ts): it binds the request and its response to the span's context, wrapping
+ * every listener, and with the server span it cost about twice what the kit's two spans
+ * cost now (docs/performance.md, *What tracing costs*).
  */
 import http from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
