@@ -14,16 +14,16 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closedLoop, http as httpOutcome, sampleCpu } from '@meshmart/stack/bench';
+import { nodeOptions } from '../src/deployment/environment.ts';
 
 const seconds = Number(process.env.TRACING_COST_SECONDS ?? 6);
 const rounds = Number(process.env.TRACING_COST_ROUNDS ?? 2);
 const CLIENTS = 8;
-const TICKS_PER_MS = 100 / 1000; // USER_HZ
 
 const VARIANTS: Record<string, Record<string, string>> = {
   'tracing off': { OTEL_SDK_DISABLED: 'true' },
@@ -38,35 +38,9 @@ async function listen(handler: http.RequestListener): Promise<http.Server & { ur
   return Object.assign(server, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
 }
 
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
-}
-
-/** Requests sent by CLIENTS clients, each sending its next when the last was answered. */
-async function closedLoop(base: string, route: string, ms: number, agent: http.Agent): Promise<number> {
-  const get = () =>
-    new Promise<void>((resolve, reject) => {
-      const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
-      http
-        .get(`${base}${route}`, { agent, headers: { traceparent } }, (res) => {
-          if (res.statusCode !== 200) reject(new Error(`${route} answered ${res.statusCode}`));
-          res.resume().on('end', resolve);
-        })
-        .on('error', reject);
-    });
-  let sent = 0;
-  const end = Date.now() + ms;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (Date.now() < end) {
-        await get();
-        sent++;
-      }
-    }),
-  );
-  return sent;
-}
+/** One request with a sampled traceparent of its own, as daprd hands an app. */
+const traced = (url: string) => () =>
+  fetch(url, { headers: { traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` } });
 
 async function measure(variant: string, upstream: string, otlp: string): Promise<Record<string, number>> {
   const app = spawn(
@@ -79,7 +53,7 @@ async function measure(variant: string, upstream: string, otlp: string): Promise
         UPSTREAM_URL: upstream,
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
         OTEL_BSP_SCHEDULE_DELAY: '500',
-        NODE_OPTIONS: '--max-semi-space-size=2',
+        NODE_OPTIONS: nodeOptions,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -93,17 +67,18 @@ async function measure(variant: string, upstream: string, otlp: string): Promise
       app.once('exit', (code) => reject(new Error(`the app exited with ${code} before listening`)));
     });
     const base = `http://127.0.0.1:${port}`;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+    const appProcess = [{ name: 'app', pid: app.pid as number }];
     const figures: Record<string, number> = {};
     for (const [name, route] of Object.entries(ROUTES)) {
-      await closedLoop(base, route, 1500, agent);
-      const before = cpuMs(app.pid as number);
-      const sent = await closedLoop(base, route, seconds * 1000, agent);
+      const send = httpOutcome(traced(`${base}${route}`));
+      await closedLoop(`${variant}, ${name}, warm-up`, { seconds: 1.5, concurrency: CLIENTS }, send);
+      const before = sampleCpu(appProcess).get('app') ?? 0;
+      const { requests, errors } = await closedLoop(`${variant}, ${name}`, { seconds, concurrency: CLIENTS }, send);
+      if (errors > 0) throw new Error(`${errors} of ${requests} requests to ${route} failed`);
       // The last batch of spans goes out within the export delay.
       await new Promise((resolve) => setTimeout(resolve, 700));
-      figures[name] = (cpuMs(app.pid as number) - before) / sent;
+      figures[name] = ((sampleCpu(appProcess).get('app') ?? 0) - before) / requests;
     }
-    agent.destroy();
     return figures;
   } finally {
     app.kill('SIGTERM');
