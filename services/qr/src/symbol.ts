@@ -1,9 +1,10 @@
 /**
  * The QR symbol as a grid of modules: `qrcode` segments and encodes the content, and the
  * mask is chosen here. `qrcode`'s own mask search scores eight masked copies through
- * per-module method calls and took two thirds of encoding; this one scores them on the
- * flat array with the same rules (ISO/IEC 18004 N1–N4, as `qrcode` 1.5 counts them), so
- * it picks the same mask and the symbol is the same module for module.
+ * per-module method calls and took two thirds of encoding; this one scores them on rows
+ * and columns packed into 32-bit words, many modules per operation, with the same rules
+ * (ISO/IEC 18004 N1–N4, as `qrcode` 1.5 counts them), so it picks the same mask and the
+ * symbol is the same module for module.
  *
  * It reads `qrcode` internals (`modules.reservedBit`, `errorCorrectionLevel.bit`) and
  * copies its penalty rules, neither of which is public API: the package is pinned to the
@@ -56,86 +57,224 @@ function formatPositions(size: number): Array<[number, number]> {
   return at;
 }
 
-/** Run lengths, colours and the last 11 modules of each column, reused across calls. */
-const columnRun = new Int32Array(177);
-const columnLast = new Int32Array(177);
-const columnBits = new Int32Array(177);
+/**
+ * Each row and each column is scored as packed 32-bit words, so that one bitwise operation
+ * looks at many modules at once. Word k of a line holds modules 22k to 22k + 31 of it,
+ * bit j being module 22k + j: the words overlap by ten modules, which is what the widest
+ * window (the eleven of a finder look-alike) needs beyond its first module, so every rule
+ * reads within one word and no shifts carry across words. Word k counts only the windows
+ * that start in its own 22 modules, so each window is counted once.
+ */
+const STRIDE = 22;
+const OWN = (1 << STRIDE) - 1;
+/** Words per line of the largest symbol (177 modules), and plain 32-bit words to pack them from. */
+const MAX_WORDS = Math.ceil(177 / STRIDE);
+const MAX_PLAIN = Math.ceil((177 + 32) / 32) + 1;
+
+function wordsPerLine(size: number): number {
+  return Math.ceil(size / STRIDE);
+}
+
+/** Bits 0 to n - 1, for n from 0 to 32. */
+function lowBits(n: number): number {
+  if (n <= 0) return 0;
+  return n >= 32 ? -1 : (1 << n) - 1;
+}
+
+function ones(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+const plain = new Int32Array(MAX_PLAIN);
 
 /**
- * The mask penalty of `m`, in one row-major pass: runs of five or more in a row or column
- * (N1), 2×2 blocks of one colour (N2), 1:1:3:1:1 finder look-alikes with four light
- * modules on one side (N3), the dark share's distance from 50% (N4). Every term is
- * positive, so once a row ends at `bound` or above the mask cannot win and the count stops.
+ * `grid`'s rows (or its columns, when `byRow` is false) as overlapping words, into `out`.
+ * The bits past the last module stay zero: the rules' limits keep every window off them.
  */
-function penalty(m: Uint8Array, size: number, bound: number): number {
+function packLines(grid: Uint8Array, size: number, byRow: boolean, out: Int32Array): void {
+  const words = wordsPerLine(size);
+  const lineStep = byRow ? size : 1;
+  const moduleStep = byRow ? 1 : size;
+  for (let line = 0; line < size; line++) {
+    plain.fill(0);
+    for (let at = 0, i = line * lineStep; at < size; at++, i += moduleStep) {
+      if (grid[i]) plain[at >>> 5] = (plain[at >>> 5] as number) | (1 << (at & 31));
+    }
+    for (let k = 0; k < words; k++) {
+      const first = k * STRIDE;
+      const word = first >>> 5;
+      const shift = first & 31;
+      const low = (plain[word] as number) >>> shift;
+      out[line * words + k] = shift === 0 ? low : low | ((plain[word + 1] as number) << (32 - shift));
+    }
+  }
+}
+
+/**
+ * What the rules may look at in word k of a line of one size: `alike`, the pairs of
+ * neighbours (module j and j + 1 both in the line); `blocks`, the 2×2 blocks and
+ * `finders`, the eleven-module windows that start in the word's own modules and end in
+ * the line.
+ */
+interface Limits {
+  alike: Int32Array;
+  blocks: Int32Array;
+  finders: Int32Array;
+}
+
+function limitsFor(size: number): Limits {
+  const words = wordsPerLine(size);
+  const alike = new Int32Array(words);
+  const blocks = new Int32Array(words);
+  const finders = new Int32Array(words);
+  for (let k = 0; k < words; k++) {
+    const first = k * STRIDE;
+    alike[k] = lowBits(Math.min(31, size - 1 - first));
+    blocks[k] = OWN & lowBits(size - 1 - first);
+    finders[k] = OWN & lowBits(size - 10 - first);
+  }
+  return { alike, blocks, finders };
+}
+
+/**
+ * N1 and N3 of the windows that start in one word's own modules. N1: a run of n ≥ 5 alike
+ * modules has n − 4 five-module windows of one colour and one last such window, and
+ * scores 3 + (n − 5) = (n − 4) + 2. N3: a dark-light-dark-dark-dark-light-dark core (1011101)
+ * with four light modules after or before it; the two cannot both start at the
+ * same module (one starts dark, the other light), so their union is counted.
+ */
+function runAndFinderPoints(word: number, alike: number, finders: number): number {
+  let points = 0;
+  const same = ~(word ^ (word >>> 1)) & alike;
+  const same2 = same & (same >>> 1);
+  const five = same2 & (same2 >>> 2) & OWN;
+  if (five !== 0) points += ones(five) + 2 * ones(five & ~(same >>> 4));
+  const light = ~word;
+  const core = word & (light >>> 1) & (word >>> 2) & (word >>> 3) & (word >>> 4) & (light >>> 5) & (word >>> 6);
+  if (core !== 0) {
+    const quiet = light & (light >>> 1) & (light >>> 2) & (light >>> 3);
+    const found = ((core & (quiet >>> 7)) | (quiet & (core >>> 4))) & finders;
+    if (found !== 0) points += 40 * ones(found);
+  }
+  return points;
+}
+
+/** N2: the 2×2 blocks of one colour whose top-left module is in one word's own modules of row `above`. */
+function blockPoints(above: number, below: number, blocks: number): number {
+  const vertical = ~(above ^ below);
+  const found = vertical & (vertical >>> 1) & ~(above ^ (above >>> 1)) & blocks;
+  return found === 0 ? 0 : 3 * ones(found);
+}
+
+/**
+ * The mask penalty of the symbol whose packed rows are `rows ^ rowMask` and whose packed
+ * columns are `columns ^ columnMask`: runs of five or more in a row or column (N1), 2×2
+ * blocks of one colour (N2), 1:1:3:1:1 finder look-alikes with four light modules on one
+ * side (N3), the dark share's distance from 50% (N4), as `qrcode` 1.5 counts them. Every
+ * term is positive, so once a line ends at `bound` or above the mask cannot win and the
+ * count stops.
+ */
+function penalty(
+  rows: Int32Array,
+  rowMask: Int32Array,
+  columns: Int32Array,
+  columnMask: Int32Array,
+  size: number,
+  limits: Limits,
+  bound: number,
+): number {
+  const words = wordsPerLine(size);
+  const { alike, blocks, finders } = limits;
   let points = 0;
   let dark = 0;
-  columnRun.fill(0, 0, size);
-  columnLast.fill(-1, 0, size);
-  columnBits.fill(0, 0, size);
   for (let row = 0, i = 0; row < size; row++) {
-    let run = 0;
-    let last = -1;
-    let bits = 0;
-    for (let col = 0; col < size; col++, i++) {
-      const v = m[i] as number;
-      dark += v;
-      if (v === last) run++;
-      else {
-        if (run >= 5) points += run - 2;
-        last = v;
-        run = 1;
-      }
-      if (v === columnLast[col]) columnRun[col] = (columnRun[col] as number) + 1;
-      else {
-        const columnLength = columnRun[col] as number;
-        if (columnLength >= 5) points += columnLength - 2;
-        columnLast[col] = v;
-        columnRun[col] = 1;
-      }
-      bits = ((bits << 1) & 0x7ff) | v;
-      const down = (((columnBits[col] as number) << 1) & 0x7ff) | v;
-      columnBits[col] = down;
-      if (col >= 10 && (bits === 0x5d0 || bits === 0x05d)) points += 40;
-      if (row >= 10 && (down === 0x5d0 || down === 0x05d)) points += 40;
-      if (row > 0 && col > 0) {
-        const block = v + (m[i - 1] as number) + (m[i - size] as number) + (m[i - size - 1] as number);
-        if (block === 0 || block === 4) points += 3;
+    for (let k = 0; k < words; k++, i++) {
+      const word = (rows[i] as number) ^ (rowMask[i] as number);
+      dark += ones(word & OWN);
+      points += runAndFinderPoints(word, alike[k] as number, finders[k] as number);
+      if (row > 0) {
+        const above = (rows[i - words] as number) ^ (rowMask[i - words] as number);
+        points += blockPoints(above, word, blocks[k] as number);
       }
     }
-    if (run >= 5) points += run - 2;
     if (points >= bound) return points;
   }
-  for (let col = 0; col < size; col++) {
-    const columnLength = columnRun[col] as number;
-    if (columnLength >= 5) points += columnLength - 2;
+  for (let column = 0, i = 0; column < size; column++) {
+    for (let k = 0; k < words; k++, i++) {
+      const word = (columns[i] as number) ^ (columnMask[i] as number);
+      points += runAndFinderPoints(word, alike[k] as number, finders[k] as number);
+    }
+    if (points >= bound) return points;
   }
   return points + 10 * Math.abs(Math.ceil((dark * 100) / (size * size) / 5) - 10);
 }
 
 /**
- * Per symbol size (the reserved modules depend on the version alone): for each mask, what
- * turns the symbol as masked with pattern 0 into the one masked with that pattern. One
- * XOR per module then, instead of a mask function per module and pattern. Bounded by
- * the 40 versions: 8 masks of size² bytes each, about 3.8 MB once every version was seen.
+ * Per symbol size and error correction level (the reserved modules depend on the version
+ * alone, the format information on the level and mask): for each mask, what turns the
+ * symbol as masked with pattern 0, format information included, into the one masked with
+ * that pattern, packed by rows and by columns. One XOR per word then, instead of a mask
+ * function per module and pattern. Bounded by the 40 versions and 4 levels: about 5 MB
+ * once every one was seen.
  */
-const remasks = new Map<number, Uint8Array[]>();
+interface Remask {
+  limits: Limits;
+  rows: Int32Array[];
+  columns: Int32Array[];
+}
 
-function remasksFor(size: number, reserved: Uint8Array): Uint8Array[] {
-  let found = remasks.get(size);
+const remasks = new Map<number, Remask>();
+
+function remaskFor(size: number, levelBit: number, reserved: Uint8Array): Remask {
+  const key = size * 4 + levelBit;
+  let found = remasks.get(key);
   if (found) return found;
-  found = MASKS.map((mask) => {
-    const xor = new Uint8Array(size * size);
+  const format = formatPositions(size);
+  const words = wordsPerLine(size);
+  const rows: Int32Array[] = [];
+  const columns: Int32Array[] = [];
+  const xor = new Uint8Array(size * size);
+  for (const [pattern, mask] of MASKS.entries()) {
     for (let row = 0; row < size; row++) {
       for (let col = 0; col < size; col++) {
         const i = row * size + col;
-        if (!reserved[i] && (MASKS[0] as Mask)(row, col) !== mask(row, col)) xor[i] = 1;
+        xor[i] = !reserved[i] && (MASKS[0] as Mask)(row, col) !== mask(row, col) ? 1 : 0;
       }
     }
-    return xor;
-  });
-  remasks.set(size, found);
+    const change = formatBits(levelBit, pattern) ^ formatBits(levelBit, 0);
+    for (let bit = 0; bit < 15; bit++) {
+      const [down, across] = format[bit] as [number, number];
+      xor[down] = (change >> bit) & 1;
+      xor[across] = (change >> bit) & 1;
+    }
+    rows.push(new Int32Array(size * words));
+    columns.push(new Int32Array(size * words));
+    packLines(xor, size, true, rows[pattern] as Int32Array);
+    packLines(xor, size, false, columns[pattern] as Int32Array);
+  }
+  found = { limits: limitsFor(size), rows, columns };
+  remasks.set(key, found);
   return found;
+}
+
+/** The symbol's packed rows and columns as `qrcode` masked them (pattern 0), reused across calls. */
+const baseRows = new Int32Array(177 * MAX_WORDS);
+const baseColumns = new Int32Array(177 * MAX_WORDS);
+
+/** The modules, row-major, one byte each, of the packed rows `rows ^ mask`. */
+function unpackRows(rows: Int32Array, mask: Int32Array, size: number): Uint8Array {
+  const words = wordsPerLine(size);
+  const modules = new Uint8Array(size * size);
+  for (let row = 0, i = 0, at = 0; row < size; row++) {
+    for (let k = 0; k < words; k++, i++) {
+      const word = (rows[i] as number) ^ (mask[i] as number);
+      const end = Math.min(STRIDE, size - k * STRIDE);
+      for (let j = 0; j < end; j++, at++) modules[at] = (word >>> j) & 1;
+    }
+  }
+  return modules;
 }
 
 /**
@@ -145,32 +284,20 @@ export function encodeSymbol(content: string, level: Level): QrSymbol {
   // Mask 0 fixed: `qrcode` skips its search; the other masks are one XOR away.
   const base = QRCode.create(content, { errorCorrectionLevel: level, maskPattern: 0 });
   const { size, data, reservedBit } = base.modules;
-  const xors = remasksFor(size, reservedBit);
-  const format = formatPositions(size);
-  const levelBit = base.errorCorrectionLevel.bit;
-  const cells = size * size;
-  const masked = new Uint8Array(cells);
-  const apply = (pattern: number) => {
-    const xor = xors[pattern] as Uint8Array;
-    for (let i = 0; i < cells; i++) masked[i] = (data[i] as number) ^ (xor[i] as number);
-    const bits = formatBits(levelBit, pattern);
-    for (let bit = 0; bit < 15; bit++) {
-      const value = (bits >> bit) & 1;
-      const [down, across] = format[bit] as [number, number];
-      masked[down] = value;
-      masked[across] = value;
-    }
-  };
+  const remask = remaskFor(size, base.errorCorrectionLevel.bit, reservedBit);
+  packLines(data, size, true, baseRows);
+  packLines(data, size, false, baseColumns);
   let best = 0;
   let lowest = Number.POSITIVE_INFINITY;
   for (let pattern = 0; pattern < MASKS.length; pattern++) {
-    apply(pattern);
-    const points = penalty(masked, size, lowest);
+    const rowMask = remask.rows[pattern] as Int32Array;
+    const columnMask = remask.columns[pattern] as Int32Array;
+    const points = penalty(baseRows, rowMask, baseColumns, columnMask, size, remask.limits, lowest);
     if (points < lowest) {
       lowest = points;
       best = pattern;
     }
   }
-  apply(best);
-  return { size, modules: masked, version: base.version, maskPattern: best };
+  const modules = unpackRows(baseRows, remask.rows[best] as Int32Array, size);
+  return { size, modules, version: base.version, maskPattern: best };
 }
