@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { decodePng, decodeSvg, readPng } from '@meshmart/test-support/qr';
 import QRCode from 'qrcode';
 import { DEFAULTS, type Level, type NormalizedOptions } from '../src/options.ts';
@@ -19,24 +20,170 @@ function reference(o: NormalizedOptions): QRCode.QRCodeRenderersOptions {
 
 const LEVELS: Level[] = ['L', 'M', 'Q', 'H'];
 
+/**
+ * `qrcode` internals, for the test only: its own penalty rules, to show below that each
+ * decides some mask in the corpus, and its capacities, to aim contents at every version.
+ */
+type Rule = (modules: QRCode.BitMatrix) => number;
+const internal = createRequire(import.meta.url);
+const penaltyRules = internal('qrcode/lib/core/mask-pattern.js') as Record<
+  'getPenaltyN1' | 'getPenaltyN2' | 'getPenaltyN3' | 'getPenaltyN4',
+  Rule
+>;
+const RULES: Rule[] = [
+  penaltyRules.getPenaltyN1,
+  penaltyRules.getPenaltyN2,
+  penaltyRules.getPenaltyN3,
+  penaltyRules.getPenaltyN4,
+];
+const capacities = internal('qrcode/lib/core/version.js') as {
+  getCapacity(version: number, level: unknown, mode: unknown): number;
+};
+const levels = internal('qrcode/lib/core/error-correction-level.js') as Record<Level, unknown>;
+const modes = internal('qrcode/lib/core/mode.js') as { BYTE: unknown };
+
+/** A fixed stream of numbers in [0, 1), so the corpus is the same on every run. */
+function stream(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** One byte of UTF-8 each and none numeric or alphanumeric: the whole content is one byte segment. */
+const BYTE_ONLY = 'abcdefghijklmnopqrstuvwxyz!"#&\'(),;<=>?@[]^_`{|}~';
+
+/**
+ * Characters that steer `qrcode` into each mode and into mixes of them: digits
+ * (numeric), the 45 alphanumeric characters, URL text (byte runs broken by alphanumeric
+ * and numeric ones), kanji and kana (byte mode, as `qrcode` runs without a Shift JIS
+ * converter), any UTF-16 code unit below 0x800 (one- to three-byte UTF-8, control
+ * characters included), and a mix with emoji (surrogate pairs).
+ */
+const ALPHABETS: string[] = [
+  '0123456789',
+  '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:',
+  'abcdefghijklmnopqrstuvwxyz0123456789-._~:/?#&=%',
+  '漢字東京都日本語アイウエオかきくけこ　ー',
+  Array.from({ length: 0x800 }, (_, code) => String.fromCharCode(code)).join(''),
+  'aZ09 $%:./-_ü✓東😀\r\n',
+];
+
+function randomText(characters: string[], length: number, next: () => number): string {
+  let text = '';
+  for (let i = 0; i < length; i++) text += characters[Math.floor(next() * characters.length)];
+  return text;
+}
+
+/**
+ * Some 650 contents: fixed ones; for each level and version, a byte-mode content of a
+ * length that needs that version at that level, so all 40 are met at every level; and
+ * 480 of one to 400 characters from a random alphabet above (short ones as often as long
+ * ones), whose mode mixes and random modules meet all eight masks.
+ */
+function corpus(): string[] {
+  const contents = [
+    'https://meshmart.local/s/Xy7_abc',
+    '0123456789'.repeat(30),
+    'HELLO WORLD 42',
+    'Grüße ✓ 東京',
+    'x'.repeat(900),
+    'https://meshmart.local/bench/in-process/1234',
+    'A1'.repeat(700),
+    '\u0000\u0001\t\r\n',
+  ];
+  const next = stream(18004);
+  const byteOnly = Array.from(BYTE_ONLY);
+  for (const level of LEVELS) {
+    let fits = 0;
+    for (let version = 1; version <= 40; version++) {
+      const capacity = capacities.getCapacity(version, levels[level], modes.BYTE);
+      contents.push(randomText(byteOnly, fits + 1 + Math.floor(next() * (capacity - fits)), next));
+      fits = capacity;
+    }
+  }
+  for (let i = 0; i < 480; i++) {
+    const alphabet = Array.from(ALPHABETS[Math.floor(next() * ALPHABETS.length)] as string);
+    contents.push(randomText(alphabet, Math.ceil(400 ** next()), next));
+  }
+  return contents;
+}
+
+interface Encoded {
+  version: number;
+  maskPattern: number | undefined;
+  modules: Uint8Array;
+}
+
+/** `qrcode`'s symbol, or undefined when the content does not fit at `level`. */
+function theirSymbol(content: string, level: Level, maskPattern?: number): QRCode.QRCode | undefined {
+  try {
+    return QRCode.create(content, { errorCorrectionLevel: level, maskPattern: maskPattern as QRCode.QRCodeMaskPattern });
+  } catch (err) {
+    assert.match((err as Error).message, /too big/);
+    return undefined;
+  }
+}
+
+function assertSameSymbol(ours: Encoded, theirs: QRCode.QRCode, label: string): void {
+  assert.equal(ours.version, theirs.version, label);
+  assert.equal(ours.maskPattern, theirs.maskPattern, label);
+  assert.deepEqual(ours.modules, theirs.modules.data, label);
+}
+
+/** The first lowest of eight penalties, as `qrcode` breaks ties. */
+function firstLowest(points: number[]): number {
+  return points.indexOf(Math.min(...points));
+}
+
 describe('qr symbol and drawing', () => {
   it('encodes the same modules and mask as qrcode does, at every level and across versions', () => {
-    const contents = [
-      'https://meshmart.local/s/Xy7_abc',
-      '0123456789'.repeat(30),
-      'HELLO WORLD 42',
-      'Grüße ✓ 東京',
-      'x'.repeat(900),
-    ];
+    const contents = corpus();
+    const versions = new Map<Level, Set<number>>(LEVELS.map((level) => [level, new Set<number>()]));
+    const masks = new Map<Level, Set<number>>(LEVELS.map((level) => [level, new Set<number>()]));
     for (const content of contents) {
       for (const level of LEVELS) {
-        const ours = encodeSymbol(content, level);
-        const theirs = QRCode.create(content, { errorCorrectionLevel: level });
-        assert.equal(ours.version, theirs.version, `${level} ${content.slice(0, 20)}`);
-        assert.equal(ours.maskPattern, theirs.maskPattern, `${level} ${content.slice(0, 20)}`);
-        assert.deepEqual(ours.modules, theirs.modules.data, `${level} ${content.slice(0, 20)}`);
+        const label = `${level} ${content.length} ${JSON.stringify(content.slice(0, 20))}`;
+        const theirs = theirSymbol(content, level);
+        if (!theirs) {
+          assert.throws(() => encodeSymbol(content, level), /too big/, label);
+          continue;
+        }
+        assertSameSymbol(encodeSymbol(content, level), theirs, label);
+        versions.get(level)?.add(theirs.version);
+        masks.get(level)?.add(theirs.maskPattern as number);
       }
     }
+    assert.ok(contents.length >= 600, `${contents.length} contents`);
+    for (const level of LEVELS) {
+      assert.equal(versions.get(level)?.size, 40, `versions met at ${level}`);
+      assert.equal(masks.get(level)?.size, 8, `masks met at ${level}`);
+    }
+  });
+
+  it('would notice a wrong mask: each penalty rule alone decides the mask of some content', () => {
+    const contents = corpus().filter((content) => content.length < 200);
+    const decidedBy = RULES.map(() => 0);
+    for (const content of contents) {
+      const theirs = theirSymbol(content, 'M');
+      if (!theirs || theirs.version > 10) continue;
+      const chosen = theirs.maskPattern as number;
+      const masked = Array.from({ length: 8 }, (_, pattern) => theirSymbol(content, 'M', pattern) as QRCode.QRCode);
+      const points = masked.map((symbol) => RULES.map((rule) => rule(symbol.modules)));
+      const total = (pattern: number, without = -1) =>
+        (points[pattern] as number[]).reduce((sum, rulePoints, rule) => (rule === without ? sum : sum + rulePoints), 0);
+      assert.equal(firstLowest(masked.map((_, pattern) => total(pattern))), chosen, "the rules are qrcode's");
+      for (const [rule] of RULES.entries()) {
+        if (firstLowest(masked.map((_, pattern) => total(pattern, rule))) !== chosen) {
+          decidedBy[rule] = (decidedBy[rule] as number) + 1;
+        }
+      }
+      // The comparison itself tells a symbol masked otherwise apart.
+      const other = masked[(chosen + 1) % 8] as QRCode.QRCode;
+      assert.throws(() => assertSameSymbol(encodeSymbol(content, 'M'), other, content));
+    }
+    for (const [rule, count] of decidedBy.entries()) assert.ok(count > 0, `N${rule + 1} decides no mask`);
   });
 
   it('draws a PNG that decodes to the very pixels qrcode draws, for sizes, margins and colours', async () => {
