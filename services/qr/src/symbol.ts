@@ -1,10 +1,10 @@
 /**
- * The QR symbol as a grid of modules: `qrcode` segments and encodes the content, and the
- * mask is chosen here. `qrcode`'s own mask search scores eight masked copies through
- * per-module method calls and took two thirds of encoding; this one scores them on rows
- * and columns packed into 32-bit words, many modules per operation, with the same rules
- * (ISO/IEC 18004 N1–N4, as `qrcode` 1.5 counts them), so it picks the same mask and the
- * symbol is the same module for module.
+ * The QR symbol as a grid of modules: `qrcode` segments (unless segments.ts knows its
+ * answer already) and encodes the content, and the mask is chosen here. `qrcode`'s own
+ * mask search scores eight masked copies through per-module method calls and took two
+ * thirds of encoding; this one scores them on rows and columns packed into 32-bit words,
+ * many modules per operation, with the same rules (ISO/IEC 18004 N1–N4, as `qrcode` 1.5
+ * counts them), so it picks the same mask and the symbol is the same module for module.
  *
  * It reads `qrcode` internals (`modules.reservedBit`, `errorCorrectionLevel.bit`) and
  * copies its penalty rules, neither of which is public API: the package is pinned to the
@@ -12,6 +12,7 @@
  */
 import QRCode from 'qrcode';
 import type { Level } from './options.ts';
+import { knownSegments } from './segments.ts';
 
 export interface QrSymbol {
   /** Modules per side, without the quiet zone. */
@@ -281,8 +282,10 @@ function unpackRows(rows: Int32Array, mask: Int32Array, size: number): Uint8Arra
  * Encodes `content` at `level`. Throws `qrcode`'s own error when it does not fit.
  */
 export function encodeSymbol(content: string, level: Level): QrSymbol {
-  // Mask 0 fixed: `qrcode` skips its search; the other masks are one XOR away.
-  const base = QRCode.create(content, { errorCorrectionLevel: level, maskPattern: 0 });
+  // Mask 0 fixed: `qrcode` skips its search; the other masks are one XOR away. Segments
+  // given when they are known to be its own: it skips that search too.
+  const segments = knownSegments(content, level);
+  const base = QRCode.create(segments ?? content, { errorCorrectionLevel: level, maskPattern: 0 });
   const { size, data, reservedBit } = base.modules;
   const remask = remaskFor(size, base.errorCorrectionLevel.bit, reservedBit);
   packLines(data, size, true, baseRows);
