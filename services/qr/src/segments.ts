@@ -24,7 +24,7 @@
  * bits from a count that `buildGraph` keeps per previous node and overwrites with each
  * node's length as it visits the next run's modes in order (numeric, alphanumeric, byte),
  * not from the segment's real length. The version that sets the character count widths
- * is the one `qrcode` estimates from the raw runs, computed by its own functions. Like
+ * is the one `qrcode` estimates from the raw runs, computed by its own function. Like
  * symbol.ts, this relies on internals of the pinned version.
  */
 import { createRequire } from 'node:module';
@@ -32,7 +32,7 @@ import type QRCode from 'qrcode';
 import type { Level } from './options.ts';
 
 const internal = createRequire(import.meta.url);
-const qrcodeSegments = internal('qrcode/lib/core/segments.js') as { rawSplit(content: string): unknown[] };
+const qrcodeModes = internal('qrcode/lib/core/mode.js') as Record<'NUMERIC' | 'ALPHANUMERIC' | 'BYTE', unknown>;
 const qrcodeVersions = internal('qrcode/lib/core/version.js') as {
   getBestVersionForData(segments: unknown[], level: unknown): number | undefined;
 };
@@ -44,6 +44,7 @@ const NUMERIC = 0;
 const ALPHANUMERIC = 1;
 const BYTE = 2;
 const MODE_NAMES = ['numeric', 'alphanumeric', 'byte'] as const;
+const QRCODE_MODES = [qrcodeModes.NUMERIC, qrcodeModes.ALPHANUMERIC, qrcodeModes.BYTE];
 /** Character count indicator widths for versions 1–9, 10–26 and 27–40. */
 const COUNT_BITS = [
   [10, 12, 14],
@@ -106,6 +107,37 @@ function runsOf(content: string): Run[] | undefined {
   return runs;
 }
 
+/** A run as the segment `rawSplit` would make of it, as far as the version estimate reads one. */
+class RawSegment {
+  readonly mode: unknown;
+  private readonly run: Run;
+
+  constructor(run: Run) {
+    this.mode = QRCODE_MODES[run.mode];
+    this.run = run;
+  }
+
+  getLength(): number {
+    return this.run.length;
+  }
+
+  getBitsLength(): number {
+    return dataBits(this.run.mode, this.run.length);
+  }
+}
+
+/**
+ * The version `qrcode` estimates from the raw runs before it segments, by its own
+ * function: given each run's mode, its length in characters or UTF-8 bytes and its data
+ * bits, which is all that function reads. Undefined when they fit in no version.
+ */
+function estimatedVersion(runs: Run[], level: Level): number | undefined {
+  return qrcodeVersions.getBestVersionForData(
+    runs.map((run) => new RawSegment(run)),
+    qrcodeLevels[level],
+  );
+}
+
 /** Shortest cost to each mode of the current run, how many shortest paths reach it (1 or "more"), and from which mode. */
 interface Layer {
   cost: number[];
@@ -165,7 +197,7 @@ export function knownSegments(content: string, level: Level): QRCode.QRCodeSegme
   if (content === '' || qrcodeUtils.isKanjiModeEnabled()) return undefined;
   const runs = runsOf(content);
   if (!runs) return undefined;
-  const version = qrcodeVersions.getBestVersionForData(qrcodeSegments.rawSplit(content), qrcodeLevels[level]) ?? 40;
+  const version = estimatedVersion(runs, level) ?? 40;
   const width = version < 10 ? 0 : version < 27 ? 1 : 2;
   const countBits = COUNT_BITS.map((widths) => widths[width] as number);
 
