@@ -217,7 +217,7 @@ function penalty(
  * alone, the format information on the level and mask): for each mask, what turns the
  * symbol as masked with pattern 0, format information included, into the one masked with
  * that pattern, packed by rows and by columns. One XOR per word then, instead of a mask
- * function per module and pattern. Bounded by the 40 versions and 4 levels: about 5 MB
+ * function per module and pattern. Bounded by the 40 versions and 4 levels: about 6 MB
  * once every one was seen.
  */
 interface Remask {
