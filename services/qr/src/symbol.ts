@@ -68,9 +68,13 @@ function formatPositions(size: number): Array<[number, number]> {
  */
 const STRIDE = 22;
 const OWN = (1 << STRIDE) - 1;
-/** Words per line of the largest symbol (177 modules), and plain 32-bit words to pack them from. */
+/**
+ * Words per line of the largest symbol (177 modules), and plain 32-bit words to pack them
+ * from: one more than the line needs, as a word that starts in the last plain word also
+ * reads the (zero) one after it.
+ */
 const MAX_WORDS = Math.ceil(177 / STRIDE);
-const MAX_PLAIN = Math.ceil((177 + 32) / 32) + 1;
+const MAX_PLAIN = Math.ceil(177 / 32) + 1;
 
 function wordsPerLine(size: number): number {
   return Math.ceil(size / STRIDE);
@@ -79,7 +83,7 @@ function wordsPerLine(size: number): number {
 /** Bits 0 to n - 1, for n from 0 to 32. */
 function lowBits(n: number): number {
   if (n <= 0) return 0;
-  return n >= 32 ? -1 : (1 << n) - 1;
+  return n >= 32 ? -1 : -1 >>> (32 - n);
 }
 
 function ones(x: number): number {
@@ -174,7 +178,7 @@ function blockPoints(above: number, below: number, blocks: number): number {
  * columns are `columns ^ columnMask`: runs of five or more in a row or column (N1), 2×2
  * blocks of one colour (N2), 1:1:3:1:1 finder look-alikes with four light modules on one
  * side (N3), the dark share's distance from 50% (N4), as `qrcode` 1.5 counts them. Every
- * term is positive, so once a line ends at `bound` or above the mask cannot win and the
+ * term is non-negative, so once a line ends at `bound` or above the mask cannot win and the
  * count stops.
  */
 function penalty(

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import QRCode from 'qrcode';
 import type { Level } from '../src/options.ts';
 import { knownSegments } from '../src/segments.ts';
@@ -51,6 +52,18 @@ function symbolOf(code: QRCode.QRCode): string {
   return `${JSON.stringify(segments)} ${code.version} ${Buffer.from(code.modules.data).toString('hex')}`;
 }
 
+const internal = createRequire(import.meta.url);
+const qrcodeSegments = internal('qrcode/lib/core/segments.js') as { rawSplit(content: string): unknown[] };
+const qrcodeVersions = internal('qrcode/lib/core/version.js') as {
+  getBestVersionForData(segments: unknown[], level: unknown): number | undefined;
+};
+const qrcodeLevels = internal('qrcode/lib/core/error-correction-level.js') as Record<Level, unknown>;
+
+/** The version qrcode estimates from the raw runs, which sets the count widths of its search. */
+function rawEstimate(content: string, level: Level): number | undefined {
+  return qrcodeVersions.getBestVersionForData(qrcodeSegments.rawSplit(content), qrcodeLevels[level]);
+}
+
 function qrcodeOwn(content: string, level: Level): string {
   return symbolOf(QRCode.create(content, { errorCorrectionLevel: level, maskPattern: 0 }));
 }
@@ -80,6 +93,46 @@ describe('qr segments known without qrcode search', () => {
     }
     assert.ok(given > 0.9 * (given + left), `given for ${given} of ${given + left}`);
     assert.ok(left > 0, 'some ties are left to qrcode');
+  });
+
+  it('agrees with qrcode where the estimated version crosses a band of count widths, two-byte characters included', () => {
+    // Two-byte UTF-8 characters (U+0100, U+0436, U+07FF) beside digit and capital runs: a
+    // byte run's length in bytes moves the estimate, and the estimate picks the widths.
+    const pattern = 'Āж12345ABCDE߿x6789';
+    const estimates = new Set<number | undefined>();
+    let given = 0;
+    for (const level of LEVELS) {
+      for (let length = 1; length <= 1600; length++) {
+        const content = pattern.repeat(Math.ceil(length / pattern.length)).slice(0, length);
+        const estimate = rawEstimate(content, level);
+        if (![9, 10, 26, 27].includes(estimate as number)) continue;
+        estimates.add(estimate);
+        const segments = knownSegments(content, level);
+        if (!segments) continue;
+        given++;
+        const ours = symbolOf(QRCode.create(segments, { errorCorrectionLevel: level, maskPattern: 0 }));
+        assert.equal(ours, qrcodeOwn(content, level), `${level}, ${length} characters, estimated version ${estimate}`);
+      }
+    }
+    assert.deepEqual(
+      [...estimates].sort((a, b) => (a as number) - (b as number)),
+      [9, 10, 26, 27],
+      'every side of both band edges was reached',
+    );
+    assert.ok(given > 200, `segments given for ${given} contents near the edges`);
+
+    // Raw runs that fit no version (each run pays its own header) while fewer segments do:
+    // qrcode then takes the widths of version 40, under which seven digits between letters
+    // are not worth a numeric segment of their own (under version 1's narrower counts they
+    // would be); only the last seven, with no byte segment to reopen after them, are.
+    const alternating = 'a1234567'.repeat(350);
+    assert.equal(rawEstimate(alternating, 'L'), undefined);
+    const segments = knownSegments(alternating, 'L');
+    assert.deepEqual(
+      segments?.map((segment) => segment.mode),
+      ['byte', 'numeric'],
+    );
+    assert.equal(symbolOf(QRCode.create(segments, { errorCorrectionLevel: 'L', maskPattern: 0 })), qrcodeOwn(alternating, 'L'));
   });
 
   it('leaves ties, an empty string and unpaired surrogates to qrcode', () => {
