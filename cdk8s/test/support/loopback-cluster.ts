@@ -31,6 +31,7 @@ export async function installCrds(client: KubeClient): Promise<number> {
     if (res.status >= 300) throw new Error(`CRD ${crd.metadata.name}: ${res.status} ${JSON.stringify(res.body)}`);
   }
   const deadline = Date.now() + 60_000;
+  const pause = () => new Promise((r) => setTimeout(r, 200));
   for (const crd of crds) {
     for (;;) {
       const res = await client.ok<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
@@ -39,11 +40,42 @@ export async function installCrds(client: KubeClient): Promise<number> {
       );
       if (res.body.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
       if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} never became established`);
-      await new Promise((r) => setTimeout(r, 200));
+      await pause();
+    }
+  }
+  // Established is not yet served: the API server can list a new group version and still
+  // answer 404 on its path for a moment, which discovery would take for a failure.
+  for (const path of servedPaths(crds)) {
+    for (;;) {
+      const res = await client.request('GET', path.base);
+      if (res.status === 200 && servesPlural(res.body, path.plural)) break;
+      if (Date.now() > deadline) throw new Error(`${path.base} never served ${path.plural} (last answer ${res.status})`);
+      await pause();
     }
   }
   await client.discover();
   return crds.length;
+}
+
+interface CrdSpec {
+  group: string;
+  names: { plural: string };
+  versions: Array<{ name: string; served: boolean }>;
+}
+
+/** Each served version's discovery path, and the resource it must list. */
+function servedPaths(crds: KubeObject[]): Array<{ base: string; plural: string }> {
+  return crds.flatMap((crd) => {
+    const spec = (crd as KubeObject & { spec: CrdSpec }).spec;
+    return spec.versions
+      .filter((v) => v.served)
+      .map((v) => ({ base: `/apis/${spec.group}/${v.name}`, plural: spec.names.plural }));
+  });
+}
+
+function servesPlural(body: unknown, plural: string): boolean {
+  const resources = (body as { resources?: Array<{ name: string }> } | undefined)?.resources;
+  return resources?.some((r) => r.name === plural) ?? false;
 }
 
 /**
