@@ -27,17 +27,9 @@
  * is the one `qrcode` estimates from the raw runs, computed by its own function. Like
  * symbol.ts, this relies on internals of the pinned version.
  */
-import { createRequire } from 'node:module';
 import type QRCode from 'qrcode';
 import type { Level } from './options.ts';
-
-const internal = createRequire(import.meta.url);
-const qrcodeModes = internal('qrcode/lib/core/mode.js') as Record<'NUMERIC' | 'ALPHANUMERIC' | 'BYTE', unknown>;
-const qrcodeVersions = internal('qrcode/lib/core/version.js') as {
-  getBestVersionForData(segments: unknown[], level: unknown): number | undefined;
-};
-const qrcodeLevels = internal('qrcode/lib/core/error-correction-level.js') as Record<Level, unknown>;
-const qrcodeUtils = internal('qrcode/lib/core/utils.js') as { isKanjiModeEnabled(): boolean };
+import { qrcodeLevels, qrcodeModes, qrcodeUtils, qrcodeVersions } from './qrcode-internals.ts';
 
 /** Modes by width: a run may be encoded in its own mode or any wider one. */
 const NUMERIC = 0;

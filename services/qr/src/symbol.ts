@@ -8,7 +8,8 @@
  *
  * It reads `qrcode` internals (`modules.reservedBit`, `errorCorrectionLevel.bit`) and
  * copies its penalty rules, neither of which is public API: the package is pinned to the
- * exact version in package.json, and a new version is taken only after checking both.
+ * exact version in package.json, and a new version is taken only after checking both
+ * (and the internal files listed in qrcode-internals.ts).
  */
 import QRCode from 'qrcode';
 import type { Level } from './options.ts';

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { decodePng, decodeSvg, readPng } from '@meshmart/test-support/qr';
 import QRCode from 'qrcode';
 import { DEFAULTS, type Level, type NormalizedOptions } from '../src/options.ts';
 import { drawPng } from '../src/png.ts';
+import { type PenaltyRule, qrcodeLevels, qrcodeModes, qrcodePenalties, qrcodeVersions } from '../src/qrcode-internals.ts';
 import { renderQr } from '../src/render.ts';
 import { drawSvg } from '../src/svg.ts';
 import { encodeSymbol } from '../src/symbol.ts';
+import { seeded } from './seeded.ts';
 
 /** What `qrcode` itself draws for these options: the reference the fast writers must match. */
 function reference(o: NormalizedOptions): QRCode.QRCodeRenderersOptions {
@@ -20,36 +21,13 @@ function reference(o: NormalizedOptions): QRCode.QRCodeRenderersOptions {
 
 const LEVELS: Level[] = ['L', 'M', 'Q', 'H'];
 
-/**
- * `qrcode` internals, for the test only: its own penalty rules, to show below that each
- * decides some mask in the corpus, and its capacities, to aim contents at every version.
- */
-type Rule = (modules: QRCode.BitMatrix) => number;
-const internal = createRequire(import.meta.url);
-const penaltyRules = internal('qrcode/lib/core/mask-pattern.js') as Record<
-  'getPenaltyN1' | 'getPenaltyN2' | 'getPenaltyN3' | 'getPenaltyN4',
-  Rule
->;
-const RULES: Rule[] = [
-  penaltyRules.getPenaltyN1,
-  penaltyRules.getPenaltyN2,
-  penaltyRules.getPenaltyN3,
-  penaltyRules.getPenaltyN4,
+/** `qrcode`'s own penalty rules, to show below that each decides some mask in the corpus. */
+const RULES: PenaltyRule[] = [
+  qrcodePenalties.getPenaltyN1,
+  qrcodePenalties.getPenaltyN2,
+  qrcodePenalties.getPenaltyN3,
+  qrcodePenalties.getPenaltyN4,
 ];
-const capacities = internal('qrcode/lib/core/version.js') as {
-  getCapacity(version: number, level: unknown, mode: unknown): number;
-};
-const levels = internal('qrcode/lib/core/error-correction-level.js') as Record<Level, unknown>;
-const modes = internal('qrcode/lib/core/mode.js') as { BYTE: unknown };
-
-/** A fixed stream of numbers in [0, 1), so the corpus is the same on every run. */
-function stream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** One byte of UTF-8 each and none numeric or alphanumeric: the whole content is one byte segment. */
 const BYTE_ONLY = 'abcdefghijklmnopqrstuvwxyz!"#&\'(),;<=>?@[]^_`{|}~';
@@ -93,12 +71,12 @@ function corpus(): string[] {
     'A1'.repeat(700),
     '\u0000\u0001\t\r\n',
   ];
-  const next = stream(18004);
+  const next = seeded(18004);
   const byteOnly = Array.from(BYTE_ONLY);
   for (const level of LEVELS) {
     let fits = 0;
     for (let version = 1; version <= 40; version++) {
-      const capacity = capacities.getCapacity(version, levels[level], modes.BYTE);
+      const capacity = qrcodeVersions.getCapacity(version, qrcodeLevels[level], qrcodeModes.BYTE);
       contents.push(randomText(byteOnly, fits + 1 + Math.floor(next() * (capacity - fits)), next));
       fits = capacity;
     }

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import QRCode from 'qrcode';
 import type { Level } from '../src/options.ts';
+import { qrcodeLevels, qrcodeSegments, qrcodeVersions } from '../src/qrcode-internals.ts';
 import { knownSegments } from '../src/segments.ts';
+import { seeded } from './seeded.ts';
 
 const LEVELS: Level[] = ['L', 'M', 'Q', 'H'];
-
-/** A fixed stream of numbers in [0, 1), so the strings are the same on every run. */
-function stream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** Every string of up to `length` characters from `alphabet`. */
 function everyString(alphabet: string[], length: number): string[] {
@@ -31,7 +23,7 @@ function everyString(alphabet: string[], length: number): string[] {
  * need versions from each band of character count widths (1–9, 10–26, 27–40).
  */
 function randomStrings(count: number): string[] {
-  const next = stream(1804);
+  const next = seeded(1804);
   const pieces = ['a', 'Z', '7', '.', ' ', 'ü', '東', '😀', '/', '-', 'q'];
   const strings: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -51,13 +43,6 @@ function symbolOf(code: QRCode.QRCode): string {
   const segments = code.segments.map((segment) => [segment.mode.id, Buffer.from(segment.data).toString('hex')]);
   return `${JSON.stringify(segments)} ${code.version} ${Buffer.from(code.modules.data).toString('hex')}`;
 }
-
-const internal = createRequire(import.meta.url);
-const qrcodeSegments = internal('qrcode/lib/core/segments.js') as { rawSplit(content: string): unknown[] };
-const qrcodeVersions = internal('qrcode/lib/core/version.js') as {
-  getBestVersionForData(segments: unknown[], level: unknown): number | undefined;
-};
-const qrcodeLevels = internal('qrcode/lib/core/error-correction-level.js') as Record<Level, unknown>;
 
 /** The version qrcode estimates from the raw runs, which sets the count widths of its search. */
 function rawEstimate(content: string, level: Level): number | undefined {
