@@ -6,10 +6,12 @@
  * The redirect's CPU includes recording the click and counting it in analytics: the
  * sample ends once the link's statistics show every click. Then login, the product
  * listing, checkout (one client, and 8 buyers at once), inventory's Reserve in-process
- * on a table of settled reservations, search and suggestions over 10,000 products, QR codes, the idle memory of every process, and each service's
+ * on a table of settled reservations, search and suggestions over 10,000 products, QR codes, the idle CPU and memory of every process, and each service's
  * start-up time (restarted one at a time once the load is over, best of BENCH_STARTS).
  * Load goes to loopback only: BENCH_SECONDS per scenario (default 5), BENCH_CONCURRENCY
  * clients (default 8), BENCH_RATE arrivals per second for the open loop (default 100).
+ * GET me, the redirect and product by id are first warmed for BENCH_WARMUP_SECONDS each
+ * (default 3), unmeasured, so their figures are those of a service that has been up a while.
  * Run it under the stack lock on a shared machine.
  */
 import { randomBytes } from 'node:crypto';
@@ -34,6 +36,7 @@ import { type StackHandle, startStack } from './stack.ts';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const rate = Number(process.env.BENCH_RATE ?? 100);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 /** The best of several starts: on a shared machine one start mostly measures the neighbours. */
 const starts = Number(process.env.BENCH_STARTS ?? 3);
 /**
@@ -48,6 +51,10 @@ const profileDir = path.join(dataDir, 'profiles', new Date().toISOString().repla
 const CHECKOUT_P50_BUDGET_MS = 60;
 const CHECKOUTS_PER_SECOND_BEFORE = 7.2;
 const RESERVE_P50_BUDGET_MS = 5;
+
+/** Long enough for the 1-second pollers and probes and a few 5-second scrapes. */
+const IDLE_CPU_SECONDS = 10;
+const IDLE_SETTLE_SECONDS = 5;
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
@@ -193,9 +200,6 @@ async function main(): Promise<void> {
       }
     };
 
-    process.stderr.write('one client:\n');
-    const one = { seconds, concurrency: 1 };
-    const oneMe = await closedLoop('GET me', one, getMe);
     // Each redirect phase ends when analytics has counted its clicks, so that work is not
     // charged to the next scenario.
     const countedAfter = async (run: () => Promise<Result>) => {
@@ -204,11 +208,24 @@ async function main(): Promise<void> {
       await clicksCounted(before + result.requests - result.errors);
       return result;
     };
+
+    // The figures are a service's steady state: code compiled by the JIT, pools and caches
+    // filled. Measured from a cold start, the one-client figures that come first mostly
+    // measured compilation (a redirect's p50 fell from ~12 to ~8 ms over its first 900).
+    const many = { seconds, concurrency };
+    const warming = { seconds: warmupSeconds, concurrency };
+    process.stderr.write(`warming up, ${concurrency} clients for ${warmupSeconds}s per path (not measured):\n`);
+    await closedLoop('GET me', warming, getMe);
+    await countedAfter(() => closedLoop('redirect', warming, follow));
+    await closedLoop('product by id', warming, getProduct);
+
+    process.stderr.write('one client:\n');
+    const one = { seconds, concurrency: 1 };
+    const oneMe = await closedLoop('GET me', one, getMe);
     const oneRedirect = await countedAfter(() => closedLoop('redirect', one, follow));
     const oneProduct = await closedLoop('product by id', one, getProduct);
 
     process.stderr.write(`${concurrency} concurrent clients, CPU of every stack process sampled:\n`);
-    const many = { seconds, concurrency };
     const me = await withCpu(() => closedLoop('GET me', many, getMe));
     const clicksBefore = await clicksSoFar();
     const redirect = await withCpu(
@@ -394,6 +411,16 @@ async function main(): Promise<void> {
     const renderAlone = await runServiceBench('services/qr/bench/render-rate.ts', ['png', 'svg']);
     process.stderr.write(`${fmt(renderAlone.png, 0)} PNG / ${fmt(renderAlone.svg, 0)} SVG per s\n`);
 
+    // What the stack spends while nobody asks anything of it (probes, scrapes, pollers),
+    // which every per-request CPU figure above also carries. Measured once the load's
+    // after-effects (events, relays) are over: right after start-up the stack is still busy.
+    process.stderr.write(`  idle, once settled: CPU of every stack process for ${IDLE_CPU_SECONDS}s … `);
+    await sleep(IDLE_SETTLE_SECONDS * 1000);
+    const idleBefore = sampleCpu(stackProcesses());
+    await sleep(IDLE_CPU_SECONDS * 1000);
+    const idleCpu = cpuBetween(idleBefore, sampleCpu(stackProcesses()));
+    process.stderr.write('done\n');
+
     // Last, because a gRPC app restarted under its running sidecar may not be reachable through it again.
     const startup = new Map<string, number>();
     for (const name of stack.services) {
@@ -529,7 +556,7 @@ async function main(): Promise<void> {
 
     const out: string[] = [];
     out.push(
-      `\nmeshmart bench — node ${process.version}, ${seconds}s per scenario, ${concurrency} concurrent clients, open loop at ${rate}/s, loopback, one machine`,
+      `\nmeshmart bench — node ${process.version}, ${seconds}s per scenario (hot paths warmed ${warmupSeconds}s first), ${concurrency} concurrent clients, open loop at ${rate}/s, loopback, one machine`,
     );
     out.push('');
     out.push(budgetTable(figures));
@@ -563,6 +590,30 @@ async function main(): Promise<void> {
     for (const [scenario, path, r] of latencyRows) {
       if (r.errors > 0) out.push(`  ${scenario} ${path}: failed with ${JSON.stringify(r.failures)}`);
     }
+    out.push('');
+    const apps = new Set(memory.filter((p) => p.kind === 'app').map((p) => p.name));
+    const idleShare = (which: (name: string) => boolean) =>
+      idleCpu.filter((p) => which(p.name)).reduce((sum, p) => sum + p.ms, 0) / (IDLE_CPU_SECONDS * 10);
+    const sidecar = (name: string) => name.endsWith('.daprd');
+    out.push(
+      `idle CPU over ${IDLE_CPU_SECONDS}s, % of one core: ${fmt(
+        idleShare(() => true),
+        1,
+      )} in all — services ${fmt(
+        idleShare((n) => apps.has(n)),
+        1,
+      )}, ` +
+        `sidecars ${fmt(idleShare(sidecar), 1)}, infrastructure ${fmt(
+          idleShare((n) => !apps.has(n) && !sidecar(n)),
+          1,
+        )}`,
+    );
+    out.push(
+      `  ${idleCpu
+        .slice(0, 8)
+        .map((p) => `${p.name} ${fmt(p.ms / (IDLE_CPU_SECONDS * 10), 1)}`)
+        .join(', ')}, …`,
+    );
     out.push('');
     out.push(
       `idle resident memory (VmRSS, of which mapped from files) and start-up time (process start → /healthz answering, best of ${starts})`,
