@@ -13,6 +13,7 @@ import { type Context, context, logs, propagation, type TextMapGetter, type Text
 import {
   CompositePropagator,
   getBooleanFromEnv,
+  getNumberFromEnv,
   getStringFromEnv,
   getStringListFromEnv,
   W3CBaggagePropagator,
@@ -27,10 +28,12 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { register as registerInstrumentationHooks } from 'import-in-the-middle/register-hooks.mjs';
 import { makesOwnClientSpans } from './own-client-spans.ts';
+import { PreciseSpanStart } from './span-start-time.ts';
 
 /**
  * W3C trace context that also reads what daprd hands a gRPC app: the proxying sidecar
@@ -129,10 +132,10 @@ function propagatorFromEnv(): TextMapPropagator | null {
   });
 }
 
-/** Only OTLP over HTTP/protobuf is loaded; another choice refuses to start rather than export nowhere. */
-function traceExport(): Partial<Pick<NodeSDKConfiguration, 'traceExporter' | 'spanProcessors'>> {
+/** Only OTLP over HTTP/protobuf is loaded; another choice refuses to start rather than export nowhere. `undefined` is none. */
+function traceExporterFromEnv(): SpanExporter | undefined {
   const exporters = getStringListFromEnv('OTEL_TRACES_EXPORTER') ?? ['otlp'];
-  if (exporters.length === 1 && exporters[0] === 'none') return { spanProcessors: [] };
+  if (exporters.length === 1 && exporters[0] === 'none') return undefined;
   if (exporters.some((name) => name !== 'otlp')) throw new Error('OTEL_TRACES_EXPORTER: only otlp or none is supported');
   const protocolVariable = ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'].find((name) =>
     getStringFromEnv(name),
@@ -140,7 +143,21 @@ function traceExport(): Partial<Pick<NodeSDKConfiguration, 'traceExporter' | 'sp
   if (protocolVariable && getStringFromEnv(protocolVariable)?.trim() !== 'http/protobuf') {
     throw new Error(`${protocolVariable}: only http/protobuf is supported`);
   }
-  return { traceExporter: new OTLPTraceExporter() };
+  return new OTLPTraceExporter();
+}
+
+/** The batch settings the NodeSDK would read, since the kit builds the processor itself. */
+function batchSettingsFromEnv() {
+  const setting = (name: string) => {
+    const value = getNumberFromEnv(name);
+    return value !== undefined && value >= 0 ? value : undefined;
+  };
+  return {
+    maxQueueSize: setting('OTEL_BSP_MAX_QUEUE_SIZE'),
+    scheduledDelayMillis: setting('OTEL_BSP_SCHEDULE_DELAY'),
+    exportTimeoutMillis: setting('OTEL_BSP_EXPORT_TIMEOUT'),
+    maxExportBatchSize: setting('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+  };
 }
 
 let running: { sdk: NodeSDK; instrumentations: Instrumentation[] } | undefined;
@@ -148,7 +165,7 @@ let hooksRegistered = false;
 
 export interface TracingOptions {
   /** Replaces the OTLP exporter (tests); batching still follows OTEL_BSP_*. */
-  traceExporter?: NodeSDKConfiguration['traceExporter'];
+  traceExporter?: SpanExporter;
 }
 
 /**
@@ -158,7 +175,7 @@ export interface TracingOptions {
  */
 export async function startTracing(service: string, options: TracingOptions = {}): Promise<void> {
   if (running || getBooleanFromEnv('OTEL_SDK_DISABLED')) return;
-  const exporting = options.traceExporter ? { traceExporter: options.traceExporter } : traceExport();
+  const exporter = options.traceExporter ?? traceExporterFromEnv();
   const textMapPropagator = propagatorFromEnv();
   if (!hooksRegistered) {
     registerInstrumentationHooks({ include: HOOKED_PACKAGES });
@@ -167,6 +184,10 @@ export async function startTracing(service: string, options: TracingOptions = {}
   }
   // Imported only now: a static import would load it, and all it imports, before the hook above exists.
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
+  const spanProcessors = exporter
+    ? [new PreciseSpanStart(), new BatchSpanProcessor({ exporter, ...batchSettingsFromEnv() })]
+    : [];
   const instrumentations = [
     // The kit makes the server span of each request (http-server-span.ts) and the client
     // span of each call to the sidecar (sidecar-http.ts) itself, at a fraction of the
@@ -186,7 +207,7 @@ export async function startTracing(service: string, options: TracingOptions = {}
   ];
   const sdk = new NodeSDK({
     resource: defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: service })),
-    ...exporting,
+    spanProcessors,
     textMapPropagator,
     instrumentations,
     // Passed empty so that the SDK does not set up OTLP metric and log exporters from the

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { setTimeout } from 'node:timers/promises';
 import { context, propagation, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { currentTraceContext, startTracing, stopTracing } from '../src/tracing.ts';
@@ -25,6 +26,7 @@ const OTEL_VARIABLES = [
   'OTEL_TRACES_EXPORTER',
   'OTEL_EXPORTER_OTLP_PROTOCOL',
   'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+  'OTEL_BSP_SCHEDULE_DELAY',
 ];
 
 /** Runs `run` with exactly `env` among the OTEL_* variables, and leaves tracing stopped. */
@@ -119,6 +121,24 @@ describe('tracing configured by the OTEL_* environment', () => {
       assert.rejects(startTracing('kit-test'), /OTEL_PROPAGATORS: jaeger is not supported/),
     );
     await withEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_EXPORTER: 'otlp' }, () => startTracing('kit-test'));
+  });
+
+  it('batches by OTEL_BSP_SCHEDULE_DELAY, and starts spans to the microsecond', async () => {
+    for (const [delay, exported] of [
+      ['20', 1],
+      ['60000', 0],
+    ] as const) {
+      await withEnv({ OTEL_BSP_SCHEDULE_DELAY: delay }, async () => {
+        const exporter = new KeepingExporter();
+        await startTracing('kit-test', { traceExporter: exporter });
+        trace.getTracer('kit-test').startSpan('work').end();
+        await setTimeout(500);
+        assert.equal(exporter.spans.length, exported, `exported within 500 ms with OTEL_BSP_SCHEDULE_DELAY=${delay}`);
+        await stopTracing();
+        assert.equal(exporter.spans.length, 1, 'flushed at shutdown');
+        assert.notEqual((exporter.spans[0]?.startTime[1] ?? 0) % 1_000_000, 0, 'not a whole millisecond');
+      });
+    }
   });
 
   it('starts nothing with OTEL_SDK_DISABLED=true', async () => {
