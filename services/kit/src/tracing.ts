@@ -146,11 +146,11 @@ function traceExporterFromEnv(): SpanExporter | undefined {
   return new OTLPTraceExporter();
 }
 
-/** The batch settings the NodeSDK would read, since the kit builds the processor itself. */
+/** The batch settings the NodeSDK would read, since the kit builds the processor itself; as there, 0 or less is the default. */
 function batchSettingsFromEnv() {
   const setting = (name: string) => {
     const value = getNumberFromEnv(name);
-    return value !== undefined && value >= 0 ? value : undefined;
+    return value !== undefined && value > 0 ? value : undefined;
   };
   return {
     maxQueueSize: setting('OTEL_BSP_MAX_QUEUE_SIZE'),
