@@ -14,8 +14,8 @@ export function initMetrics(service: string): void {
   if (!defaultsCollected) {
     // The event-loop delay histogram samples on a timer. At prom-client's default of every
     // 10 ms, waking an idle service 100 times a second cost ~0.5% of a core per process,
-    // over half of what the whole idle stack spent; ten samples a second still see a
-    // blocked loop.
+    // nearly half of what the idle services and sidecars spent together; ten samples a
+    // second still see a blocked loop.
     client.collectDefaultMetrics({ register: registry, prefix: 'meshmart_', eventLoopMonitoringPrecision: 100 });
     defaultsCollected = true;
   }
