@@ -11,6 +11,7 @@
  * millisecond the SDK read (give or take the microseconds between its reading and ours).
  */
 import type { Context } from '@opentelemetry/api';
+import { hrTimeToMilliseconds, millisToHrTime } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 /**
@@ -82,15 +83,12 @@ export class PreciseSpanStart implements SpanProcessor {
     if (startChosenByCaller(span) !== false) return;
     const start = span.startTime;
     const now = this.clock.now();
-    const lag = now - (start[0] * 1000 + start[1] / 1_000_000);
+    // More than a millisecond past the SDK's reading, the thread was preempted in between:
+    // the SDK's start is then the nearer one.
+    const lag = now - hrTimeToMilliseconds(start);
     if (lag < 0 || lag >= 2) return;
     // HrTime is a mutable pair; the span keeps this array and the SDK reads it at end().
-    start[0] = Math.floor(now / 1000);
-    start[1] = Math.round((now % 1000) * 1_000_000);
-    if (start[1] >= 1_000_000_000) {
-      start[0] += 1;
-      start[1] -= 1_000_000_000;
-    }
+    [start[0], start[1]] = millisToHrTime(now);
   }
 
   onEnd(_span: ReadableSpan): void {}

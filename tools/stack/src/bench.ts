@@ -412,8 +412,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${fmt(renderAlone.png, 0)} PNG / ${fmt(renderAlone.svg, 0)} SVG per s\n`);
 
     // What the stack spends while nobody asks anything of it (probes, scrapes, pollers),
-    // which every per-request CPU figure above also carries. Measured once the load's
-    // after-effects (events, relays) are over: right after start-up the stack is still busy.
+    // which every per-request CPU figure above also carries. Sampled after the load, once
+    // its events and relays are through (right after start-up the stack is still busy);
+    // PostgreSQL may still be tidying up after the writes, and its share varies most.
     process.stderr.write(`  idle, once settled: CPU of every stack process for ${IDLE_CPU_SECONDS}s … `);
     await sleep(IDLE_SETTLE_SECONDS * 1000);
     const idleBefore = sampleCpu(stackProcesses());
