@@ -80,6 +80,10 @@ describe('notification rendering', () => {
     assert.equal(formatMoney(1999, 'EUR'), '€19.99');
     assert.equal(formatMoney(1999, 'JPY'), '¥1,999');
     assert.match(formatMoney(1999, 'KWD'), /^KWD\s1\.999$/);
+    // Formatters are kept per currency: one currency's must never format another's amounts.
+    assert.equal(formatMoney(250, 'EUR'), '€2.50');
+    assert.equal(formatMoney(250, 'JPY'), '¥250');
+    assert.throws(() => formatMoney(100, 'EURO'), RangeError);
   });
 
   it('drops topics it has nothing to say about', () => {
