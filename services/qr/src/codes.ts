@@ -3,17 +3,15 @@
  * one code: the state store answers repeats without rendering, PostgreSQL's unique
  * cache key catches what the state store missed (expired, down, or a concurrent twin),
  * and only a real miss renders, stores the image and writes a row. Every request, hit
- * or miss, announces qr.generated through the outbox in the transaction that proves the
- * row exists.
+ * or miss, announces qr.generated through the outbox in the statement that proves the
+ * row exists (one round trip: the insert and its event, or the event only if the row is there).
  */
 import { randomUUID } from 'node:crypto';
-import { enqueueEvent, inTransaction } from '@meshmart/kit';
-import type pg from 'pg';
 import type { QrCache } from './cache.ts';
 import { blobName, type ImageStore } from './images.ts';
 import { generated } from './metrics.ts';
 import { cacheKey, type NormalizedOptions } from './options.ts';
-import type { QrRecord, QrRepo } from './qr-store.ts';
+import type { Announcement, QrRecord, QrRepo } from './qr-store.ts';
 import { renderQr } from './render.ts';
 
 export interface Generated {
@@ -30,9 +28,19 @@ export interface GenerateRequest {
   batch: boolean;
 }
 
+function announcement(code: Pick<QrRecord, 'format' | 'size'>, request: GenerateRequest, cached: boolean): Announcement {
+  return {
+    ownerId: request.ownerId,
+    format: code.format,
+    size: code.size,
+    cached,
+    batch: request.batch,
+    at: new Date().toISOString(),
+  };
+}
+
 export class QrCodes {
   constructor(
-    private readonly pool: pg.Pool,
     private readonly repo: QrRepo,
     private readonly images: ImageStore,
     private readonly cache: QrCache,
@@ -49,12 +57,9 @@ export class QrCodes {
     const hit = await this.cache.get(key);
     if (hit) {
       const image = hit.image ?? (await this.images.load(hit.record.blobName));
-      const confirmed = await inTransaction(this.pool, async (client) => {
-        if (!(await this.repo.exists(client, hit.record.id))) return false;
-        await this.announce(client, hit.record, request, true);
-        return true;
-      });
-      if (confirmed) return { record: hit.record, image, cached: true };
+      if (await this.repo.announce(hit.record.id, announcement(hit.record, request, true))) {
+        return { record: hit.record, image, cached: true };
+      }
       // The entry outlived its row (e.g. a restored database): forget it and start over.
       await this.cache.drop(key);
     }
@@ -62,7 +67,7 @@ export class QrCodes {
     const stored = await this.repo.byCacheKey(key);
     if (stored) {
       const image = await this.images.load(stored.blobName);
-      await inTransaction(this.pool, (client) => this.announce(client, stored, request, true));
+      await this.announceStored(stored, request);
       await this.cache.put(stored, image);
       return { record: stored, image, cached: true };
     }
@@ -80,33 +85,27 @@ export class QrCodes {
     };
     // The file goes first, so a committed row never points at a missing image.
     await this.images.save(candidate.blobName, image);
-    const outcome = await inTransaction(this.pool, async (client) => {
-      const inserted = await this.repo.insert(client, candidate);
-      if (inserted) {
-        await this.announce(client, inserted, request, false);
-        return { record: inserted, cached: false };
-      }
+    const inserted = await this.repo.insert(candidate, announcement(candidate, request, false));
+    let outcome: { record: QrRecord; cached: boolean };
+    if (inserted) {
+      outcome = { record: inserted, cached: false };
+    } else {
       // A concurrent identical request stored it first; its image is byte for byte ours.
-      const winner = await this.repo.byCacheKey(key, client);
+      const winner = await this.repo.byCacheKey(key);
       if (!winner) throw new Error(`qr code with cache key ${key} vanished while being stored`);
-      await this.announce(client, winner, request, true);
-      return { record: winner, cached: true };
-    });
-    if (outcome.record.id !== id) await this.images.remove(candidate.blobName);
+      await this.announceStored(winner, request);
+      await this.images.remove(candidate.blobName);
+      outcome = { record: winner, cached: true };
+    }
     await this.cache.put(outcome.record, image);
     return { ...outcome, image };
   }
 
-  private async announce(client: pg.ClientBase, record: QrRecord, request: GenerateRequest, cached: boolean): Promise<void> {
-    await enqueueEvent(client, 'qr.generated', {
-      qrId: record.id,
-      ownerId: request.ownerId,
-      format: record.format,
-      size: record.size,
-      cached,
-      batch: request.batch,
-      at: new Date().toISOString(),
-    });
+  /** Announces a row just read; qr rows are never deleted, so one that is gone is a broken database. */
+  private async announceStored(record: QrRecord, request: GenerateRequest): Promise<void> {
+    if (!(await this.repo.announce(record.id, announcement(record, request, true)))) {
+      throw new Error(`qr code ${record.id} vanished while being announced`);
+    }
   }
 
   async get(id: string): Promise<{ record: QrRecord; image: Buffer } | undefined> {

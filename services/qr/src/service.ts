@@ -22,7 +22,7 @@ export const service = defineService({
       logger,
     });
     const images = new ImageStore(sidecarWith(config.QR_BLOB_TIMEOUT_MS), config.BLOB_BINDING);
-    const codes = new QrCodes(pool, new QrRepo(pool), images, cache);
+    const codes = new QrCodes(new QrRepo(pool), images, cache);
     return {
       grpc: [{ definition: QRServiceService, handlers: qrHandlers(codes, { batchConcurrency: config.QR_BATCH_CONCURRENCY }) }],
     };

@@ -195,6 +195,33 @@ describe('qr service on the real servers', function () {
     });
   });
 
+  it('renders anew when the cache names a code whose row is gone, and announces only the new one', async () => {
+    const content = link('outlived');
+    const first = await generate({ content });
+    assert.equal(first.cached, false);
+    const firstId = first.qr?.id;
+    // A restored or rebuilt database: the state store still maps the content to the old row.
+    await db.query('DELETE FROM qr_codes WHERE id = $1', [firstId]);
+    const renders = await metric('qr_render_seconds_count', { format: 'png' });
+    const again = await generate({ content });
+    assert.equal(again.cached, false, 'a cache entry without its row is not a hit');
+    assert.notEqual(again.qr?.id, firstId);
+    assert.equal(await metric('qr_render_seconds_count', { format: 'png' }), renders + 1, 'rendered again');
+    assert.equal(decodePng(again.image), content);
+    const announced = async (id: string | undefined) =>
+      (
+        await db.query<{ cached: boolean }>(
+          "SELECT (envelope->'data'->>'cached')::boolean AS cached FROM outbox WHERE topic = 'qr.generated' AND envelope->'data'->>'qrId' = $1",
+          [id],
+        )
+      ).rows.map((r) => r.cached);
+    assert.deepEqual(await announced(firstId), [false], 'nothing more announced for the row that is gone');
+    assert.deepEqual(await announced(again.qr?.id), [false]);
+    // The cache now names the new row.
+    const third = await generate({ content });
+    assert.deepEqual([third.cached, third.qr?.id], [true, again.qr?.id]);
+  });
+
   it('refuses oversize content, sizes and margins, bad colours and content that does not fit, naming the field', async () => {
     await rejectsWith(generate({ content: 'x'.repeat(2049) }), grpc.status.INVALID_ARGUMENT, /content .*2048/);
     await rejectsWith(generate({ content: '' }), grpc.status.INVALID_ARGUMENT, /content/);
