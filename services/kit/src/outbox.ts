@@ -96,12 +96,11 @@ const OUTBOX_CHANNEL = 'outbox';
 
 /**
  * Validates the events and builds their envelopes (event ids chosen here), each with the
- * trace context of the request it belongs to (by default the active one), for a statement
- * that writes them.
+ * trace context of the request it belongs to, for a statement that writes them.
  */
 export function outboxBatch<T extends EventTopic>(
   topic: T,
-  events: Array<{ data: EventData<T>; traceContext?: Record<string, string> }>,
+  events: Array<{ data: EventData<T>; traceContext: Record<string, string> }>,
 ): OutboxBatch {
   const occurredAt = new Date().toISOString();
   const envelopes: Array<EventEnvelope<T>> = events.map(({ data }) => ({
@@ -114,7 +113,7 @@ export function outboxBatch<T extends EventTopic>(
   return {
     eventIds: envelopes.map((e) => e.eventId),
     envelopes: envelopes.map((e) => JSON.stringify(e)),
-    traceContexts: events.map((e) => JSON.stringify(e.traceContext ?? currentTraceContext())),
+    traceContexts: events.map((e) => JSON.stringify(e.traceContext)),
   };
 }
 

@@ -1,5 +1,6 @@
 /** qr_codes rows: the metadata of every distinct image, and the qr.generated events that announce them. */
 import { camelCaseRow, type EventData, outboxBatch, outboxInsert, outboxWakeUp } from '@meshmart/kit';
+import { currentTraceContext } from '@meshmart/kit/tracing';
 import type pg from 'pg';
 import type { Format, Level, NormalizedOptions } from './options.ts';
 
@@ -59,7 +60,7 @@ export class QrRepo {
    * only if the row is there; resolves whether it was (a cache entry can outlive its row).
    */
   async announce(id: string, announcement: Announcement): Promise<boolean> {
-    const event = outboxBatch('qr.generated', [{ data: { qrId: id, ...announcement } }]);
+    const event = outboxBatch('qr.generated', [{ data: { qrId: id, ...announcement }, traceContext: currentTraceContext() }]);
     const { rows } = await this.pool.query<{ announced: number }>({
       name: 'qr.announce',
       text: `WITH announced AS (
@@ -78,7 +79,7 @@ export class QrRepo {
    * database's created_at) or undefined when it lost that race, and then nothing is written.
    */
   async insert(r: Omit<QrRecord, 'createdAt'>, announcement: Announcement): Promise<QrRecord | undefined> {
-    const event = outboxBatch('qr.generated', [{ data: { qrId: r.id, ...announcement } }]);
+    const event = outboxBatch('qr.generated', [{ data: { qrId: r.id, ...announcement }, traceContext: currentTraceContext() }]);
     const { rows } = await this.pool.query<Row & { woken: unknown }>(
       // Not named: its result columns are the table's (see the kit's outbox relay).
       `WITH stored AS (

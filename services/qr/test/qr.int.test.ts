@@ -203,7 +203,13 @@ describe('qr service on the real servers', function () {
     // A restored or rebuilt database: the state store still maps the content to the old row.
     await db.query('DELETE FROM qr_codes WHERE id = $1', [firstId]);
     const renders = await metric('qr_render_seconds_count', { format: 'png' });
+    const stateHits = await metric('dapr_client_requests_total', { operation: 'state_get', outcome: '200' });
     const again = await generate({ content });
+    assert.equal(
+      await metric('dapr_client_requests_total', { operation: 'state_get', outcome: '200' }),
+      stateHits + 1,
+      'the state store still answered with the old entry',
+    );
     assert.equal(again.cached, false, 'a cache entry without its row is not a hit');
     assert.notEqual(again.qr?.id, firstId);
     assert.equal(await metric('qr_render_seconds_count', { format: 'png' }), renders + 1, 'rendered again');
