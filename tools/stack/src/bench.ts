@@ -594,31 +594,21 @@ async function main(): Promise<void> {
       if (r.errors > 0) out.push(`  ${scenario} ${path}: failed with ${JSON.stringify(r.failures)}`);
     }
     out.push('');
-    const apps = new Set(memory.filter((p) => p.kind === 'app').map((p) => p.name));
+    const apps = new Set<string>(stack.services);
+    const sidecar = (name: string) => name.endsWith('.daprd');
     /** CPU milliseconds over the idle sample as % of one core. */
     const percentOfCore = (ms: number) => (100 * ms) / idleElapsedMs;
     const idleShare = (which: (name: string) => boolean) =>
-      percentOfCore(idleCpu.filter((p) => which(p.name)).reduce((sum, p) => sum + p.ms, 0));
-    const sidecar = (name: string) => name.endsWith('.daprd');
+      fmt(percentOfCore(idleCpu.filter((p) => which(p.name)).reduce((sum, p) => sum + p.ms, 0)));
+    const all = idleShare(() => true);
+    const services = idleShare((n) => apps.has(n));
+    const sidecars = idleShare(sidecar);
+    const infrastructure = idleShare((n) => !apps.has(n) && !sidecar(n));
     out.push(
-      `idle CPU over ${IDLE_CPU_SECONDS}s, % of one core: ${fmt(
-        idleShare(() => true),
-        1,
-      )} in all — services ${fmt(
-        idleShare((n) => apps.has(n)),
-        1,
-      )}, ` +
-        `sidecars ${fmt(idleShare(sidecar), 1)}, infrastructure ${fmt(
-          idleShare((n) => !apps.has(n) && !sidecar(n)),
-          1,
-        )}`,
+      `idle CPU over ${IDLE_CPU_SECONDS}s, % of one core: ${all} in all — services ${services}, sidecars ${sidecars}, infrastructure ${infrastructure}`,
     );
-    out.push(
-      `  ${idleCpu
-        .slice(0, 8)
-        .map((p) => `${p.name} ${fmt(percentOfCore(p.ms), 1)}`)
-        .join(', ')}, …`,
-    );
+    const busiest = idleCpu.slice(0, 8).map((p) => `${p.name} ${fmt(percentOfCore(p.ms))}`);
+    out.push(`  ${busiest.join(', ')}, …`);
     out.push('');
     out.push(
       `idle resident memory (VmRSS, of which mapped from files) and start-up time (process start → /healthz answering, best of ${starts})`,
