@@ -25,7 +25,7 @@ export { clearFlags, listFlags, setFlag } from './flags.ts';
 export { dataStores, fullInfra, type Infra, type InfraName, type InfraOptions, startInfra } from './infra/index.ts';
 export { mailDir } from './infra/smtp-sink.ts';
 export { repoRoot } from './paths.ts';
-export { allPorts, infraPorts, probePort, type ServicePorts, servicePorts } from './ports.ts';
+export { allPorts, freePort, freePorts, infraPorts, probePort, type ServicePorts, servicePorts } from './ports.ts';
 export type { Tokens } from './sidecar.ts';
 export { runnableServices, type StackHandle, type StackOptions, startStack } from './stack.ts';
 export {

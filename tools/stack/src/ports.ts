@@ -3,6 +3,7 @@
  * local-target.ts), listed with their owners for clash checks and the printed table.
  */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { infraPorts, type LocalServicePorts, localServicePorts } from '@meshmart/kit/deployment/local-target';
 import { type ServiceName, type ServiceSpec, services } from '@meshmart/kit/topology';
 import { localServicePlan } from './local-plan.ts';
@@ -44,4 +45,23 @@ export function ephemeralPortRange(file = '/proc/sys/net/ipv4/ip_local_port_rang
   const [low, high] = text.trim().split(/\s+/).map(Number);
   if (!Number.isInteger(low) || !Number.isInteger(high)) throw new Error(`${file}: expected two ports, got "${text.trim()}"`);
   return { low: low as number, high: high as number };
+}
+
+/** Loopback ports nothing listens on right now, for a server started on the side. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => {
+      const server = createServer();
+      return new Promise<ReturnType<typeof createServer>>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+    }),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  if (port === undefined) throw new Error('no free port');
+  return port;
 }

@@ -1,5 +1,6 @@
 /** Helpers shared by the tests of every package; a devDependency only, never shipped. */
 
+export { freePort, freePorts } from '@meshmart/stack';
 export { deliverEvent } from './events.ts';
 export { eventually } from './eventually.ts';
 export {
@@ -14,6 +15,5 @@ export {
 } from './gateway.ts';
 export { infraForThisRun, type ServiceOnScratchDatabase, startOnScratchDatabase } from './infra.ts';
 export { followed, metric } from './metrics.ts';
-export { freePort, freePorts } from './ports.ts';
 export { type Credentials, gatewayTestEnv, newAdmin, startGatewayStack } from './stack.ts';
 export { type TestTokens, testTokens } from './tokens.ts';
