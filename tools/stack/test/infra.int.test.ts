@@ -107,6 +107,26 @@ describe('startInfra()', function () {
     }
   });
 
+  it("answers a keyed find with further conditions from FerretDB's PostgreSQL, not by decoding the collection", async () => {
+    const client = new MongoClient(scratchMongoUrl('infra_test'), { serverSelectionTimeoutMS: 5000 });
+    await client.connect();
+    try {
+      await client
+        .db()
+        .collection('products')
+        .insertOne({ _id: 'p-1' as never, stockRevision: 3, name: 'a' });
+      const pushedDown = async (filter: object) =>
+        ((await client.db().command({ explain: { find: 'products', filter } })) as { filterPushdown?: boolean }).filterPushdown;
+      // catalog's stock update and product read; on the SQLite handler only `_id` alone went down.
+      assert.equal(await pushedDown({ _id: 'p-1', stockRevision: { $lt: 4 } }), true);
+      assert.equal(await pushedDown({ _id: 'p-1', deletedAt: null }), true);
+      assert.equal(await pushedDown({ name: { $regex: 'a' } }), false, 'a filter it cannot take is told apart');
+      await client.db().dropDatabase();
+    } finally {
+      await client.close();
+    }
+  });
+
   it('reuses what is already running instead of starting it twice', async () => {
     const again = await startInfra({ quiet: true });
     assert.deepEqual(again.started, []);

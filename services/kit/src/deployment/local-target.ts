@@ -23,6 +23,8 @@ export const infraPorts = {
   ferretdb: 27027,
   /** FerretDB's own metrics and pprof server, moved off its default 8088. */
   ferretdbDebug: 27028,
+  /** The PostgreSQL server FerretDB keeps its documents in, apart from the services' one. */
+  ferretdbPostgres: 27029,
   jaegerUi: 16687,
   jaegerQueryGrpc: 16688,
   /** Jaeger's health check, moved off the collector's default 13133. */
@@ -89,9 +91,9 @@ export interface LocalFiles {
   nameResolutionDb: string;
 }
 
-export const postgresUrl = (database: string): string => {
+export const postgresUrl = (database: string, port: number = infraPorts.postgres): string => {
   const { user, password } = localCredentials.postgres;
-  return `postgres://${user}:${password}@${loopback}:${infraPorts.postgres}/${database}`;
+  return `postgres://${user}:${password}@${loopback}:${port}/${database}`;
 };
 
 export const mongoUrl = (database: string): string => `mongodb://${loopback}:${infraPorts.ferretdb}/${database}`;

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { localCredentials } from '../credentials.ts';
 import { infraDir } from '../paths.ts';
 import { infraPorts } from '../ports.ts';
-import { startChild } from '../processes.ts';
+import { type Child, sleep, startChild } from '../processes.ts';
 import type { InfraComponent } from './component.ts';
 import { asServiceUser, handOver } from './run-as.ts';
 
@@ -60,43 +60,60 @@ async function initialise(bin: string, dataDir: string): Promise<void> {
   }
 }
 
+/**
+ * One PostgreSQL server of the stack's own under `dataDir` (initdb once), loopback only,
+ * as the services' role. Besides the services' server, FerretDB keeps its documents in one.
+ */
+export async function startPostgresServer(options: {
+  name: string;
+  dataDir: string;
+  port: number;
+  /** `name=value` settings for this server. */
+  settings: string[];
+}): Promise<Child> {
+  const bin = await postgresBin();
+  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await initialise(bin, options.dataDir);
+  const settings = [
+    'listen_addresses=127.0.0.1',
+    // No Unix socket: the system instance owns /var/run/postgresql.
+    'unix_socket_directories=',
+    // Throwaway local data (`stack reset` wipes it): trade crash safety for speed.
+    'fsync=off',
+    'synchronous_commit=off',
+    'full_page_writes=off',
+    ...options.settings,
+  ];
+  const server = asServiceUser(SYSTEM_USER, path.join(bin, 'postgres'), [
+    '-D',
+    options.dataDir,
+    '-p',
+    String(options.port),
+    ...settings.flatMap((setting) => ['-c', setting]),
+  ]);
+  return startChild({ name: options.name, ...server, output: 'file', outlive: true });
+}
+
 export const postgres: InfraComponent = {
   name: 'postgres',
   port: infraPorts.postgres,
   async start() {
-    const bin = await postgresBin();
     const dataDir = path.join(infraDir('postgres'), 'data');
-    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir);
-    const server = asServiceUser(SYSTEM_USER, path.join(bin, 'postgres'), [
-      '-D',
-      dataDir,
-      '-p',
-      String(infraPorts.postgres),
-      '-c',
-      'listen_addresses=127.0.0.1',
-      // No Unix socket: the system instance owns /var/run/postgresql.
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'max_connections=300',
-      // Throwaway local data (`stack reset` wipes it): trade crash safety for speed.
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-    ]);
-    return [startChild({ name: 'postgres', ...server, output: 'file', outlive: true })];
+    return [
+      await startPostgresServer({ name: 'postgres', dataDir, port: infraPorts.postgres, settings: ['max_connections=300'] }),
+    ];
   },
   async afterReady() {
-    await createDatabases(serviceDatabases());
+    await createDatabases(postgresUrl('postgres'), serviceDatabases());
   },
 };
 
 /** Connects as the services' role to the maintenance database. */
-export async function withAdminClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresUrl('postgres') });
+export function withAdminClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withClient(postgresUrl('postgres'), use);
+}
+
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await use(client);
@@ -105,8 +122,28 @@ export async function withAdminClient<T>(use: (client: pg.Client) => Promise<T>)
   }
 }
 
-async function createDatabases(names: string[]): Promise<void> {
-  await withAdminClient(async (client) => {
+/**
+ * Until the server at `url` takes a connection: its port opens while it still recovers,
+ * and a connection then is refused as "starting up".
+ */
+export async function untilAccepting(url: string, server: Child, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await withClient(url, async () => {});
+      return;
+    } catch (err) {
+      if (!server.running) throw new Error(`${server.spec.name} exited while starting:\n${await server.lastLines()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${server.spec.name} took no connection within ${timeoutMs / 1000} s: ${String(err)}`);
+      await sleep(100);
+    }
+  }
+}
+
+/** Creates those of `names` the server at `maintenanceUrl` does not have yet. */
+export async function createDatabases(maintenanceUrl: string, names: string[]): Promise<void> {
+  await withClient(maintenanceUrl, async (client) => {
     const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database');
     const existing = new Set(rows.map((r) => r.datname));
     for (const name of names) {

@@ -1,0 +1,124 @@
+/**
+ * Moves what an earlier stack kept in FerretDB's SQLite store into the running FerretDB
+ * (now on PostgreSQL), so a change of store loses nothing made locally. The old files
+ * are served for the copy by the same FerretDB binary with its SQLite handler, on a free
+ * loopback port, and kept afterwards under a new name. A document is inserted only where
+ * its `_id` is missing, so a move cut short runs again at the next start, adds what is
+ * missing and leaves what catalog changed meanwhile. (Not upserts: FerretDB v1 holds a
+ * PostgreSQL connection per statement of an update command until the command ends, so a
+ * batch of 500 replacements waited forever on a server of 60 connections.)
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type Document, MongoBulkWriteError, MongoClient, MongoServerError } from 'mongodb';
+import { freePort } from '../ports.ts';
+import { sleep, startChild } from '../processes.ts';
+import { isPortOpen } from '../readiness.ts';
+
+export interface SqliteMove {
+  databases: string[];
+  documents: number;
+  /** Where the old files are now. */
+  keptIn: string;
+}
+
+export interface SqliteMoveOptions {
+  /** The SQLite handler's folder: one `<database>.sqlite` file per database. */
+  sqliteDir: string;
+  ferretdbBinary: string;
+  /** The running FerretDB. */
+  targetUrl: string;
+  /** The databases to move; others in the folder (tests' scratch databases) stay behind. */
+  databases: string[];
+}
+
+const NAMESPACE_EXISTS = 48;
+const DUPLICATE_KEY = 11000;
+const BATCH = 500;
+
+export async function moveSqliteStore(options: SqliteMoveOptions): Promise<SqliteMove | undefined> {
+  if (!existsSync(options.sqliteDir)) return undefined;
+  const files = await readdir(options.sqliteDir);
+  const databases = options.databases.filter((db) => files.includes(`${db}.sqlite`));
+  if (databases.length === 0) return undefined;
+  const port = await freePort();
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'meshmart-ferretdb-sqlite-'));
+  const old = startChild({
+    name: 'ferretdb-sqlite-move',
+    command: options.ferretdbBinary,
+    args: [
+      '--handler=sqlite',
+      `--sqlite-url=file:${options.sqliteDir}/`,
+      `--state-dir=${stateDir}`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=warn',
+    ],
+    output: 'file',
+  });
+  const source = new MongoClient(`mongodb://127.0.0.1:${port}/`, { serverSelectionTimeoutMS: 10_000 });
+  const target = new MongoClient(options.targetUrl, { serverSelectionTimeoutMS: 10_000 });
+  let documents = 0;
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!(await isPortOpen(port))) {
+      if (!old.running) throw new Error(`FerretDB on the old SQLite store exited:\n${await old.lastLines()}`);
+      if (Date.now() > deadline) throw new Error('FerretDB on the old SQLite store did not open its port within 30 s');
+      await sleep(100);
+    }
+    for (const db of databases) {
+      process.stdout.write(`  moving ${db} from FerretDB's SQLite store … `);
+      const moved = await copyDatabase(source, target, db);
+      process.stdout.write(`${moved} documents\n`);
+      documents += moved;
+    }
+  } finally {
+    await source.close();
+    await target.close();
+    await old.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+  const keptIn = existsSync(`${options.sqliteDir}.moved`)
+    ? `${options.sqliteDir}.moved-${Date.now()}`
+    : `${options.sqliteDir}.moved`;
+  await rename(options.sqliteDir, keptIn);
+  return { databases, documents, keptIn };
+}
+
+async function copyDatabase(source: MongoClient, target: MongoClient, name: string): Promise<number> {
+  let documents = 0;
+  for (const { name: collection, type } of await source.db(name).listCollections().toArray()) {
+    if (type !== 'collection' || collection.startsWith('system.')) continue;
+    const from = source.db(name).collection(collection);
+    const to = target.db(name).collection(collection);
+    await target
+      .db(name)
+      .createCollection(collection)
+      .catch((err: unknown) => {
+        if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
+      });
+    for (const { key, name: indexName, v: _version, ns: _ns, ...indexOptions } of await from.indexes()) {
+      if (indexName !== '_id_') await to.createIndex(key, { ...indexOptions, name: indexName });
+    }
+    let batch: Document[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      await to.insertMany(batch, { ordered: false }).catch((err: unknown) => {
+        const duplicatesOnly =
+          err instanceof MongoBulkWriteError && [err.writeErrors].flat().every((e) => e.code === DUPLICATE_KEY);
+        if (!duplicatesOnly) throw err;
+      });
+      documents += batch.length;
+      batch = [];
+    };
+    for await (const doc of from.find()) {
+      batch.push(doc);
+      if (batch.length === BATCH) await flush();
+    }
+    await flush();
+  }
+  return documents;
+}
