@@ -1,7 +1,7 @@
 /**
  * Runs the writes of one product document made by this process one after another.
  * MongoDB applies each update atomically, so this only costs a queue there; FerretDB v1
- * on SQLite applies an update by reading the whole document and writing it back, so two
+ * applies an update by reading the whole document and writing it back, so two
  * overlapping updates of one document (an admin edit, a stock figure, the relay clearing
  * published events) could each undo the other. Replicas are not serialised by this: the
  * local stack runs one, the cluster runs MongoDB.

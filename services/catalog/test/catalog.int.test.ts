@@ -1,6 +1,6 @@
 /**
- * catalog on the real FerretDB (SQLite), with admin tokens signed by users' real keys and
- * verified against users' real JWKS endpoint. No sidecar runs here: the event relay
+ * catalog on the real FerretDB (and its PostgreSQL), with admin tokens signed by users'
+ * real keys and verified against users' real JWKS endpoint. No sidecar runs here: the event relay
  * cannot publish, so the events a write records stay in the product document where the
  * tests read them.
  */
