@@ -23,7 +23,7 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createPool } from '@meshmart/kit';
 import type { ServiceName } from '@meshmart/kit/topology';
-import { clearFlags, infraUrls, type StackHandle, setFlag } from '@meshmart/stack';
+import { clearFlags, infraUrls, type StackHandle, setFlag, stopInfraStartedHere } from '@meshmart/stack';
 import { checkoutSetup, eventually, followed, GatewayClient, newAdmin, startGatewayStack } from '@meshmart/test-support';
 import type pg from 'pg';
 
@@ -194,7 +194,14 @@ const rows: Row[] = [
 ];
 
 const passes = [
-  { data: 'clean', prepare: () => rm(dataDir, { recursive: true, force: true }) },
+  {
+    data: 'clean',
+    // Servers an earlier level of this run left up would keep their deleted files open (or die of it): stop them first.
+    prepare: async () => {
+      await stopInfraStartedHere();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  },
   { data: 'reused', prepare: async () => {} },
 ] as const;
 

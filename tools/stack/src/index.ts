@@ -22,7 +22,15 @@ export {
 export { KubeClient, type KubeObject, type KubeResponse } from './control-plane/kube-client.ts';
 export { localCredentials } from './credentials.ts';
 export { clearFlags, listFlags, setFlag } from './flags.ts';
-export { dataStores, fullInfra, type Infra, type InfraName, type InfraOptions, startInfra } from './infra/index.ts';
+export {
+  dataStores,
+  fullInfra,
+  type Infra,
+  type InfraName,
+  type InfraOptions,
+  startInfra,
+  stopInfraStartedHere,
+} from './infra/index.ts';
 export { mailDir } from './infra/smtp-sink.ts';
 export { repoRoot } from './paths.ts';
 export { allPorts, freePort, freePorts, infraPorts, probePort, type ServicePorts, servicePorts } from './ports.ts';

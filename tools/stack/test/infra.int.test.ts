@@ -1,22 +1,26 @@
 import assert from 'node:assert/strict';
+import { eventually } from '@meshmart/test-support';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
-import { type Infra, startInfra } from '../src/infra/index.ts';
+import { type Infra, infraStartedHere, startInfra } from '../src/infra/index.ts';
 import { infraPorts } from '../src/ports.ts';
+import { recordedProcesses } from '../src/processes.ts';
 import { isPortOpen } from '../src/readiness.ts';
 import { createScratchDatabase, infraUrls, scratchMongoUrl } from '../src/test-infra.ts';
 
 describe('startInfra()', function () {
   this.timeout(120_000);
   let infra: Infra;
+  let restarted: Infra | undefined;
 
   before(async () => {
     infra = await startInfra({ quiet: true });
   });
 
   after(async () => {
+    await restarted?.stop();
     await infra?.stop();
   });
 
@@ -121,6 +125,28 @@ describe('startInfra()', function () {
       assert.equal(await pushedDown({ _id: 'p-1', stockRevision: { $lt: 4 } }), true);
       assert.equal(await pushedDown({ _id: 'p-1', deletedAt: null }), true);
       assert.equal(await pushedDown({ name: { $regex: 'a' } }), false, 'a filter it cannot take is told apart');
+      await client.db().dropDatabase();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('starts FerretDB whole again when its PostgreSQL has gone, rather than reusing half of it', async () => {
+    // Stopping a server another process runs would pull it from under that process.
+    assert.ok(infraStartedHere().includes('ferretdb'), 'this run started FerretDB (stop a stack running elsewhere first)');
+    const store = recordedProcesses().find((r) => r.name === 'ferretdb-postgres');
+    assert.ok(store, "FerretDB's PostgreSQL is recorded");
+    process.kill(store.pid, 'SIGINT');
+    await eventually("FerretDB's PostgreSQL to stop", async () =>
+      (await isPortOpen(infraPorts.ferretdbPostgres)) ? undefined : true,
+    );
+    assert.ok(await isPortOpen(infraPorts.ferretdb), 'FerretDB itself still listens');
+    restarted = await startInfra({ only: ['ferretdb'], quiet: true });
+    assert.deepEqual(restarted.started, ['ferretdb']);
+    const client = new MongoClient(scratchMongoUrl('infra_test'), { serverSelectionTimeoutMS: 5000 });
+    try {
+      await client.db().collection('things').insertOne({ name: 'b' });
+      assert.equal((await client.db().collection('things').findOne({ name: 'b' }))?.name, 'b');
       await client.db().dropDatabase();
     } finally {
       await client.close();

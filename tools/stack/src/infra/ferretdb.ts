@@ -30,6 +30,7 @@ export const ferretdbStoreUrl = (database = STORE_DATABASE): string => postgresU
 export const ferretdb: InfraComponent = {
   name: 'ferretdb',
   port: infraPorts.ferretdb,
+  alsoOn: [infraPorts.ferretdbPostgres],
   async start() {
     const binary = path.join(toolsBin, 'ferretdb');
     if (!existsSync(binary)) throw new Error(`${binary} is missing; run npm run setup`);

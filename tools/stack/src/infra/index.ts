@@ -64,6 +64,40 @@ export interface Infra {
   stopOne(name: InfraName): Promise<void>;
 }
 
+/**
+ * A component of several processes with some of them gone (FerretDB still listening
+ * after its PostgreSQL stopped) cannot be reused; what this process started is stopped
+ * so that it starts whole again, and anything else is named.
+ */
+async function stopHalfUp(name: InfraName, ports: number[]): Promise<void> {
+  const open = await Promise.all(ports.map((port) => isPortOpen(port)));
+  if (!open.some(Boolean)) return;
+  const own = startedByThisProcess.get(name);
+  if (!own) {
+    const listed = ports.map((port, i) => `${port} ${open[i] ? 'open' : 'closed'}`).join(', ');
+    throw new Error(`${name} is half up (${listed}) and was started elsewhere: stop it (npm run stack -- down) and start again`);
+  }
+  await stopNewestFirst(own);
+  startedByThisProcess.delete(name);
+}
+
+async function stopNewestFirst(children: Child[]): Promise<void> {
+  for (const child of [...children].reverse()) await child.stop();
+}
+
+/** Components this process started that still run. */
+export function infraStartedHere(): InfraName[] {
+  return [...startedByThisProcess.keys()];
+}
+
+/** Stops every component this process started, newest first: before wiping their data, say. */
+export async function stopInfraStartedHere(): Promise<void> {
+  for (const name of [...startedByThisProcess.keys()].reverse()) {
+    await stopNewestFirst(startedByThisProcess.get(name) ?? []);
+    startedByThisProcess.delete(name);
+  }
+}
+
 export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
   const names = options.only ?? dataStores;
   const started: InfraName[] = [];
@@ -71,9 +105,7 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
   const children: Child[] = [];
   const childrenOf = new Map<InfraName, Child[]>();
   const awaited: Awaited[] = [];
-  const stop = async () => {
-    for (const child of [...children].reverse()) await child.stop();
-  };
+  const stop = () => stopNewestFirst(children);
   const stopOne = async (name: InfraName) => {
     const adopted = reused.includes(name) ? startedByThisProcess.get(name) : undefined;
     const own = childrenOf.get(name) ?? (adopted?.every((c) => c.running) ? adopted : undefined);
@@ -81,7 +113,7 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
       const why = reused.includes(name) ? 'another process runs it' : 'it was not asked for';
       throw new Error(`${name} was not started by this process (${why})`);
     }
-    for (const child of [...own].reverse()) await child.stop();
+    await stopNewestFirst(own);
     childrenOf.delete(name);
     startedByThisProcess.delete(name);
   };
@@ -90,13 +122,16 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
     const results = await Promise.allSettled(
       names.map(async (name) => {
         const component = components[name];
-        const ready = async () => (await isPortOpen(component.port)) && (component.ready ? await component.ready() : true);
-        if (await isPortOpen(component.port)) {
+        const ports = [component.port, ...(component.alsoOn ?? [])];
+        const allOpen = async () => (await Promise.all(ports.map((port) => isPortOpen(port)))).every(Boolean);
+        const ready = async () => (await allOpen()) && (component.ready ? await component.ready() : true);
+        if (await allOpen()) {
           reused.push(name);
           awaited.push({ label: name, ready, logFile: logFileOf(name) });
           return;
         }
-        await assertPortBindable(component.port, name);
+        await stopHalfUp(name, ports);
+        for (const port of ports) await assertPortBindable(port, name);
         const own = await component.start();
         for (const child of own) reportUnexpectedExit(child);
         children.push(...own);
