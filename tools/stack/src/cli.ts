@@ -26,7 +26,7 @@ import { bold, dim, green, red } from './console.ts';
 import { contractsDocPath, renderContractsDoc } from './contracts-doc.ts';
 import { daprFileLocations, writeDaprFiles } from './dapr-files.ts';
 import { clearFlags, flagTable, listFlags, setFlag } from './flags.ts';
-import { fullInfra, infraPort, startInfra } from './infra/index.ts';
+import { fullInfra, infraPortsOf, startInfra } from './infra/index.ts';
 import { dataDir, paths, repoRoot } from './paths.ts';
 import { probePort, servicePorts } from './ports.ts';
 import { isAlive, killChildrenSync, recordedProcesses, sleep, stopAllChildren, stopRecorded } from './processes.ts';
@@ -158,8 +158,9 @@ async function status(): Promise<void> {
   const runner = runningRunner();
   process.stdout.write(`runner: ${runner === undefined ? 'none' : `pid ${runner}`}\n`);
   for (const name of fullInfra()) {
-    const port = infraPort(name);
-    process.stdout.write(`  ${mark(await isPortOpen(port))} ${name.padEnd(22)} ${port}\n`);
+    const ports = infraPortsOf(name);
+    const up = (await Promise.all(ports.map((port) => isPortOpen(port)))).every(Boolean);
+    process.stdout.write(`  ${mark(up)} ${name.padEnd(22)} ${ports.join(', ')}\n`);
   }
   for (const s of topology) {
     const ports = servicePorts(s.name);

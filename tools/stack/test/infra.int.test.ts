@@ -111,7 +111,7 @@ describe('startInfra()', function () {
     }
   });
 
-  it("answers a keyed find with further conditions from FerretDB's PostgreSQL, not by decoding the collection", async () => {
+  it("sends a keyed find's `_id` to FerretDB's PostgreSQL beside further conditions, not decoding the collection", async () => {
     const client = new MongoClient(scratchMongoUrl('infra_test'), { serverSelectionTimeoutMS: 5000 });
     await client.connect();
     try {
@@ -121,12 +121,13 @@ describe('startInfra()', function () {
         .insertOne({ _id: 'p-1' as never, stockRevision: 3, name: 'a' });
       const pushedDown = async (filter: object) =>
         ((await client.db().command({ explain: { find: 'products', filter } })) as { filterPushdown?: boolean }).filterPushdown;
-      // catalog's stock update and product read; on the SQLite handler only `_id` alone went down.
+      // catalog's stock update and product read: `filterPushdown` says part of the filter
+      // (the `_id`) went down; on the SQLite handler only `_id` alone did.
       assert.equal(await pushedDown({ _id: 'p-1', stockRevision: { $lt: 4 } }), true);
       assert.equal(await pushedDown({ _id: 'p-1', deletedAt: null }), true);
       assert.equal(await pushedDown({ name: { $regex: 'a' } }), false, 'a filter it cannot take is told apart');
-      await client.db().dropDatabase();
     } finally {
+      await client.db().dropDatabase();
       await client.close();
     }
   });
@@ -147,8 +148,8 @@ describe('startInfra()', function () {
     try {
       await client.db().collection('things').insertOne({ name: 'b' });
       assert.equal((await client.db().collection('things').findOne({ name: 'b' }))?.name, 'b');
-      await client.db().dropDatabase();
     } finally {
+      await client.db().dropDatabase();
       await client.close();
     }
   });

@@ -3,10 +3,11 @@
  * (now on PostgreSQL), so a change of store loses nothing made locally. The old files
  * are served for the copy by the same FerretDB binary with its SQLite handler, on a free
  * loopback port, and kept afterwards under a new name. A document is inserted only where
- * its `_id` is missing, so a move cut short runs again at the next start, adds what is
- * missing and leaves what catalog changed meanwhile. (Not upserts: FerretDB v1 holds a
- * PostgreSQL connection per statement of an update command until the command ends, so a
- * batch of 500 replacements waited forever on a server of 60 connections.)
+ * its `_id` is missing, so a move cut short runs again at the next start and adds what is
+ * missing; a document catalog changed meanwhile keeps its change, one it deleted
+ * meanwhile comes back. (Not upserts: FerretDB v1 holds a PostgreSQL connection per
+ * statement of an update command until the command ends, so a batch of 500 replacements
+ * waited forever on a server of 60 connections.)
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
@@ -19,7 +20,8 @@ import { isPortOpen } from '../readiness.ts';
 
 export interface SqliteMove {
   databases: string[];
-  documents: number;
+  /** Inserted now; the others of the old store were there already. */
+  inserted: number;
   /** Where the old files are now. */
   keptIn: string;
 }
@@ -38,19 +40,19 @@ const NAMESPACE_EXISTS = 48;
 const DUPLICATE_KEY = 11000;
 const BATCH = 500;
 
-export async function moveSqliteStore(options: SqliteMoveOptions): Promise<SqliteMove | undefined> {
-  if (!existsSync(options.sqliteDir)) return undefined;
-  const files = await readdir(options.sqliteDir);
-  const databases = options.databases.filter((db) => files.includes(`${db}.sqlite`));
-  if (databases.length === 0) return undefined;
+/** FerretDB with its SQLite handler on `sqliteDir`, on a free loopback port, until `stop`. */
+export async function serveSqliteStore(
+  ferretdbBinary: string,
+  sqliteDir: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'meshmart-ferretdb-sqlite-'));
-  const old = startChild({
-    name: 'ferretdb-sqlite-move',
-    command: options.ferretdbBinary,
+  const server = startChild({
+    name: 'ferretdb-sqlite',
+    command: ferretdbBinary,
     args: [
       '--handler=sqlite',
-      `--sqlite-url=file:${options.sqliteDir}/`,
+      `--sqlite-url=file:${sqliteDir}/`,
       `--state-dir=${stateDir}`,
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
@@ -59,37 +61,65 @@ export async function moveSqliteStore(options: SqliteMoveOptions): Promise<Sqlit
     ],
     output: 'file',
   });
-  const source = new MongoClient(`mongodb://127.0.0.1:${port}/`, { serverSelectionTimeoutMS: 10_000 });
-  const target = new MongoClient(options.targetUrl, { serverSelectionTimeoutMS: 10_000 });
-  let documents = 0;
+  const stop = async () => {
+    await server.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  };
   try {
     const deadline = Date.now() + 30_000;
     while (!(await isPortOpen(port))) {
-      if (!old.running) throw new Error(`FerretDB on the old SQLite store exited:\n${await old.lastLines()}`);
-      if (Date.now() > deadline) throw new Error('FerretDB on the old SQLite store did not open its port within 30 s');
+      if (!server.running) throw new Error(`FerretDB on ${sqliteDir} exited:\n${await server.lastLines()}`);
+      if (Date.now() > deadline) throw new Error(`FerretDB on ${sqliteDir} did not open its port within 30 s`);
       await sleep(100);
     }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `mongodb://127.0.0.1:${port}/`, stop };
+}
+
+export async function moveSqliteStore(options: SqliteMoveOptions): Promise<SqliteMove | undefined> {
+  if (!existsSync(options.sqliteDir)) return undefined;
+  const files = await readdir(options.sqliteDir);
+  const databases = options.databases.filter((db) => files.includes(`${db}.sqlite`));
+  if (databases.length === 0) return undefined;
+  const old = await serveSqliteStore(options.ferretdbBinary, options.sqliteDir);
+  const source = new MongoClient(old.url, { serverSelectionTimeoutMS: 10_000 });
+  const target = new MongoClient(options.targetUrl, { serverSelectionTimeoutMS: 10_000 });
+  let inserted = 0;
+  try {
     for (const db of databases) {
       process.stdout.write(`  moving ${db} from FerretDB's SQLite store … `);
-      const moved = await copyDatabase(source, target, db);
-      process.stdout.write(`${moved} documents\n`);
-      documents += moved;
+      const copied = await copyDatabase(source, target, db);
+      process.stdout.write(`${copied.inserted} documents inserted, ${copied.present} there already\n`);
+      inserted += copied.inserted;
     }
   } finally {
     await source.close();
     await target.close();
     await old.stop();
-    await rm(stateDir, { recursive: true, force: true });
   }
   const keptIn = existsSync(`${options.sqliteDir}.moved`)
     ? `${options.sqliteDir}.moved-${Date.now()}`
     : `${options.sqliteDir}.moved`;
-  await rename(options.sqliteDir, keptIn);
-  return { databases, documents, keptIn };
+  try {
+    await rename(options.sqliteDir, keptIn);
+  } catch (err) {
+    // Another start moved the same store at the same time; the inserts allow that.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return { databases, inserted, keptIn };
 }
 
-async function copyDatabase(source: MongoClient, target: MongoClient, name: string): Promise<number> {
-  let documents = 0;
+async function copyDatabase(
+  source: MongoClient,
+  target: MongoClient,
+  name: string,
+): Promise<{ inserted: number; present: number }> {
+  let inserted = 0;
+  let present = 0;
   for (const { name: collection, type } of await source.db(name).listCollections().toArray()) {
     if (type !== 'collection' || collection.startsWith('system.')) continue;
     const from = source.db(name).collection(collection);
@@ -106,12 +136,16 @@ async function copyDatabase(source: MongoClient, target: MongoClient, name: stri
     let batch: Document[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      await to.insertMany(batch, { ordered: false }).catch((err: unknown) => {
-        const duplicatesOnly =
-          err instanceof MongoBulkWriteError && [err.writeErrors].flat().every((e) => e.code === DUPLICATE_KEY);
-        if (!duplicatesOnly) throw err;
-      });
-      documents += batch.length;
+      const added = await to.insertMany(batch, { ordered: false }).then(
+        (result) => result.insertedCount,
+        (err: unknown) => {
+          const duplicates = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : [];
+          if (duplicates.length === 0 || duplicates.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+          return batch.length - duplicates.length;
+        },
+      );
+      inserted += added;
+      present += batch.length - added;
       batch = [];
     };
     for await (const doc of from.find()) {
@@ -120,5 +154,5 @@ async function copyDatabase(source: MongoClient, target: MongoClient, name: stri
     }
     await flush();
   }
-  return documents;
+  return { inserted, present };
 }

@@ -1,9 +1,8 @@
 /**
  * FerretDB, the local MongoDB, on a PostgreSQL server of its own. Its SQLite handler, the
- * earlier choice, pushes a filter down to SQLite only when it is `_id` alone, so every
- * other find or update decoded the whole collection in Go: 9–13 ms of FerretDB's CPU for
- * a keyed stock update of catalog's 127 products, against 0.3–0.5 ms on PostgreSQL, which
- * also takes `_id` with further conditions and top-level equalities
+ * earlier choice, sends a filter to SQLite only when it is `_id` alone, so every other
+ * find or update of catalog's decoded the whole collection in Go, at a cost that grew
+ * with the catalog; the PostgreSQL handler also sends `_id` with further conditions
  * (docs/performance.md, *FerretDB's store*). A server apart from the services' one keeps
  * the cluster's failure domains: stopping the services' PostgreSQL leaves catalog up, as
  * it leaves MongoDB up there.
@@ -25,7 +24,7 @@ export { mongoUrl };
 /** The database in FerretDB's server that holds every MongoDB database (one schema each). */
 const STORE_DATABASE = 'ferretdb';
 
-export const ferretdbStoreUrl = (database = STORE_DATABASE): string => postgresUrl(database, infraPorts.ferretdbPostgres);
+const ferretdbStoreUrl = (database = STORE_DATABASE): string => postgresUrl(database, infraPorts.ferretdbPostgres);
 
 export const ferretdb: InfraComponent = {
   name: 'ferretdb',
@@ -67,16 +66,21 @@ export const ferretdb: InfraComponent = {
     }
   },
   async afterReady() {
-    const databases = services.flatMap((s) => (s.mongoDatabase ? [s.mongoDatabase] : []));
+    const sqliteDir = path.join(infraDir('ferretdb'), 'sqlite');
     const moved = await moveSqliteStore({
-      sqliteDir: path.join(infraDir('ferretdb'), 'sqlite'),
+      sqliteDir,
       ferretdbBinary: path.join(toolsBin, 'ferretdb'),
       targetUrl: mongoUrl(''),
-      databases,
+      databases: services.flatMap((s) => (s.mongoDatabase ? [s.mongoDatabase] : [])),
+    }).catch((err: unknown) => {
+      throw new Error(
+        `moving FerretDB's old SQLite store (${sqliteDir}) failed; the next start tries again, ` +
+          `and moving that folder aside starts without it: ${String(err)}`,
+      );
     });
     if (moved) {
       process.stdout.write(
-        `  moved ${moved.documents} documents of ${moved.databases.join(', ')} from FerretDB's SQLite store to its PostgreSQL; ` +
+        `  moved ${moved.databases.join(', ')} from FerretDB's SQLite store to its PostgreSQL (${moved.inserted} documents inserted); ` +
           `the old files are kept in ${moved.keptIn}\n`,
       );
     }

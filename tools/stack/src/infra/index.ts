@@ -36,8 +36,9 @@ const components: Record<InfraName, InfraComponent> = {
  */
 const startedByThisProcess = new Map<InfraName, Child[]>();
 
-export function infraPort(name: InfraName): number {
-  return components[name].port;
+/** Every port a component listens on; it is up only when all are open. */
+export function infraPortsOf(name: InfraName): number[] {
+  return [components[name].port, ...(components[name].alsoOn ?? [])];
 }
 
 /** What services keep their data in; integration tests need only these. */
@@ -85,9 +86,14 @@ async function stopNewestFirst(children: Child[]): Promise<void> {
   for (const child of [...children].reverse()) await child.stop();
 }
 
-/** Components this process started that still run. */
+/** Drops `name` from the components this process runs, unless a later start replaced `children`. */
+function forget(name: InfraName, children: Child[]): void {
+  if (startedByThisProcess.get(name) === children) startedByThisProcess.delete(name);
+}
+
+/** Components this process started whose processes all still run. */
 export function infraStartedHere(): InfraName[] {
-  return [...startedByThisProcess.keys()];
+  return [...startedByThisProcess].filter(([, own]) => own.every((c) => c.running)).map(([name]) => name);
 }
 
 /** Stops every component this process started, newest first: before wiping their data, say. */
@@ -105,7 +111,10 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
   const children: Child[] = [];
   const childrenOf = new Map<InfraName, Child[]>();
   const awaited: Awaited[] = [];
-  const stop = () => stopNewestFirst(children);
+  const stop = async () => {
+    await stopNewestFirst(children);
+    for (const [name, own] of childrenOf) forget(name, own);
+  };
   const stopOne = async (name: InfraName) => {
     const adopted = reused.includes(name) ? startedByThisProcess.get(name) : undefined;
     const own = childrenOf.get(name) ?? (adopted?.every((c) => c.running) ? adopted : undefined);
@@ -115,14 +124,14 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
     }
     await stopNewestFirst(own);
     childrenOf.delete(name);
-    startedByThisProcess.delete(name);
+    forget(name, own);
   };
   try {
     // allSettled: a failure must not leave siblings starting after we stopped the rest.
     const results = await Promise.allSettled(
       names.map(async (name) => {
         const component = components[name];
-        const ports = [component.port, ...(component.alsoOn ?? [])];
+        const ports = infraPortsOf(name);
         const allOpen = async () => (await Promise.all(ports.map((port) => isPortOpen(port)))).every(Boolean);
         const ready = async () => (await allOpen()) && (component.ready ? await component.ready() : true);
         if (await allOpen()) {
