@@ -7,6 +7,11 @@ import type { Format, Level, NormalizedOptions } from './options.ts';
 /** What a qr.generated says about the request; the code's id is the row's. */
 export type Announcement = Omit<EventData<'qr.generated'>, 'qrId'>;
 
+/** qr.generated for the code `qrId`, in the trace of the request that wrote it. */
+function generatedEvent(qrId: string, announcement: Announcement) {
+  return outboxBatch('qr.generated', [{ data: { qrId, ...announcement }, traceContext: currentTraceContext() }]);
+}
+
 /** A stored image: its content rendered with its normalized options. */
 export interface QrRecord extends NormalizedOptions {
   id: string;
@@ -60,7 +65,7 @@ export class QrRepo {
    * only if the row is there; resolves whether it was (a cache entry can outlive its row).
    */
   async announce(id: string, announcement: Announcement): Promise<boolean> {
-    const event = outboxBatch('qr.generated', [{ data: { qrId: id, ...announcement }, traceContext: currentTraceContext() }]);
+    const event = generatedEvent(id, announcement);
     const { rows } = await this.pool.query<{ announced: number }>({
       name: 'qr.announce',
       text: `WITH announced AS (
@@ -79,7 +84,7 @@ export class QrRepo {
    * database's created_at) or undefined when it lost that race, and then nothing is written.
    */
   async insert(r: Omit<QrRecord, 'createdAt'>, announcement: Announcement): Promise<QrRecord | undefined> {
-    const event = outboxBatch('qr.generated', [{ data: { qrId: r.id, ...announcement }, traceContext: currentTraceContext() }]);
+    const event = generatedEvent(r.id, announcement);
     const { rows } = await this.pool.query<Row & { woken: unknown }>(
       // Not named: its result columns are the table's (see the kit's outbox relay).
       `WITH stored AS (

@@ -26,11 +26,11 @@ import { bold, dim, green, red } from './console.ts';
 import { contractsDocPath, renderContractsDoc } from './contracts-doc.ts';
 import { daprFileLocations, writeDaprFiles } from './dapr-files.ts';
 import { clearFlags, flagTable, listFlags, setFlag } from './flags.ts';
-import { fullInfra, infraPortsOf, startInfra } from './infra/index.ts';
+import { fullInfra, infraPortsOf, isInfraUp, startInfra } from './infra/index.ts';
 import { dataDir, paths, repoRoot } from './paths.ts';
 import { probePort, servicePorts } from './ports.ts';
 import { isAlive, killChildrenSync, recordedProcesses, sleep, stopAllChildren, stopRecorded } from './processes.ts';
-import { isHttpOk, isPortOpen } from './readiness.ts';
+import { isHttpOk } from './readiness.ts';
 import { renderRunFile } from './run-file.ts';
 import { runnableServices, serviceEntryPoint, startStack } from './stack.ts';
 import { infraSummary, stackSummary } from './summary.ts';
@@ -158,9 +158,7 @@ async function status(): Promise<void> {
   const runner = runningRunner();
   process.stdout.write(`runner: ${runner === undefined ? 'none' : `pid ${runner}`}\n`);
   for (const name of fullInfra()) {
-    const ports = infraPortsOf(name);
-    const up = (await Promise.all(ports.map((port) => isPortOpen(port)))).every(Boolean);
-    process.stdout.write(`  ${mark(up)} ${name.padEnd(22)} ${ports.join(', ')}\n`);
+    process.stdout.write(`  ${mark(await isInfraUp(name))} ${name.padEnd(22)} ${infraPortsOf(name).join(', ')}\n`);
   }
   for (const s of topology) {
     const ports = servicePorts(s.name);

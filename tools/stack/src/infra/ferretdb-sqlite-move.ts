@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Document, MongoBulkWriteError, MongoClient, MongoServerError } from 'mongodb';
 import { freePort } from '../ports.ts';
-import { sleep, startChild } from '../processes.ts';
-import { isPortOpen } from '../readiness.ts';
+import { startChild } from '../processes.ts';
+import { isPortOpen, waitForAll } from '../readiness.ts';
 
 export interface SqliteMove {
   databases: string[];
@@ -66,12 +66,11 @@ export async function serveSqliteStore(
     await rm(stateDir, { recursive: true, force: true });
   };
   try {
-    const deadline = Date.now() + 30_000;
-    while (!(await isPortOpen(port))) {
-      if (!server.running) throw new Error(`FerretDB on ${sqliteDir} exited:\n${await server.lastLines()}`);
-      if (Date.now() > deadline) throw new Error(`FerretDB on ${sqliteDir} did not open its port within 30 s`);
-      await sleep(100);
-    }
+    await waitForAll([{ label: `FerretDB on ${sqliteDir}`, ready: () => isPortOpen(port), child: server }], {
+      title: 'ferretdb-sqlite',
+      timeoutMs: 30_000,
+      quiet: true,
+    });
   } catch (err) {
     await stop();
     throw err;

@@ -36,9 +36,14 @@ const components: Record<InfraName, InfraComponent> = {
  */
 const startedByThisProcess = new Map<InfraName, Child[]>();
 
-/** Every port a component listens on; it is up only when all are open. */
+/** Every port a component listens on. */
 export function infraPortsOf(name: InfraName): number[] {
   return [components[name].port, ...(components[name].alsoOn ?? [])];
+}
+
+/** Up means every one of its ports is open (FerretDB with its PostgreSQL). */
+export async function isInfraUp(name: InfraName): Promise<boolean> {
+  return (await Promise.all(infraPortsOf(name).map((port) => isPortOpen(port)))).every(Boolean);
 }
 
 /** What services keep their data in; integration tests need only these. */
@@ -132,9 +137,8 @@ export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
       names.map(async (name) => {
         const component = components[name];
         const ports = infraPortsOf(name);
-        const allOpen = async () => (await Promise.all(ports.map((port) => isPortOpen(port)))).every(Boolean);
-        const ready = async () => (await allOpen()) && (component.ready ? await component.ready() : true);
-        if (await allOpen()) {
+        const ready = async () => (await isInfraUp(name)) && (component.ready ? await component.ready() : true);
+        if (await isInfraUp(name)) {
           reused.push(name);
           awaited.push({ label: name, ready, logFile: logFileOf(name) });
           return;

@@ -9,7 +9,8 @@ import pg from 'pg';
 import { localCredentials } from '../credentials.ts';
 import { infraDir } from '../paths.ts';
 import { infraPorts } from '../ports.ts';
-import { type Child, sleep, startChild } from '../processes.ts';
+import { type Child, startChild } from '../processes.ts';
+import { waitForAll } from '../readiness.ts';
 import type { InfraComponent } from './component.ts';
 import { asServiceUser, handOver } from './run-as.ts';
 
@@ -126,19 +127,13 @@ async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>
  * Until the server at `url` takes a connection: its port opens while it still recovers,
  * and a connection then is refused as "starting up".
  */
-export async function untilAccepting(url: string, server: Child, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await withClient(url, async () => {});
-      return;
-    } catch (err) {
-      if (!server.running) throw new Error(`${server.spec.name} exited while starting:\n${await server.lastLines()}`);
-      if (Date.now() > deadline)
-        throw new Error(`${server.spec.name} took no connection within ${timeoutMs / 1000} s: ${String(err)}`);
-      await sleep(100);
-    }
-  }
+export function untilAccepting(url: string, server: Child, timeoutMs = 60_000): Promise<void> {
+  const accepts = () => withClient(url, async () => true).catch(() => false);
+  return waitForAll([{ label: server.spec.name, ready: accepts, child: server }], {
+    title: server.spec.name,
+    timeoutMs,
+    quiet: true,
+  });
 }
 
 /** Creates those of `names` the server at `maintenanceUrl` does not have yet. */
