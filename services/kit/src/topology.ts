@@ -159,8 +159,8 @@ export const services: readonly ServiceSpec[] = [
     calls: [
       { to: 'users', kind: 'grpc', purpose: 'GetUser: the buyer and the shipping address' },
       { to: 'users', kind: 'http', purpose: 'JWKS to verify the buyer token' },
-      { to: 'catalog', kind: 'http', purpose: 'product names and prices when stock is reserved' },
-      { to: 'inventory', kind: 'grpc', purpose: 'CheckStock, Reserve, Commit and Release stock' },
+      { to: 'catalog', kind: 'http', purpose: 'product names and prices, read before the order is written' },
+      { to: 'inventory', kind: 'grpc', purpose: 'Reserve, Commit and Release stock' },
       { to: 'payments', kind: 'http', purpose: 'charge and refund' },
     ],
     publishes: ['order.created', 'order.paid', 'order.cancelled', 'order.failed'],

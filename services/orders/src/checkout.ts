@@ -11,21 +11,23 @@ import type { CheckoutRequest } from '@meshmart/contracts/orders';
 import { isUniqueViolation, type Principal, problems } from '@meshmart/kit';
 import { type Card, isSettled, type Order, type ShippingAddress } from './order.ts';
 import type { OrdersRepo, StoredOrder } from './orders-store.ts';
+import type { Quote } from './saga-ports.ts';
 import type { SagaRunner } from './saga-runner.ts';
 
 export interface BuyerLookup {
   buyer(userId: string, addressId: string): Promise<{ email: string; shippingAddress: ShippingAddress }>;
 }
 
-export interface ProductCheck {
-  assertProductsExist(productIds: string[]): Promise<void>;
+export interface Pricing {
+  /** Name and price of each product; a product catalog does not know is a 422. */
+  quote(productIds: string[]): Promise<Quote>;
 }
 
 export interface CheckoutOptions {
   repo: OrdersRepo;
   runner: SagaRunner;
   users: BuyerLookup;
-  catalog: ProductCheck;
+  catalog: Pricing;
   /** Told how long the checks before the saga took (metrics). */
   observeStep: (step: string, seconds: number) => void;
   /** How long a request waits for a saga before answering with the order still pending. */
@@ -54,13 +56,14 @@ export class Checkout {
     if (existing) return { created: false, order: await this.replay(existing, fingerprint, body.card) };
 
     // Checked before anything is written: an order for an unknown address or product is a 422, not a failed order.
-    // Both at once; the buyer's answer is reported first when both fail.
-    const [found, known] = await Promise.allSettled([
+    // Both at once; the buyer's answer is reported first when both fail. The prices read
+    // here are the order's: the saga reserves with them instead of asking catalog again.
+    const [found, priced] = await Promise.allSettled([
       this.timed('get_user', () => this.options.users.buyer(user.id, body.shippingAddressId)),
-      this.timed('check_stock', () => this.options.catalog.assertProductsExist(body.items.map((i) => i.productId))),
+      this.timed('price', () => this.options.catalog.quote(body.items.map((i) => i.productId))),
     ]);
     if (found.status === 'rejected') throw found.reason;
-    if (known.status === 'rejected') throw known.reason;
+    if (priced.status === 'rejected') throw priced.reason;
     const buyer = found.value;
 
     let order: Awaited<ReturnType<OrdersRepo['insert']>>;
@@ -82,7 +85,7 @@ export class Checkout {
       if (!first) throw err;
       return { created: false, order: await this.replay(first, fingerprint, body.card) };
     }
-    const run = runner.start(order, body.card);
+    const run = runner.start(order, body.card, priced.value);
     return { created: true, order: await this.waitFor(order.id, isSettled, { run }) };
   }
 

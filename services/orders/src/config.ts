@@ -10,7 +10,7 @@ export const ordersConfigSchema = serviceConfig('orders', {
   ...postgresConfigShape(20),
   BODY_LIMIT: env.size('16kb'),
   ...accessTokenConfigShape,
-  /** Deadline of the lookups before a checkout (GetUser, CheckStock). */
+  /** Deadline of the lookups before a checkout (GetUser, catalog's prices) and of a price read in the saga. */
   GRPC_TIMEOUT_MS: env.int(3000, 100, 60_000),
   /**
    * Deadline of Reserve, Commit and Release. Longer: under a rush on one product inventory

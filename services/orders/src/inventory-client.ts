@@ -1,18 +1,26 @@
 /**
  * The saga's Inventory: stock from inventory's InventoryService (`dapr-app-id:
  * inventory`), names and prices from catalog's REST API, both through orders' own
- * sidecar. Prices stay catalog's and are read when stock is reserved, so an order is
- * priced as the catalog stood at that moment. Domain answers become outcomes; every
- * other failure is transient, because each call is idempotent by reservation id and may
- * simply be made again.
+ * sidecar. Prices stay catalog's: the checkout reads them once, before the order is
+ * written, and the saga prices its lines from that quote; a saga resumed without it
+ * reads them again when it reserves. Domain answers become outcomes; every other failure
+ * is transient, because each call is idempotent by reservation id and may simply be made
+ * again.
  */
 
 import { status } from '@grpc/grpc-js';
 import { ordersErrors } from '@meshmart/contracts/orders';
-import { classifyOutage, Problem, problemFromGrpc, type Sidecar, unary } from '@meshmart/kit';
+import { classifyOutage, Problem, problems, type Sidecar, unary } from '@meshmart/kit';
 import type { InventoryServiceClient } from '@meshmart/proto/inventory/v1/inventory';
 import type { RequestedItem } from './order.ts';
-import { type Inventory, type ReservedLine, type ReserveOutcome, TransientError } from './saga-ports.ts';
+import {
+  type Inventory,
+  type PricedProduct,
+  type Quote,
+  type ReservedLine,
+  type ReserveOutcome,
+  TransientError,
+} from './saga-ports.ts';
 
 const codeOf = (err: unknown): number | undefined => (err as { code?: unknown }).code as number | undefined;
 const detailsOf = (err: unknown): string => (err as { details?: string }).details || (err as Error).message;
@@ -27,16 +35,12 @@ function transient(err: unknown): unknown {
   });
 }
 
-interface CatalogProduct {
-  name: string;
-  priceMinor: number;
-  currency: string;
-}
-
-function isCatalogProduct(body: unknown): body is CatalogProduct {
-  const p = body as Partial<CatalogProduct>;
+function isPricedProduct(body: unknown): body is PricedProduct {
+  const p = body as Partial<PricedProduct>;
   return typeof p?.name === 'string' && Number.isSafeInteger(p.priceMinor) && typeof p.currency === 'string';
 }
+
+const unknownProducts = (missing: string[]) => `unknown products: ${missing.join(', ')}`;
 
 export class StockAndPrices implements Inventory {
   constructor(
@@ -46,28 +50,30 @@ export class StockAndPrices implements Inventory {
   ) {}
 
   /**
-   * Refuses a checkout naming products inventory does not know, before anything is
-   * written. Availability is not judged here: only Reserve decides that, atomically.
+   * Each product's name and price, read before anything is written: a product catalog
+   * does not know makes the checkout a 422, and the saga prices the order from this quote.
+   * Availability is not judged here: only Reserve decides that, atomically.
    */
-  async assertProductsExist(productIds: string[]): Promise<void> {
-    try {
-      await unary(this.inventory.checkStock.bind(this.inventory), { productIds }, this.timeouts.lookupMs);
-    } catch (err) {
-      if (codeOf(err) === status.NOT_FOUND) {
-        throw new Problem(422, 'unknown-product', 'Unknown product', {
-          detail: detailsOf(err),
-          errors: [{ field: 'items', message: detailsOf(err) }],
-          code: ordersErrors.unknownProduct,
-        });
-      }
-      throw problemFromGrpc(err, 'inventory');
+  async quote(productIds: string[]): Promise<Quote> {
+    const { products, missing } = await this.readPrices(productIds);
+    if (missing.length > 0) {
+      const detail = unknownProducts(missing);
+      throw new Problem(422, 'unknown-product', 'Unknown product', {
+        detail,
+        errors: [{ field: 'items', message: detail }],
+        code: ordersErrors.unknownProduct,
+      });
     }
+    return products;
   }
 
-  /** Prices are read while the stock is reserved; a product catalog does not know gives the hold back. */
-  async reserve(reservationId: string, items: RequestedItem[], ttlSeconds: number): Promise<ReserveOutcome> {
+  /**
+   * Without a quote, prices are read while the stock is reserved; a product catalog does
+   * not know then gives the hold back.
+   */
+  async reserve(reservationId: string, items: RequestedItem[], ttlSeconds: number, quote?: Quote): Promise<ReserveOutcome> {
     const [priced, held] = await Promise.allSettled([
-      this.prices(items.map((i) => i.productId)),
+      quote ? { kind: 'priced' as const, products: quote } : this.prices(items.map((i) => i.productId)),
       unary(this.inventory.reserve.bind(this.inventory), { reservationId, items, ttlSeconds }, this.timeouts.stockMoveMs),
     ]);
     // A transient pricing failure keeps the hold: the saga asks again under the same id, or releases it when it gives up.
@@ -82,7 +88,7 @@ export class StockAndPrices implements Inventory {
       if (held.status === 'rejected') throw held.reason;
       const { reservation } = held.value;
       const lines: ReservedLine[] = (reservation?.lines ?? []).map((l) => {
-        const p = products.get(l.productId) as CatalogProduct;
+        const p = products.get(l.productId) as PricedProduct;
         return { productId: l.productId, name: p.name, quantity: l.quantity, unitPriceMinor: p.priceMinor, currency: p.currency };
       });
       return { kind: 'reserved', lines };
@@ -126,10 +132,24 @@ export class StockAndPrices implements Inventory {
     }
   }
 
-  /** Each product's name and price from catalog, read at once; a product catalog does not know ends the checkout. */
+  /** The saga's price read: a catalog that is down or slow is a transient failure of the step. */
   private async prices(
     productIds: string[],
-  ): Promise<{ kind: 'priced'; products: Map<string, CatalogProduct> } | { kind: 'unknown_product'; detail: string }> {
+  ): Promise<{ kind: 'priced'; products: Quote } | { kind: 'unknown_product'; detail: string }> {
+    try {
+      const { products, missing } = await this.readPrices(productIds);
+      if (missing.length > 0) return { kind: 'unknown_product', detail: unknownProducts(missing) };
+      return { kind: 'priced', products };
+    } catch (err) {
+      if ((err instanceof Problem && err.status >= 500) || classifyOutage(err)) {
+        throw new TransientError('catalog is unavailable', 'catalog_error', { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Each product's name and price from catalog, read at once, and the ids catalog does not know. */
+  private async readPrices(productIds: string[]): Promise<{ products: Map<string, PricedProduct>; missing: string[] }> {
     const ids = [...new Set(productIds)];
     const answers = await Promise.all(
       ids.map(async (id) => {
@@ -137,20 +157,16 @@ export class StockAndPrices implements Inventory {
           const { body } = await this.sidecar.invoke('catalog', `/products/${encodeURIComponent(id)}`, {
             timeoutMs: this.timeouts.lookupMs,
           });
-          if (!isCatalogProduct(body)) throw new TransientError('catalog answered without a price', 'catalog_error');
+          if (!isPricedProduct(body)) throw problems.unavailable('catalog answered without a price', body);
           return [id, body] as const;
         } catch (err) {
           if (err instanceof Problem && err.status === 404) return [id, undefined] as const;
-          if (err instanceof TransientError) throw err;
-          if ((err instanceof Problem && err.status >= 500) || classifyOutage(err)) {
-            throw new TransientError('catalog is unavailable', 'catalog_error', { cause: err });
-          }
           throw err;
         }
       }),
     );
-    const missing = answers.filter(([, p]) => !p).map(([id]) => id);
-    if (missing.length > 0) return { kind: 'unknown_product', detail: `unknown products: ${missing.join(', ')}` };
-    return { kind: 'priced', products: new Map(answers as Array<readonly [string, CatalogProduct]>) };
+    const products = new Map<string, PricedProduct>();
+    for (const [id, product] of answers) if (product) products.set(id, product);
+    return { products, missing: answers.filter(([, p]) => !p).map(([id]) => id) };
   }
 }

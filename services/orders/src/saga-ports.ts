@@ -30,6 +30,19 @@ export interface ReservedLine extends OrderLine {
   currency: string;
 }
 
+/** A product's name and price as catalog gave them. */
+export interface PricedProduct {
+  name: string;
+  priceMinor: number;
+  currency: string;
+}
+
+/**
+ * The prices read before the order was written, by product id. Kept in memory with the
+ * card: a saga resumed elsewhere reads them again when it reserves.
+ */
+export type Quote = ReadonlyMap<string, PricedProduct>;
+
 export type ReserveOutcome =
   | { kind: 'reserved'; lines: ReservedLine[] }
   /** Nothing is held: Reserve is all-or-nothing. */
@@ -37,7 +50,8 @@ export type ReserveOutcome =
   | { kind: 'unknown_product'; detail: string };
 
 export interface Inventory {
-  reserve(reservationId: string, items: RequestedItem[], ttlSeconds: number): Promise<ReserveOutcome>;
+  /** Prices the lines from `quote` when given, else from catalog at that moment. */
+  reserve(reservationId: string, items: RequestedItem[], ttlSeconds: number, quote?: Quote): Promise<ReserveOutcome>;
   /** `gone`: the reservation expired or was released, so the stock is not ours to sell. */
   commit(reservationId: string): Promise<'committed' | 'gone'>;
   /** `committed`: the stock was sold and only an order.cancelled returns it. */

@@ -4,14 +4,15 @@
  */
 import type { Card, LeasedOrder, Order } from './order.ts';
 import type { Saga } from './saga.ts';
+import type { Quote } from './saga-ports.ts';
 
 export class SagaRunner {
   private readonly running = new Map<string, Promise<Order>>();
 
   constructor(private readonly saga: Saga) {}
 
-  start(order: LeasedOrder, card?: Card): Promise<Order> {
-    const run: Promise<Order> = this.saga.run(order, card).finally(() => {
+  start(order: LeasedOrder, card?: Card, quote?: Quote): Promise<Order> {
+    const run: Promise<Order> = this.saga.run(order, card, quote).finally(() => {
       // A later run of the same order (after a lease takeover) keeps its own entry.
       if (this.running.get(order.id) === run) this.running.delete(order.id);
     });

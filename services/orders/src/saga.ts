@@ -16,6 +16,7 @@ import {
   LeaseLost,
   type OrderEvent,
   type Payments,
+  type Quote,
   type SagaStore,
   TransientError,
   type Transition,
@@ -66,8 +67,9 @@ export class Saga {
   /**
    * Drives the order until its saga is done or deferred. The card is only in memory:
    * without it (recovery after a crash) a checkout that has not been charged compensates.
+   * So is the quote: without it the reserve step reads the prices itself.
    */
-  async run(order: LeasedOrder, card?: Card): Promise<LeasedOrder> {
+  async run(order: LeasedOrder, card?: Card, quote?: Quote): Promise<LeasedOrder> {
     const { store, logger } = this.options;
     let current = order;
     const heartbeat = setInterval(() => {
@@ -75,7 +77,7 @@ export class Saga {
     }, this.options.heartbeatMs);
     heartbeat.unref();
     try {
-      while (current.step !== 'done') current = await this.next(current, card);
+      while (current.step !== 'done') current = await this.next(current, card, quote);
     } catch (err) {
       if (err instanceof Deferred) {
         logger.warn('saga deferred', { order_id: order.id, step: current.step, reason: err.message });
@@ -95,10 +97,10 @@ export class Saga {
     return current;
   }
 
-  private next(order: LeasedOrder, card: Card | undefined): Promise<LeasedOrder> {
+  private next(order: LeasedOrder, card: Card | undefined, quote: Quote | undefined): Promise<LeasedOrder> {
     switch (order.step) {
       case 'reserving':
-        return this.reserve(order, card);
+        return this.reserve(order, card, quote);
       case 'charging':
         return this.charge(order, card);
       case 'committing':
@@ -114,12 +116,12 @@ export class Saga {
     }
   }
 
-  private async reserve(order: LeasedOrder, card: Card | undefined): Promise<LeasedOrder> {
+  private async reserve(order: LeasedOrder, card: Card | undefined, quote: Quote | undefined): Promise<LeasedOrder> {
     if (!card) return this.compensate(order, 'interrupted', 'the checkout was interrupted before payment');
     let outcome: Awaited<ReturnType<Inventory['reserve']>>;
     try {
       outcome = await this.attempt('reserve', () =>
-        this.options.inventory.reserve(order.id, order.items, this.options.reservationTtlSeconds),
+        this.options.inventory.reserve(order.id, order.items, this.options.reservationTtlSeconds, quote),
       );
     } catch (err) {
       if (err instanceof TransientError) return this.compensate(order, err.failureClass, err.reason);

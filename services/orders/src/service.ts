@@ -1,13 +1,13 @@
 /**
  * orders declared: its database, the checkout saga and its recovery loop, payment events
  * and the outbox. Its dependencies are the four outside parties of the saga (users and
- * inventory over gRPC, payments over HTTP, inventory answering for the catalog's
- * products); the integration tests replace them with scripted ones.
+ * inventory over gRPC, catalog's prices and payments over HTTP); the integration tests
+ * replace them with scripted ones.
  */
 import { defineService } from '@meshmart/kit';
 import { InventoryServiceClient } from '@meshmart/proto/inventory/v1/inventory';
 import { UsersInternalServiceClient } from '@meshmart/proto/users/v1/users';
-import { type BuyerLookup, Checkout, type ProductCheck } from './checkout.ts';
+import { type BuyerLookup, Checkout, type Pricing } from './checkout.ts';
 import { ordersConfigSchema } from './config.ts';
 import { StockAndPrices } from './inventory-client.ts';
 import { sagaMetrics } from './metrics.ts';
@@ -24,7 +24,7 @@ import { UsersDirectory } from './users-client.ts';
 
 interface SagaParties {
   users: BuyerLookup;
-  catalog: ProductCheck;
+  catalog: Pricing;
   inventory: Inventory;
   payments: Payments;
 }

@@ -168,19 +168,27 @@ describe('checkout through the gateway (local stack)', function () {
       traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
     });
     assert.equal(res.order().status, 'paid', res.text);
-    type Trace = { spans: Array<{ processID: string }>; processes: Record<string, { serviceName: string }> };
+    type Trace = {
+      spans: Array<{ processID: string; operationName: string }>;
+      processes: Record<string, { serviceName: string }>;
+    };
     const wanted = ['gateway', 'orders', 'users', 'catalog', 'inventory', 'payments', 'notifications'];
+    const inventoryCalls = (trace: Trace | undefined, method: string) =>
+      trace?.spans.filter((s) => s.operationName.endsWith(`InventoryService/${method}`)).length ?? 0;
     let seen: string[] = [];
-    await eventually(
-      `one trace with ${wanted.join(', ')}`,
+    const trace = await eventually(
+      `one trace with ${wanted.join(', ')}, Reserve and Commit`,
       async () => {
         const r = await fetch(`${stack.urls.jaeger}/api/traces/${traceId}`);
-        const trace = r.ok ? ((await r.json()) as { data: Trace[] }).data[0] : undefined;
-        seen = [...new Set(trace?.spans.map((s) => trace.processes[s.processID]?.serviceName ?? '') ?? [])];
-        return wanted.every((name) => seen.includes(name)) ? true : undefined;
+        const found = r.ok ? ((await r.json()) as { data: Trace[] }).data[0] : undefined;
+        seen = [...new Set(found?.spans.map((s) => found.processes[s.processID]?.serviceName ?? '') ?? [])];
+        const whole = wanted.every((name) => seen.includes(name));
+        return whole && inventoryCalls(found, 'Reserve') > 0 && inventoryCalls(found, 'Commit') > 0 ? found : undefined;
       },
       60_000,
     ).catch((err: Error) => assert.fail(`${err.message}; the trace has ${seen.join(', ')}`));
+    // The prices read before the order are the existence check: inventory is asked to move stock, nothing else.
+    assert.equal(inventoryCalls(trace, 'CheckStock'), 0, 'no CheckStock in a checkout');
   });
 
   it('refuses client prices, unknown products and someone else’s address with 4xx, writing nothing', async () => {

@@ -17,6 +17,8 @@ import { service } from '../src/service.ts';
 import { CARD, PRICE, ScriptedInventory, ScriptedPayments } from './support.ts';
 
 const APP_TOKEN = 'orders-int-test-token';
+/** What the scripted catalog quotes before the order is written; a saga without the quote prices at PRICE. */
+const QUOTED_PRICE = 990;
 const LEASE_SECONDS = 2;
 
 interface Account {
@@ -86,8 +88,9 @@ describe('orders on the real PostgreSQL', function () {
             },
           },
           catalog: {
-            async assertProductsExist(ids) {
+            async quote(ids) {
               if (ids.includes('ghost')) throw new Problem(422, 'unknown-product', 'Unknown product', { detail: 'no ghost' });
+              return new Map(ids.map((id) => [id, { name: `Quoted ${id}`, priceMinor: QUOTED_PRICE, currency: 'EUR' }]));
             },
           },
           inventory,
@@ -172,14 +175,18 @@ describe('orders on the real PostgreSQL', function () {
   }
 
   describe('checkout', () => {
-    it('answers 201 with a paid order priced by catalog, its events in the outbox', async () => {
+    it('answers 201 with a paid order priced by the quote read before it was written, its events in the outbox', async () => {
       const ann = await account();
       const res = await checkout(ann, randomUUID());
       assert.equal(res.status, 201);
       const order = res.body;
       assert.equal(order.status, 'paid');
-      assert.equal(order.totalMinor, 2 * PRICE);
-      assert.deepEqual(order.lines, [{ productId: 'mug', name: 'Product mug', quantity: 2, unitPriceMinor: PRICE }]);
+      assert.equal(order.totalMinor, 2 * QUOTED_PRICE);
+      assert.deepEqual(order.lines, [{ productId: 'mug', name: 'Quoted mug', quantity: 2, unitPriceMinor: QUOTED_PRICE }]);
+      assert.deepEqual(
+        inventory.quotes.map((q) => q && [...q.keys()]),
+        [['mug']],
+      );
       assert.equal(order.paymentId, 'pay-1');
       assert.deepEqual(
         order.timeline.map((t) => t.status),
@@ -375,11 +382,15 @@ describe('orders on the real PostgreSQL', function () {
       const ann = await account();
       const key = randomUUID();
       const id = await stuckOrder(ann, 'reserving', key);
+      inventory.reset();
       const res = await checkout(ann, key);
       assert.equal(res.status, 200);
       assert.equal(res.body.id, id);
       assert.equal(res.body.status, 'paid');
       assert.equal(payments.charges.length, 1);
+      // The first request's quote died with its saga: the retry's Reserve prices the order itself.
+      assert.deepEqual(inventory.quotes, [undefined]);
+      assert.equal(res.body.totalMinor, 2 * PRICE);
     });
 
     it('fences a runner whose lease was taken: no order change, no timeline entry, no event', async () => {

@@ -9,6 +9,7 @@ import {
   type ChargeRequest,
   type Inventory,
   type Payments,
+  type Quote,
   type RefundRequest,
   type ReserveOutcome,
   TransientError,
@@ -36,17 +37,23 @@ export const PRICE = 1250;
 
 export class ScriptedInventory implements Inventory {
   calls: string[] = [];
-  /** Unset: every item is reserved at PRICE in EUR. */
+  /** The quote each Reserve was handed, if any. */
+  quotes: Array<Quote | undefined> = [];
+  /** Unset: every item is reserved, priced from the quote, else at PRICE in EUR. */
   reserveScript: Scripted<ReserveOutcome> | undefined;
   commitScript: Scripted<'committed' | 'gone'> = 'committed';
   releaseScript: Scripted<'released' | 'committed'> = 'released';
 
-  async reserve(reservationId: string, items: RequestedItem[]): Promise<ReserveOutcome> {
+  async reserve(reservationId: string, items: RequestedItem[], _ttlSeconds: number, quote?: Quote): Promise<ReserveOutcome> {
     this.calls.push(`reserve ${reservationId}`);
-    const everything: ReserveOutcome = {
-      kind: 'reserved',
-      lines: items.map((i) => ({ ...i, name: `Product ${i.productId}`, unitPriceMinor: PRICE, currency: 'EUR' })),
+    this.quotes.push(quote);
+    const priced = (productId: string) => {
+      const product = quote?.get(productId);
+      return product
+        ? { name: product.name, unitPriceMinor: product.priceMinor, currency: product.currency }
+        : { name: `Product ${productId}`, unitPriceMinor: PRICE, currency: 'EUR' };
     };
+    const everything: ReserveOutcome = { kind: 'reserved', lines: items.map((i) => ({ ...i, ...priced(i.productId) })) };
     return answer(this.reserveScript ?? everything, this.count('reserve'), 'inventory_error');
   }
 
@@ -66,6 +73,7 @@ export class ScriptedInventory implements Inventory {
 
   reset(): void {
     this.calls = [];
+    this.quotes = [];
     this.reserveScript = undefined;
     this.commitScript = 'committed';
     this.releaseScript = 'released';

@@ -338,7 +338,7 @@ async function main(): Promise<void> {
       }),
     );
     let turn = 0;
-    // The saga has no direct twin: each request runs GetUser, CheckStock, prices, Reserve, charge and Commit.
+    // The saga has no direct twin: each request runs GetUser and the price read, Reserve, charge and Commit.
     const checkoutAlone = await closedLoop(
       'checkout, one client',
       one,
