@@ -124,7 +124,7 @@ export class Saga {
         this.options.inventory.reserve(order.id, order.items, this.options.reservationTtlSeconds, quote),
       );
     } catch (err) {
-      if (err instanceof TransientError) return this.compensate(order, err.failureClass, err.reason);
+      if (err instanceof TransientError) return this.giveUpUnreserved(order, err.failureClass, err.reason);
       throw err;
     }
     switch (outcome.kind) {
@@ -268,6 +268,23 @@ export class Saga {
       reason,
       failureClass,
       note: `${detail ? `${detail}; ` : ''}${reason}; compensating`,
+    });
+  }
+
+  /**
+   * Reserve gave no answer: stock may be held, so Release must follow, but nothing can be
+   * charged any more. The order fails now, announced once, and the release finishes after
+   * it, deferred to the recovery loop while inventory is down: the buyer's answer does not
+   * wait on the very service that is out.
+   */
+  private giveUpUnreserved(order: LeasedOrder, failureClass: FailureClass, reason: string): Promise<LeasedOrder> {
+    return this.options.store.advance(order, {
+      step: 'releasing',
+      status: 'failed',
+      reason,
+      failureClass,
+      note: `${reason}; order failed, returning any stock it holds`,
+      event: { topic: 'order.failed', data: { ...this.ref({ ...order, reason }), reason } },
     });
   }
 

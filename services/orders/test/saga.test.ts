@@ -182,6 +182,24 @@ describe('checkout saga', () => {
       assert.equal(inventory.count('reserve'), 3);
       assert.equal(inventory.count('release'), 1);
       assert.deepEqual(store.steps, ['releasing', 'done']);
+      assert.deepEqual(store.events, ['order.failed']);
+    });
+
+    it('inventory down at reserve and release: the order fails at once, and a later run releases without announcing again', async () => {
+      inventory.reserveScript = 'transient';
+      inventory.releaseScript = 'transient';
+      const order = await run(newOrder());
+      assert.equal(order.status, 'failed', 'the buyer is answered while inventory is still down');
+      assert.equal(order.step, 'releasing', 'the release is still owed');
+      assert.equal(store.deferred, 1);
+      assert.equal(settled.length, 1);
+      inventory.releaseScript = 'released';
+      const resumed = await run(order, null);
+      assert.equal(resumed.step, 'done');
+      assert.equal(resumed.status, 'failed');
+      assert.equal(inventory.count('release'), 4);
+      assert.deepEqual(store.events, ['order.failed']);
+      assert.equal(settled.length, 1, 'counted once');
     });
 
     for (const [failureClass, reason] of [
