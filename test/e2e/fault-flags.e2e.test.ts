@@ -179,7 +179,7 @@ describe('fault flags (local stack)', function () {
     assert.equal(await stockOf(mug), 4);
   });
 
-  it('inventory unavailable: the checkout is answered failed while inventory is down, and holds no stock', async () => {
+  it('inventory unavailable: the checkout is answered failed while inventory is down, and its release follows', async () => {
     const mug = await product(5);
     await setFlag('inventory.unavailable', 'on');
     await followed('inventory', 'inventory.unavailable', 1);
@@ -192,6 +192,18 @@ describe('fault flags (local stack)', function () {
     await clearFlags(['inventory.unavailable']);
     await followed('inventory', 'inventory.unavailable', 0);
     assert.equal(await stockOf(mug), 5);
+    // The Release the failed order still owed runs once inventory answers again (the recovery loop).
+    const orderId = placed.order?.id ?? '';
+    let notes: string[] = [];
+    await eventually(
+      'the failed order to release what it may hold',
+      async () => {
+        const res = await client.call('GET', `/api/orders/${orderId}`, { token: buyerToken });
+        notes = res.json<{ timeline: Array<{ note: string }> }>().timeline.map((t) => t.note);
+        return notes.some((note) => note.startsWith('stock released')) ? true : undefined;
+      },
+      90_000,
+    ).catch((err: Error) => assert.fail(`${err.message}; the timeline: ${notes.join(' | ')}`));
   });
 
   it("links' cache outage: redirects keep answering 302 from PostgreSQL and the cache errors are counted", async () => {

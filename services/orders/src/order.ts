@@ -2,7 +2,8 @@
  * An order and the saga that moves it. `status` is what the buyer sees; `step` is where
  * the saga stands, persisted before each remote call so another process can pick it up.
  * Forward: reserving → charging → committing → done (paid). Compensation runs in reverse:
- * refunding (a charge that went through) → releasing (held stock) → done (failed).
+ * refunding (a charge that went through) → releasing (held stock) → done (failed). A
+ * Reserve without an answer makes the order `failed` as it enters releasing.
  * Cancelling a paid order: cancelling → done (cancelled).
  */
 import type { Card } from '@meshmart/contracts/card';

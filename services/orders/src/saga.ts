@@ -6,8 +6,11 @@
  * through, then release held stock; the order ends `failed` with a reason.
  *
  * Which failures end a checkout and which wait: before the charge went through, giving up
- * is safe (release, fail). After it, the saga only moves forward or compensates on a
- * definite answer; a dependency that is merely down defers the order to the recovery loop.
+ * is safe (release, fail). A Reserve without an answer is the one failure announced before
+ * its compensation: nothing can be charged any more, and the Release it owes may have to
+ * wait for the very service that did not answer. After the charge, the saga only moves
+ * forward or compensates on a definite answer; a dependency that is merely down defers
+ * the order to the recovery loop.
  */
 import type { Logger } from '@meshmart/kit';
 import type { Card, FailureClass, LeasedOrder, Order } from './order.ts';
@@ -274,8 +277,8 @@ export class Saga {
   /**
    * Reserve gave no answer: stock may be held, so Release must follow, but nothing can be
    * charged any more. The order fails now, announced once, and the release finishes after
-   * it, deferred to the recovery loop while inventory is down: the buyer's answer does not
-   * wait on the very service that is out.
+   * it, deferred to the recovery loop while inventory is down: the buyer's answer waits for
+   * the tries, not for inventory to come back.
    */
   private giveUpUnreserved(order: LeasedOrder, failureClass: FailureClass, reason: string): Promise<LeasedOrder> {
     return this.options.store.advance(order, {
@@ -295,7 +298,8 @@ export class Saga {
       status: 'failed',
       reason,
       failureClass,
-      note: `${note}; order failed: ${reason}`,
+      // An order that failed before its compensation said so then.
+      note: order.status === 'failed' ? note : `${note}; order failed: ${reason}`,
       // A late refund re-enters compensation for an order already announced as failed.
       ...(order.status === 'pending' && {
         event: { topic: 'order.failed', data: { ...this.ref(failed), reason } } satisfies OrderEvent,

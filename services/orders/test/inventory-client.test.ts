@@ -20,6 +20,7 @@ function stockAndPrices(options: { down?: boolean } = {}) {
       catalogReads.push(`${appId} ${path}`);
       if (options.down) throw problems.unavailable('catalog is unavailable: the Dapr sidecar cannot be reached');
       if (path === '/products/mug') return { status: 200, headers: new Headers(), body: MUG };
+      if (path === '/products/unpriced') return { status: 200, headers: new Headers(), body: { name: 'Unpriced' } };
       throw new Problem(404, 'not-found', 'Not found', { detail: 'no such product' });
     },
   } as unknown as Sidecar;
@@ -70,5 +71,11 @@ describe('checkout pricing', () => {
     const { client } = stockAndPrices({ down: true });
     await assert.rejects(client.quote(['mug']), (err: unknown) => err instanceof Problem && err.status === 503);
     await assert.rejects(client.reserve('order-1', items, 600), TransientError);
+  });
+
+  it('treats an answer without a price as catalog unavailable, not as a price', async () => {
+    const { client } = stockAndPrices();
+    await assert.rejects(client.quote(['unpriced']), (err: unknown) => err instanceof Problem && err.status === 503);
+    await assert.rejects(client.reserve('order-1', [{ productId: 'unpriced', quantity: 1 }], 600), TransientError);
   });
 });
