@@ -1,8 +1,6 @@
 /** gRPC InventoryService, reached with `dapr-app-id: inventory`. */
 import type { FaultFlags, UnaryHandler } from '@meshmart/kit';
 import {
-  type CheckStockRequest,
-  type CheckStockResponse,
   type CommitRequest,
   type CommitResponse,
   type GetStockRequest,
@@ -33,16 +31,12 @@ export function inventoryHandlers(
   ledger: Ledger,
   faults?: Pick<FaultFlags, 'delay'>,
 ): {
-  checkStock: UnaryHandler<CheckStockRequest, CheckStockResponse>;
   getStock: UnaryHandler<GetStockRequest, GetStockResponse>;
   reserve: UnaryHandler<ReserveRequest, ReserveResponse>;
   release: UnaryHandler<ReleaseRequest, ReleaseResponse>;
   commit: UnaryHandler<CommitRequest, CommitResponse>;
 } {
   return {
-    async checkStock(call) {
-      return { levels: await ledger.checkStock(productIds(call.request.productIds)) };
-    },
     async getStock(call) {
       return { stock: await ledger.getStock(productIds(call.request.productIds)) };
     },

@@ -107,15 +107,6 @@ export class Ledger {
     private readonly options: LedgerOptions,
   ) {}
 
-  /** Available stock per product; unknown or deleted ids are NOT_FOUND. */
-  async checkStock(productIds: string[]): Promise<Array<{ productId: string; available: number }>> {
-    const found = await this.getStock(productIds);
-    const known = new Set(found.map((s) => s.productId));
-    const missing = [...new Set(productIds)].filter((id) => !known.has(id));
-    if (missing.length > 0) throw new GrpcError(status.NOT_FOUND, `unknown products: ${missing.join(', ')}`);
-    return found.map(({ productId, available }) => ({ productId, available }));
-  }
-
   /** Stock of the known products among `productIds`, in product-id order. */
   async getStock(productIds: string[]): Promise<StockRow[]> {
     const { rows } = await this.pool.query<StockDbRow>(

@@ -71,7 +71,7 @@ describe('inventory on the real PostgreSQL', function () {
       ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
     });
 
-  const grpcCall = <Res>(method: 'reserve' | 'commit' | 'release' | 'checkStock' | 'getStock', request: object) =>
+  const grpcCall = <Res>(method: 'reserve' | 'commit' | 'release' | 'getStock', request: object) =>
     new Promise<Res>((resolve, reject) => {
       const md = new grpc.Metadata();
       md.set('dapr-api-token', APP_TOKEN);
@@ -299,9 +299,6 @@ describe('inventory on the real PostgreSQL', function () {
       const a = await product(3);
       assert.equal((await refusal(reserve(randomUUID(), [{ productId: a, quantity: 0 }]))).code, grpc.status.INVALID_ARGUMENT);
       assert.equal((await refusal(reserve(randomUUID(), []))).code, grpc.status.INVALID_ARGUMENT);
-      const check = await refusal(grpcCall('checkStock', { productIds: [a, 'nope-nope'] }));
-      assert.equal(check.code, grpc.status.NOT_FOUND);
-      assert.match(check.details, /nope-nope/);
       const { stock } = await grpcCall<{ stock: Array<{ productId: string; available: number }> }>('getStock', {
         productIds: [a, 'nope-nope'],
       });

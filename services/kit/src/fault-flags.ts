@@ -50,7 +50,7 @@ export const faultFlags = {
   'inventory.unavailable': {
     service: 'inventory',
     kind: 'switch',
-    effect: 'stock calls (CheckStock, GetStock, Reserve, Commit, Release) answer UNAVAILABLE',
+    effect: 'stock calls (GetStock, Reserve, Commit, Release) answer UNAVAILABLE',
   },
   'inventory.commit-delay-ms': {
     service: 'inventory',
