@@ -299,7 +299,7 @@ const businessKpis: Dashboard = {
         ),
         {
           title: 'Saga step p95',
-          description: 'Time each checkout step takes (GetUser, Reserve, charge, Commit, compensations).',
+          description: 'Time each checkout step takes (GetUser, the price read, Reserve, charge, Commit, compensations).',
           unit: 's',
           queries: [{ expr: p95('orders_saga_step_seconds_bucket', 'step'), legend: '{{step}}' }],
         },
