@@ -11,7 +11,7 @@ export const ordersConfigSchema = serviceConfig('orders', {
   BODY_LIMIT: env.size('16kb'),
   ...accessTokenConfigShape,
   /** Deadline of the lookups before a checkout (GetUser, catalog's prices) and of a price read in the saga. */
-  GRPC_TIMEOUT_MS: env.int(3000, 100, 60_000),
+  LOOKUP_TIMEOUT_MS: env.int(3000, 100, 60_000),
   /**
    * Deadline of Reserve, Commit and Release. Longer: under a rush on one product inventory
    * serialises stock moves, and a retry after a deadline only adds to the queue.

@@ -1,11 +1,9 @@
 /**
  * The saga's Inventory: stock from inventory's InventoryService (`dapr-app-id:
  * inventory`), names and prices from catalog's REST API, both through orders' own
- * sidecar. Prices stay catalog's: the checkout reads them once, before the order is
- * written, and the saga prices its lines from that quote; a saga resumed without it
- * reads them again when it reserves. Domain answers become outcomes; every other failure
- * is transient, because each call is idempotent by reservation id and may simply be made
- * again.
+ * sidecar; prices stay catalog's (see `Quote`). Domain answers become outcomes; every
+ * other failure is transient, because each call is idempotent by reservation id and may
+ * simply be made again.
  */
 
 import { status } from '@grpc/grpc-js';
@@ -68,8 +66,8 @@ export class StockAndPrices implements Inventory {
   }
 
   /**
-   * Without a quote, prices are read while the stock is reserved; a product catalog does
-   * not know then gives the hold back.
+   * Without a quote, a product catalog does not know (read beside the hold) gives the hold
+   * back.
    */
   async reserve(reservationId: string, items: RequestedItem[], ttlSeconds: number, quote?: Quote): Promise<ReserveOutcome> {
     const [priced, held] = await Promise.allSettled([

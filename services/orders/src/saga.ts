@@ -70,7 +70,7 @@ export class Saga {
   /**
    * Drives the order until its saga is done or deferred. The card is only in memory:
    * without it (recovery after a crash) a checkout that has not been charged compensates.
-   * So is the quote: without it the reserve step reads the prices itself.
+   * So is the quote (see `Quote`).
    */
   async run(order: LeasedOrder, card?: Card, quote?: Quote): Promise<LeasedOrder> {
     const { store, logger } = this.options;

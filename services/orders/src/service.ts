@@ -35,11 +35,11 @@ export const service = defineService({
   postgres: { migrations },
   dependencies: ({ config, sidecar, grpcClient }): SagaParties => {
     const inventory = new StockAndPrices(grpcClient(InventoryServiceClient, 'inventory'), sidecar, {
-      lookupMs: config.GRPC_TIMEOUT_MS,
+      lookupMs: config.LOOKUP_TIMEOUT_MS,
       stockMoveMs: config.INVENTORY_TIMEOUT_MS,
     });
     return {
-      users: new UsersDirectory(grpcClient(UsersInternalServiceClient, 'users'), config.GRPC_TIMEOUT_MS),
+      users: new UsersDirectory(grpcClient(UsersInternalServiceClient, 'users'), config.LOOKUP_TIMEOUT_MS),
       catalog: inventory,
       inventory,
       payments: new PaymentsClient(sidecar, config.PAYMENTS_TIMEOUT_MS),
