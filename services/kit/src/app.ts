@@ -30,6 +30,11 @@ export interface AppOptions {
   appToken?: string | undefined;
   readiness?: ReadinessCheck[];
   /**
+   * Called on each GET /healthz that did not come through the sidecar (no
+   * `dapr-api-token`): the sidecar's own health probe, or kubelet's.
+   */
+  onHealthProbe?: () => void;
+  /**
    * What the service provides, named in the detail of a 503 when a route names nothing
    * more precise with `capability()`, e.g. `the product catalog`.
    */
@@ -106,6 +111,7 @@ export function createApp(options: AppOptions): ServiceApp {
   });
 
   router.get('/healthz', (ctx) => {
+    if (!ctx.get('dapr-api-token')) options.onHealthProbe?.();
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {

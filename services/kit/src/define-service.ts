@@ -198,8 +198,12 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
       const parts = await definition.compose(Object.assign(context, { deps }));
       steps.push(...(parts.shutdown ?? []));
 
+      let probedBySidecar = false;
       const service = createApp({
         service: name,
+        onHealthProbe: () => {
+          probedBySidecar = true;
+        },
         logger,
         bodyLimit: definition.bodyLimit?.(config) ?? (config as C & { BODY_LIMIT?: string }).BODY_LIMIT,
         appToken: definition.ingress ? undefined : config.APP_API_TOKEN,
@@ -207,8 +211,7 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
         readiness: [
           ...(pool ? [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }] : []),
           ...(parts.readiness ?? []),
-          // A service the kit's topology does not list (yet) is judged by its sidecar's outbound APIs only.
-          ...(spec ? sidecarReadiness(sidecar, spec.name) : [{ name: 'dapr-outbound', check: () => sidecar.outboundReady() }]),
+          ...sidecarReadiness(sidecar, name, () => probedBySidecar),
         ],
       });
       for (const middleware of parts.middleware ?? []) service.app.use(middleware);

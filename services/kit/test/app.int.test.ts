@@ -12,9 +12,18 @@ describe('app factory and shared port (real servers)', () => {
   let server: RunningServer;
   let base: string;
   const logger = createLogger('kit-test', 'error');
+  let probes = 0;
 
   before(async () => {
-    const service = createApp({ service: 'kit-test', logger, bodyLimit: '1kb', appToken: TOKEN });
+    const service = createApp({
+      service: 'kit-test',
+      logger,
+      bodyLimit: '1kb',
+      appToken: TOKEN,
+      onHealthProbe: () => {
+        probes += 1;
+      },
+    });
     service.router.post('/echo', (ctx) => {
       ctx.body = { got: ctx.state.body };
     });
@@ -52,6 +61,14 @@ describe('app factory and shared port (real servers)', () => {
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /meshmart_process_resident_memory_bytes/);
+  });
+
+  it('tells a probe of /healthz from a call that came through the sidecar', async () => {
+    const before = probes;
+    assert.equal((await fetch(`${base}/healthz`, { headers: { 'dapr-api-token': TOKEN } })).status, 200);
+    assert.equal(probes, before, 'a call through the sidecar carries its token and is not a probe');
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal(probes, before + 1);
   });
 
   it('refuses calls that did not come through the sidecar', async () => {

@@ -34,10 +34,12 @@ async function failing(checks: ReturnType<typeof sidecarReadiness>): Promise<Rec
   return out;
 }
 
+const probed = () => true;
+
 describe('sidecar readiness', () => {
   it('checks what users cannot serve without: outbound APIs, its components, the state store', async () => {
     const sidecar = fakeSidecar(['statestore', 'pubsub', 'secretstore']);
-    const checks = sidecarReadiness(sidecar, 'users');
+    const checks = sidecarReadiness(sidecar, 'users', probed);
     assert.deepEqual(
       checks.map((c) => c.name),
       ['dapr-outbound', 'dapr-app-channel', 'dapr-components', 'statestore'],
@@ -48,15 +50,36 @@ describe('sidecar readiness', () => {
 
   it('is not ready while the sidecar still refuses calls to the app (its health probe has not passed yet)', async () => {
     assert.deepEqual(
-      await failing(sidecarReadiness(fakeSidecar(['statestore', 'pubsub', 'secretstore'], true, false), 'users')),
+      await failing(sidecarReadiness(fakeSidecar(['statestore', 'pubsub', 'secretstore'], true, false), 'users', probed)),
       {
         'dapr-app-channel': 'the sidecar does not pass calls to users yet (500)',
       },
     );
   });
 
+  it('does not call through the sidecar before the sidecar has probed the app', async () => {
+    let probedYet = false;
+    const sidecar = fakeSidecar(['statestore', 'pubsub', 'secretstore']);
+    const checks = sidecarReadiness(sidecar, 'users', () => probedYet);
+    assert.deepEqual(await failing(checks), { 'dapr-app-channel': 'the sidecar has not probed the app yet' });
+    assert.equal(sidecar.calls.includes('app:users'), false, 'a call passing now could precede daprd attaching the app health');
+    probedYet = true;
+    assert.deepEqual(await failing(checks), {});
+    assert.equal(sidecar.calls.filter((c) => c === 'app:users').length, 1);
+  });
+
+  it('takes an app the topology does not list for an HTTP app that needs no component', async () => {
+    const sidecar = fakeSidecar([], false, false);
+    const checks = sidecarReadiness(sidecar, 'greeter', probed);
+    assert.deepEqual(
+      checks.map((c) => c.name),
+      ['dapr-outbound', 'dapr-app-channel'],
+    );
+    assert.deepEqual(await failing(checks), { 'dapr-app-channel': 'the sidecar does not pass calls to greeter yet (500)' });
+  });
+
   it('fails naming the component the sidecar has not loaded, and the unreachable store', async () => {
-    const checks = sidecarReadiness(fakeSidecar(['statestore'], false), 'users');
+    const checks = sidecarReadiness(fakeSidecar(['statestore'], false), 'users', probed);
     assert.deepEqual(await failing(checks), {
       'dapr-components': 'components not loaded by the sidecar: pubsub, secretstore',
       statestore: 'state store statestore answered 500',
@@ -65,10 +88,10 @@ describe('sidecar readiness', () => {
 
   it('leaves out the stores an app serves without (the gateway’s rate limits, links’ cache)', async () => {
     assert.deepEqual(
-      sidecarReadiness(fakeSidecar([], false), 'gateway').map((c) => c.name),
+      sidecarReadiness(fakeSidecar([], false), 'gateway', probed).map((c) => c.name),
       ['dapr-outbound', 'dapr-app-channel'],
     );
-    const links = sidecarReadiness(fakeSidecar(['pubsub'], false), 'links');
+    const links = sidecarReadiness(fakeSidecar(['pubsub'], false), 'links', probed);
     assert.deepEqual(
       links.map((c) => c.name),
       ['dapr-outbound', 'dapr-components'],
