@@ -1,6 +1,6 @@
 /**
  * Hands pending e-mails to the Dapr `smtp` output binding, so mail is neither lost nor
- * doubled. An e-mail is written as `pending` in the transaction that records its event;
+ * doubled. An e-mail is written as `pending` in the statement that records its event;
  * sending locks its row (FOR UPDATE SKIP LOCKED, so the immediate send and the retry
  * loop, or two replicas, never send the same row at once), invokes the binding and marks
  * the row `sent` before unlocking. A failed send stays pending with a backoff and the

@@ -1,6 +1,5 @@
 /** SQL for in-app notifications and the record of handled events. */
 import { randomUUID } from 'node:crypto';
-import { inTransaction } from '@meshmart/kit';
 import type pg from 'pg';
 import type { Rendered } from './render.ts';
 
@@ -35,34 +34,40 @@ export class NotificationStore {
   constructor(private readonly pool: pg.Pool) {}
 
   /**
-   * Records an event's notification and its pending e-mail, once. The event id is
-   * claimed in the same transaction, so a redelivery (even one arriving while the first
+   * Records an event's notification and its pending e-mail, once, in one statement. The
+   * event id is claimed in it, so a redelivery (even one arriving while the first
    * delivery is still being handled: it waits on the primary key) writes nothing and
    * resolves undefined. Resolves the pending e-mail's id otherwise.
    */
   async record(eventId: string, topic: string, n: Rendered): Promise<string | undefined> {
-    return inTransaction(this.pool, async (client) => {
-      const fresh = await client.query(
-        'INSERT INTO processed_events (event_id, topic) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING',
-        [eventId, topic],
-      );
-      if (fresh.rowCount === 0) return undefined;
-      let notificationId: string | null = null;
-      if (n.userId !== undefined) {
-        notificationId = randomUUID();
-        await client.query(
-          'INSERT INTO notifications (id, user_id, kind, title, body, event_id) VALUES ($1, $2, $3, $4, $5, $6)',
-          [notificationId, n.userId, n.kind, n.title, n.body, eventId],
-        );
-      }
-      const emailId = randomUUID();
-      await client.query(
-        `INSERT INTO outgoing_emails (id, event_id, notification_id, kind, email_to, subject, html)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [emailId, eventId, notificationId, n.kind, n.email.to, n.email.subject, n.email.html],
-      );
-      return emailId;
+    const { rows } = await this.pool.query<{ id: string }>({
+      name: 'notifications.record',
+      text: `WITH claimed AS (
+          INSERT INTO processed_events (event_id, topic) VALUES ($1, $2)
+          ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+        ), note AS (
+          INSERT INTO notifications (id, user_id, kind, title, body, event_id)
+          SELECT $3, $4, $5, $6, $7, event_id FROM claimed WHERE $4::text IS NOT NULL
+          RETURNING id
+        )
+        INSERT INTO outgoing_emails (id, event_id, notification_id, kind, email_to, subject, html)
+        SELECT $8, event_id, (SELECT id FROM note), $5, $9, $10, $11 FROM claimed
+        RETURNING id`,
+      values: [
+        eventId,
+        topic,
+        randomUUID(),
+        n.userId ?? null,
+        n.kind,
+        n.title,
+        n.body,
+        randomUUID(),
+        n.email.to,
+        n.email.subject,
+        n.email.html,
+      ],
     });
+    return rows[0]?.id;
   }
 
   async list(

@@ -1,6 +1,6 @@
 /**
  * Domain events in, notifications out. Each event is recorded once (its notification,
- * its pending e-mail and its id in one transaction), then its e-mail is sent at once.
+ * its pending e-mail and its id in one statement), then its e-mail is sent at once.
  * A failed send does not fail the delivery: the e-mail is already safe as `pending` and
  * the sender's retry loop owns it. Answering RETRY instead would make RabbitMQ redeliver
  * at once and in a loop for as long as SMTP is down, and the redelivery would find the

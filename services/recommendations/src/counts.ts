@@ -1,6 +1,6 @@
 /**
  * Orders into co-occurrence counts, per event. Each order counts once: its id is claimed
- * in the same transaction that adds its lines, and a cancellation takes away exactly
+ * in the same statement that adds its lines, and a cancellation takes away exactly
  * what its payment added. A cancellation that arrives before its payment (deliveries
  * are unordered) is remembered, and the payment then counts nothing.
  */
@@ -12,25 +12,6 @@ type OrderEvent = EventData<'order.paid'> | EventData<'order.cancelled'>;
 /** Each product once per order, sorted so that concurrent orders lock rows in one order. */
 export function distinctProducts(order: Pick<OrderEvent, 'lines'>): string[] {
   return [...new Set(order.lines.map((l) => l.productId))].sort();
-}
-
-async function addOrder(client: pg.PoolClient, userId: string, productIds: string[]): Promise<void> {
-  await client.query(
-    `INSERT INTO product_orders (product_id, orders) SELECT id, 1 FROM unnest($1::text[]) AS id
-     ON CONFLICT (product_id) DO UPDATE SET orders = product_orders.orders + 1`,
-    [productIds],
-  );
-  await client.query(
-    `INSERT INTO pairs (product_id, other_id, orders)
-     SELECT a, b, 1 FROM unnest($1::text[]) AS a, unnest($1::text[]) AS b WHERE a <> b ORDER BY a, b
-     ON CONFLICT (product_id, other_id) DO UPDATE SET orders = pairs.orders + 1`,
-    [productIds],
-  );
-  await client.query(
-    `INSERT INTO purchases (user_id, product_id, orders) SELECT $1, id, 1 FROM unnest($2::text[]) AS id
-     ON CONFLICT (user_id, product_id) DO UPDATE SET orders = purchases.orders + 1`,
-    [userId, productIds],
-  );
 }
 
 /** The rows exist: the payment being undone made them. */
@@ -49,30 +30,44 @@ async function removeOrder(client: pg.PoolClient, userId: string, productIds: st
 export class OrderCounts {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Adds a paid order; false when it was counted (or cancelled) before. */
-  paid(order: EventData<'order.paid'>): Promise<boolean> {
-    const productIds = distinctProducts(order);
-    return inTransaction(this.pool, async (client) => {
-      const claimed = await client.query(
-        `INSERT INTO orders_counted (order_id, user_id, status, product_ids) VALUES ($1, $2, 'paid', $3)
-         ON CONFLICT (order_id) DO NOTHING`,
-        [order.orderId, order.userId, productIds],
-      );
-      if (claimed.rowCount !== 1) return false;
-      // A product created before this service subscribed is learnt from its first sale
-      // (no category yet); its next product event fills in the rest.
-      await client.query(
-        `INSERT INTO products (product_id, name, price_minor, currency)
-         SELECT DISTINCT ON (line->>'productId') line->>'productId', line->>'name', (line->>'unitPriceMinor')::bigint, $2
-         FROM jsonb_array_elements($1::jsonb) AS line
-         ON CONFLICT (product_id) DO UPDATE SET
-           name = EXCLUDED.name, price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency
-         WHERE products.product_revision = 0 AND products.name IS NULL AND NOT products.deleted`,
-        [JSON.stringify(order.lines), order.currency],
-      );
-      await addOrder(client, order.userId, productIds);
-      return true;
+  /**
+   * Adds a paid order, in one statement: the claim of its id, then (only if the claim
+   * took) its products, its pairs and the buyer's purchases. False when it was counted
+   * (or cancelled) before.
+   */
+  async paid(order: EventData<'order.paid'>): Promise<boolean> {
+    const { rows } = await this.pool.query<{ counted: number }>({
+      name: 'recommendations.paid',
+      text: `WITH claimed AS (
+          INSERT INTO orders_counted (order_id, user_id, status, product_ids) VALUES ($1, $2, 'paid', $3)
+          ON CONFLICT (order_id) DO NOTHING RETURNING product_ids
+        ), learnt AS (
+          -- A product created before this service subscribed is learnt from its first sale
+          -- (no category yet); its next product event fills in the rest.
+          INSERT INTO products (product_id, name, price_minor, currency)
+          SELECT DISTINCT ON (line->>'productId') line->>'productId', line->>'name', (line->>'unitPriceMinor')::bigint, $5
+          FROM jsonb_array_elements($4::jsonb) AS line WHERE EXISTS (SELECT 1 FROM claimed)
+          ON CONFLICT (product_id) DO UPDATE SET
+            name = EXCLUDED.name, price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency
+          WHERE products.product_revision = 0 AND products.name IS NULL AND NOT products.deleted
+        ), ordered AS (
+          INSERT INTO product_orders (product_id, orders)
+          SELECT id, 1 FROM claimed, unnest(claimed.product_ids) AS id ORDER BY id
+          ON CONFLICT (product_id) DO UPDATE SET orders = product_orders.orders + 1
+        ), paired AS (
+          INSERT INTO pairs (product_id, other_id, orders)
+          SELECT a, b, 1 FROM claimed, unnest(claimed.product_ids) AS a, unnest(claimed.product_ids) AS b
+          WHERE a <> b ORDER BY a, b
+          ON CONFLICT (product_id, other_id) DO UPDATE SET orders = pairs.orders + 1
+        ), bought AS (
+          INSERT INTO purchases (user_id, product_id, orders)
+          SELECT $2, id, 1 FROM claimed, unnest(claimed.product_ids) AS id ORDER BY id
+          ON CONFLICT (user_id, product_id) DO UPDATE SET orders = purchases.orders + 1
+        )
+        SELECT count(*)::int AS counted FROM claimed`,
+      values: [order.orderId, order.userId, distinctProducts(order), JSON.stringify(order.lines), order.currency],
     });
+    return rows[0]?.counted === 1;
   }
 
   /** Takes a paid order away again; false when there was nothing to take away. */
