@@ -51,20 +51,29 @@ export class OrderCounts {
             name = EXCLUDED.name, price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency
           WHERE products.product_revision = 0 AND products.name IS NULL AND NOT products.deleted
         ), ordered AS (
+          -- The three counts are written in the order cancelled() takes them back, each
+          -- only once the whole of the one before is (the count(*) of its RETURNING): a
+          -- payment and a cancellation that share products then lock rows in one order
+          -- and cannot deadlock. PostgreSQL runs data-modifying CTEs nothing reads last,
+          -- in reverse order of listing.
           INSERT INTO product_orders (product_id, orders)
           SELECT id, 1 FROM claimed, unnest(claimed.product_ids) AS id ORDER BY id
           ON CONFLICT (product_id) DO UPDATE SET orders = product_orders.orders + 1
+          RETURNING 1
         ), paired AS (
           INSERT INTO pairs (product_id, other_id, orders)
           SELECT a, b, 1 FROM claimed, unnest(claimed.product_ids) AS a, unnest(claimed.product_ids) AS b
-          WHERE a <> b ORDER BY a, b
+          WHERE a <> b AND (SELECT count(*) FROM ordered) >= 0 ORDER BY a, b
           ON CONFLICT (product_id, other_id) DO UPDATE SET orders = pairs.orders + 1
+          RETURNING 1
         ), bought AS (
           INSERT INTO purchases (user_id, product_id, orders)
-          SELECT $2, id, 1 FROM claimed, unnest(claimed.product_ids) AS id ORDER BY id
+          SELECT $2, id, 1 FROM claimed, unnest(claimed.product_ids) AS id
+          WHERE (SELECT count(*) FROM paired) >= 0 ORDER BY id
           ON CONFLICT (user_id, product_id) DO UPDATE SET orders = purchases.orders + 1
+          RETURNING 1
         )
-        SELECT count(*)::int AS counted FROM claimed`,
+        SELECT count(*)::int AS counted FROM claimed WHERE (SELECT count(*) FROM bought) >= 0`,
       values: [order.orderId, order.userId, distinctProducts(order), JSON.stringify(order.lines), order.currency],
     });
     return rows[0]?.counted === 1;

@@ -125,6 +125,22 @@ describe('recommendations on the real PostgreSQL', () => {
     );
   });
 
+  it('takes payments and cancellations of orders sharing products at once, without a deadlock', async () => {
+    const cat = `c-${randomUUID().slice(0, 6)}`;
+    const [a, b, c] = [await product(cat), await product(cat), await product(cat)];
+    const earlier = Array.from({ length: 12 }, () => order([a, b, c]));
+    for (const o of earlier) await paid(o);
+    // Each delivery must answer SUCCESS: a deadlock aborts one statement, and its delivery answers RETRY.
+    await Promise.all([...earlier.map(cancelled), ...Array.from({ length: 12 }, () => paid(order([a, b, c])))]);
+    assert.deepEqual(
+      (await together(a))
+        .filter((r) => r.source === Source.SOURCE_BOUGHT_TOGETHER)
+        .map((r) => r.productId)
+        .sort(),
+      [b, c].sort(),
+    );
+  });
+
   it("gives a new product its category's best-sellers, and never what is out of stock or deleted", async () => {
     const cat = `c-${randomUUID().slice(0, 6)}`;
     const [best, second, gone] = [await product(cat), await product(cat), await product(cat)];
