@@ -7,6 +7,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import { readJsonBody } from './body.ts';
+import { SIDECAR_PROBE_PATH } from './deployment/sidecar.ts';
 import { Problem, problems } from './errors.ts';
 import { nameServerSpan, PROBE_PATHS } from './http-server-span.ts';
 import { type Logger, requestContext } from './logging.ts';
@@ -29,11 +30,8 @@ export interface AppOptions {
    */
   appToken?: string | undefined;
   readiness?: ReadinessCheck[];
-  /**
-   * Called on each GET /healthz that did not come through the sidecar (no
-   * `dapr-api-token`): the sidecar's own health probe, or kubelet's.
-   */
-  onHealthProbe?: () => void;
+  /** Called on each health probe of the app's sidecar (`SIDECAR_PROBE_PATH`). */
+  onSidecarProbe?: () => void;
   /**
    * What the service provides, named in the detail of a 503 when a route names nothing
    * more precise with `capability()`, e.g. `the product catalog`.
@@ -111,7 +109,10 @@ export function createApp(options: AppOptions): ServiceApp {
   });
 
   router.get('/healthz', (ctx) => {
-    if (!ctx.get('dapr-api-token')) options.onHealthProbe?.();
+    ctx.body = { status: 'ok' };
+  });
+  router.get(SIDECAR_PROBE_PATH, (ctx) => {
+    options.onSidecarProbe?.();
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {

@@ -201,7 +201,7 @@ export function defineService<S extends z.ZodObject, H = object, D = object>(
       let probedBySidecar = false;
       const service = createApp({
         service: name,
-        onHealthProbe: () => {
+        onSidecarProbe: () => {
           probedBySidecar = true;
         },
         logger,

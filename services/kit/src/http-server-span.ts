@@ -12,12 +12,13 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
+import { SIDECAR_PROBE_PATH } from './deployment/sidecar.ts';
 
 /**
  * What the probes and Prometheus call every few seconds: not traced (noise), and in the
  * app (app.ts) open without the app token and left out of the request metrics.
  */
-export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', SIDECAR_PROBE_PATH, '/readyz', '/metrics']);
 
 /** The instrumentation scope of these spans, as Jaeger shows it in `otel.scope.name`. */
 export const SERVER_SPAN_SCOPE = '@meshmart/kit/http-server';

@@ -38,12 +38,15 @@ export function untilFirstPass(check: () => Promise<void>, everyMs = 1000, now =
 
 /**
  * Whether daprd passes calls to the app, as a call through it to the app's /healthz
- * tells, asked only once the sidecar has probed the app (`probedBySidecar`). daprd 1.17
+ * tells, asked only once the sidecar has probed the app (`probedBySidecar`: a request on
+ * the sidecar's own probe path, SIDECAR_PROBE_PATH, which kubelet never asks). daprd 1.17
  * (pkg/runtime) serves invocations a moment before it attaches the app's health to its
  * app channel, and from then on refuses them, 500 "app is not in a healthy state", until
  * its first probe passes: a call that passed in that first moment said ready while the
  * next ones failed. Its first probe is sent only after the health is attached, so a call
- * made after that probe passes only if daprd keeps passing them.
+ * made after that probe passes only if daprd keeps passing them. A sidecar that does not
+ * probe its app (started by hand without the plan's health-check flags) leaves an HTTP
+ * app not ready.
  */
 function appChannelCheck(sidecar: Pick<Sidecar, 'passesCallsTo'>, app: string, probedBySidecar: () => boolean): ReadinessCheck {
   const callsPass = untilFirstPass(() => sidecar.passesCallsTo(app));

@@ -20,7 +20,7 @@ describe('app factory and shared port (real servers)', () => {
       logger,
       bodyLimit: '1kb',
       appToken: TOKEN,
-      onHealthProbe: () => {
+      onSidecarProbe: () => {
         probes += 1;
       },
     });
@@ -63,11 +63,11 @@ describe('app factory and shared port (real servers)', () => {
     assert.match(metrics, /meshmart_process_resident_memory_bytes/);
   });
 
-  it('tells a probe of /healthz from a call that came through the sidecar', async () => {
+  it("tells its sidecar's health probe from kubelet's, both without a token", async () => {
     const before = probes;
-    assert.equal((await fetch(`${base}/healthz`, { headers: { 'dapr-api-token': TOKEN } })).status, 200);
-    assert.equal(probes, before, 'a call through the sidecar carries its token and is not a probe');
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal(probes, before, "kubelet's /healthz is not the sidecar's probe");
+    assert.equal((await fetch(`${base}/healthz/sidecar`)).status, 200);
     assert.equal(probes, before + 1);
   });
 

@@ -83,7 +83,9 @@ describe('deployment plan', () => {
         const s = servicePlanOf(plan, spec.name);
         assert.deepEqual(
           s.sidecar.appHealthCheck,
-          spec.appProtocol === 'http' ? { path: '/healthz', intervalSeconds: 1, timeoutMs: 1000, threshold: 3 } : undefined,
+          spec.appProtocol === 'http'
+            ? { path: '/healthz/sidecar', intervalSeconds: 1, timeoutMs: 1000, threshold: 3 }
+            : undefined,
           spec.name,
         );
         assert.equal(s.probes.readiness.port, spec.appProtocol === 'grpc' ? s.ports.admin : s.ports.app, spec.name);

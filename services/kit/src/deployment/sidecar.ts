@@ -72,8 +72,15 @@ export const daprdRuntimeEnv: Readonly<Record<string, string>> = { GOMAXPROCS: '
  */
 export const appHealthProbe = { intervalSeconds: 1, timeoutMs: 1000, threshold: 3 } as const;
 
+/**
+ * Where daprd probes an HTTP app: a path of its own, answered like /healthz, so that the
+ * app can tell its sidecar's probe from kubelet's and knows when daprd has started
+ * passing calls to it (sidecar-readiness.ts).
+ */
+export const SIDECAR_PROBE_PATH = '/healthz/sidecar';
+
 export interface AppHealthCheck {
-  path: '/healthz';
+  path: typeof SIDECAR_PROBE_PATH;
   intervalSeconds: number;
   timeoutMs: number;
   threshold: number;
@@ -110,7 +117,7 @@ function sidecarSettings(spec: ServiceSpec, local: LocalServicePorts): Record<st
     ),
     logAsJson: same(true),
     appHealthCheck: same<AppHealthCheck | undefined>(
-      spec.appProtocol === 'http' ? { path: '/healthz', ...appHealthProbe } : undefined,
+      spec.appProtocol === 'http' ? { path: SIDECAR_PROBE_PATH, ...appHealthProbe } : undefined,
     ),
     apiPorts: byTarget(
       address("each sidecar needs its own ports on one machine; the injected daprd keeps Dapr's defaults"),
