@@ -15,7 +15,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { blobMountPath } from '@meshmart/kit/deployment/cluster-target';
-import { blobVolumeName, daprConfigName } from '@meshmart/kit/deployment/sidecar';
+import { blobVolumeName, daprConfigName, SIDECAR_PROBE_PATH } from '@meshmart/kit/deployment/sidecar';
 import { services } from '@meshmart/kit/topology';
 import {
   type ControlPlane,
@@ -258,7 +258,7 @@ for (const size of ['default', 'small'] as const) {
           assert.ok(daprd.args?.includes('--log-as-json'), where);
           assert.equal(
             argAfter(daprd.args, '--app-health-check-path'),
-            spec.appProtocol === 'http' ? '/healthz' : undefined,
+            spec.appProtocol === 'http' ? SIDECAR_PROBE_PATH : undefined,
             `${where}: app health checks are for HTTP apps only`,
           );
           if (spec.appProtocol === 'http') {
